@@ -1,0 +1,37 @@
+#pragma once
+/// Composition of the Gaussian model's run: data, estimator choice, training, and the /theory
+/// group that checks the trained parameters against THEORY.md section 2.
+#include <optional>
+
+#include "shortrun/core/config.hpp"
+#include "shortrun/data/gaussian_data.hpp"
+#include "shortrun/io/h5.hpp"
+#include "shortrun/io/run_file.hpp"
+#include "shortrun/parallel/mpi.hpp"
+#include "shortrun/theory/gaussian_theory.hpp"
+
+namespace shortrun::cli {
+
+GaussianData make_gaussian_data(const RunConfig& config);
+gaussian_theory::Ula ula_of(const RunConfig& config);
+
+/// Which closed-form fixed point a scheme should reach: "j_star", "j_eq" or "j_ml".
+const char* expected_fixed_point(const RunConfig& config);
+
+/// Writes /theory: data spectrum c and basis, J_star, J_eq, J_ml, h_star, t and v_theory (v_alpha(t)
+/// for J*), and, when J is given, J_trained (diag of U^T J U) and v_trained (v_alpha(t) for J).
+void write_gaussian_theory(h5::Group& parent, const RunConfig& config, const GaussianData& data,
+                           const Matrix* trained_J);
+
+struct GaussianOutcome {
+  TrainOutcome train;
+  Matrix J;  ///< final parameters
+  Vector h;
+  double wall_s = 0;
+};
+
+/// Trains on `team`; only the leader's writer (non-null on the leader) touches the file system.
+GaussianOutcome train_gaussian(const RunConfig& config, const GaussianData& data,
+                               mpi::Communicator& team, io::RunWriter* writer, bool show_progress);
+
+}  // namespace shortrun::cli

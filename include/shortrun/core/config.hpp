@@ -1,0 +1,106 @@
+#pragma once
+/// The resolved configuration of one run: plain data with one field list (visit), which the app
+/// uses to register INI keys, to write /config attributes and the resolved INI text, so input and
+/// output cannot drift apart (DCA++'s readWrite). Defaults here are the documented defaults.
+#include <algorithm>
+#include <cstdint>
+#include <utility>
+#include <string>
+#include <vector>
+
+namespace shortrun {
+
+/// May a key take a comma-separated list of values that makes an axis of a sweep?
+enum class Sweep { no, yes };
+
+struct RunConfig {
+  // [run]
+  std::string run_name;  ///< empty: the config file's stem
+  std::int64_t seed = 1;
+  std::string run_out;  ///< empty: results/<name>
+  // [model]
+  std::string model_type;  ///< required
+  std::int64_t n_visible = 0;  ///< 0: inferred from the data
+  // [data]
+  std::string data_source = "gaussian";
+  std::int64_t data_seed = 1;
+  std::int64_t n_samples = 10000;  ///< 0: exact population moments, no samples (gaussian)
+  std::vector<double> spectrum;    ///< gaussian: covariance eigenvalues c_alpha
+  std::vector<double> data_mean;   ///< gaussian: mean mu_D (one value, or N); empty: 0
+  // [sampler]
+  std::string sampler_type = "langevin";
+  double step = 0.05;
+  double temperature = 1.0;
+  // [init]
+  std::string init_type = "gaussian";
+  double init_sigma = 1.0;
+  // [train]
+  std::string scheme = "rdm";
+  std::int64_t k = 10;
+  double lr = 0.1;
+  std::string optimizer = "sgd";
+  std::int64_t batch = 0;  ///< 0: the whole data set every update
+  std::int64_t chains = 1000;
+  std::int64_t updates = 1000;
+  std::string moments = "sampled";
+  std::int64_t checkpoints = 10;
+  std::int64_t log_every = 0;       ///< 0: about 1000 rows over the run
+  double init_coupling = 1.0;       ///< gaussian: J starts at init_coupling * I, h at 0
+  // [measure]
+  std::int64_t t_max = 0;       ///< 0: 20 k, at least 100
+  std::int64_t t_points = 40;
+
+  /// Calls v(key, field, help, sweepable) for every key, in file order.
+  template <class V>
+  void visit(V&& v) {
+    v("run.name", run_name, "names the output folder; letters, digits, '-', '_', '.' (default: config file stem)", Sweep::no);
+    v("run.seed", seed, "master seed; every random stream derives from it", Sweep::yes);
+    v("run.out", run_out, "output folder (default: results/<run.name>)", Sweep::no);
+    v("model.type", model_type, "energy model: gaussian", Sweep::no);
+    v("model.n_visible", n_visible, "dimension N (default: from the data)", Sweep::no);
+    v("data.source", data_source, "data set: gaussian", Sweep::no);
+    v("data.seed", data_seed, "seed of the synthetic data (kept apart from run.seed so seeds can be swept on fixed data)", Sweep::no);
+    v("data.n_samples", n_samples, "synthetic data size; 0 = exact population moments", Sweep::no);
+    v("data.spectrum", spectrum, "gaussian: covariance eigenvalues c_alpha (list), in a seeded random orthonormal basis", Sweep::no);
+    v("data.mean", data_mean, "gaussian: data mean mu_D, one value or N values (default 0)", Sweep::no);
+    v("sampler.type", sampler_type, "MCMC kernel: langevin (unadjusted, ULA)", Sweep::no);
+    v("sampler.step", step, "Langevin step eta", Sweep::yes);
+    v("sampler.temperature", temperature, "Langevin temperature T", Sweep::no);
+    v("init.type", init_type, "p0, where chains start: gaussian, zeros", Sweep::no);
+    v("init.sigma", init_sigma, "gaussian p0 standard deviation sigma0", Sweep::no);
+    v("train.scheme", scheme, "gradient estimator: rdm, cd, pcd, exact", Sweep::yes);
+    v("train.k", k, "sampler steps per update (>= 1)", Sweep::yes);
+    v("train.lr", lr, "learning rate (> 0)", Sweep::yes);
+    v("train.optimizer", optimizer, "sgd", Sweep::no);
+    v("train.batch", batch, "data points per update for the whole team; 0 = all data", Sweep::no);
+    v("train.chains", chains, "negative chains per update for the whole team (rdm, pcd)", Sweep::no);
+    v("train.updates", updates, "parameter updates", Sweep::no);
+    v("train.moments", moments, "sampled, or exact: closed-form moments of p_k (deterministic)", Sweep::no);
+    v("train.checkpoints", checkpoints, "log-spaced checkpoints over training, final included", Sweep::no);
+    v("train.log_every", log_every, "updates between rows of /train; 0 = about 1000 rows", Sweep::no);
+    v("train.init_coupling", init_coupling, "gaussian: initial J = init_coupling * I", Sweep::no);
+    v("measure.t_max", t_max, "longest sampling time of theory curves, in sweeps; 0 = max(20 k, 100)", Sweep::no);
+    v("measure.t_points", t_points, "log-spaced sampling times (0, k and t_max always included)", Sweep::no);
+  }
+  template <class V>
+  void visit(V&& v) const {
+    const_cast<RunConfig*>(this)->visit(std::forward<V>(v));
+  }
+
+  /// Throws BadInput naming the first offending key and what was expected.
+  void validate() const;
+
+  /// The resolved configuration as INI text ([section] blocks, every key with its value).
+  std::string to_ini() const;
+
+  /// Effective t_max of theory curves and measurements.
+  std::int64_t effective_t_max() const { return t_max > 0 ? t_max : std::max<std::int64_t>(20 * k, 100); }
+};
+
+/// Shortest text that reads back as the same value.
+std::string format_value(const std::string& v);
+std::string format_value(std::int64_t v);
+std::string format_value(double v);
+std::string format_value(const std::vector<double>& v);
+
+}  // namespace shortrun

@@ -1,0 +1,80 @@
+#pragma once
+/// Counter-based random streams (Random123 Philox4x64-10, Salmon et al. 2011).
+///
+/// A stream is addressed by what it is for, never by which rank draws it:
+///   key     = (seed, purpose)
+///   counter = (index, time, sub, block)   index: chain or sample; time: update or step; sub: a
+///             second time word (e.g. the sampler step inside an update); block: consumed by draws.
+/// So chain 17 at update 3, step 2 draws the same numbers whichever rank or team runs it, and a
+/// resumed run continues every stream exactly.
+#include <array>
+#include <cstdint>
+
+#include <Random123/philox.h>
+
+#include "shortrun/core/types.hpp"
+
+namespace shortrun {
+
+/// What a stream is for. Values are part of the file format's reproducibility: never renumber.
+enum class Purpose : std::uint64_t {
+  data = 1,       ///< synthetic data samples
+  basis = 2,      ///< random orthonormal basis of synthetic data
+  p0 = 3,         ///< chain starts drawn from p0
+  sampler = 4,    ///< sampler noise (Langevin noise, site choice, acceptance)
+  minibatch = 5,  ///< minibatch selection
+};
+
+class Stream {
+ public:
+  Stream(std::uint64_t seed, Purpose purpose, std::uint64_t index, std::uint64_t time = 0,
+         std::uint64_t sub = 0);
+
+  /// Uniform in (0, 1], never 0.
+  double uniform();
+  /// Standard normal (Box-Muller on two 64-bit words).
+  double normal();
+  /// Uniform integer in [0, n), n > 0 (multiply-shift on 64 bits; bias < n / 2^64).
+  Index below(Index n);
+  /// Fills x with independent standard normals.
+  void fill_normal(Eigen::Ref<Vector> x);
+
+ private:
+  std::uint64_t next_word();
+
+  using Philox = r123::Philox4x64;
+  Philox::key_type key_{};
+  Philox::ctr_type ctr_{};
+  Philox::ctr_type out_{};
+  int used_ = 4;  // words of out_ already consumed
+  bool has_spare_normal_ = false;
+  double spare_normal_ = 0.0;
+};
+
+/// A family of streams, one per chain, for one use at one time. Samplers take this, not a
+/// Stream, so that a chain's numbers depend on its global index, not on the rank holding it.
+struct ChainStreams {
+  std::uint64_t seed = 1;
+  Purpose purpose = Purpose::sampler;
+  std::uint64_t first_chain = 0;  ///< global index of this rank's first local chain
+  std::uint64_t time = 0;
+  std::uint64_t sub = 0;
+
+  /// Stream of local chain j.
+  Stream chain(Index j) const {
+    return Stream(seed, purpose, first_chain + static_cast<std::uint64_t>(j), time, sub);
+  }
+  ChainStreams with_time(std::uint64_t t, std::uint64_t s = 0) const {
+    ChainStreams c = *this;
+    c.time = t;
+    c.sub = s;
+    return c;
+  }
+  ChainStreams with_purpose(Purpose p) const {
+    ChainStreams c = *this;
+    c.purpose = p;
+    return c;
+  }
+};
+
+}  // namespace shortrun

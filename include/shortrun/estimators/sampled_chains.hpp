@@ -1,0 +1,85 @@
+#pragma once
+/// Negative (model) phase estimated with Markov chains: grad -= (1/R) sum_chains dE/dtheta(x_k),
+/// x_k after k sampler steps. The scheme decides where chains start at every update
+/// (THEORY.md section 1):
+///   rdm: fresh draws from p0 (non-persistent short runs);  cd: the data minibatch;
+///   pcd: where they ended at the previous update (p0 at the first).
+/// k, the chain state and the persistence belong here, never to the model.
+#include <cstdint>
+#include <string>
+
+#include "shortrun/core/random.hpp"
+#include "shortrun/core/team_share.hpp"
+#include "shortrun/estimators/data_term.hpp"
+#include "shortrun/samplers/p0.hpp"
+
+namespace shortrun {
+
+enum class Scheme { rdm, cd, pcd, exact };
+
+inline Scheme scheme_from_name(const std::string& s) {
+  if (s == "rdm") return Scheme::rdm;
+  if (s == "cd") return Scheme::cd;
+  if (s == "pcd") return Scheme::pcd;
+  if (s == "exact") return Scheme::exact;
+  throw std::invalid_argument("unknown scheme " + s);
+}
+
+template <class Sampler>
+class SampledChains {
+ public:
+  /// n_chains: for the whole team (ignored by cd, whose chains are the minibatch).
+  SampledChains(Scheme scheme, Index k, Index n_chains, Index dim, P0 p0, Sampler sampler,
+                std::uint64_t seed, int rank, int size)
+      : scheme_(scheme), k_(k), p0_(p0), sampler_(sampler) {
+    n_chains_ = n_chains;
+    const Share s = share_of(n_chains, rank, size);
+    chains_.resize(dim, s.count);
+    streams_.seed = seed;
+    streams_.first_chain = static_cast<std::uint64_t>(s.begin);
+  }
+
+  Index k() const { return k_; }
+
+  template <class Model>
+  void accumulate(const Model& model, std::uint64_t update, DataTerm& data, Vector& grad) {
+    Index n_total = n_chains_;
+    ChainStreams rng = streams_;
+    switch (scheme_) {
+      case Scheme::rdm:
+        p0_.draw(chains_, rng.with_purpose(Purpose::p0).with_time(update));
+        break;
+      case Scheme::pcd:
+        if (!started_) p0_.draw(chains_, rng.with_purpose(Purpose::p0).with_time(0));
+        started_ = true;
+        break;
+      case Scheme::cd:
+        chains_ = data.local_batch(update);
+        n_total = data.global_batch();
+        // Minibatch positions are the chain indices, so cd too is independent of the team size.
+        rng.first_chain = static_cast<std::uint64_t>(data.local_share().begin);
+        break;
+      case Scheme::exact:
+        throw std::logic_error("exact scheme has no chains");
+    }
+    work_.resize(chains_.rows(), chains_.cols());
+    for (Index s = 0; s < k_; ++s)
+      sampler_.step(model, chains_, rng.with_time(update, static_cast<std::uint64_t>(s)), work_);
+    model.accumulate_grad_energy(chains_, -1.0 / static_cast<double>(n_total), grad);
+  }
+
+  const Matrix& chains() const { return chains_; }
+
+ private:
+  Scheme scheme_;
+  Index k_;
+  Index n_chains_ = 0;
+  P0 p0_;
+  Sampler sampler_;
+  ChainStreams streams_;
+  Matrix chains_;
+  Matrix work_;
+  bool started_ = false;
+};
+
+}  // namespace shortrun

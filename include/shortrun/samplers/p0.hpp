@@ -1,0 +1,43 @@
+#pragma once
+/// p0: the law chains start from (every update for rdm, once for pcd, and for measurements).
+#include <stdexcept>
+#include <string>
+
+#include "shortrun/core/random.hpp"
+#include "shortrun/core/types.hpp"
+
+namespace shortrun {
+
+class P0 {
+ public:
+  enum class Kind { gaussian, zeros };
+
+  /// gaussian: N(0, sigma^2 I); zeros: x = 0.
+  P0(Kind kind, double sigma) : kind_(kind), sigma_(kind == Kind::zeros ? 0.0 : sigma) {}
+  static P0 from_name(const std::string& name, double sigma) {
+    if (name == "gaussian") return {Kind::gaussian, sigma};
+    if (name == "zeros") return {Kind::zeros, 0.0};
+    throw std::invalid_argument("unknown p0 " + name);
+  }
+
+  /// Fills every column of x (N x chains) with an independent draw.
+  void draw(Matrix& x, const ChainStreams& rng) const {
+    if (kind_ == Kind::zeros) {
+      x.setZero();
+      return;
+    }
+    for (Index j = 0; j < x.cols(); ++j) {
+      Stream s = rng.chain(j);
+      for (Index i = 0; i < x.rows(); ++i) x(i, j) = sigma_ * s.normal();
+    }
+  }
+
+  /// Mean 0 and isotropic variance sigma^2 (zeros: 0).
+  double sigma() const { return sigma_; }
+
+ private:
+  Kind kind_;
+  double sigma_;
+};
+
+}  // namespace shortrun

@@ -1,0 +1,136 @@
+#include "shortrun/app/gaussian_run.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include "shortrun/app/progress.hpp"
+#include "shortrun/core/log_grid.hpp"
+#include "shortrun/estimators/gaussian_exact_moments.hpp"
+#include "shortrun/estimators/sampled_chains.hpp"
+#include "shortrun/models/gaussian_energy.hpp"
+#include "shortrun/optim/sgd.hpp"
+#include "shortrun/samplers/langevin.hpp"
+#include "shortrun/training/trainer.hpp"
+
+namespace shortrun::cli {
+
+namespace gt = gaussian_theory;
+
+GaussianData make_gaussian_data(const RunConfig& config) {
+  GaussianDataSpec spec;
+  const Index n = config.spectrum.size() == 1 && config.n_visible > 0
+                      ? config.n_visible
+                      : static_cast<Index>(config.spectrum.size());
+  spec.spectrum = config.spectrum.size() == 1
+                      ? Vector::Constant(n, config.spectrum[0])
+                      : Eigen::Map<const Vector>(config.spectrum.data(), n).eval();
+  if (config.data_mean.empty()) spec.mean = Vector::Zero(n);
+  else if (config.data_mean.size() == 1) spec.mean = Vector::Constant(n, config.data_mean[0]);
+  else spec.mean = Eigen::Map<const Vector>(config.data_mean.data(), n);
+  spec.n_samples = config.n_samples;
+  spec.seed = static_cast<std::uint64_t>(config.data_seed);
+  return shortrun::make_gaussian_data(spec);
+}
+
+gt::Ula ula_of(const RunConfig& config) { return {config.step, config.temperature}; }
+
+const char* expected_fixed_point(const RunConfig& config) {
+  if (config.scheme == "rdm") return "j_star";
+  if (config.scheme == "exact") return "j_ml";
+  return "j_eq";
+}
+
+void write_gaussian_theory(h5::Group& parent, const RunConfig& config, const GaussianData& data,
+                           const Matrix* trained_J) {
+  const gt::Ula ula = ula_of(config);
+  const double sigma0 = config.init_type == "zeros" ? 0.0 : config.init_sigma;
+  const gt::FixedPoints fp = gt::fixed_points(data.data, static_cast<double>(config.k), sigma0, ula);
+  h5::Group g = parent.create_group("theory");
+  g.attr("model", "gaussian");
+  g.attr("k", config.k);
+  g.attr("step", config.step);
+  g.attr("temperature", config.temperature);
+  g.attr("sigma0", sigma0);
+  g.attr("expected", expected_fixed_point(config));
+  g.write("c", fp.c);
+  g.write("basis", fp.basis);
+  g.write("J_star", fp.j_star);
+  g.write("J_eq", fp.j_eq);
+  g.write("J_ml", fp.j_ml);
+  g.write("h_star", fp.h_star);
+
+  const auto t = log_grid(config.effective_t_max(), config.t_points, true, {config.k});
+  const Index n = fp.c.size();
+  const auto n_t = static_cast<Index>(t.size());
+  Matrix v_theory(n_t, n);
+  for (Index i = 0; i < n_t; ++i)
+    for (Index a = 0; a < n; ++a)
+      v_theory(i, a) = std::isfinite(fp.j_star[a])
+                           ? gt::mode_variance(fp.j_star[a], static_cast<double>(t[static_cast<std::size_t>(i)]), sigma0, ula)
+                           : std::numeric_limits<double>::quiet_NaN();
+  g.write("t", std::vector<std::int64_t>(t.begin(), t.end()));
+  g.write("v_theory", v_theory);
+
+  if (trained_J != nullptr) {
+    const Matrix j_eig = fp.basis.transpose() * (*trained_J) * fp.basis;
+    g.write("J_trained", Vector(j_eig.diagonal()));
+    Matrix off = j_eig;
+    off.diagonal().setZero();
+    g.attr("J_trained_offdiag_max", off.cwiseAbs().maxCoeff());
+    const gt::Moments p0{Vector::Zero(n), sigma0 * sigma0 * Matrix::Identity(n, n)};
+    Matrix v_trained(n_t, n);
+    const Vector h0 = Vector::Zero(n);
+    for (Index i = 0; i < n_t; ++i) {
+      const gt::Moments m = gt::propagate(*trained_J, h0, p0, static_cast<double>(t[static_cast<std::size_t>(i)]), ula);
+      v_trained.row(i) = (fp.basis.transpose() * m.cov * fp.basis).diagonal().transpose();
+    }
+    g.write("v_trained", v_trained);
+  }
+}
+
+GaussianOutcome train_gaussian(const RunConfig& config, const GaussianData& data,
+                               mpi::Communicator& team, io::RunWriter* writer, bool show_progress) {
+  const Index n = data.data.dim();
+  GaussianEnergy model(n);
+  model.J() = config.init_coupling * Matrix::Identity(n, n);
+
+  TrainPlan plan;
+  plan.updates = config.updates;
+  plan.checkpoint_steps = log_grid(config.updates, config.checkpoints, false);
+  plan.log_every = config.log_every > 0 ? config.log_every : std::max<Index>(1, config.updates / 1000);
+
+  std::vector<TrainLogRow> log;
+  Progress progress(show_progress, "train " + config.run_name);
+  TrainObserver observer;
+  observer.on_log = [&](const TrainLogRow& row) { log.push_back(row); };
+  observer.on_checkpoint = [&](Index step, const Vector& params) {
+    if (writer != nullptr) writer->write_checkpoint(step, model.layout(), params);
+  };
+  observer.on_progress = [&](Index step, Index total) { progress.update(step, total); };
+
+  const auto seed = static_cast<std::uint64_t>(config.seed);
+  DataTerm data_term(data.data, config.batch, seed, team.rank(), team.size());
+  Sgd sgd(config.lr);
+  const Scheme scheme = scheme_from_name(config.scheme);
+  const double sigma0 = config.init_type == "zeros" ? 0.0 : config.init_sigma;
+
+  GaussianOutcome out;
+  if (config.moments == "exact" || scheme == Scheme::exact) {
+    GaussianExactMoments est(scheme, config.k, n, sigma0, ula_of(config), team.rank());
+    out.train = train(model, data_term, est, sgd, team, plan, observer);
+  } else {
+    SampledChains<Langevin> est(scheme, config.k, config.chains, n,
+                                P0::from_name(config.init_type, config.init_sigma),
+                                Langevin(config.step, config.temperature), seed, team.rank(),
+                                team.size());
+    out.train = train(model, data_term, est, sgd, team, plan, observer);
+  }
+  out.wall_s = progress.elapsed_s();
+  progress.finish(out.train.last_step, config.updates);
+  out.J = model.J();
+  out.h = model.h();
+  if (writer != nullptr) writer->write_train_log(log);
+  return out;
+}
+
+}  // namespace shortrun::cli

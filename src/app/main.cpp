@@ -1,0 +1,53 @@
+// shortrun: train energy-based models with short-run MCMC and measure dynamics vs equilibrium.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include "shortrun/app/commands.hpp"
+#include "shortrun/core/error.hpp"
+#include "shortrun/version.hpp"
+
+namespace {
+
+constexpr const char* kHelp = R"(usage: shortrun COMMAND [ARGS]   (shortrun COMMAND --help for details)
+
+commands:
+  train   CONFIG.ini [--set SECTION.KEY=VALUE]... [--out DIR]   train one configuration
+                                                                (all MPI ranks form one team)
+  theory  CONFIG.ini [--out FILE.h5]   closed-form predictions of a solvable model, as a table
+  info    FILE.h5 [--json]             summary of a run file
+  --version                            version and git commit
+
+Exit codes: 0 success, 2 bad input, 3 diverged, 1 internal error.
+Docs: README.md, docs/hdf5-schema.md; science: THEORY.md of the project.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace shortrun::cli;
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+    std::fputs(kHelp, argc < 2 ? stderr : stdout);
+    return argc < 2 ? kExitBadInput : kExitOk;
+  }
+  const std::string command = argv[1];
+  if (command == "--version") {
+    std::printf("shortrun %s (git %s)\n", shortrun::kVersion, shortrun::kGitSha);
+    return kExitOk;
+  }
+  try {
+    if (command == "train") return cmd_train(argc - 1, argv + 1);
+    if (command == "theory") return cmd_theory(argc - 1, argv + 1);
+    if (command == "info") return cmd_info(argc - 1, argv + 1);
+    std::fprintf(stderr, "shortrun: error: unknown command '%s'; expected train, theory or info (shortrun --help)\n",
+                 command.c_str());
+    return kExitBadInput;
+  } catch (const shortrun::BadInput& e) {
+    std::fprintf(stderr, "shortrun: error: %s\n", e.what());
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "shortrun: internal error: %s\n", e.what());
+    return kExitInternal;
+  }
+}

@@ -1,0 +1,109 @@
+#include "shortrun/core/config.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <initializer_list>
+#include <charconv>
+
+#include "shortrun/core/error.hpp"
+
+namespace shortrun {
+namespace {
+
+void expect(bool ok, const std::string& key, const std::string& what) {
+  if (!ok) throw BadInput(key + ": expected " + what);
+}
+
+void expect_one_of(const std::string& key, const std::string& value,
+                   std::initializer_list<const char*> allowed) {
+  std::string list;
+  for (const char* a : allowed) {
+    if (value == a) return;
+    list += list.empty() ? a : std::string(", ") + a;
+  }
+  throw BadInput(key + ": expected one of " + list + ", got '" + value + "'");
+}
+
+bool valid_name(const std::string& s) {
+  return !s.empty() && s != "." && s != ".." &&
+         std::all_of(s.begin(), s.end(), [](unsigned char c) {
+           return std::isalnum(c) || c == '-' || c == '_' || c == '.';
+         });
+}
+
+}  // namespace
+
+void RunConfig::validate() const {
+  expect(valid_name(run_name), "run.name",
+         "letters, digits, '-', '_' and '.' only (and not '.' or '..'), got '" + run_name + "'");
+  expect(seed >= 0, "run.seed", "an integer >= 0");
+  if (model_type.empty()) throw BadInput("model.type: missing; expected gaussian");
+  expect_one_of("model.type", model_type, {"gaussian"});
+  expect(n_visible >= 0, "model.n_visible", "an integer >= 1");
+  expect_one_of("data.source", data_source, {"gaussian"});
+  expect(data_seed >= 0, "data.seed", "an integer >= 0");
+  expect(n_samples >= 0, "data.n_samples", "an integer >= 0 (0: exact population moments)");
+  if (data_source == "gaussian") {
+    expect(!spectrum.empty(), "data.spectrum", "a list of covariance eigenvalues, e.g. 0.2,0.8,2,5");
+    for (double c : spectrum)
+      expect(std::isfinite(c) && c > 0, "data.spectrum", "positive finite eigenvalues");
+    const auto n = static_cast<std::int64_t>(spectrum.size());
+    expect(n_visible == 0 || n_visible == n || n == 1, "model.n_visible",
+           "the number of data.spectrum values (" + std::to_string(n) + ") or 0, got " +
+               std::to_string(n_visible));
+    const std::int64_t dim = n == 1 && n_visible > 0 ? n_visible : n;
+    expect(data_mean.empty() || data_mean.size() == 1 ||
+               static_cast<std::int64_t>(data_mean.size()) == dim,
+           "data.mean", "one value or " + std::to_string(dim) + " values");
+    for (double m : data_mean) expect(std::isfinite(m), "data.mean", "finite values");
+  }
+  expect_one_of("sampler.type", sampler_type, {"langevin"});
+  expect(std::isfinite(step) && step > 0, "sampler.step", "a number > 0");
+  expect(std::isfinite(temperature) && temperature > 0, "sampler.temperature", "a number > 0");
+  expect_one_of("init.type", init_type, {"gaussian", "zeros"});
+  expect(std::isfinite(init_sigma) && init_sigma >= 0, "init.sigma", "a number >= 0");
+  expect_one_of("train.scheme", scheme, {"rdm", "cd", "pcd", "exact"});
+  expect(k >= 1, "train.k", "an integer >= 1, got " + std::to_string(k));
+  expect(std::isfinite(lr) && lr > 0, "train.lr", "a number > 0");
+  expect_one_of("train.optimizer", optimizer, {"sgd"});
+  expect(batch >= 0, "train.batch", "an integer >= 0 (0: all data)");
+  expect(chains >= 1, "train.chains", "an integer >= 1");
+  expect(updates >= 1, "train.updates", "an integer >= 1");
+  expect_one_of("train.moments", moments, {"sampled", "exact"});
+  expect(checkpoints >= 1, "train.checkpoints", "an integer >= 1");
+  expect(log_every >= 0, "train.log_every", "an integer >= 0");
+  expect(std::isfinite(init_coupling), "train.init_coupling", "a finite number");
+  expect(t_max >= 0, "measure.t_max", "an integer >= 0");
+  expect(t_points >= 2, "measure.t_points", "an integer >= 2");
+  if (moments == "sampled" && scheme != "exact" && data_source == "gaussian" && n_samples == 0)
+    throw BadInput("data.n_samples: 0 (population moments) needs train.moments = exact; give a sample size");
+}
+
+std::string format_value(const std::string& v) { return v; }
+std::string format_value(std::int64_t v) { return std::to_string(v); }
+std::string format_value(double v) {
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest text that reads back exactly
+  return std::string(buf, r.ptr);
+}
+std::string format_value(const std::vector<double>& v) {
+  std::string out;
+  for (std::size_t i = 0; i < v.size(); ++i) out += (i ? "," : "") + format_value(v[i]);
+  return out;
+}
+
+std::string RunConfig::to_ini() const {
+  std::string out, section;
+  visit([&](const std::string& key, const auto& field, const char*, Sweep) {
+    const std::string sec = key.substr(0, key.find('.'));
+    if (sec != section) {
+      out += (section.empty() ? "[" : "\n[") + sec + "]\n";
+      section = sec;
+    }
+    out += key.substr(key.find('.') + 1) + " = " + format_value(field) + "\n";
+  });
+  return out;
+}
+
+}  // namespace shortrun

@@ -1,0 +1,115 @@
+#include "shortrun/io/run_file.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+
+#include "shortrun/core/error.hpp"
+#include "shortrun/version.hpp"
+
+namespace shortrun::io {
+
+std::string utc_now() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+namespace {
+std::string host_name() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+  return buf;
+}
+}  // namespace
+
+RunWriter::RunWriter(std::string final_path, const RunConfig& config, const RunMeta& meta)
+    : final_path_(std::move(final_path)),
+      tmp_path_(final_path_ + ".tmp"),
+      file_(tmp_path_, h5::File::Mode::create) {
+  file_.attr("schema", kRunSchema);
+  file_.attr("schema_version", kRunSchemaVersion);
+  file_.attr("shortrun_version", kVersion);
+  file_.attr("git_sha", kGitSha);
+  file_.attr("run_id", meta.run_id);
+  file_.attr("created", utc_now());
+  file_.attr("finished", "");
+  file_.attr("status", "running");
+  file_.attr("status_reason", "");
+  file_.attr("config", config.to_ini());
+  file_.attr("mpi_ranks", static_cast<std::int64_t>(meta.mpi_ranks));
+  file_.attr("host", host_name());
+  h5::Group cfg = file_.create_group("config");
+  config.visit([&](const std::string& key, const auto& value, const char*, Sweep) {
+    cfg.attr(key, value);
+  });
+}
+
+void RunWriter::write_data(const Dataset& data) {
+  h5::Group g = file_.create_group("data");
+  g.write("mean", data.mean);
+  if (data.dim() <= kMaxStoredCovDim) g.write("cov", data.cov);
+  g.attr("n_samples", static_cast<std::int64_t>(data.n_samples()));
+  g.attr("population", static_cast<std::int64_t>(data.population ? 1 : 0));
+}
+
+void RunWriter::write_checkpoint(Index step, const Layout& layout, const Vector& params) {
+  h5::Group g = file_.create_group("checkpoints/" + std::to_string(step) + "/params");
+  for (const Block& b : layout.blocks()) {
+    if (b.cols == 1) g.write(b.name, Vector(view(params, b)));
+    else g.write(b.name, Matrix(view(params, b)));
+  }
+  file_.open_group("checkpoints/" + std::to_string(step)).attr("step", static_cast<std::int64_t>(step));
+  last_checkpoint_ = step;
+  file_.flush();
+}
+
+void RunWriter::write_train_log(const std::vector<TrainLogRow>& rows) {
+  h5::Group g = file_.require_group("train");
+  std::vector<std::int64_t> step;
+  std::vector<double> wall, grad, param;
+  for (const auto& r : rows) {
+    step.push_back(r.step);
+    wall.push_back(r.wall_s);
+    grad.push_back(r.grad_norm);
+    param.push_back(r.param_norm);
+  }
+  g.write("step", step);
+  g.write("wall_s", wall);
+  g.write("grad_norm", grad);
+  g.write("param_norm", param);
+}
+
+void RunWriter::finish(const std::string& status, const std::string& reason) {
+  file_.attr("status", status);
+  file_.attr("status_reason", reason);
+  file_.attr("finished", utc_now());
+  if (last_checkpoint_ >= 0) file_.soft_link("final", "/checkpoints/" + std::to_string(last_checkpoint_));
+  file_.close();
+  std::error_code ec;
+  std::filesystem::rename(tmp_path_, final_path_, ec);
+  if (ec) throw h5::Error("cannot rename " + tmp_path_ + " to " + final_path_ + ": " + ec.message());
+}
+
+void RunWriter::discard() {
+  try {
+    file_.close();
+  } catch (const h5::Error&) {
+    // Deleting it anyway.
+  }
+  std::error_code ec;
+  std::filesystem::remove(tmp_path_, ec);
+}
+
+void check_run_schema(const h5::File& file) {
+  if (!file.has_attr("schema") || file.attr_string("schema") != kRunSchema)
+    throw BadInput(file.file_path() + ": not a shortrun run file (root attribute schema != '" +
+                   kRunSchema + "')");
+}
+
+}  // namespace shortrun::io

@@ -1,0 +1,58 @@
+#include "shortrun/parallel/mpi.hpp"
+
+#include <cstdio>
+#include <exception>
+
+namespace shortrun::mpi {
+
+Environment::Environment(int& argc, char**& argv) : uncaught_at_start_(std::uncaught_exceptions()) {
+  MPI_Init(&argc, &argv);
+  // Return error codes rather than aborting inside the library, so failures carry a message.
+  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+}
+
+Environment::~Environment() {
+  if (std::uncaught_exceptions() > uncaught_at_start_) {
+    std::fflush(stdout);
+    std::fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, 1);
+  }
+  MPI_Finalize();
+}
+
+int Communicator::rank() const {
+  int r = 0;
+  MPI_Comm_rank(comm_, &r);
+  return r;
+}
+
+int Communicator::size() const {
+  int s = 1;
+  MPI_Comm_size(comm_, &s);
+  return s;
+}
+
+void Communicator::sum_inplace(std::span<double> x) {
+  MPI_Allreduce(MPI_IN_PLACE, x.data(), static_cast<int>(x.size()), MPI_DOUBLE, MPI_SUM, comm_);
+}
+
+bool Communicator::all(bool flag) const {
+  int local = flag ? 1 : 0, global = 0;
+  MPI_Allreduce(&local, &global, 1, MPI_INT, MPI_LAND, comm_);
+  return global != 0;
+}
+
+int Communicator::min(int v) const {
+  int out = v;
+  MPI_Allreduce(&v, &out, 1, MPI_INT, MPI_MIN, comm_);
+  return out;
+}
+
+void Communicator::broadcast(std::string& s, int root) const {
+  int n = static_cast<int>(s.size());
+  MPI_Bcast(&n, 1, MPI_INT, root, comm_);
+  s.resize(static_cast<std::size_t>(n));
+  MPI_Bcast(s.data(), n, MPI_CHAR, root, comm_);
+}
+
+}  // namespace shortrun::mpi
