@@ -67,8 +67,9 @@ std::optional<TrainArgs> parse_args(int argc, char** argv, bool print) {
       std::cout << kUsage;
       RunConfig defaults;
       defaults.visit([](const std::string& key, const auto& value, const char* help, Sweep sweep) {
-        std::printf("  %-22s %s%s [default: %s]\n", key.c_str(), help,
-                    sweep == Sweep::yes ? " (sweepable)" : "", format_value(value).c_str());
+        const std::string def = format_value(value);
+        std::printf("  %-22s %s%s%s\n", key.c_str(), help, sweep == Sweep::yes ? " (sweepable)" : "",
+                    def.empty() ? "" : (" [default: " + def + "]").c_str());
       });
       std::cout << "\n" << opts;
     }

@@ -53,10 +53,16 @@ double j_star(double c, double k, double sigma0, const Ula& ula) {
   if (!(c > floor))
     throw std::domain_error("no rdm fixed point: data variance " + std::to_string(c) +
                             " <= 2 eta T = " + std::to_string(floor));
-  // v(k; J) is strictly decreasing on (-inf, 1/eta]; bracket the root, then bisect.
+  if (sigma0 == 0.0 && k <= 1.0)
+    throw std::domain_error("no rdm fixed point: from sigma0 = 0, one ULA step gives variance 2 eta T whatever J");
+  // v(k; J) is strictly decreasing on (-inf, 1/eta] and unbounded as J -> -inf; bracket the root,
+  // then bisect.
   double hi = 1.0 / ula.step;
   double lo = -1.0;
-  while (mode_variance(lo, k, sigma0, ula) < c) lo *= 2.0;
+  while (mode_variance(lo, k, sigma0, ula) < c) {
+    lo *= 2.0;
+    if (lo < -1e300) throw std::domain_error("no rdm fixed point: cannot bracket the root of F1");
+  }
   for (int it = 0; it < 2000; ++it) {
     const double mid = 0.5 * (lo + hi);
     if (mid == lo || mid == hi) break;
@@ -140,7 +146,7 @@ FixedPoints fixed_points(const Dataset& data, double k, double sigma0, const Ula
   for (Index i = 0; i < n; ++i) {
     const double c = e.lambda[i];
     const double floor = 2.0 * ula.step * ula.temperature;
-    fp.j_star[i] = c > floor ? j_star(c, k, sigma0, ula) : kNaN;
+    fp.j_star[i] = c > floor && (sigma0 > 0.0 || k > 1.0) ? j_star(c, k, sigma0, ula) : kNaN;
     fp.j_eq[i] = c >= floor ? j_eq(c, ula) : kNaN;
     fp.j_ml[i] = j_ml(c, ula);
     // mu_k = eta S1(a, k) h in the mode basis (p0 mean 0).

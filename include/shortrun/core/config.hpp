@@ -56,12 +56,12 @@ struct RunConfig {
     v("run.name", run_name, "names the output folder; letters, digits, '-', '_', '.' (default: config file stem)", Sweep::no);
     v("run.seed", seed, "master seed; every random stream derives from it", Sweep::yes);
     v("run.out", run_out, "output folder (default: results/<run.name>)", Sweep::no);
-    v("model.type", model_type, "energy model: gaussian", Sweep::no);
+    v("model.type", model_type, "energy model: gaussian (required)", Sweep::no);
     v("model.n_visible", n_visible, "dimension N (default: from the data)", Sweep::no);
     v("data.source", data_source, "data set: gaussian", Sweep::no);
     v("data.seed", data_seed, "seed of the synthetic data (kept apart from run.seed so seeds can be swept on fixed data)", Sweep::no);
     v("data.n_samples", n_samples, "synthetic data size; 0 = exact population moments", Sweep::no);
-    v("data.spectrum", spectrum, "gaussian: covariance eigenvalues c_alpha (list), in a seeded random orthonormal basis", Sweep::no);
+    v("data.spectrum", spectrum, "gaussian: covariance eigenvalues c_alpha (list; required), in a seeded random orthonormal basis", Sweep::no);
     v("data.mean", data_mean, "gaussian: data mean mu_D, one value or N values (default 0)", Sweep::no);
     v("sampler.type", sampler_type, "MCMC kernel: langevin (unadjusted, ULA)", Sweep::no);
     v("sampler.step", step, "Langevin step eta", Sweep::yes);

@@ -25,7 +25,8 @@ double mode_variance(double j, double t, double sigma0, const Ula& ula);
 double stationary_variance(double j, const Ula& ula);
 
 /// J*_alpha: the root on J < 1/eta of v(k; J) = c (equation F1), by bisection to machine
-/// precision. Throws std::domain_error when c <= 2 eta T (no root exists).
+/// precision. Throws std::domain_error when no root exists: c <= 2 eta T, or sigma0 = 0 with
+/// k = 1 (one step from x = 0 gives variance 2 eta T whatever J).
 double j_star(double c, double k, double sigma0, const Ula& ula);
 
 /// J^eq_alpha = (1 - sqrt(1 - 2 eta T / c)) / eta: the fixed point of cd, pcd and k -> inf (ULA's
@@ -56,7 +57,7 @@ Moments boltzmann(const Matrix& J, const Vector& h, const Ula& ula);
 struct FixedPoints {
   Vector c;         ///< data covariance eigenvalues, ascending, (N)
   Matrix basis;     ///< U: data covariance eigenvectors as columns, (N x N)
-  Vector j_star;    ///< rdm-k fixed point per mode (NaN where no root: c <= 2 eta T)
+  Vector j_star;    ///< rdm-k fixed point per mode (NaN where F1 has no root)
   Vector j_eq;      ///< cd / pcd / k -> inf fixed point per mode (NaN where c < 2 eta T)
   Vector j_ml;      ///< exact-gradient (Boltzmann) fixed point per mode
   Matrix J_star;    ///< U diag(j_star) U^T

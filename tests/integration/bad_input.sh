@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Bad input: every case exits 2 with one line naming the key or file, leaves no run file, and under
+# `mpirun -n 2` every rank exits without hanging.
+# Usage: bad_input.sh SHORTRUN MPIEXEC
+set -uo pipefail
+shortrun=$1
+mpiexec=$2
+here=$(cd "$(dirname "$0")" && pwd)
+config="$here/../../jobs/configs/gaussian.ini"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+passed=0
+
+printf '[model]\ntype = gaussian\n[data]\nspectrum = 1,2\n[bogus]\nkey = 1\n' > "$work/unknown.ini"
+printf '[model]\ntype = gaussian\n[data]\nspectrum = 1,2\n[train]\nk = 1\nk = 2\n' > "$work/dup.ini"
+
+# name | expected pattern in the message | arguments after `shortrun`
+cases=(
+  "unknown key|unknown.ini: unknown key 'bogus.key'|train $work/unknown.ini"
+  "duplicate key|dup.ini|train $work/dup.ini"
+  "k = 0|train.k: expected an integer >= 1|train $config --set train.k=0"
+  "k not a number|train.k: expected an integer, got 'ten'|train $config --set train.k=ten"
+  "negative lr|train.lr: expected a number > 0|train $config --set train.lr=-0.1"
+  "list given to train|train.k: 'shortrun train' takes one value|train $config --set train.k=1,5"
+  "list of lr given to train|train.lr: 'shortrun train' takes one value|train $config --set train.lr=0.1,0.2"
+  "missing config file|nope.ini: cannot open the config file|train $work/nope.ini"
+  "bad run.name|run.name: expected letters, digits|train $config --set run.name=../up"
+  "unknown scheme|train.scheme: expected one of rdm, cd, pcd, exact|train $config --set train.scheme=sgd"
+  "unknown --set key|unknown key 'train.kk'|train $config --set train.kk=3"
+  "malformed --set|expected SECTION.KEY=VALUE|train $config --set train.k"
+  "negative spectrum|data.spectrum: expected positive|train $config --set data.spectrum=1,-2"
+  "missing model.type|model.type: missing|train $config --set model.type="
+  "model not built yet|model.type: expected one of gaussian|train $config --set model.type=rbm"
+  "n_visible mismatch|model.n_visible|train $config --set model.n_visible=7"
+  "population data with sampled chains|data.n_samples: 0|train $config --set data.n_samples=0"
+  "unknown option|unrecognised option|train $config --frobnicate"
+  "missing argument|missing CONFIG.ini|train"
+  "unknown command|unknown command 'trian'|trian $config"
+  "info on a missing file|nothere.h5|info $work/nothere.h5"
+  "info on a config file|gaussian.ini|info $config"
+  "theory with a list|train.k: 'shortrun theory' takes one value|theory $config --set train.k=1,2"
+)
+
+check_case() {  # launcher-prefix name pattern args...
+  local prefix=$1 name=$2 pattern=$3
+  shift 3
+  local out="$work/out" err="$work/err"
+  rm -rf "$work/results"
+  (cd "$work" && timeout 60 $prefix "$shortrun" "$@" > "$out" 2> "$err")
+  local rc=$?
+  if [[ $rc -eq 124 ]]; then
+    echo "FAIL [$name] ($prefix): hung (killed after 60 s)"; failures=$((failures + 1)); return
+  fi
+  if [[ $rc -ne 2 ]]; then
+    echo "FAIL [$name] ($prefix): exit $rc, expected 2; stderr: $(cat "$err")"; failures=$((failures + 1)); return
+  fi
+  if ! grep -qF -- "$pattern" "$err"; then
+    echo "FAIL [$name] ($prefix): message does not contain '$pattern': $(cat "$err")"; failures=$((failures + 1)); return
+  fi
+  local lines
+  lines=$(grep -c "shortrun: error:" "$err")
+  if [[ $lines -ne 1 ]]; then
+    echo "FAIL [$name] ($prefix): $lines error lines, expected exactly 1: $(cat "$err")"; failures=$((failures + 1)); return
+  fi
+  if compgen -G "$work/results/*/runs/*" > /dev/null; then
+    echo "FAIL [$name] ($prefix): left files in results/: $(ls -R "$work/results")"; failures=$((failures + 1)); return
+  fi
+  passed=$((passed + 1))
+}
+
+for c in "${cases[@]}"; do
+  IFS='|' read -r name pattern args <<< "$c"
+  # shellcheck disable=SC2086
+  check_case "" "$name" "$pattern" $args
+done
+# The train cases again under mpirun -n 2: exit 2 on every rank, one message, no hang.
+for c in "${cases[@]}"; do
+  IFS='|' read -r name pattern args <<< "$c"
+  [[ $args == train* ]] || continue
+  # shellcheck disable=SC2086
+  check_case "$mpiexec -n 2" "$name" "$pattern" $args
+done
+
+echo "bad_input: $passed passed, $failures failed"
+[[ $failures -eq 0 ]]

@@ -1,0 +1,69 @@
+#include <filesystem>
+
+#include <catch2/catch.hpp>
+
+#include "shortrun/io/run_file.hpp"
+
+using namespace shortrun;
+namespace fs = std::filesystem;
+
+TEST_CASE("a run file is written under a temporary name and renamed when finished", "[run_file]") {
+  const auto dir = fs::temp_directory_path() / ("shortrun_run_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string path = (dir / "r.h5").string();
+  RunConfig config;
+  config.run_name = "r";
+  config.model_type = "gaussian";
+  config.k = 7;
+  config.lr = 0.01;
+  config.spectrum = {1.0, 2.0};
+  Layout layout;
+  layout.add("J", 2, 2);
+  layout.add("h", 2);
+  Vector theta(6);
+  theta << 1, 2, 3, 4, 5, 6;
+  {
+    io::RunWriter w(path, config, io::RunMeta{"r", 2});
+    CHECK(fs::exists(path + ".tmp"));
+    CHECK_FALSE(fs::exists(path));
+    Dataset d;
+    d.mean = Vector::Ones(2);
+    d.cov = Matrix::Identity(2, 2);
+    w.write_data(d);
+    w.write_checkpoint(1, layout, theta);
+    theta *= 2;
+    w.write_checkpoint(10, layout, theta);
+    w.write_train_log({{1, 0.5, 3.0, 4.0}, {10, 1.0, 0.1, 5.0}});
+    w.finish("completed", "");
+  }
+  CHECK_FALSE(fs::exists(path + ".tmp"));
+  h5::File f(path, h5::File::Mode::read);
+  CHECK_NOTHROW(io::check_run_schema(f));
+  CHECK(f.attr_string("status") == "completed");
+  CHECK(f.attr_int("schema_version") == io::kRunSchemaVersion);
+  CHECK(f.attr_int("mpi_ranks") == 2);
+  CHECK_FALSE(f.attr_string("finished").empty());
+  CHECK(f.attr_string("config").find("k = 7") != std::string::npos);
+  const h5::Group cfg = f.open_group("config");
+  CHECK(cfg.attr_int("train.k") == 7);
+  CHECK(cfg.attr_double("train.lr") == 0.01);
+  CHECK(cfg.attr_string("model.type") == "gaussian");
+  CHECK(cfg.attr_doubles("data.spectrum") == std::vector<double>{1.0, 2.0});
+  CHECK(f.link_target("final") == "/checkpoints/10");
+  Matrix J(2, 2);
+  J << 2, 6, 4, 8;  // column-major view of theta[0..3] = 2,4,6,8
+  CHECK(f.read_matrix("final/params/J") == J);
+  CHECK(f.read_vector("checkpoints/1/params/h") == Vector::LinSpaced(2, 5, 6));
+  CHECK(f.read_ints("train/step") == std::vector<std::int64_t>{1, 10});
+  CHECK(f.read_vector("data/mean") == Vector::Ones(2));
+}
+
+TEST_CASE("a file of another schema is refused with its path", "[run_file]") {
+  const auto path = (fs::temp_directory_path() / ("shortrun_other_" + std::to_string(::getpid()) + ".h5")).string();
+  {
+    h5::File f(path, h5::File::Mode::create);
+    f.attr("schema", "something.else");
+  }
+  h5::File f(path, h5::File::Mode::read);
+  CHECK_THROWS_WITH(io::check_run_schema(f), Catch::Contains(path));
+}

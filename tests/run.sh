@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Builds shortrun and runs the whole test suite (CTest labels: unit, io, mpi, integration, analysis).
+# Does all its set-up on a fresh Debian 12 machine: installs missing packages with apt, configures
+# and builds into build/ (or $SHORTRUN_BUILD_DIR).
+#
+#   tests/run.sh                 everything
+#   tests/run.sh -L unit         only one label (any ctest arguments are passed on)
+#
+# CI (CI=true) builds with warnings as errors.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+jobs/local/install-deps.sh
+
+build=${SHORTRUN_BUILD_DIR:-build}
+werror=OFF
+[[ "${CI:-}" == "true" ]] && werror=ON
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DSHORTRUN_WERROR="$werror" > "$build-configure.log" 2>&1 ||
+  { cat "$build-configure.log"; exit 1; }
+cmake --build "$build" -j"$(nproc)"
+
+# mpirun refuses root and more ranks than cores unless told (shared/ENV.md); tests need both.
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+cd "$build"
+ctest --output-on-failure -j"$(nproc)" "$@"

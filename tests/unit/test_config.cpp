@@ -1,0 +1,59 @@
+#include <catch2/catch.hpp>
+
+#include "shortrun/core/config.hpp"
+#include "shortrun/core/error.hpp"
+
+using shortrun::BadInput;
+using shortrun::RunConfig;
+
+namespace {
+RunConfig valid() {
+  RunConfig c;
+  c.run_name = "x";
+  c.model_type = "gaussian";
+  c.spectrum = {1.0, 2.0};
+  return c;
+}
+}  // namespace
+
+TEST_CASE("a valid config passes and bad values name their key", "[config]") {
+  CHECK_NOTHROW(valid().validate());
+  auto fails_with = [](RunConfig c, const std::string& key) {
+    try {
+      c.validate();
+    } catch (const BadInput& e) {
+      return std::string(e.what()).rfind(key + ":", 0) == 0;
+    }
+    return false;
+  };
+  RunConfig c = valid();
+  c.k = 0;
+  CHECK(fails_with(c, "train.k"));
+  c = valid();
+  c.lr = -0.1;
+  CHECK(fails_with(c, "train.lr"));
+  c = valid();
+  c.run_name = "../evil";
+  CHECK(fails_with(c, "run.name"));
+  c = valid();
+  c.scheme = "cdd";
+  CHECK(fails_with(c, "train.scheme"));
+  c = valid();
+  c.spectrum = {1.0, -2.0};
+  CHECK(fails_with(c, "data.spectrum"));
+  c = valid();
+  c.n_visible = 3;
+  CHECK(fails_with(c, "model.n_visible"));
+  c = valid();
+  c.model_type = "";
+  CHECK(fails_with(c, "model.type"));
+}
+
+TEST_CASE("the resolved INI text holds every key with a value that reads back", "[config]") {
+  RunConfig c = valid();
+  c.lr = 0.05;
+  const std::string ini = c.to_ini();
+  CHECK(ini.find("[train]\n") != std::string::npos);
+  CHECK(ini.find("lr = 0.05\n") != std::string::npos);
+  CHECK(ini.find("spectrum = 1,2\n") != std::string::npos);
+}
