@@ -1,5 +1,6 @@
 // shortrun theory CONFIG.ini: closed-form predictions of a solvable model, as a table.
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include <boost/program_options.hpp>
@@ -18,11 +19,13 @@ namespace shortrun::cli {
 int cmd_theory(int argc, char** argv) {
   ConfigSource source;
   std::string out;
+  bool force = false;
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")(
       "set", po::value<std::vector<std::string>>(&source.sets)->composing(),
       "override a config key, SECTION.KEY=VALUE (repeatable)")(
-      "out", po::value<std::string>(&out), "also write the /theory group to this HDF5 file");
+      "out", po::value<std::string>(&out), "also write the /theory group to this HDF5 file")(
+      "force", po::bool_switch(&force), "overwrite the --out file if it exists");
   po::options_description hidden;
   hidden.add_options()("config", po::value<std::string>(&source.path));
   po::options_description all;
@@ -37,7 +40,7 @@ int cmd_theory(int argc, char** argv) {
     throw BadInput(std::string("shortrun theory: ") + e.what() + " (see shortrun theory --help)");
   }
   if (vm.count("help")) {
-    std::cout << "usage: shortrun theory CONFIG.ini [--set SECTION.KEY=VALUE]... [--out FILE.h5]\n\n"
+    std::cout << "usage: shortrun theory CONFIG.ini [--set SECTION.KEY=VALUE]... [--out FILE.h5 [--force]]\n\n"
                  "Prints the closed-form fixed points of a solvable model (THEORY.md) for the data of\n"
                  "CONFIG.ini, per mode alpha of the data covariance (gaussian model):\n"
                  "  c_alpha   data variance of the mode\n"
@@ -50,6 +53,8 @@ int cmd_theory(int argc, char** argv) {
   }
   if (source.path.empty()) throw BadInput("shortrun theory: missing CONFIG.ini (see shortrun theory --help)");
   const RunConfig config = load_run_config(source, "theory");
+  if (!out.empty() && std::filesystem::exists(out) && !force)
+    throw BadInput(out + ": file exists; remove it or pass --force");
   const GaussianData data = make_gaussian_data(config);
   const auto ula = ula_of(config);
   const double sigma0 = config.init_type == "zeros" ? 0.0 : config.init_sigma;
@@ -63,13 +68,17 @@ int cmd_theory(int argc, char** argv) {
                 fp.j_star[a], fp.j_eq[a], fp.j_ml[a],
                 gaussian_theory::stationary_variance(fp.j_star[a], ula));
   if (!out.empty()) {
-    h5::File file(out, h5::File::Mode::create);
+    const std::string tmp = out + ".tmp";
+    h5::File file(tmp, h5::File::Mode::create);
     file.attr("schema", "shortrun.theory");
-    file.attr("schema_version", io::kRunSchemaVersion);
+    file.attr("schema_version", std::int64_t{1});
     file.attr("shortrun_version", kVersion);
+    file.attr("git_sha", kGitSha);
+    file.attr("created", io::utc_now());
     file.attr("config", config.to_ini());
     write_gaussian_theory(file, config, data, nullptr);
     file.close();
+    std::filesystem::rename(tmp, out);
     std::printf("wrote %s\n", out.c_str());
   }
   return kExitOk;

@@ -8,7 +8,7 @@
 
 #include "shortrun/app/commands.hpp"
 #include "shortrun/app/config_parser.hpp"
-#include "shortrun/app/gaussian_run.hpp"
+#include "shortrun/app/run.hpp"
 #include "shortrun/core/error.hpp"
 #include "shortrun/parallel/mpi.hpp"
 
@@ -79,25 +79,6 @@ std::optional<TrainArgs> parse_args(int argc, char** argv, bool print) {
   return args;
 }
 
-void print_summary(const RunConfig& config, const GaussianOutcome& out, const std::string& path,
-                   const GaussianData& data) {
-  const auto fp = gaussian_theory::fixed_points(
-      data.data, static_cast<double>(config.k), config.init_type == "zeros" ? 0.0 : config.init_sigma,
-      ula_of(config));
-  const Matrix j_eig = fp.basis.transpose() * out.J * fp.basis;
-  const bool ok = out.train.status == TrainOutcome::Status::completed;
-  std::printf("run %s: %s after %lld updates in %.2fs -> %s\n", config.run_name.c_str(),
-              ok ? "completed" : ("diverged: " + out.train.reason).c_str(),
-              static_cast<long long>(out.train.last_step), out.wall_s, path.c_str());
-  std::printf("  %4s %10s %12s %12s %12s %12s   (expected: %s)\n", "mode", "c_alpha", "J_trained",
-              ("J*(k=" + std::to_string(config.k) + ")").c_str(), "J_eq", "J_ml",
-              expected_fixed_point(config));
-  for (Index a = 0; a < fp.c.size(); ++a)
-    std::printf("  %4lld %10.4g %12.6g %12.6g %12.6g %12.6g\n", static_cast<long long>(a + 1), fp.c[a],
-                j_eig(a, a), fp.j_star[a], fp.j_eq[a], fp.j_ml[a]);
-  std::fflush(stdout);
-}
-
 }  // namespace
 
 int cmd_train(int argc, char** argv) {
@@ -109,24 +90,17 @@ int cmd_train(int argc, char** argv) {
   // rank exits 2 together (no rank is left waiting in a collective).
   std::string error;
   std::optional<TrainArgs> args;
-  RunConfig config;
-  GaussianData data;
+  PreparedRun run;
   std::optional<io::RunWriter> writer;
-  std::string run_path;
   try {
     args = parse_args(argc, argv, leader);
     if (args) {
-      config = load_run_config(args->source, "train");
-      data = make_gaussian_data(config);
-      run_path = (fs::path(config.run_out) / "runs" / (config.run_name + ".h5")).string();
+      const RunConfig config = load_run_config(args->source, "train");
+      run = prepare_run(config, config.run_name);
       if (leader) {
-        if (fs::exists(run_path) && !args->force)
-          throw BadInput(run_path + ": run file exists; remove it, choose another run.name or --out, or pass --force");
-        std::error_code ec;
-        fs::create_directories(fs::path(run_path).parent_path(), ec);
-        if (ec) throw BadInput(config.run_out + ": cannot create the output folder: " + ec.message());
-        writer.emplace(run_path, config, io::RunMeta{config.run_name, world.size()});
-        writer->write_data(data.data);
+        if (fs::exists(run.path) && !args->force)
+          throw BadInput(run.path + ": run file exists; remove it, choose another run.name or --out, or pass --force");
+        writer.emplace(open_run_writer(run, world.size()));
       }
     }
   } catch (const BadInput& e) {
@@ -143,25 +117,19 @@ int cmd_train(int argc, char** argv) {
   }
   if (!args) return kExitOk;  // --help
 
-  // Phase 2: training. An exception here on any rank aborts the job (mpi::Environment); the
-  // leader first marks the run file failed so nothing looks complete.
+  // Phase 2: training. An exception here on any rank aborts the job (mpi::Environment) after the
+  // leader marked the run file failed, so nothing looks complete.
   try {
-    GaussianOutcome out = train_gaussian(config, data, world, writer ? &*writer : nullptr,
-                                         leader && !args->quiet);
-    const bool ok = out.train.status == TrainOutcome::Status::completed;
-    if (writer) {
-      write_gaussian_theory(writer->file(), config, data, ok ? &out.J : nullptr);
-      writer->finish(ok ? "completed" : "diverged", out.train.reason);
+    const RunResult result = execute_run(run, world, writer ? &*writer : nullptr, leader && !args->quiet);
+    if (leader) {
+      std::printf("run %s: %s after %lld updates in %.2fs -> %s\n", run.run_id.c_str(),
+                  result.status == "completed" ? "completed" : ("diverged: " + result.reason).c_str(),
+                  static_cast<long long>(result.updates_done), result.wall_s, run.path.c_str());
+      std::fputs(result.table.c_str(), stdout);
+      std::fflush(stdout);
     }
-    if (leader) print_summary(config, out, run_path, data);
-    return ok ? kExitOk : kExitDiverged;
+    return result.status == "completed" ? kExitOk : kExitDiverged;
   } catch (const std::exception& e) {
-    if (writer) {
-      try {
-        writer->finish("failed", e.what());
-      } catch (...) {
-      }
-    }
     std::fprintf(stderr, "shortrun: internal error on rank %d: %s\n", world.rank(), e.what());
     throw;
   }

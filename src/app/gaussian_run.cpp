@@ -1,6 +1,7 @@
 #include "shortrun/app/gaussian_run.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 #include "shortrun/app/progress.hpp"
@@ -35,9 +36,9 @@ GaussianData make_gaussian_data(const RunConfig& config) {
 gt::Ula ula_of(const RunConfig& config) { return {config.step, config.temperature}; }
 
 const char* expected_fixed_point(const RunConfig& config) {
-  if (config.scheme == "rdm") return "j_star";
-  if (config.scheme == "exact") return "j_ml";
-  return "j_eq";
+  if (config.scheme == "rdm") return "J_star";
+  if (config.scheme == "exact") return "J_ml";
+  return "J_eq";
 }
 
 void write_gaussian_theory(h5::Group& parent, const RunConfig& config, const GaussianData& data,
@@ -48,7 +49,7 @@ void write_gaussian_theory(h5::Group& parent, const RunConfig& config, const Gau
   h5::Group g = parent.create_group("theory");
   g.attr("model", "gaussian");
   g.attr("k", config.k);
-  g.attr("step", config.step);
+  g.attr("eta", config.step);
   g.attr("temperature", config.temperature);
   g.attr("sigma0", sigma0);
   g.attr("expected", expected_fixed_point(config));
@@ -89,7 +90,8 @@ void write_gaussian_theory(h5::Group& parent, const RunConfig& config, const Gau
 }
 
 GaussianOutcome train_gaussian(const RunConfig& config, const GaussianData& data,
-                               mpi::Communicator& team, io::RunWriter* writer, bool show_progress) {
+                               mpi::Communicator& team, io::RunWriter* writer, bool show_progress,
+                               const std::function<void()>& tick) {
   const Index n = data.data.dim();
   GaussianEnergy model(n);
   model.J() = config.init_coupling * Matrix::Identity(n, n);
@@ -106,7 +108,10 @@ GaussianOutcome train_gaussian(const RunConfig& config, const GaussianData& data
   observer.on_checkpoint = [&](Index step, const Vector& params) {
     if (writer != nullptr) writer->write_checkpoint(step, model.layout(), params);
   };
-  observer.on_progress = [&](Index step, Index total) { progress.update(step, total); };
+  observer.on_progress = [&](Index step, Index total) {
+    progress.update(step, total);
+    tick();
+  };
 
   const auto seed = static_cast<std::uint64_t>(config.seed);
   DataTerm data_term(data.data, config.batch, seed, team.rank(), team.size());
@@ -130,6 +135,30 @@ GaussianOutcome train_gaussian(const RunConfig& config, const GaussianData& data
   out.J = model.J();
   out.h = model.h();
   if (writer != nullptr) writer->write_train_log(log);
+  return out;
+}
+
+std::string gaussian_summary_table(const RunConfig& config, const GaussianData& data, const Matrix& J,
+                                   double* max_gap) {
+  const double sigma0 = config.init_type == "zeros" ? 0.0 : config.init_sigma;
+  const auto fp = gt::fixed_points(data.data, static_cast<double>(config.k), sigma0, ula_of(config));
+  const Matrix j_eig = fp.basis.transpose() * J * fp.basis;
+  const std::string expected = expected_fixed_point(config);
+  const Vector& target = expected == "J_star" ? fp.j_star : expected == "J_eq" ? fp.j_eq : fp.j_ml;
+  std::string out;
+  char line[256];
+  std::snprintf(line, sizeof line, "  %4s %10s %12s %12s %12s %12s   (expected: %s)\n", "mode", "c_alpha",
+                "J_trained", ("J*(k=" + std::to_string(config.k) + ")").c_str(), "J_eq", "J_ml",
+                expected.c_str());
+  out += line;
+  double gap = 0;
+  for (Index a = 0; a < fp.c.size(); ++a) {
+    std::snprintf(line, sizeof line, "  %4lld %10.4g %12.6g %12.6g %12.6g %12.6g\n",
+                  static_cast<long long>(a + 1), fp.c[a], j_eig(a, a), fp.j_star[a], fp.j_eq[a], fp.j_ml[a]);
+    out += line;
+    gap = std::max(gap, std::abs(j_eig(a, a) - target[a]));
+  }
+  if (max_gap != nullptr) *max_gap = gap;
   return out;
 }
 

@@ -264,6 +264,12 @@ void Group::soft_link(const std::string& name, const std::string& target) {
         ("cannot create link " + name).c_str(), path_);
 }
 
+void Group::external_link(const std::string& name, const std::string& file, const std::string& target) {
+  if (H5Lexists(id(), name.c_str(), H5P_DEFAULT) > 0) H5Ldelete(id(), name.c_str(), H5P_DEFAULT);
+  check_status(H5Lcreate_external(file.c_str(), target.c_str(), id(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT),
+               "cannot create external link " + name, path_);
+}
+
 std::string Group::link_target(const std::string& name) const {
   H5L_info_t info;
   check_status(H5Lget_info(id(), name.c_str(), &info, H5P_DEFAULT), ("no link " + name).c_str(), path_);
@@ -291,6 +297,13 @@ void Group::write(const std::string& name, const std::vector<double>& v) {
 
 void Group::write(const std::string& name, const std::vector<std::int64_t>& v) {
   write_dataset(id(), name, H5T_NATIVE_INT64, H5T_STD_I64LE, {v.size()}, v.data(), path_);
+}
+
+void Group::write(const std::string& name, const std::vector<std::string>& v) {
+  std::vector<const char*> ptrs;
+  for (const auto& s : v) ptrs.push_back(s.c_str());
+  Handle t = string_type();
+  write_dataset(id(), name, t.id(), t.id(), {v.size()}, ptrs.data(), path_);
 }
 
 Object Group::open_dataset(const std::string& name) const {
@@ -341,6 +354,19 @@ std::vector<std::int64_t> Group::read_ints(const std::string& name) const {
   std::vector<std::int64_t> v(count(dims));
   read_all(*this, name, H5T_NATIVE_INT64, v.data(), v.size());
   return v;
+}
+
+std::vector<std::string> Group::read_strings(const std::string& name) const {
+  const auto dims = shape(name);
+  std::vector<char*> ptrs(count(dims), nullptr);
+  Handle t = string_type();
+  read_all(*this, name, t.id(), ptrs.data(), ptrs.size());
+  std::vector<std::string> out;
+  for (char* p : ptrs) {
+    out.emplace_back(p != nullptr ? p : "");
+    H5free_memory(p);
+  }
+  return out;
 }
 
 // ---- files ------------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 #pragma once
 /// Composition of the Gaussian model's run: data, estimator choice, training, and the /theory
 /// group that checks the trained parameters against THEORY.md section 2.
+#include <functional>
 #include <optional>
+#include <string>
 
 #include "shortrun/core/config.hpp"
 #include "shortrun/data/gaussian_data.hpp"
@@ -15,7 +17,8 @@ namespace shortrun::cli {
 GaussianData make_gaussian_data(const RunConfig& config);
 gaussian_theory::Ula ula_of(const RunConfig& config);
 
-/// Which closed-form fixed point a scheme should reach: "j_star", "j_eq" or "j_ml".
+/// Which closed-form fixed point a scheme should reach, as its /theory dataset name: "J_star",
+/// "J_eq" or "J_ml".
 const char* expected_fixed_point(const RunConfig& config);
 
 /// Writes /theory: data spectrum c and basis, J_star, J_eq, J_ml, h_star, t and v_theory (v_alpha(t)
@@ -31,7 +34,13 @@ struct GaussianOutcome {
 };
 
 /// Trains on `team`; only the leader's writer (non-null on the leader) touches the file system.
+/// `tick` runs after every update (the sweep's progress and manifest hook).
 GaussianOutcome train_gaussian(const RunConfig& config, const GaussianData& data,
-                               mpi::Communicator& team, io::RunWriter* writer, bool show_progress);
+                               mpi::Communicator& team, io::RunWriter* writer, bool show_progress,
+                               const std::function<void()>& tick);
+
+/// Trained vs theory per mode, as a text table; and the largest gap to the expected fixed point.
+std::string gaussian_summary_table(const RunConfig& config, const GaussianData& data, const Matrix& J,
+                                   double* max_gap);
 
 }  // namespace shortrun::cli

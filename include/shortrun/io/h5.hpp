@@ -83,6 +83,8 @@ class Group : public Object {
   bool exists(const std::string& name) const;
   std::vector<std::string> children() const;
   void soft_link(const std::string& name, const std::string& target);
+  /// A link to object `target` (e.g. "/") in another file; `file` relative to this file's folder.
+  void external_link(const std::string& name, const std::string& file, const std::string& target);
   /// Path a soft link points to.
   std::string link_target(const std::string& name) const;
 
@@ -91,11 +93,13 @@ class Group : public Object {
   void write(const std::string& name, const Vector& v);
   void write(const std::string& name, const std::vector<double>& v);
   void write(const std::string& name, const std::vector<std::int64_t>& v);
+  void write(const std::string& name, const std::vector<std::string>& v);
   Object open_dataset(const std::string& name) const;
   std::vector<hsize_t> shape(const std::string& name) const;
   Matrix read_matrix(const std::string& name) const;
   Vector read_vector(const std::string& name) const;
   std::vector<std::int64_t> read_ints(const std::string& name) const;
+  std::vector<std::string> read_strings(const std::string& name) const;
 };
 
 class File : public Group {

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <string>
 #include <vector>
@@ -69,8 +70,10 @@ TrainOutcome train(Model& model, DataTerm& data, Estimator& estimator, Optimizer
     const double param_norm = model.params().norm();
     if (!team.all(std::isfinite(param_norm) && param_norm < kDivergedNorm)) {
       outcome.status = TrainOutcome::Status::diverged;
-      outcome.reason = "parameter norm " + std::to_string(param_norm) + " at update " +
-                       std::to_string(step) + " (non-finite or above 1e12)";
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "parameter norm %.3g at update %lld (non-finite or above %.0e)",
+                    param_norm, static_cast<long long>(step), kDivergedNorm);
+      outcome.reason = buf;
       break;
     }
     outcome.last_step = step;

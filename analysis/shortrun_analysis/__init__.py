@@ -1,0 +1,5 @@
+"""Analysis of shortrun output files (docs/hdf5-schema.md). Run with /usr/bin/python3 (Debian's
+h5py, numpy, matplotlib)."""
+from .runfile import RUN_SCHEMA, THEORY_SCHEMA, Run, SchemaError, Theory, load_run, load_theory
+
+__all__ = ["RUN_SCHEMA", "THEORY_SCHEMA", "Run", "SchemaError", "Theory", "load_run", "load_theory"]

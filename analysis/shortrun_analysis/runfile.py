@@ -1,0 +1,186 @@
+"""Reading shortrun run files (schema "shortrun.run", docs/hdf5-schema.md).
+
+Shapes: N is the dimension of the model (number of data eigenmodes), T the number of sampling
+times of the theory curves. Arrays in `Theory` are indexed by mode alpha in the data eigenbasis,
+ascending in c_alpha (mode 1 of the printed tables is index 0 here).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, Optional
+
+import h5py
+import numpy as np
+
+RUN_SCHEMA = "shortrun.run"
+THEORY_SCHEMA = "shortrun.theory"
+
+# The /theory attribute `expected` names the dataset of the fixed point training should reach.
+_EXPECTED_DATASETS = ("J_star", "J_eq", "J_ml")
+
+
+class SchemaError(Exception):
+    """A file is not what the analysis needs. str(e) is one line: '<file>: <what was expected>'."""
+
+
+def _plain(value: Any) -> Any:
+    """HDF5 attribute value as a plain Python value (str, int, float, or 1-D float ndarray)."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    if isinstance(value, np.ndarray):
+        return value if value.ndim > 0 else value.item()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _attrs(obj: h5py.HLObject) -> Dict[str, Any]:
+    return {name: _plain(value) for name, value in obj.attrs.items()}
+
+
+@dataclass
+class Theory:
+    """The /theory group of a Gaussian run (THEORY.md section 2), in the data eigenbasis.
+
+    c         [N]    data covariance eigenvalues c_alpha, ascending
+    basis     [N,N]  U: column alpha is the eigenvector u_alpha (original coordinates)
+    J_star    [N]    rdm-k fixed point J*_alpha (NaN where c_alpha <= 2 eta T: no root)
+    J_eq      [N]    cd / pcd / k -> infinity fixed point (NaN where c_alpha < 2 eta T)
+    J_ml      [N]    exact-gradient fixed point T / c_alpha
+    h_star    [N]    rdm-k fixed-point fields (original coordinates, see the schema)
+    t         [T]    sampling times (int), 0, k and t_max included
+    v_theory  [T,N]  v_alpha(t) of the model J* started from p0 (NaN where J* is NaN)
+    J_trained [N]    diag(U^T J U) of the final J; None when training did not complete
+    v_trained [T,N]  v_alpha(t) = (U^T Sigma_t U)_{alpha alpha} of the trained J; None likewise
+    attrs            k, eta, temperature, sigma0, expected, model, J_trained_offdiag_max
+    """
+
+    c: np.ndarray
+    basis: np.ndarray
+    J_star: np.ndarray
+    J_eq: np.ndarray
+    J_ml: np.ndarray
+    h_star: np.ndarray
+    t: np.ndarray
+    v_theory: np.ndarray
+    J_trained: Optional[np.ndarray]
+    v_trained: Optional[np.ndarray]
+    attrs: Dict[str, Any]
+
+    @property
+    def k(self) -> int:
+        return int(self.attrs["k"])
+
+    @property
+    def expected_name(self) -> str:
+        """Dataset name of the fixed point training should reach: 'J_star', 'J_eq' or 'J_ml'."""
+        return str(self.attrs["expected"])
+
+    @property
+    def expected(self) -> np.ndarray:
+        """[N] the fixed point training should reach (J_star, J_eq or J_ml, per train.scheme)."""
+        return getattr(self, self.expected_name)
+
+
+@dataclass
+class Run:
+    """One run file, read whole.
+
+    attrs        root attributes: schema, status, run_id, created, finished, config (INI text), ...
+    config       /config: one entry per key, typed ("train.k" -> int, "data.spectrum" -> ndarray)
+    data         /data: "mean" [N], "cov" [N,N] (absent for N > 1024), "n_samples", "population"
+    train        /train: "step" [U], "wall_s" [U], "grad_norm" [U], "param_norm" [U] (may be empty)
+    checkpoints  {step: {"J": [N,N], "h": [N]}}, in increasing step; may be empty
+    final_step   the step /final links to, None when there is no checkpoint
+    theory       Theory, or None when the file has no /theory group
+    """
+
+    path: str
+    attrs: Dict[str, Any]
+    config: Dict[str, Any]
+    data: Dict[str, Any]
+    train: Dict[str, np.ndarray]
+    checkpoints: Dict[int, Dict[str, np.ndarray]]
+    final_step: Optional[int]
+    theory: Optional[Theory] = field(default=None)
+
+    @property
+    def run_id(self) -> str:
+        return str(self.attrs.get("run_id", ""))
+
+    @property
+    def status(self) -> str:
+        return str(self.attrs.get("status", ""))
+
+    def require_theory(self) -> Theory:
+        """The /theory group; raises SchemaError when the file has none."""
+        if self.theory is None:
+            raise SchemaError(f"{self.path}: no /theory group (expected one for a solvable model)")
+        return self.theory
+
+
+def _read_theory(path: str, group: h5py.Group) -> Theory:
+    required = ("c", "basis", "J_star", "J_eq", "J_ml", "h_star", "t", "v_theory")
+    missing = [name for name in required if name not in group]
+    if missing:
+        raise SchemaError(f"{path}: /theory lacks {', '.join(missing)}")
+    attrs = _attrs(group)
+    for name in ("k", "eta", "temperature", "sigma0", "expected"):
+        if name not in attrs:
+            raise SchemaError(f"{path}: /theory lacks attribute {name}")
+    if attrs["expected"] not in _EXPECTED_DATASETS:
+        raise SchemaError(f"{path}: /theory attribute expected = {attrs['expected']!r}, "
+                          f"expected one of {', '.join(_EXPECTED_DATASETS)}")
+    arrays = {name: group[name][()] for name in required}
+    optional = {name: group[name][()] if name in group else None for name in ("J_trained", "v_trained")}
+    return Theory(**arrays, **optional, attrs=attrs)
+
+
+def _open(path: str) -> h5py.File:
+    try:
+        return h5py.File(path, "r")
+    except OSError as e:
+        reason = "no such file" if isinstance(e, FileNotFoundError) else "not an HDF5 file"
+        raise SchemaError(f"{path}: cannot open ({reason}); expected a shortrun run file") from None
+
+
+def load_run(path: str) -> Run:
+    """Reads a run file written by `shortrun train`. Raises SchemaError when the file cannot be
+    opened or its root attribute `schema` is not "shortrun.run"."""
+    with _open(path) as f:
+        schema = _plain(f.attrs.get("schema", ""))
+        if schema != RUN_SCHEMA:
+            found = f"'{schema}'" if schema else "missing"
+            raise SchemaError(f"{path}: not a shortrun run file (root attribute schema is {found}, "
+                              f"expected '{RUN_SCHEMA}')")
+        checkpoints: Dict[int, Dict[str, np.ndarray]] = {}
+        if "checkpoints" in f:
+            for name in sorted(f["checkpoints"], key=int):
+                params = f["checkpoints"][name]["params"]
+                checkpoints[int(name)] = {block: params[block][()] for block in params}
+        final_step = None
+        link = f.get("final", getlink=True)
+        if isinstance(link, h5py.SoftLink):
+            final_step = int(link.path.rstrip("/").rsplit("/", 1)[-1])
+        data: Dict[str, Any] = {}
+        if "data" in f:
+            data = _attrs(f["data"])
+            data.update({name: f["data"][name][()] for name in f["data"]})
+        train = {name: f["train"][name][()] for name in f["train"]} if "train" in f else {}
+        return Run(path=path, attrs=_attrs(f),
+                   config=_attrs(f["config"]) if "config" in f else {},
+                   data=data, train=train, checkpoints=checkpoints, final_step=final_step,
+                   theory=_read_theory(path, f["theory"]) if "theory" in f else None)
+
+
+def load_theory(path: str) -> Theory:
+    """The /theory group of a run file or of a `shortrun theory --out` file (schema
+    "shortrun.theory"). Raises SchemaError for any other file or when /theory is missing."""
+    with _open(path) as f:
+        schema = _plain(f.attrs.get("schema", ""))
+        if schema not in (RUN_SCHEMA, THEORY_SCHEMA):
+            raise SchemaError(f"{path}: not a shortrun file (root attribute schema is "
+                              f"{schema or 'missing'}, expected '{RUN_SCHEMA}' or '{THEORY_SCHEMA}')")
+        if "theory" not in f:
+            raise SchemaError(f"{path}: no /theory group (expected one for a solvable model)")
+        return _read_theory(path, f["theory"])
