@@ -1,9 +1,11 @@
 #include "shortrun/app/config_parser.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <type_traits>
 
 #include <boost/program_options.hpp>
 
@@ -91,24 +93,106 @@ std::map<std::string, std::string> read_raw(const ConfigSource& source, const Ru
   return raw;
 }
 
-}  // namespace
-
-RunConfig load_run_config(const ConfigSource& source, const std::string& command) {
+/// Typed config from raw text; lists in sweepable keys are refused with `command` named.
+RunConfig from_raw(const std::map<std::string, std::string>& raw, const ConfigSource& source,
+                   const std::string& command) {
   RunConfig config;
-  const auto raw = read_raw(source, config);
   config.visit([&](const std::string& key, auto& field, const char*, Sweep sweep) {
     const auto it = raw.find(key);
     if (it == raw.end()) return;
-    if (sweep == Sweep::yes && it->second.find(',') != std::string::npos)
+    const bool list = it->second.find(',') != std::string::npos;
+    if (list && sweep == Sweep::yes)
       throw BadInput(key + ": 'shortrun " + command + "' takes one value, got the list '" +
                      it->second + "' (lists make sweep axes)");
+    if (list && !std::is_same_v<std::decay_t<decltype(field)>, std::vector<double>>)
+      throw BadInput(key + ": takes one value (it is not a sweep axis), got '" + it->second + "'");
     parse(key, it->second, field);
   });
   if (config.run_name.empty()) config.run_name = std::filesystem::path(source.path).stem().string();
   if (!source.out.empty()) config.run_out = source.out;
   if (config.run_out.empty()) config.run_out = "results/" + config.run_name;
+  return config;
+}
+
+/// Short label of an axis in run ids: train.k -> "k", run.seed -> "seed"; train.scheme -> "" (its
+/// values, rdm/cd/pcd/exact, speak for themselves).
+std::string axis_label(const std::string& key) {
+  if (key == "train.scheme") return "";
+  if (key == "model.n_hidden") return "nh";
+  return key.substr(key.find('.') + 1);
+}
+
+}  // namespace
+
+RunConfig load_run_config(const ConfigSource& source, const std::string& command) {
+  RunConfig config = from_raw(read_raw(source, RunConfig{}), source, command);
   config.validate();
   return config;
+}
+
+SweepPlan load_sweep(const ConfigSource& source) {
+  const auto raw = read_raw(source, RunConfig{});
+  SweepPlan plan;
+  std::vector<std::vector<std::string>> values;  // per axis, as text
+  RunConfig{}.visit([&](const std::string& key, const auto& field, const char*, Sweep sweep) {
+    const auto it = raw.find(key);
+    if (sweep == Sweep::no || it == raw.end() || it->second.find(',') == std::string::npos) return;
+    std::vector<std::string> items = split_list(it->second);
+    std::vector<std::string> canonical;
+    for (const auto& item : items) {
+      if (item.empty()) throw BadInput(key + ": empty value in the list '" + it->second + "'");
+      auto typed = field;
+      parse(key, item, typed);
+      const std::string text = format_value(typed);
+      if (std::find(canonical.begin(), canonical.end(), text) != canonical.end())
+        throw BadInput(key + ": value " + item + " appears twice in the list '" + it->second + "'");
+      canonical.push_back(text);
+    }
+    plan.axes.push_back(key);
+    values.push_back(canonical);
+  });
+  const RunConfig base = from_raw([&] {
+    auto single = raw;
+    for (const auto& key : plan.axes) single.erase(key);
+    return single;
+  }(), source, "sweep");
+  plan.name = base.run_name;
+  plan.out = base.run_out;
+  plan.config_text = base.to_ini();
+  for (std::size_t a = 0; a < plan.axes.size(); ++a) {
+    std::string list;
+    for (const auto& v : values[a]) list += (list.empty() ? "" : ",") + v;
+    plan.config_text += "# axis " + plan.axes[a] + " = " + list + "\n";
+  }
+
+  // Cartesian product, last axis fastest.
+  std::size_t n = 1;
+  for (const auto& v : values) n *= v.size();
+  for (std::size_t index = 0; index < n; ++index) {
+    auto point = raw;
+    std::string run_id;
+    std::size_t rest = index;
+    std::vector<std::string> parts(plan.axes.size());
+    for (std::size_t a = plan.axes.size(); a-- > 0;) {
+      const std::string& v = values[a][rest % values[a].size()];
+      rest /= values[a].size();
+      point[plan.axes[a]] = v;
+      parts[a] = axis_label(plan.axes[a]) + v;
+    }
+    for (const auto& p : parts) run_id += (run_id.empty() ? "" : "_") + p;
+    if (run_id.empty()) run_id = base.run_name;
+    RunConfig config = from_raw(point, source, "sweep");
+    config.run_name = run_id;
+    config.run_out = plan.out;
+    try {
+      config.validate();
+    } catch (const BadInput& e) {
+      throw BadInput(std::string(e.what()) + " (in run " + run_id + ")");
+    }
+    plan.configs.push_back(std::move(config));
+    plan.run_ids.push_back(run_id);
+  }
+  return plan;
 }
 
 }  // namespace shortrun::cli

@@ -15,11 +15,13 @@ constexpr const char* kHelp = R"(usage: shortrun COMMAND [ARGS]   (shortrun COMM
 commands:
   train   CONFIG.ini [--set SECTION.KEY=VALUE]... [--out DIR]   train one configuration
                                                                 (all MPI ranks form one team)
+  sweep   CONFIG.ini [--set ...]... [--out DIR] [--ranks-per-run P]
+                                       a grid of configurations over teams of P ranks
   theory  CONFIG.ini [--out FILE.h5]   closed-form predictions of a solvable model, as a table
   info    FILE.h5 [--json]             summary of a run file
   --version                            version and git commit
 
-Exit codes: 0 success, 2 bad input, 3 diverged, 1 internal error.
+Exit codes: 0 success, 2 bad input, 3 some run diverged, 1 internal error.
 Docs: README.md, docs/hdf5-schema.md; science: THEORY.md of the project.
 )";
 
@@ -38,9 +40,10 @@ int main(int argc, char** argv) {
   }
   try {
     if (command == "train") return cmd_train(argc - 1, argv + 1);
+    if (command == "sweep") return cmd_sweep(argc - 1, argv + 1);
     if (command == "theory") return cmd_theory(argc - 1, argv + 1);
     if (command == "info") return cmd_info(argc - 1, argv + 1);
-    std::fprintf(stderr, "shortrun: error: unknown command '%s'; expected train, theory or info (shortrun --help)\n",
+    std::fprintf(stderr, "shortrun: error: unknown command '%s'; expected train, sweep, theory or info (shortrun --help)\n",
                  command.c_str());
     return kExitBadInput;
   } catch (const shortrun::BadInput& e) {

@@ -55,4 +55,10 @@ void Communicator::broadcast(std::string& s, int root) const {
   MPI_Bcast(s.data(), n, MPI_CHAR, root, comm_);
 }
 
+void Communicator::broadcast(std::int64_t& v, int root) const {
+  MPI_Bcast(&v, 1, MPI_INT64_T, root, comm_);
+}
+
+void Communicator::barrier() const { MPI_Barrier(comm_); }
+
 }  // namespace shortrun::mpi

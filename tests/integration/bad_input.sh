@@ -40,6 +40,14 @@ cases=(
   "info on a missing file|nothere.h5|info $work/nothere.h5"
   "info on a config file|gaussian.ini|info $config"
   "theory with a list|train.k: 'shortrun theory' takes one value|theory $config --set train.k=1,2"
+  "theory --out exists|gaussian.ini: file exists|theory $config --out $config"
+  "sweep: P does not divide|--ranks-per-run: 3 does not divide|sweep $config --ranks-per-run 3"
+  "sweep: P = 0|--ranks-per-run: 0 does not divide|sweep $config --ranks-per-run 0"
+  "sweep: empty list item|train.k: empty value in the list '1,,5'|sweep $config --set train.k=1,,5"
+  "sweep: duplicated axis value|train.lr: value 0.10 appears twice|sweep $config --set train.lr=0.1,0.10"
+  "sweep: unknown key|unknown key 'bogus.key'|sweep $work/unknown.ini"
+  "sweep: list in a key that is not an axis|train.updates: takes one value (it is not a sweep axis)|sweep $config --set train.updates=10,20"
+  "sweep: one bad grid point|train.k: expected an integer >= 1, got 0 (in run k0)|sweep $config --set train.k=5,0"
 )
 
 check_case() {  # launcher-prefix name pattern args...
@@ -74,10 +82,10 @@ for c in "${cases[@]}"; do
   # shellcheck disable=SC2086
   check_case "" "$name" "$pattern" $args
 done
-# The train cases again under mpirun -n 2: exit 2 on every rank, one message, no hang.
+# The train and sweep cases again under mpirun -n 2: exit 2 on every rank, one message, no hang.
 for c in "${cases[@]}"; do
   IFS='|' read -r name pattern args <<< "$c"
-  [[ $args == train* ]] || continue
+  [[ $args == train* || $args == sweep* ]] || continue
   # shellcheck disable=SC2086
   check_case "$mpiexec -n 2" "$name" "$pattern" $args
 done

@@ -9,6 +9,7 @@ inline constexpr int kExitBadInput = 2;
 inline constexpr int kExitDiverged = 3;
 
 int cmd_train(int argc, char** argv);
+int cmd_sweep(int argc, char** argv);
 int cmd_theory(int argc, char** argv);
 int cmd_info(int argc, char** argv);
 

@@ -20,4 +20,20 @@ struct ConfigSource {
 /// validates.
 RunConfig load_run_config(const ConfigSource& source, const std::string& command);
 
+/// A sweep: every sweepable key given a comma-separated list is an axis. The grid is the Cartesian
+/// product with the axes in RunConfig::visit order (run.seed, sampler.step, train.scheme, train.k,
+/// train.lr) and the last axis varying fastest; identical on every rank.
+struct SweepPlan {
+  std::vector<std::string> axes;      ///< keys with more than one value, in grid order
+  std::vector<RunConfig> configs;     ///< one per grid point, validated; run_out set
+  std::vector<std::string> run_ids;   ///< file stems, e.g. "k20_lr0.01" (run.name when no axis)
+  std::string name;                   ///< run.name of the sweep
+  std::string out;                    ///< output folder of the sweep
+  std::string config_text;            ///< the sweep's INI text with its lists
+};
+
+/// Reads a sweep configuration. BadInput for an empty list item, a value given twice on one axis,
+/// or any invalid configuration of the grid (naming the key and the run).
+SweepPlan load_sweep(const ConfigSource& source);
+
 }  // namespace shortrun::cli

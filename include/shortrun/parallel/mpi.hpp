@@ -2,6 +2,7 @@
 /// MPI behind two small classes. Environment initialises and finalises MPI, and calls MPI_Abort
 /// when destroyed during stack unwinding (ALPSCore's habit): an exception on one rank ends the job
 /// instead of leaving the others waiting in a collective. Communicator is a Reducer.
+#include <cstdint>
 #include <span>
 #include <string>
 
@@ -35,6 +36,8 @@ class Communicator {
   int min(int v) const;
   /// s on every rank becomes root's s.
   void broadcast(std::string& s, int root) const;
+  void broadcast(std::int64_t& v, int root) const;
+  void barrier() const;
   MPI_Comm get() const { return comm_; }
 
  private:

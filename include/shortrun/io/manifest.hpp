@@ -1,0 +1,40 @@
+#pragma once
+/// The sweep manifest `<out>/sweep.h5` (docs/hdf5-schema.md): one row per configuration, as
+/// equal-length column datasets under /runs, and /links/<run_id> external links to the run files.
+/// Rewritten whole under a temporary name and renamed, so it is readable at any time during a sweep.
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "shortrun/core/config.hpp"
+
+namespace shortrun::io {
+
+inline constexpr const char* kSweepSchema = "shortrun.sweep";
+inline constexpr std::int64_t kSweepSchemaVersion = 1;
+
+struct ManifestRow {
+  std::string run_id;
+  std::string file;    ///< relative to the manifest's folder: runs/<run_id>.h5
+  std::string status;  ///< pending | running | completed | diverged | failed
+  std::int64_t team = -1;
+  double wall_s = std::numeric_limits<double>::quiet_NaN();
+  double theory_gap = std::numeric_limits<double>::quiet_NaN();
+  const RunConfig* config = nullptr;  ///< the row's configuration (typed axis columns)
+};
+
+struct ManifestMeta {
+  std::string name;
+  std::string config_text;  ///< the sweep's INI text with its axes
+  std::string created;
+  std::string status;       ///< running | completed | finished_with_failures
+  std::int64_t mpi_ranks = 1;
+  std::int64_t ranks_per_run = 1;
+};
+
+/// Writes the whole manifest to `path` (via `path`.tmp and a rename).
+void write_manifest(const std::string& path, const ManifestMeta& meta,
+                    const std::vector<std::string>& axes, const std::vector<ManifestRow>& rows);
+
+}  // namespace shortrun::io

@@ -1,0 +1,360 @@
+// shortrun sweep CONFIG.ini: a grid of configurations over teams of MPI ranks.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <thread>
+
+#include <boost/program_options.hpp>
+
+#include "shortrun/app/commands.hpp"
+#include "shortrun/app/config_parser.hpp"
+#include "shortrun/app/progress.hpp"
+#include "shortrun/app/run.hpp"
+#include "shortrun/core/error.hpp"
+#include "shortrun/io/manifest.hpp"
+#include "shortrun/parallel/teams.hpp"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace shortrun::cli {
+namespace {
+
+constexpr const char* kUsage = R"(usage: shortrun sweep CONFIG.ini [--set SECTION.KEY=VALUE]... [--out DIR] [--ranks-per-run P] [--force] [--quiet]
+
+Runs every configuration of a grid. Each sweepable key given a comma-separated list is an axis
+(`k = 1,5,20,100`); the grid is their Cartesian product, axes in the order run.seed,
+sampler.step, train.scheme, train.k, train.lr, the last varying fastest.
+
+The MPI world is split into teams of P ranks (P must divide the number of ranks). A team trains one
+configuration at a time, its ranks sharing chains and minibatch and summing gradients; teams take
+configurations from a shared atomic counter, most expensive first (cost ~ updates x k x chains x N^2),
+so no team idles while work is left and no rank is spent on scheduling. Results do not depend on
+which team runs a configuration, nor on the order.
+
+Output (<out> = --out, or run.out, or results/<run.name>):
+  <out>/runs/<run_id>.h5   one run file per configuration; run_id from the swept values, e.g. k20_lr0.1
+  <out>/sweep.h5           the manifest: /runs table (run_id, file, status, team, wall_s,
+                           theory_gap and one column per axis) and /links/<run_id> to the run files;
+                           rewritten atomically as runs finish, readable while the sweep runs.
+Running the same command again skips the runs whose files are completed with the same
+configuration; a run file of the same name with another configuration is refused unless --force.
+
+World rank 0 prints a progress line every 5 s (stderr) and a summary table at the end (stdout).
+Exit codes: 0 all runs completed, 3 some runs diverged (recorded in their files and the manifest),
+2 bad input (nothing is run), 1 internal error.
+
+)";
+
+struct SweepArgs {
+  ConfigSource source;
+  int ranks_per_run = 1;
+  bool force = false;
+  bool quiet = false;
+};
+
+std::optional<SweepArgs> parse_args(int argc, char** argv, bool print) {
+  SweepArgs args;
+  po::options_description opts("options");
+  opts.add_options()("help,h", "show this help")(
+      "set", po::value<std::vector<std::string>>(&args.source.sets)->composing(),
+      "override a config key, SECTION.KEY=VALUE (repeatable; a list makes an axis)")(
+      "out", po::value<std::string>(&args.source.out), "output folder (overrides run.out)")(
+      "ranks-per-run", po::value<int>(&args.ranks_per_run)->default_value(1),
+      "P: ranks per team; must divide the number of MPI ranks")(
+      "force", po::bool_switch(&args.force), "replace run files of the same name made with another configuration")(
+      "quiet,q", po::bool_switch(&args.quiet), "no progress lines");
+  po::options_description hidden;
+  hidden.add_options()("config", po::value<std::string>(&args.source.path));
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::positional_options_description pos;
+  pos.add("config", 1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw BadInput(std::string("shortrun sweep: ") + e.what() + " (see shortrun sweep --help)");
+  }
+  if (vm.count("help")) {
+    if (print) std::cout << kUsage << opts;
+    return std::nullopt;
+  }
+  if (args.source.path.empty()) throw BadInput("shortrun sweep: missing CONFIG.ini (see shortrun sweep --help)");
+  return args;
+}
+
+/// Relative cost of a configuration, to hand out the most expensive first.
+double cost(const RunConfig& c, Index dim) {
+  const double n = static_cast<double>(dim);
+  if (c.moments == "exact" || c.scheme == "exact") return static_cast<double>(c.updates) * n * n * n;
+  return static_cast<double>(c.updates) * static_cast<double>(c.k) * static_cast<double>(c.chains) * n * n;
+}
+
+Index dim_of(const RunConfig& c) {
+  return c.spectrum.size() == 1 && c.n_visible > 0 ? c.n_visible : static_cast<Index>(c.spectrum.size());
+}
+
+// Final states of the work queue's records.
+constexpr double kCompleted = mpi::WorkQueue::kFirstFinal;
+constexpr double kDiverged = kCompleted + 1;
+
+const char* state_name(double state) {
+  if (state == mpi::WorkQueue::kPending) return "pending";
+  if (state == mpi::WorkQueue::kRunning) return "running";
+  if (state == kCompleted) return "completed";
+  if (state == kDiverged) return "diverged";
+  return "failed";
+}
+
+/// What world rank 0 keeps of the sweep: the manifest rows and the progress line.
+class SweepMonitor {
+ public:
+  SweepMonitor(const SweepPlan& plan, std::vector<std::size_t> todo, std::vector<double> costs,
+               io::ManifestMeta meta, int n_teams, bool progress)
+      : plan_(plan), todo_(std::move(todo)), costs_(std::move(costs)), meta_(std::move(meta)),
+        n_teams_(n_teams), progress_(progress), start_(std::chrono::steady_clock::now()), last_print_(start_) {
+    for (std::size_t i = 0; i < plan.configs.size(); ++i) {
+      io::ManifestRow row;
+      row.run_id = plan.run_ids[i];
+      row.file = "runs/" + plan.run_ids[i] + ".h5";
+      row.status = "completed";  // until listed in todo: completed in an earlier invocation
+      row.config = &plan.configs[i];
+      rows_.push_back(row);
+    }
+    for (std::size_t item : todo_) rows_[item].status = "pending";
+    path_ = (fs::path(plan.out) / "sweep.h5").string();
+  }
+
+  /// Reads the queue's records; rewrites the manifest when something changed (or `force`), and
+  /// prints a progress line at most every 5 s.
+  void refresh(mpi::WorkQueue& queue, bool force = false) {
+    const auto now = std::chrono::steady_clock::now();
+    if (!force && now - last_check_ < std::chrono::milliseconds(500)) return;
+    last_check_ = now;
+    const auto records = queue.snapshot();
+    bool changed = force;
+    for (std::size_t item = 0; item < records.size(); ++item) {
+      io::ManifestRow& row = rows_[todo_[item]];
+      const std::string status = state_name(records[item].state);
+      if (status != row.status) changed = true;
+      row.status = status;
+      row.team = records[item].state == mpi::WorkQueue::kPending ? -1 : static_cast<std::int64_t>(records[item].team);
+      if (records[item].state >= kCompleted) {
+        row.wall_s = records[item].wall_s;
+        row.theory_gap = records[item].value;
+      }
+    }
+    if (changed) io::write_manifest(path_, meta_, plan_.axes, rows_);
+    if (progress_ && (now - last_print_ > std::chrono::seconds(5))) {
+      last_print_ = now;
+      print_progress(records);
+    }
+  }
+
+  bool all_final(mpi::WorkQueue& queue) {
+    for (const auto& r : queue.snapshot())
+      if (r.state < kCompleted) return false;
+    return true;
+  }
+
+  void finish(mpi::WorkQueue& queue) {
+    const auto records = queue.snapshot();
+    bool any_diverged = false;
+    for (const auto& r : records) any_diverged = any_diverged || r.state != kCompleted;
+    meta_.status = any_diverged ? "finished_with_failures" : "completed";
+    refresh(queue, /*force=*/true);
+  }
+
+  const std::vector<io::ManifestRow>& rows() const { return rows_; }
+  double elapsed_s() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+
+ private:
+  void print_progress(const std::vector<mpi::ItemStatus>& records) {
+    // ETA: a team's throughput (cost per second) from the finished runs' own wall times, applied
+    // to the pending runs and half of each running one, spread over the teams.
+    int done = 0, running = 0, diverged = 0;
+    double cost_done = 0, wall_done = 0, cost_left = 0;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      if (records[i].state >= kCompleted) {
+        ++done;
+        cost_done += costs_[i];
+        wall_done += records[i].wall_s;
+        if (records[i].state != kCompleted) ++diverged;
+      } else if (records[i].state == mpi::WorkQueue::kRunning) {
+        ++running;
+        cost_left += 0.5 * costs_[i];
+      } else {
+        cost_left += costs_[i];
+      }
+    }
+    const double t = elapsed_s();
+    const double team_rate = wall_done > 0 ? cost_done / wall_done : 0.0;
+    const std::string eta = team_rate > 0
+                                ? format_duration(cost_left / (team_rate * static_cast<double>(n_teams_)))
+                                : "?";
+    std::fprintf(stderr, "[sweep %s] %d/%zu runs done (%d diverged), %d running, elapsed %s, ETA %s\n",
+                 plan_.name.c_str(), done, records.size(), diverged, running, format_duration(t).c_str(),
+                 eta.c_str());
+    std::fflush(stderr);
+  }
+
+  const SweepPlan& plan_;
+  std::vector<std::size_t> todo_;
+  std::vector<double> costs_;
+  io::ManifestMeta meta_;
+  int n_teams_;
+  bool progress_;
+  std::vector<io::ManifestRow> rows_;
+  std::string path_;
+  std::chrono::steady_clock::time_point start_, last_print_, last_check_{};
+};
+
+/// World rank 0: which runs still need running. Completed files of the same configuration are
+/// skipped; a file of another configuration is bad input unless `force`. Leftover .tmp files
+/// (an interrupted earlier run) are removed.
+std::vector<std::size_t> runs_to_do(const SweepPlan& plan, bool force) {
+  std::vector<std::size_t> todo;
+  for (std::size_t i = 0; i < plan.configs.size(); ++i) {
+    const fs::path path = fs::path(plan.out) / "runs" / (plan.run_ids[i] + ".h5");
+    std::error_code ec;
+    fs::remove(path.string() + ".tmp", ec);
+    if (!fs::exists(path)) {
+      todo.push_back(i);
+      continue;
+    }
+    std::string status, config;
+    try {
+      h5::File f(path.string(), h5::File::Mode::read);
+      io::check_run_schema(f);
+      status = f.attr_string("status");
+      config = f.attr_string("config");
+    } catch (const h5::Error& e) {
+      if (!force) throw BadInput(path.string() + ": exists and is not a readable run file (" + e.what() + "); use --force to replace it");
+    }
+    if (config != plan.configs[i].to_ini() && !force)
+      throw BadInput(path.string() + ": exists with another configuration; use another --out, or --force to replace it");
+    if (status != "completed" || config != plan.configs[i].to_ini()) todo.push_back(i);
+  }
+  return todo;
+}
+
+}  // namespace
+
+int cmd_sweep(int argc, char** argv) {
+  mpi::Environment env(argc, argv);
+  mpi::Communicator world = mpi::Communicator::world();
+  const bool root = world.rank() == 0;
+
+  // Phase 1: all bad input, agreed collectively (every rank exits 2, nobody hangs).
+  std::string error;
+  std::optional<SweepArgs> args;
+  SweepPlan plan;
+  std::string todo_text;  // comma-separated indices, decided by world rank 0
+  try {
+    args = parse_args(argc, argv, root);
+    if (args) {
+      plan = load_sweep(args->source);
+      if (args->ranks_per_run < 1 || world.size() % args->ranks_per_run != 0)
+        throw BadInput("--ranks-per-run: " + std::to_string(args->ranks_per_run) +
+                       " does not divide the " + std::to_string(world.size()) + " MPI ranks");
+      if (root) {
+        std::error_code ec;
+        fs::create_directories(fs::path(plan.out) / "runs", ec);
+        if (ec) throw BadInput(plan.out + ": cannot create the output folder: " + ec.message());
+        for (std::size_t i : runs_to_do(plan, args->force)) todo_text += std::to_string(i) + ",";
+      }
+    }
+  } catch (const BadInput& e) {
+    error = e.what();
+  } catch (const h5::Error& e) {
+    error = e.what();
+  }
+  const int first_bad = world.min(error.empty() ? world.size() : world.rank());
+  if (first_bad < world.size()) {
+    world.broadcast(error, first_bad);
+    if (root) std::fprintf(stderr, "shortrun: error: %s\n", error.c_str());
+    return kExitBadInput;
+  }
+  if (!args) return kExitOk;
+
+  world.broadcast(todo_text, 0);
+  std::vector<std::size_t> todo;
+  for (std::size_t pos = 0; pos < todo_text.size();) {
+    const std::size_t comma = todo_text.find(',', pos);
+    todo.push_back(std::stoul(todo_text.substr(pos, comma - pos)));
+    pos = comma + 1;
+  }
+  // Most expensive first; ties in grid order. Identical on every rank.
+  std::vector<double> cost_of(plan.configs.size());
+  for (std::size_t i = 0; i < plan.configs.size(); ++i) cost_of[i] = cost(plan.configs[i], dim_of(plan.configs[i]));
+  std::stable_sort(todo.begin(), todo.end(), [&](std::size_t a, std::size_t b) { return cost_of[a] > cost_of[b]; });
+  std::vector<double> todo_costs;
+  for (std::size_t i : todo) todo_costs.push_back(cost_of[i]);
+
+  mpi::Teams teams(world, args->ranks_per_run);
+  mpi::WorkQueue queue(world, static_cast<std::int64_t>(todo.size()));
+  std::optional<SweepMonitor> monitor;
+  if (root) {
+    io::ManifestMeta meta{plan.name, plan.config_text, io::utc_now(), "running", world.size(), args->ranks_per_run};
+    monitor.emplace(plan, todo, todo_costs, meta, teams.n_teams, !args->quiet);
+    std::fprintf(stderr, "[sweep %s] %zu configurations (%zu to run, %zu already completed) on %d team(s) of %d rank(s) -> %s\n",
+                 plan.name.c_str(), plan.configs.size(), todo.size(), plan.configs.size() - todo.size(),
+                 teams.n_teams, args->ranks_per_run, plan.out.c_str());
+    monitor->refresh(queue, /*force=*/true);
+  }
+  const std::function<void()> tick = [&] {
+    if (monitor) monitor->refresh(queue);
+  };
+
+  // Phase 2: take configurations until none is left. An exception aborts the job (Environment),
+  // after execute_run marked the run file failed.
+  while (true) {
+    std::int64_t item = teams.leader() ? queue.take() : 0;
+    teams.team.broadcast(item, 0);
+    if (item >= queue.size()) break;
+    const std::size_t index = todo[static_cast<std::size_t>(item)];
+    if (teams.leader()) queue.report(item, {mpi::WorkQueue::kRunning, static_cast<double>(teams.team_index), 0, 0});
+    const PreparedRun run = prepare_run(plan.configs[index], plan.run_ids[index]);
+    std::optional<io::RunWriter> writer;
+    if (teams.leader()) writer.emplace(open_run_writer(run, teams.team.size()));
+    const RunResult result = execute_run(run, teams.team, writer ? &*writer : nullptr, false, tick);
+    if (teams.leader())
+      queue.report(item, {result.status == "completed" ? kCompleted : kDiverged,
+                          static_cast<double>(teams.team_index), result.wall_s, result.theory_gap});
+    tick();
+  }
+
+  // World rank 0 keeps the manifest and progress current until every team is done.
+  if (root) {
+    while (!monitor->all_final(queue)) {
+      monitor->refresh(queue);
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    monitor->finish(queue);
+  }
+  world.barrier();
+
+  bool all_completed = true;
+  if (root) {
+    std::printf("sweep %s: %zu runs in %s -> %s/sweep.h5\n", plan.name.c_str(), plan.configs.size(),
+                format_duration(monitor->elapsed_s()).c_str(), plan.out.c_str());
+    std::printf("  %-28s %-10s %5s %9s %12s\n", "run_id", "status", "team", "wall_s", "|J-theory|");
+    for (const auto& r : monitor->rows()) {
+      std::printf("  %-28s %-10s %5lld %9.2f %12.3g\n", r.run_id.c_str(), r.status.c_str(),
+                  static_cast<long long>(r.team), r.wall_s, r.theory_gap);
+      all_completed = all_completed && r.status == "completed";
+    }
+    std::fflush(stdout);
+  }
+  return world.all(all_completed) ? kExitOk : kExitDiverged;
+}
+
+}  // namespace shortrun::cli
