@@ -14,6 +14,7 @@
 #include "shortrun/app/config_parser.hpp"
 #include "shortrun/app/progress.hpp"
 #include "shortrun/app/run.hpp"
+#include "shortrun/app/stop_control.hpp"
 #include "shortrun/core/error.hpp"
 #include "shortrun/io/manifest.hpp"
 #include "shortrun/parallel/teams.hpp"
@@ -24,7 +25,8 @@ namespace fs = std::filesystem;
 namespace shortrun::cli {
 namespace {
 
-constexpr const char* kUsage = R"(usage: shortrun sweep CONFIG.ini [--set SECTION.KEY=VALUE]... [--out DIR] [--ranks-per-run P] [--force] [--quiet]
+constexpr const char* kUsage = R"(usage: shortrun sweep CONFIG.ini [--set SECTION.KEY=VALUE]... [--out DIR] [--ranks-per-run P]
+                      [--walltime HH:MM:SS] [--force] [--quiet]
 
 Runs every configuration of a grid. Each sweepable key given a comma-separated list is an axis
 (`k = 1,5,20,100`); the grid is their Cartesian product, axes in the order run.seed,
@@ -41,12 +43,16 @@ Output (<out> = --out, or run.out, or results/<run.name>):
   <out>/sweep.h5           the manifest: /runs table (run_id, file, status, team, wall_s,
                            theory_gap and one column per axis) and /links/<run_id> to the run files;
                            rewritten atomically as runs finish, readable while the sweep runs.
-Running the same command again skips the runs whose files are completed with the same
-configuration; a run file of the same name with another configuration is refused unless --force.
+SIGTERM, SIGINT, SIGUSR1 or the --walltime limit (or the SLURM job's time left) make every team
+finish its current update, write its resume checkpoint (<run_id>.ckpt.h5) and stop taking work;
+the manifest says interrupted and the exit code is 75. Running the same command again resumes the
+interrupted runs, runs the ones never started and skips completed ones; a run file of the same
+name with another configuration is refused unless --force.
 
 World rank 0 prints a progress line every 5 s (stderr) and a summary table at the end (stdout).
 Exit codes: 0 all runs completed, 3 some runs diverged (recorded in their files and the manifest),
-2 bad input (nothing is run), 1 internal error.
+75 stopped early (resume by running the same command), 2 bad input (nothing is run), 1 internal
+error.
 
 )";
 
@@ -55,6 +61,7 @@ struct SweepArgs {
   int ranks_per_run = 1;
   bool force = false;
   bool quiet = false;
+  double walltime_s = 0;
 };
 
 std::optional<SweepArgs> parse_args(int argc, char** argv, bool print) {
@@ -67,6 +74,7 @@ std::optional<SweepArgs> parse_args(int argc, char** argv, bool print) {
       "ranks-per-run", po::value<int>(&args.ranks_per_run)->default_value(1),
       "P: ranks per team; must divide the number of MPI ranks")(
       "force", po::bool_switch(&args.force), "replace run files of the same name made with another configuration")(
+      "walltime", po::value<std::string>(), "HH:MM:SS: stop in time (checkpoints, exit 75) before this limit; default: the SLURM job's time left")(
       "quiet,q", po::bool_switch(&args.quiet), "no progress lines");
   po::options_description hidden;
   hidden.add_options()("config", po::value<std::string>(&args.source.path));
@@ -86,6 +94,7 @@ std::optional<SweepArgs> parse_args(int argc, char** argv, bool print) {
     return std::nullopt;
   }
   if (args.source.path.empty()) throw BadInput("shortrun sweep: missing CONFIG.ini (see shortrun sweep --help)");
+  if (vm.count("walltime")) args.walltime_s = parse_duration(vm["walltime"].as<std::string>(), "--walltime");
   return args;
 }
 
@@ -103,12 +112,14 @@ Index dim_of(const RunConfig& c) {
 // Final states of the work queue's records.
 constexpr double kCompleted = mpi::WorkQueue::kFirstFinal;
 constexpr double kDiverged = kCompleted + 1;
+constexpr double kInterrupted = kCompleted + 2;
 
 const char* state_name(double state) {
   if (state == mpi::WorkQueue::kPending) return "pending";
   if (state == mpi::WorkQueue::kRunning) return "running";
   if (state == kCompleted) return "completed";
   if (state == kDiverged) return "diverged";
+  if (state == kInterrupted) return "interrupted";
   return "failed";
 }
 
@@ -157,17 +168,25 @@ class SweepMonitor {
     }
   }
 
-  bool all_final(mpi::WorkQueue& queue) {
-    for (const auto& r : queue.snapshot())
-      if (r.state < kCompleted) return false;
+  /// Every item taken so far has finished (completed, diverged or interrupted). Called after
+  /// rank 0's own team stopped taking work; items never taken (after a stop) stay pending.
+  bool all_taken_finished(mpi::WorkQueue& queue) {
+    std::int64_t taken = 0;
+    const auto records = queue.snapshot(&taken);
+    // Item numbers are handed out in order, so the taken ones are 0 .. taken-1.
+    for (std::int64_t i = 0; i < taken; ++i)
+      if (records[static_cast<std::size_t>(i)].state < kCompleted) return false;
     return true;
   }
 
   void finish(mpi::WorkQueue& queue) {
     const auto records = queue.snapshot();
-    bool any_diverged = false;
-    for (const auto& r : records) any_diverged = any_diverged || r.state != kCompleted;
-    meta_.status = any_diverged ? "finished_with_failures" : "completed";
+    bool any_diverged = false, any_unfinished = false;
+    for (const auto& r : records) {
+      any_diverged = any_diverged || r.state == kDiverged;
+      any_unfinished = any_unfinished || r.state == kInterrupted || r.state < kCompleted;
+    }
+    meta_.status = any_unfinished ? "interrupted" : any_diverged ? "finished_with_failures" : "completed";
     refresh(queue, /*force=*/true);
   }
 
@@ -217,35 +236,6 @@ class SweepMonitor {
   std::chrono::steady_clock::time_point start_, last_print_, last_check_{};
 };
 
-/// World rank 0: which runs still need running. Completed files of the same configuration are
-/// skipped; a file of another configuration is bad input unless `force`. Leftover .tmp files
-/// (an interrupted earlier run) are removed.
-std::vector<std::size_t> runs_to_do(const SweepPlan& plan, bool force) {
-  std::vector<std::size_t> todo;
-  for (std::size_t i = 0; i < plan.configs.size(); ++i) {
-    const fs::path path = fs::path(plan.out) / "runs" / (plan.run_ids[i] + ".h5");
-    std::error_code ec;
-    fs::remove(path.string() + ".tmp", ec);
-    if (!fs::exists(path)) {
-      todo.push_back(i);
-      continue;
-    }
-    std::string status, config;
-    try {
-      h5::File f(path.string(), h5::File::Mode::read);
-      io::check_run_schema(f);
-      status = f.attr_string("status");
-      config = f.attr_string("config");
-    } catch (const h5::Error& e) {
-      if (!force) throw BadInput(path.string() + ": exists and is not a readable run file (" + e.what() + "); use --force to replace it");
-    }
-    if (config != plan.configs[i].to_ini() && !force)
-      throw BadInput(path.string() + ": exists with another configuration; use another --out, or --force to replace it");
-    if (status != "completed" || config != plan.configs[i].to_ini()) todo.push_back(i);
-  }
-  return todo;
-}
-
 }  // namespace
 
 int cmd_sweep(int argc, char** argv) {
@@ -266,10 +256,14 @@ int cmd_sweep(int argc, char** argv) {
         throw BadInput("--ranks-per-run: " + std::to_string(args->ranks_per_run) +
                        " does not divide the " + std::to_string(world.size()) + " MPI ranks");
       if (root) {
-        std::error_code ec;
-        fs::create_directories(fs::path(plan.out) / "runs", ec);
-        if (ec) throw BadInput(plan.out + ": cannot create the output folder: " + ec.message());
-        for (std::size_t i : runs_to_do(plan, args->force)) todo_text += std::to_string(i) + ",";
+        ensure_output_folder((fs::path(plan.out) / "runs").string());
+        for (std::size_t i = 0; i < plan.configs.size(); ++i) {
+          const fs::path folder = fs::path(plan.out) / "runs";
+          const OnDisk state = inspect_on_disk((folder / (plan.run_ids[i] + ".h5")).string(),
+                                               (folder / (plan.run_ids[i] + ".ckpt.h5")).string(),
+                                               plan.configs[i], args->force);
+          if (state != OnDisk::completed) todo_text += std::to_string(i) + ",";
+        }
       }
     }
   } catch (const BadInput& e) {
@@ -277,13 +271,9 @@ int cmd_sweep(int argc, char** argv) {
   } catch (const h5::Error& e) {
     error = e.what();
   }
-  const int first_bad = world.min(error.empty() ? world.size() : world.rank());
-  if (first_bad < world.size()) {
-    world.broadcast(error, first_bad);
-    if (root) std::fprintf(stderr, "shortrun: error: %s\n", error.c_str());
-    return kExitBadInput;
-  }
+  if (agree_on_bad_input(world, error)) return kExitBadInput;
   if (!args) return kExitOk;
+  StopControl stop(world, args->walltime_s, plan.configs.empty() ? 0.0 : plan.configs[0].checkpoint_every);
 
   world.broadcast(todo_text, 0);
   std::vector<std::size_t> todo;
@@ -316,31 +306,39 @@ int cmd_sweep(int argc, char** argv) {
 
   // Phase 2: take configurations until none is left. An exception aborts the job (Environment),
   // after execute_run marked the run file failed.
+  // A team stops taking work once a stop was requested (signal or wall time); its leader decides.
+  RunContext context;
+  context.stop = &stop;
+  context.tick = tick;
+  bool interrupted = false;
   while (true) {
-    std::int64_t item = teams.leader() ? queue.take() : 0;
+    std::int64_t item = teams.leader() ? (stop.stop_requested() ? queue.size() : queue.take()) : 0;
     teams.team.broadcast(item, 0);
     if (item >= queue.size()) break;
     const std::size_t index = todo[static_cast<std::size_t>(item)];
     if (teams.leader()) queue.report(item, {mpi::WorkQueue::kRunning, static_cast<double>(teams.team_index), 0, 0});
     const PreparedRun run = prepare_run(plan.configs[index], plan.run_ids[index]);
-    std::optional<io::RunWriter> writer;
-    if (teams.leader()) writer.emplace(open_run_writer(run, teams.team.size()));
-    const RunResult result = execute_run(run, teams.team, writer ? &*writer : nullptr, false, tick);
+    const RunResult result = execute_run(run, teams.team, context);
+    const double state = result.status == "completed" ? kCompleted
+                         : result.status == "diverged" ? kDiverged
+                                                       : kInterrupted;
+    interrupted = interrupted || state == kInterrupted;
     if (teams.leader())
-      queue.report(item, {result.status == "completed" ? kCompleted : kDiverged,
-                          static_cast<double>(teams.team_index), result.wall_s, result.theory_gap});
+      queue.report(item, {state, static_cast<double>(teams.team_index), result.wall_s, result.theory_gap});
     tick();
   }
 
   // World rank 0 keeps the manifest and progress current until every team is done.
   if (root) {
-    while (!monitor->all_final(queue)) {
+    while (!monitor->all_taken_finished(queue)) {
       monitor->refresh(queue);
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
-    monitor->finish(queue);
   }
-  world.barrier();
+  world.barrier();  // every team is out of its loop: the records are final
+  if (root) monitor->finish(queue);
+  // A stop leaves the items nobody took pending; the sweep then exits 75 like an interrupted run.
+  const bool stopped = world.min(stop.stop_requested() || interrupted ? 0 : 1) == 0;
 
   bool all_completed = true;
   if (root) {
@@ -353,6 +351,12 @@ int cmd_sweep(int argc, char** argv) {
       all_completed = all_completed && r.status == "completed";
     }
     std::fflush(stdout);
+  }
+  if (stopped) {
+    if (root)
+      std::printf("sweep %s: stopped (%s); run the same command again to resume\n", plan.name.c_str(),
+                  stop.stop_reason().c_str());
+    return kExitInterrupted;
   }
   return world.all(all_completed) ? kExitOk : kExitDiverged;
 }

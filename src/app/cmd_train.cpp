@@ -9,6 +9,7 @@
 #include "shortrun/app/commands.hpp"
 #include "shortrun/app/config_parser.hpp"
 #include "shortrun/app/run.hpp"
+#include "shortrun/app/stop_control.hpp"
 #include "shortrun/core/error.hpp"
 #include "shortrun/parallel/mpi.hpp"
 
@@ -18,17 +19,25 @@ namespace fs = std::filesystem;
 namespace shortrun::cli {
 namespace {
 
-constexpr const char* kUsage = R"(usage: shortrun train CONFIG.ini [--set SECTION.KEY=VALUE]... [--out DIR] [--force] [--quiet]
+constexpr const char* kUsage = R"(usage: shortrun train CONFIG.ini [--set SECTION.KEY=VALUE]... [--out DIR] [--walltime HH:MM:SS] [--force] [--quiet]
 
 Trains one configuration. Under mpirun all ranks form one team: they split the chains and
 the minibatch and sum gradients with one MPI_Allreduce per update; results do not depend on
 the number of ranks beyond floating-point summation order.
 
-Writes <run.out>/runs/<run.name>.h5 (docs/hdf5-schema.md), first as <...>.h5.tmp, renamed
-when the run ends; its root attribute `status` is completed or diverged.
+Writes <run.out>/runs/<run.name>.h5 (docs/hdf5-schema.md) when the run ends (first as
+<...>.h5.tmp, then renamed); its root attribute `status` is completed, diverged or interrupted.
+While training, <run.name>.ckpt.h5 holds a resume checkpoint (at the train.checkpoints steps and
+every run.checkpoint_every seconds, replaced atomically).
 
-Exit codes: 0 completed, 2 bad input (config, arguments, output folder), 3 diverged,
-1 internal error.
+SIGTERM, SIGINT, SIGUSR1 or the --walltime limit (or the SLURM job's time left) stop every rank
+after the current update with a checkpoint written; the run file says interrupted and the exit
+code is 75. Running the same command again resumes from the checkpoint and gives the same final
+parameters as an uninterrupted run; on a completed run it does nothing. A run file or checkpoint
+of another configuration under the same name is refused unless --force.
+
+Exit codes: 0 completed (or already completed), 2 bad input (config, arguments, output folder),
+3 diverged, 75 interrupted (resume by running the same command), 1 internal error.
 
 Config keys (INI: [section] then key = value; `--set section.key=value` overrides):
 )";
@@ -37,6 +46,7 @@ struct TrainArgs {
   ConfigSource source;
   bool force = false;
   bool quiet = false;
+  double walltime_s = 0;
 };
 
 /// Parses the command line; returns nullopt after printing --help.
@@ -47,7 +57,8 @@ std::optional<TrainArgs> parse_args(int argc, char** argv, bool print) {
       "set", po::value<std::vector<std::string>>(&args.source.sets)->composing(),
       "override a config key, SECTION.KEY=VALUE (repeatable)")(
       "out", po::value<std::string>(&args.source.out), "output folder (overrides run.out)")(
-      "force", po::bool_switch(&args.force), "overwrite an existing run file of the same name")(
+      "force", po::bool_switch(&args.force), "replace a run file or checkpoint of the same name made with another configuration")(
+      "walltime", po::value<std::string>(), "HH:MM:SS: stop in time (checkpoint, exit 75) before this limit; default: the SLURM job's time left")(
       "quiet,q", po::bool_switch(&args.quiet), "no progress lines");
   po::options_description hidden;
   hidden.add_options()("config", po::value<std::string>(&args.source.path));
@@ -76,6 +87,7 @@ std::optional<TrainArgs> parse_args(int argc, char** argv, bool print) {
     return std::nullopt;
   }
   if (args.source.path.empty()) throw BadInput("shortrun train: missing CONFIG.ini (see shortrun train --help)");
+  if (vm.count("walltime")) args.walltime_s = parse_duration(vm["walltime"].as<std::string>(), "--walltime");
   return args;
 }
 
@@ -91,16 +103,15 @@ int cmd_train(int argc, char** argv) {
   std::string error;
   std::optional<TrainArgs> args;
   PreparedRun run;
-  std::optional<io::RunWriter> writer;
+  std::int64_t on_disk = 0;
   try {
     args = parse_args(argc, argv, leader);
     if (args) {
       const RunConfig config = load_run_config(args->source, "train");
       run = prepare_run(config, config.run_name);
       if (leader) {
-        if (fs::exists(run.path) && !args->force)
-          throw BadInput(run.path + ": run file exists; remove it, choose another run.name or --out, or pass --force");
-        writer.emplace(open_run_writer(run, world.size()));
+        ensure_output_folder(fs::path(run.path).parent_path().string());
+        on_disk = static_cast<std::int64_t>(inspect_on_disk(run.path, run.resume_path, config, args->force));
       }
     }
   } catch (const BadInput& e) {
@@ -108,26 +119,34 @@ int cmd_train(int argc, char** argv) {
   } catch (const h5::Error& e) {
     error = e.what();
   }
-  const int first_bad = world.min(error.empty() ? world.size() : world.rank());
-  if (first_bad < world.size()) {
-    if (writer) writer->discard();
-    world.broadcast(error, first_bad);
-    if (leader) std::fprintf(stderr, "shortrun: error: %s\n", error.c_str());
-    return kExitBadInput;
-  }
+  if (agree_on_bad_input(world, error)) return kExitBadInput;
   if (!args) return kExitOk;  // --help
+  world.broadcast(on_disk, 0);
+  if (static_cast<OnDisk>(on_disk) == OnDisk::completed) {
+    if (leader) std::printf("run %s: already completed -> %s (nothing to do)\n", run.run_id.c_str(), run.path.c_str());
+    return kExitOk;
+  }
+  StopControl stop(world, args->walltime_s, run.config.checkpoint_every);
 
-  // Phase 2: training. An exception here on any rank aborts the job (mpi::Environment) after the
-  // leader marked the run file failed, so nothing looks complete.
+  // Phase 2: training. An exception here on any rank aborts the job (mpi::Environment); no run file
+  // claims to be complete, and the last resume checkpoint stays.
   try {
-    const RunResult result = execute_run(run, world, writer ? &*writer : nullptr, leader && !args->quiet);
+    RunContext context;
+    context.show_progress = leader && !args->quiet;
+    context.stop = &stop;
+    if (leader && static_cast<OnDisk>(on_disk) == OnDisk::resumable && !args->quiet)
+      std::fprintf(stderr, "[train %s] resuming from %s\n", run.run_id.c_str(), run.resume_path.c_str());
+    const RunResult result = execute_run(run, world, context);
     if (leader) {
       std::printf("run %s: %s after %lld updates in %.2fs -> %s\n", run.run_id.c_str(),
-                  result.status == "completed" ? "completed" : ("diverged: " + result.reason).c_str(),
+                  result.status == "completed" ? "completed" : (result.status + ": " + result.reason).c_str(),
                   static_cast<long long>(result.updates_done), result.wall_s, run.path.c_str());
+      if (result.status == "interrupted")
+        std::printf("  resume: run the same command again (checkpoint %s)\n", run.resume_path.c_str());
       std::fputs(result.table.c_str(), stdout);
       std::fflush(stdout);
     }
+    if (result.status == "interrupted") return kExitInterrupted;
     return result.status == "completed" ? kExitOk : kExitDiverged;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "shortrun: internal error on rank %d: %s\n", world.rank(), e.what());

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "shortrun/app/commands.hpp"
+#include "shortrun/app/stop_control.hpp"
 #include "shortrun/core/error.hpp"
 #include "shortrun/version.hpp"
 
@@ -38,6 +39,9 @@ int main(int argc, char** argv) {
     std::printf("shortrun %s (git %s)\n", shortrun::kVersion, shortrun::kGitSha);
     return kExitOk;
   }
+  // Stop signals are caught from the start, so one that arrives while MPI starts up still ends
+  // in a checkpoint and exit code 75 rather than the default termination.
+  if (command == "train" || command == "sweep") install_stop_signals();
   try {
     if (command == "train") return cmd_train(argc - 1, argv + 1);
     if (command == "sweep") return cmd_sweep(argc - 1, argv + 1);

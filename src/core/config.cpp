@@ -38,6 +38,7 @@ void RunConfig::validate() const {
   expect(valid_name(run_name), "run.name",
          "letters, digits, '-', '_' and '.' only (and not '.' or '..'), got '" + run_name + "'");
   expect(seed >= 0, "run.seed", "an integer >= 0");
+  expect(std::isfinite(checkpoint_every) && checkpoint_every >= 0, "run.checkpoint_every", "seconds >= 0");
   if (model_type.empty()) throw BadInput("model.type: missing; expected gaussian");
   expect_one_of("model.type", model_type, {"gaussian"});
   expect(n_visible >= 0, "model.n_visible", "an integer >= 1");

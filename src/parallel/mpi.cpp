@@ -59,6 +59,10 @@ void Communicator::broadcast(std::int64_t& v, int root) const {
   MPI_Bcast(&v, 1, MPI_INT64_T, root, comm_);
 }
 
+void Communicator::broadcast(std::span<double> x, int root) const {
+  MPI_Bcast(x.data(), static_cast<int>(x.size()), MPI_DOUBLE, root, comm_);
+}
+
 void Communicator::barrier() const { MPI_Barrier(comm_); }
 
 }  // namespace shortrun::mpi

@@ -1,5 +1,6 @@
 #include "shortrun/parallel/teams.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace shortrun::mpi {
@@ -57,12 +58,15 @@ void WorkQueue::report(std::int64_t item, const ItemStatus& status) {
   MPI_Win_unlock(0, win_);
 }
 
-std::vector<ItemStatus> WorkQueue::snapshot() {
+std::vector<ItemStatus> WorkQueue::snapshot(std::int64_t* taken) {
   std::vector<ItemStatus> out(static_cast<std::size_t>(n_items_));
   if (rank_ != 0) return out;
+  std::int64_t counter = 0;
   MPI_Win_lock(MPI_LOCK_EXCLUSIVE, 0, 0, win_);
+  std::memcpy(&counter, base_, sizeof counter);
   std::memcpy(out.data(), static_cast<char*>(base_) + kRecordsOffset, out.size() * sizeof(ItemStatus));
   MPI_Win_unlock(0, win_);
+  if (taken != nullptr) *taken = std::min(counter, n_items_);
   return out;
 }
 

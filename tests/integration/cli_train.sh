@@ -22,23 +22,25 @@ grep -q "status     completed" "$work/info.out" || fail "info does not show stat
 # Modes 2-4 converge in 20000 updates (mode 1 learns slowly): J_trained equals J*(k) to 4 digits.
 awk '/J_trained/ {on=1; next} on && NF==5 && $1>1 { d=$3-$4; if (d<0) d=-d; if (d>1e-4) bad=1 } END {exit bad}' \
   "$work/info.out" || fail "trained J differs from J*(k): $(cat "$work/info.out")"
-"$shortrun" info --json "$work/a/runs/exact.h5" | grep -q '"status": "completed"' || fail "info --json"
+"$shortrun" info --json "$work/a/runs/exact.h5" > "$work/info.json"
+grep -q '"status": "completed"' "$work/info.json" || fail "info --json"
 
-# A run file exists: refused without --force (exit 2), replaced with it.
+# A run file of another configuration under the same name: refused without --force (exit 2).
 set +e
 "$shortrun" train "$config" --out "$work/a" --quiet --set data.n_samples=0 --set train.moments=exact \
   --set run.name=exact --set train.updates=10 > /dev/null 2> "$work/err"
 rc=$?
 set -e
 [[ $rc -eq 2 ]] || fail "existing run file: exit $rc, expected 2"
-grep -q "exact.h5: run file exists" "$work/err" || fail "existing run file: message $(cat "$work/err")"
+grep -q "exact.h5: exists with another configuration" "$work/err" || fail "existing run file: message $(cat "$work/err")"
 
 # Sampled chains under mpirun -n 2: one team, completes, file says 2 ranks.
 "$mpiexec" -n 2 "$shortrun" train "$config" --out "$work/b" --quiet --set train.updates=50 \
   --set train.chains=200 --set run.name=mpi > "$work/mpi.out"
 grep -q "completed" "$work/mpi.out" || fail "mpirun train did not complete"
 [[ $(grep -c "^run mpi" "$work/mpi.out") -eq 1 ]] || fail "summary printed by more than one rank"
-"$shortrun" info --json "$work/b/runs/mpi.h5" | grep -q '"mpi_ranks": "2"' || fail "mpi_ranks != 2"
+"$shortrun" info --json "$work/b/runs/mpi.h5" > "$work/info.json"
+grep -q '"mpi_ranks": "2"' "$work/info.json" || fail "mpi_ranks != 2"
 
 # theory prints the worked example of THEORY.md for k = 20.
 "$shortrun" theory "$config" --set data.n_samples=0 --set train.moments=exact --set train.k=20 --out "$work/theory.h5" > "$work/theory.out"
@@ -46,7 +48,9 @@ grep -Eq "^ +4 +5 +-0\.3729" "$work/theory.out" || fail "theory table: $(cat "$w
 [[ -s "$work/theory.h5" ]] || fail "theory --out wrote nothing"
 
 # Help and version.
-"$shortrun" --help | grep -q "train" || fail "--help"
-"$shortrun" train --help | grep -q "train.k" || fail "train --help does not list keys"
-"$shortrun" --version | grep -q "shortrun" || fail "--version"
+# (Output goes to a file first: grep -q closing the pipe early would fail the pipeline.)
+"$shortrun" --help > "$work/help.out" && grep -q "sweep" "$work/help.out" || fail "--help"
+"$shortrun" train --help > "$work/help.out" && grep -q "train.k" "$work/help.out" || fail "train --help does not list keys"
+"$shortrun" sweep --help > "$work/help.out" && grep -q "ranks-per-run" "$work/help.out" || fail "sweep --help"
+"$shortrun" --version > "$work/help.out" && grep -q "shortrun" "$work/help.out" || fail "--version"
 echo "cli_train: all checks passed"

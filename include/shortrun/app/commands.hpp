@@ -7,6 +7,7 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitInternal = 1;
 inline constexpr int kExitBadInput = 2;
 inline constexpr int kExitDiverged = 3;
+inline constexpr int kExitInterrupted = 75;  ///< EX_TEMPFAIL: checkpoints written, run again
 
 int cmd_train(int argc, char** argv);
 int cmd_sweep(int argc, char** argv);

@@ -1,14 +1,17 @@
 #pragma once
-/// Composition of the Gaussian model's run: data, estimator choice, training, and the /theory
-/// group that checks the trained parameters against THEORY.md section 2.
+/// Composition of the Gaussian model's run: data, estimator choice, training with resume
+/// checkpoints, and the /theory group that checks the trained parameters against THEORY.md
+/// section 2.
 #include <functional>
-#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "shortrun/app/stop_control.hpp"
 #include "shortrun/core/config.hpp"
 #include "shortrun/data/gaussian_data.hpp"
 #include "shortrun/io/h5.hpp"
-#include "shortrun/io/run_file.hpp"
+#include "shortrun/io/resume_file.hpp"
 #include "shortrun/parallel/mpi.hpp"
 #include "shortrun/theory/gaussian_theory.hpp"
 
@@ -26,18 +29,31 @@ const char* expected_fixed_point(const RunConfig& config);
 void write_gaussian_theory(h5::Group& parent, const RunConfig& config, const GaussianData& data,
                            const Matrix* trained_J);
 
+struct TrainHooks {
+  bool show_progress = false;
+  StopControl* stop = nullptr;  ///< signals, wall time, periodic saves; null: never stop early
+  std::function<void()> tick = [] {};
+  /// State to continue from (every rank: step, elapsed, params, chains, moments; the leader also
+  /// needs log and checkpoints). Null: start at update 1.
+  const io::ResumeState* resume = nullptr;
+  /// Leader only: persist a resume checkpoint. Called after the team gathered the state.
+  std::function<void(const io::ResumeState&)> save = [](const io::ResumeState&) {};
+};
+
 struct GaussianOutcome {
   TrainOutcome train;
   Matrix J;  ///< final parameters
   Vector h;
-  double wall_s = 0;
+  double wall_s = 0;  ///< training wall time, resumed parts included
+  std::vector<TrainLogRow> log;
+  std::vector<std::pair<Index, Vector>> checkpoints;  ///< scheduled checkpoints (step, params)
+  Layout layout;
 };
 
-/// Trains on `team`; only the leader's writer (non-null on the leader) touches the file system.
-/// `tick` runs after every update (the sweep's progress and manifest hook).
+/// Trains on `team` (collective). File writing is left to the caller through hooks.save and the
+/// returned outcome.
 GaussianOutcome train_gaussian(const RunConfig& config, const GaussianData& data,
-                               mpi::Communicator& team, io::RunWriter* writer, bool show_progress,
-                               const std::function<void()>& tick);
+                               mpi::Communicator& team, const TrainHooks& hooks);
 
 /// Trained vs theory per mode, as a text table; and the largest gap to the expected fixed point.
 std::string gaussian_summary_table(const RunConfig& config, const GaussianData& data, const Matrix& J,

@@ -1,10 +1,12 @@
 #pragma once
-/// One configuration's run on one team: prepare (data, paths), execute (train, theory, finish the
-/// file). Shared by `train` (the world is one team) and `sweep` (many teams).
+/// One configuration's run on one team: prepare (data, paths, what exists on disk), execute
+/// (resume if a checkpoint exists, train, write the run file). Shared by `train` (the world is one
+/// team) and `sweep` (many teams).
 #include <functional>
 #include <limits>
 #include <string>
 
+#include "shortrun/app/stop_control.hpp"
 #include "shortrun/core/config.hpp"
 #include "shortrun/data/gaussian_data.hpp"
 #include "shortrun/io/run_file.hpp"
@@ -16,29 +18,53 @@ struct PreparedRun {
   RunConfig config;
   std::string run_id;  ///< file stem under <run.out>/runs/
   std::string path;    ///< <run.out>/runs/<run_id>.h5
+  std::string resume_path;  ///< <run.out>/runs/<run_id>.ckpt.h5
   GaussianData data;
 };
 
-/// Builds the data and the output path of a validated configuration. Throws BadInput.
+/// Builds the data and the output paths of a validated configuration. Throws BadInput.
 PreparedRun prepare_run(const RunConfig& config, const std::string& run_id);
 
+/// What a run's files on disk say, for `train` and `sweep` deciding what to do.
+enum class OnDisk {
+  nothing,    ///< start from update 1
+  completed,  ///< a completed (or diverged) run file of this configuration: skip
+  resumable,  ///< a resume checkpoint of this configuration: continue from it
+};
+
+/// Creates `folder` and checks that files can be written there; BadInput naming it otherwise.
+void ensure_output_folder(const std::string& folder);
+
+/// Phase 1 of every MPI command: `error` is this rank's bad-input message (empty if none). Returns
+/// true on every rank when any rank had one; world rank 0 then prints the lowest rank's message.
+bool agree_on_bad_input(const mpi::Communicator& world, std::string error);
+
+/// Inspects <run_id>.h5 and <run_id>.ckpt.h5 (leader only). Files of another configuration, or
+/// unreadable ones, are BadInput unless `force`, which deletes them. A stale .tmp is removed.
+OnDisk inspect_on_disk(const std::string& run_path, const std::string& resume_path,
+                       const RunConfig& config, bool force);
+
 struct RunResult {
-  std::string status;  ///< completed | diverged
+  std::string status;  ///< completed | diverged | interrupted
   std::string reason;
   Index updates_done = 0;
   double wall_s = 0;
   /// Max over modes of |trained - closed-form fixed point the scheme should reach|; NaN when
-  /// there is no theory or the run diverged.
+  /// there is no theory or the run did not complete.
   double theory_gap = std::numeric_limits<double>::quiet_NaN();
   std::string table;  ///< trained vs theory per mode, for the terminal
 };
 
-/// Trains on `team`; the leader's writer (null elsewhere) receives checkpoints, the training log
-/// and /theory, and is finished (renamed) before returning. `tick` runs after every update.
-RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, io::RunWriter* writer,
-                      bool show_progress, const std::function<void()>& tick = [] {});
+struct RunContext {
+  bool show_progress = false;
+  StopControl* stop = nullptr;
+  std::function<void()> tick = [] {};
+};
 
-/// Creates the folder of run.path and the writer with /data written (leader only).
-io::RunWriter open_run_writer(const PreparedRun& run, int mpi_ranks);
+/// Collective over `team`. Continues from the resume checkpoint when one exists (the leader reads
+/// it, the team receives it), trains, and the leader writes the run file (temporary name, then
+/// renamed) with status completed, diverged or interrupted; the resume checkpoint is kept only
+/// for an interrupted run. An exception marks nothing complete and propagates (the job aborts).
+RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, const RunContext& context);
 
 }  // namespace shortrun::cli

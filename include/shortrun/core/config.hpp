@@ -18,6 +18,7 @@ struct RunConfig {
   std::string run_name;  ///< empty: the config file's stem
   std::int64_t seed = 1;
   std::string run_out;  ///< empty: results/<name>
+  double checkpoint_every = 600;  ///< seconds between resume checkpoints; 0: scheduled ones only
   // [model]
   std::string model_type;  ///< required
   std::int64_t n_visible = 0;  ///< 0: inferred from the data
@@ -56,6 +57,7 @@ struct RunConfig {
     v("run.name", run_name, "names the output folder; letters, digits, '-', '_', '.' (default: config file stem)", Sweep::no);
     v("run.seed", seed, "master seed; every random stream derives from it", Sweep::yes);
     v("run.out", run_out, "output folder (default: results/<run.name>)", Sweep::no);
+    v("run.checkpoint_every", checkpoint_every, "seconds between resume checkpoints besides the scheduled ones; 0 = scheduled only", Sweep::no);
     v("model.type", model_type, "energy model: gaussian (required)", Sweep::no);
     v("model.n_visible", n_visible, "dimension N (default: from the data)", Sweep::no);
     v("data.source", data_source, "data set: gaussian", Sweep::no);

@@ -50,6 +50,10 @@ class GaussianExactMoments {
     model.accumulate_grad_energy_moments(m.mean, second, -1.0, grad);
   }
 
+ /// The persistent law of pcd (p0 until the first update), for resume checkpoints.
+  const gaussian_theory::Moments& persistent() const { return persistent_; }
+  void restore(const gaussian_theory::Moments& m) { persistent_ = m; }
+
  private:
   Scheme scheme_;
   Index k_;

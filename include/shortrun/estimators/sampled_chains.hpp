@@ -70,6 +70,15 @@ class SampledChains {
 
   const Matrix& chains() const { return chains_; }
 
+  /// Persistent state for a resume checkpoint: this rank's chains (pcd), and whether they have
+  /// been drawn from p0 yet. rdm and cd keep nothing between updates.
+  bool persistent() const { return scheme_ == Scheme::pcd; }
+  bool started() const { return started_; }
+  void restore(const Matrix& local_chains, bool started) {
+    chains_ = local_chains;
+    started_ = started;
+  }
+
  private:
   Scheme scheme_;
   Index k_;

@@ -7,7 +7,7 @@ namespace shortrun {
 class Sgd {
  public:
   explicit Sgd(double lr) : lr_(lr) {}
-  void step(Vector& theta, const Vector& grad) { theta.noalias() -= lr_ * grad; }
+  void step(Vector& theta, const Eigen::Ref<const Vector>& grad) { theta.noalias() -= lr_ * grad; }
   double lr() const { return lr_; }
 
  private:

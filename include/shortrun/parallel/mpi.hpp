@@ -37,6 +37,7 @@ class Communicator {
   /// s on every rank becomes root's s.
   void broadcast(std::string& s, int root) const;
   void broadcast(std::int64_t& v, int root) const;
+  void broadcast(std::span<double> x, int root) const;
   void barrier() const;
   MPI_Comm get() const { return comm_; }
 

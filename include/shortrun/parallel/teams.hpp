@@ -54,8 +54,9 @@ class WorkQueue {
   std::int64_t take();
   /// Writes item i's record (any rank, usually a team leader).
   void report(std::int64_t item, const ItemStatus& status);
-  /// World rank 0 only: a consistent copy of every record.
-  std::vector<ItemStatus> snapshot();
+  /// World rank 0 only: a consistent copy of every record, and (if asked) how many items have
+  /// been taken so far (at most size()).
+  std::vector<ItemStatus> snapshot(std::int64_t* taken = nullptr);
   std::int64_t size() const { return n_items_; }
 
  private:

@@ -29,19 +29,34 @@ struct TrainPlan {
   Index updates = 1;
   std::vector<Index> checkpoint_steps;  ///< increasing, the last equal to `updates`
   Index log_every = 1;
+  Index first_step = 1;  ///< > 1 when resuming: updates 1 .. first_step-1 are already applied
 };
 
 struct TrainOutcome {
-  enum class Status { completed, diverged };
+  enum class Status { completed, diverged, interrupted };
   Status status = Status::completed;
   std::string reason;
   Index last_step = 0;  ///< last update applied with finite, bounded parameters
 };
 
+/// What a rank asks of its team after an update (bit flags, combined over the team).
+enum TrainRequest : unsigned {
+  kRequestNone = 0,
+  kRequestSave = 1,  ///< write a resume checkpoint
+  kRequestStop = 2,  ///< write a resume checkpoint and stop (signal, wall-time limit)
+};
+
 struct TrainObserver {
   std::function<void(const TrainLogRow&)> on_log = [](const TrainLogRow&) {};
+  /// A scheduled checkpoint (train.checkpoints), on every rank.
   std::function<void(Index step, const Vector& params)> on_checkpoint = [](Index, const Vector&) {};
   std::function<void(Index step, Index updates)> on_progress = [](Index, Index) {};
+  /// This rank's TrainRequest bits after update `step`. They travel with the gradient's
+  /// all-reduce, so the whole team sees any rank's request at no extra communication.
+  std::function<unsigned(Index step)> requests = [](Index) { return 0u; };
+  /// Collective (every rank of the team): persist the state after update `step`. Called at every
+  /// scheduled checkpoint and whenever a rank requested a save or a stop.
+  std::function<void(Index step)> on_save = [](Index) {};
 };
 
 template <class Model, class Estimator, class Optimizer, Reducer R>
@@ -49,15 +64,27 @@ TrainOutcome train(Model& model, DataTerm& data, Estimator& estimator, Optimizer
                    R& team, const TrainPlan& plan, const TrainObserver& observer) {
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
-  Vector grad(model.params().size());
+  const Index n = model.params().size();
+  // The gradient, then two request counters (save, stop) reduced in the same all-reduce. Models
+  // write only the first n entries (their blocks' offsets).
+  Vector grad(n + 2);
   std::size_t next_checkpoint = 0;
+  while (next_checkpoint < plan.checkpoint_steps.size() &&
+         plan.checkpoint_steps[next_checkpoint] < plan.first_step)
+    ++next_checkpoint;
   TrainOutcome outcome;
-  for (Index step = 1; step <= plan.updates; ++step) {
+  outcome.last_step = plan.first_step - 1;
+  for (Index step = plan.first_step; step <= plan.updates; ++step) {
     const auto update = static_cast<std::uint64_t>(step);
     grad.setZero();
     data.accumulate(model, update, grad);
     estimator.accumulate(model, update, data, grad);
+    const unsigned request = observer.requests(step);
+    grad[n] = (request & kRequestSave) != 0 ? 1.0 : 0.0;
+    grad[n + 1] = (request & kRequestStop) != 0 ? 1.0 : 0.0;
     team.sum_inplace(as_span(grad));
+    const bool save_requested = grad[n] > 0, stop_requested = grad[n + 1] > 0;
+    grad.tail(2).setZero();
 
     // The reduced gradient is identical on every rank, but the decision is still taken
     // collectively so that no rank can leave a collective behind.
@@ -66,7 +93,7 @@ TrainOutcome train(Model& model, DataTerm& data, Estimator& estimator, Optimizer
       outcome.reason = "non-finite gradient at update " + std::to_string(step);
       break;
     }
-    optimizer.step(model.params(), grad);
+    optimizer.step(model.params(), grad.head(n));
     const double param_norm = model.params().norm();
     if (!team.all(std::isfinite(param_norm) && param_norm < kDivergedNorm)) {
       outcome.status = TrainOutcome::Status::diverged;
@@ -81,12 +108,20 @@ TrainOutcome train(Model& model, DataTerm& data, Estimator& estimator, Optimizer
       const double wall = std::chrono::duration<double>(clock::now() - t0).count();
       observer.on_log({step, wall, grad.norm(), param_norm});
     }
+    bool save = save_requested || stop_requested;
     if (next_checkpoint < plan.checkpoint_steps.size() &&
         plan.checkpoint_steps[next_checkpoint] == step) {
       observer.on_checkpoint(step, model.params());
       ++next_checkpoint;
+      save = true;
     }
+    if (save) observer.on_save(step);
     observer.on_progress(step, plan.updates);
+    if (stop_requested && step < plan.updates) {
+      outcome.status = TrainOutcome::Status::interrupted;
+      outcome.reason = "stopped after update " + std::to_string(step) + " of " + std::to_string(plan.updates);
+      break;
+    }
   }
   return outcome;
 }

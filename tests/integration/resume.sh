@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Robustness of train and sweep against being stopped:
+#  - kill -9 at several moments (checkpoints every 0.05 s, so some kills land while one is being
+#    written), then the same command again, until done: final parameters and training log are
+#    bitwise identical to an uninterrupted run, and no run file ever claims `completed` early;
+#  - SIGTERM: exit 75, resume checkpoint and an `interrupted` run file; the same command completes;
+#  - --walltime: exit 75 before the limit, then resume completes.
+# Usage: resume.sh SHORTRUN MPIEXEC
+set -uo pipefail
+shortrun=$1
+mpiexec=$2
+here=$(cd "$(dirname "$0")" && pwd)
+config="$here/../../jobs/configs/gaussian.ini"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+py=/usr/bin/python3
+
+# pcd with minibatches: persistent chains and minibatch streams must both resume exactly.
+train_args=(--set train.scheme=pcd --set train.batch=100 --set train.chains=500 --set train.updates=3000
+            --set run.checkpoint_every=0.05 --quiet)
+
+same_run() {  # reference candidate: bitwise-equal parameters at every checkpoint and log columns
+  $py - "$1" "$2" <<'PY'
+import sys, h5py, numpy as np
+a, b = (h5py.File(p) for p in sys.argv[1:3])
+assert a.attrs["status"] == b.attrs["status"] == "completed", (a.attrs["status"], b.attrs["status"])
+assert list(a["checkpoints"]) == list(b["checkpoints"]), (list(a["checkpoints"]), list(b["checkpoints"]))
+for step in a["checkpoints"]:
+    for name in a[f"checkpoints/{step}/params"]:
+        assert np.array_equal(a[f"checkpoints/{step}/params/{name}"][()], b[f"checkpoints/{step}/params/{name}"][()]), (step, name)
+for col in ("step", "grad_norm", "param_norm"):
+    assert np.array_equal(a[f"train/{col}"][()], b[f"train/{col}"][()]), col
+assert np.array_equal(a["theory/J_trained"][()], b["theory/J_trained"][()])
+PY
+}
+
+never_complete_early() {  # file: if it exists it must not say completed
+  [[ ! -f "$1" ]] || ! $py -c "import h5py,sys; sys.exit(h5py.File('$1').attrs['status'] == 'completed')" ||
+    fail "$1 claims completed after a kill"
+}
+
+# --- train: reference, then kill -9 at several moments ---------------------------------------
+"$shortrun" train "$config" "${train_args[@]}" --out "$work/ref" > /dev/null || fail "reference train"
+kills=0
+for delay in 0.3 0.7 0.45 0.9 0.6; do
+  "$shortrun" train "$config" "${train_args[@]}" --out "$work/k9" > /dev/null 2>&1 &
+  pid=$!
+  sleep "$delay"
+  if kill -9 "$pid" 2> /dev/null; then
+    kills=$((kills + 1))
+    wait "$pid" 2> /dev/null
+    never_complete_early "$work/k9/runs/gaussian.h5"
+  else
+    wait "$pid"
+  fi
+done
+"$shortrun" train "$config" "${train_args[@]}" --out "$work/k9" > /dev/null || fail "train after kills"
+[[ $kills -ge 2 ]] || fail "only $kills kills landed; the run is too short for this test"
+same_run "$work/ref/runs/gaussian.h5" "$work/k9/runs/gaussian.h5" || fail "train resumed after kill -9 differs"
+[[ ! -e "$work/k9/runs/gaussian.ckpt.h5" ]] || fail "resume checkpoint left after completion"
+echo "train: $kills kill -9, resumed bitwise"
+
+# --- train: SIGTERM gives 75 and an interrupted file; resume completes -----------------------
+"$shortrun" train "$config" "${train_args[@]}" --out "$work/term" > "$work/term.out" 2>&1 &
+pid=$!
+sleep 0.6
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+[[ $rc -eq 75 ]] || fail "SIGTERM: exit $rc, expected 75: $(cat "$work/term.out")"
+[[ -f "$work/term/runs/gaussian.ckpt.h5" ]] || fail "SIGTERM: no resume checkpoint"
+$py -c "import h5py; f=h5py.File('$work/term/runs/gaussian.h5'); assert f.attrs['status']=='interrupted', f.attrs['status']; assert 'SIGTERM' in f.attrs['status_reason']" ||
+  fail "SIGTERM: run file not marked interrupted"
+"$shortrun" train "$config" "${train_args[@]}" --out "$work/term" > /dev/null || fail "resume after SIGTERM"
+same_run "$work/ref/runs/gaussian.h5" "$work/term/runs/gaussian.h5" || fail "resume after SIGTERM differs"
+"$shortrun" train "$config" "${train_args[@]}" --out "$work/term" > "$work/again.out" || fail "rerun of a completed run"
+grep -q "already completed" "$work/again.out" || fail "rerun of a completed run did not skip"
+echo "train: SIGTERM -> 75, resumed bitwise"
+
+# --- train: --walltime stops in time ---------------------------------------------------------
+start=$SECONDS
+"$shortrun" train "$config" "${train_args[@]}" --set train.updates=300000 --walltime 00:00:07 --out "$work/wall" > /dev/null 2>&1
+rc=$?
+[[ $rc -eq 75 ]] || fail "--walltime: exit $rc, expected 75"
+[[ $((SECONDS - start)) -le 7 ]] || fail "--walltime 7 s: took $((SECONDS - start)) s"
+echo "train: --walltime -> 75 in $((SECONDS - start)) s"
+
+# --- sweep on 2 ranks: kill -9 the whole job several times ------------------------------------
+sweep_args=(--set train.k=2,5 --set run.seed=1,2 "${train_args[@]}" --set train.updates=8000)
+"$mpiexec" -n 2 "$shortrun" sweep "$config" "${sweep_args[@]}" --out "$work/sref" > /dev/null 2>&1 || fail "reference sweep"
+kills=0
+for delay in 1.0 1.6 1.3; do
+  setsid "$mpiexec" -n 2 "$shortrun" sweep "$config" "${sweep_args[@]}" --out "$work/sk9" > /dev/null 2>&1 &
+  pid=$!
+  sleep "$delay"
+  if kill -9 -- "-$pid" 2> /dev/null; then kills=$((kills + 1)); fi
+  wait "$pid" 2> /dev/null
+  sleep 0.2
+done
+"$mpiexec" -n 2 "$shortrun" sweep "$config" "${sweep_args[@]}" --out "$work/sk9" > /dev/null 2>&1 || fail "sweep after kills"
+[[ $kills -ge 1 ]] || fail "no kill landed in the sweep"
+for id in seed1_k2 seed1_k5 seed2_k2 seed2_k5; do
+  same_run "$work/sref/runs/$id.h5" "$work/sk9/runs/$id.h5" || fail "sweep run $id resumed after kill -9 differs"
+done
+echo "sweep: $kills kill -9 of the whole job, resumed bitwise"
+
+# --- sweep: SIGUSR1 (what SLURM sends) through mpirun gives 75; resume completes ----------------
+"$mpiexec" -n 2 "$shortrun" sweep "$config" "${sweep_args[@]}" --out "$work/susr" > "$work/susr.out" 2>&1 &
+pid=$!
+sleep 1.2
+kill -USR1 "$pid"
+wait "$pid"
+rc=$?
+[[ $rc -eq 75 ]] || fail "sweep SIGUSR1: exit $rc, expected 75: $(cat "$work/susr.out")"
+$py -c "import h5py; f=h5py.File('$work/susr/sweep.h5'); assert f.attrs['status']=='interrupted', f.attrs['status']" ||
+  fail "sweep SIGUSR1: manifest not interrupted"
+"$mpiexec" -n 2 "$shortrun" sweep "$config" "${sweep_args[@]}" --out "$work/susr" > /dev/null 2>&1 || fail "sweep resume after SIGUSR1"
+for id in seed1_k2 seed1_k5 seed2_k2 seed2_k5; do
+  same_run "$work/sref/runs/$id.h5" "$work/susr/runs/$id.h5" || fail "sweep run $id after SIGUSR1 differs"
+done
+echo "sweep: SIGUSR1 -> 75, resumed bitwise"
+echo "resume: all checks passed"
