@@ -4,6 +4,8 @@
 /// The minibatch of update u is drawn by index from Purpose::minibatch streams (with
 /// replacement), so it is the same whatever the team size. batch = 0 (or >= n) uses all data.
 #include <cstdint>
+#include <stdexcept>
+#include <string>
 
 #include "shortrun/core/random.hpp"
 #include "shortrun/core/team_share.hpp"
@@ -44,8 +46,13 @@ class DataTerm {
   template <class Model>
   void accumulate(const Model& model, std::uint64_t update, Vector& grad) {
     if (data_.population) {
-      // Exact moments are counted once per team: by its first rank.
-      if (rank_ == 0) model.accumulate_grad_energy_moments(data_.mean, data_.second_moment(), 1.0, grad);
+      // Exact moments are counted once per team: by its first rank. Only models whose energy is
+      // linear in (x, x x^T) can use them; the others (RBM) need samples.
+      if constexpr (requires { model.accumulate_grad_energy_moments(data_.mean, data_.cov, 1.0, grad); }) {
+        if (rank_ == 0) model.accumulate_grad_energy_moments(data_.mean, data_.second_moment(), 1.0, grad);
+      } else {
+        throw std::invalid_argument(std::string(Model::kName) + " needs data samples, not population moments");
+      }
       return;
     }
     model.accumulate_grad_energy(local_batch(update), 1.0 / static_cast<double>(global_batch_), grad);

@@ -7,6 +7,7 @@
 /// k, the chain state and the persistence belong here, never to the model.
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "shortrun/core/random.hpp"
 #include "shortrun/core/team_share.hpp"
@@ -25,13 +26,15 @@ inline Scheme scheme_from_name(const std::string& s) {
   throw std::invalid_argument("unknown scheme " + s);
 }
 
-template <class Sampler>
+/// Start: the p0 type (P0 for continuous models, BinaryP0 for binary ones); it needs
+/// draw(Matrix& x, const ChainStreams&).
+template <class Sampler, class Start = P0>
 class SampledChains {
  public:
   /// n_chains: for the whole team (ignored by cd, whose chains are the minibatch).
-  SampledChains(Scheme scheme, Index k, Index n_chains, Index dim, P0 p0, Sampler sampler,
+  SampledChains(Scheme scheme, Index k, Index n_chains, Index dim, Start p0, Sampler sampler,
                 std::uint64_t seed, int rank, int size)
-      : scheme_(scheme), k_(k), p0_(p0), sampler_(sampler) {
+      : scheme_(scheme), k_(k), p0_(std::move(p0)), sampler_(std::move(sampler)) {
     n_chains_ = n_chains;
     const Share s = share_of(n_chains, rank, size);
     chains_.resize(dim, s.count);
@@ -83,7 +86,7 @@ class SampledChains {
   Scheme scheme_;
   Index k_;
   Index n_chains_ = 0;
-  P0 p0_;
+  Start p0_;
   Sampler sampler_;
   ChainStreams streams_;
   Matrix chains_;

@@ -3,6 +3,7 @@
 /// sees MPI or HDF5: results leave through the Observer's callbacks.
 #include <chrono>
 #include <cmath>
+#include <concepts>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -17,6 +18,14 @@ namespace shortrun {
 
 /// A parameter norm above this means training has run away (a mode without a fixed point).
 inline constexpr double kDivergedNorm = 1e12;
+
+/// Models whose parameters saturate (binary units: a field of 40 already freezes a unit) give a
+/// bound on every parameter's magnitude; beyond it the run is reported as diverged, because
+/// growth without a fixed point is only linear in the number of updates there.
+template <class Model>
+concept HasParamBound = requires(const Model m) {
+  { m.param_bound() } -> std::convertible_to<double>;
+};
 
 struct TrainLogRow {
   Index step = 0;
@@ -102,6 +111,16 @@ TrainOutcome train(Model& model, DataTerm& data, Estimator& estimator, Optimizer
                     param_norm, static_cast<long long>(step), kDivergedNorm);
       outcome.reason = buf;
       break;
+    }
+    if constexpr (HasParamBound<Model>) {
+      const double largest = model.params().size() ? model.params().cwiseAbs().maxCoeff() : 0.0;
+      if (!team.all(largest <= model.param_bound())) {
+        outcome.status = TrainOutcome::Status::diverged;
+        outcome.reason = "a parameter reached magnitude " + std::to_string(largest) + " at update " +
+                         std::to_string(step) + " (above " + std::to_string(model.param_bound()) +
+                         ": the model saturates; no finite fixed point)";
+        break;
+      }
     }
     outcome.last_step = step;
     if (step % plan.log_every == 0 || step == plan.updates) {

@@ -1,0 +1,52 @@
+#pragma once
+/// Adam (Kingma and Ba 2015) on the NLL, with an optional L2 penalty added to the gradient
+/// (coupled, as in the original paper):
+///   g = grad + l2 theta,  m <- b1 m + (1 - b1) g,  v <- b2 v + (1 - b2) g^2,
+///   theta <- theta - lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps),   t = 1, 2, ...
+/// Entries whose gradient and value stay zero (a bm's J diagonal) stay zero.
+#include <cmath>
+#include <cstdint>
+
+#include "shortrun/core/types.hpp"
+
+namespace shortrun {
+
+class Adam {
+ public:
+  explicit Adam(double lr, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double l2 = 0.0)
+      : lr_(lr), beta1_(beta1), beta2_(beta2), eps_(eps), l2_(l2) {}
+
+  void step(Vector& theta, const Eigen::Ref<const Vector>& grad) {
+    if (m_.size() != theta.size()) {
+      m_ = Vector::Zero(theta.size());
+      v_ = Vector::Zero(theta.size());
+      t_ = 0;
+    }
+    ++t_;
+    const Vector g = grad + l2_ * theta;
+    m_ = beta1_ * m_ + (1.0 - beta1_) * g;
+    v_ = beta2_ * v_ + (1.0 - beta2_) * g.cwiseAbs2();
+    const double t = static_cast<double>(t_);
+    const double c1 = 1.0 - std::pow(beta1_, t), c2 = 1.0 - std::pow(beta2_, t);
+    theta.array() -= lr_ * (m_.array() / c1) / ((v_.array() / c2).sqrt() + eps_);
+  }
+
+  double lr() const { return lr_; }
+  double l2() const { return l2_; }
+  /// The optimizer's state (t, m, v), to checkpoint for an exact resume.
+  std::int64_t& steps() { return t_; }
+  Vector& first_moment() { return m_; }
+  Vector& second_moment() { return v_; }
+
+ private:
+  double lr_;
+  double beta1_;
+  double beta2_;
+  double eps_;
+  double l2_;
+  std::int64_t t_ = 0;
+  Vector m_;
+  Vector v_;
+};
+
+}  // namespace shortrun

@@ -1,0 +1,66 @@
+#pragma once
+/// p0 for binary chains: independent units, unit i up with probability p_i (THEORY.md section 3).
+///   uniform:   p_i = 1/2            (m0 = 0 for pm1, 1/2 for 01)
+///   zeros:     p_i = 0              (every unit low: -1 for pm1, 0 for 01; no randomness)
+///   data-mean: p_i from the data's <s_i>: (1 + m_i)/2 for pm1, mu_i for 01
+/// Drawing consumes N uniforms per chain from its own stream (none for zeros); unit i is up iff
+/// u <= p_i.
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "shortrun/core/random.hpp"
+#include "shortrun/core/types.hpp"
+#include "shortrun/models/spin.hpp"
+
+namespace shortrun {
+
+class BinaryP0 {
+ public:
+  enum class Kind { uniform, zeros, data_mean };
+
+  static BinaryP0 uniform(Spin spin, Index n) { return {Kind::uniform, spin, Vector::Constant(n, 0.5)}; }
+  static BinaryP0 zeros(Spin spin, Index n) { return {Kind::zeros, spin, Vector::Zero(n)}; }
+  /// mean: the data's <s_i> in the convention `spin`; entries outside [low, 1] are an error.
+  static BinaryP0 data_mean(Spin spin, const Vector& mean) {
+    const Vector p = spin == Spin::pm1 ? Vector((mean.array() + 1.0) / 2.0) : mean;
+    if ((p.array() < 0.0).any() || (p.array() > 1.0).any())
+      throw std::invalid_argument("data-mean p0: means outside the unit range");
+    return {Kind::data_mean, spin, p};
+  }
+  /// uniform, zeros or data-mean; `data_mean` is used by data-mean only.
+  static BinaryP0 from_name(const std::string& name, Spin spin, Index n, const Vector& mean) {
+    if (name == "uniform") return uniform(spin, n);
+    if (name == "zeros") return zeros(spin, n);
+    if (name == "data-mean") return data_mean(spin, mean);
+    throw std::invalid_argument("unknown binary p0 " + name + " (expected uniform, zeros or data-mean)");
+  }
+
+  Kind kind() const { return kind_; }
+  Spin spin() const { return spin_; }
+  /// p_i = P(s_i = up), (N).
+  const Vector& prob_up() const { return prob_up_; }
+  /// <s_i> under p0: low + gap p_i.
+  Vector mean() const { return (spin_low(spin_) + spin_gap(spin_) * prob_up_.array()).matrix(); }
+
+  /// Fills every column of x (N x chains) with an independent draw.
+  void draw(Matrix& x, const ChainStreams& rng) const {
+    const double low = spin_low(spin_);
+    if (kind_ == Kind::zeros) {
+      x.setConstant(low);
+      return;
+    }
+    for (Index j = 0; j < x.cols(); ++j) {
+      Stream s = rng.chain(j);
+      for (Index i = 0; i < x.rows(); ++i) x(i, j) = s.uniform() <= prob_up_[i] ? 1.0 : low;
+    }
+  }
+
+ private:
+  BinaryP0(Kind kind, Spin spin, Vector p) : kind_(kind), spin_(spin), prob_up_(std::move(p)) {}
+  Kind kind_;
+  Spin spin_;
+  Vector prob_up_;
+};
+
+}  // namespace shortrun
