@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <limits>
 
-#include "shortrun/app/progress.hpp"
+#include "shortrun/app/train_loop.hpp"
 #include "shortrun/core/team_share.hpp"
 #include "shortrun/core/log_grid.hpp"
 #include "shortrun/estimators/gaussian_exact_moments.hpp"
@@ -95,85 +95,38 @@ GaussianOutcome train_gaussian(const RunConfig& config, const GaussianData& data
   const Index n = data.data.dim();
   GaussianEnergy model(n);
   model.J() = config.init_coupling * Matrix::Identity(n, n);
-
-  TrainPlan plan;
-  plan.updates = config.updates;
-  plan.checkpoint_steps = log_grid(config.updates, config.checkpoints, false);
-  plan.log_every = config.log_every > 0 ? config.log_every : std::max<Index>(1, config.updates / 1000);
-
-  GaussianOutcome out;
-  out.layout = model.layout();
-  double elapsed_before = 0;
-  if (hooks.resume != nullptr) {
-    model.params() = hooks.resume->params;
-    plan.first_step = hooks.resume->step + 1;
-    elapsed_before = hooks.resume->elapsed_s;
-    out.log = hooks.resume->log;
-    out.checkpoints = hooks.resume->checkpoints;
-  }
-
   const auto seed = static_cast<std::uint64_t>(config.seed);
   DataTerm data_term(data.data, config.batch, seed, team.rank(), team.size());
   Sgd sgd(config.lr);
   const Scheme scheme = scheme_from_name(config.scheme);
   const double sigma0 = config.init_type == "zeros" ? 0.0 : config.init_sigma;
-  Progress progress(hooks.show_progress, "train " + config.run_name);
 
-  auto run_with = [&](auto& est, auto&& fill_state) {
-    TrainObserver observer;
-    observer.on_log = [&](TrainLogRow row) {
-      row.wall_s += elapsed_before;
-      out.log.push_back(row);
-    };
-    observer.on_checkpoint = [&](Index step, const Vector& params) { out.checkpoints.emplace_back(step, params); };
-    observer.on_progress = [&](Index step, Index total) {
-      progress.update(step, total);
-      hooks.tick();
-    };
-    if (hooks.stop != nullptr) observer.requests = [&](Index) { return hooks.stop->requests(); };
-    observer.on_save = [&](Index step) {
-      io::ResumeState state;
-      state.config_text = config.to_ini();
-      state.step = step;
-      state.elapsed_s = elapsed_before + progress.elapsed_s();
-      state.params = model.params();
-      state.log = out.log;
-      state.checkpoints = out.checkpoints;
-      fill_state(est, state);  // collective: gathers persistent chains over the team
-      if (team.rank() == 0) hooks.save(state);
-      if (hooks.stop != nullptr) hooks.stop->saved();
-    };
-    return train(model, data_term, est, sgd, team, plan, observer);
-  };
-
+  TrainRecord record;
   if (config.moments == "exact" || scheme == Scheme::exact) {
     GaussianExactMoments est(scheme, config.k, n, sigma0, ula_of(config), team.rank());
-    if (hooks.resume != nullptr && hooks.resume->moments_mean.size() == n)
-      est.restore({hooks.resume->moments_mean, hooks.resume->moments_cov});
-    out.train = run_with(est, [](GaussianExactMoments& e, io::ResumeState& s) {
-      s.moments_mean = e.persistent().mean;
-      s.moments_cov = e.persistent().cov;
-    });
+    record = train_with_hooks(
+        model, data_term, est, sgd, team, config, hooks,
+        [](GaussianExactMoments& e, io::ResumeState& s) {
+          s.moments_mean = e.persistent().mean;
+          s.moments_cov = e.persistent().cov;
+        },
+        [n](GaussianExactMoments& e, const io::ResumeState& s) {
+          if (s.moments_mean.size() == n) e.restore({s.moments_mean, s.moments_cov});
+        });
   } else {
-    SampledChains<Langevin> est(scheme, config.k, config.chains, n,
-                                P0::from_name(config.init_type, config.init_sigma),
-                                Langevin(config.step, config.temperature), seed, team.rank(),
-                                team.size());
-    const Share mine = share_of(config.chains, team.rank(), team.size());
-    if (hooks.resume != nullptr && est.persistent() && hooks.resume->chains.cols() == config.chains)
-      est.restore(hooks.resume->chains.middleCols(mine.begin, mine.count), hooks.resume->chains_started);
-    out.train = run_with(est, [&](SampledChains<Langevin>& e, io::ResumeState& s) {
-      if (!e.persistent()) return;
-      // Every rank fills its own columns of a zero matrix; the sum is the team's chains, exactly.
-      Matrix all = Matrix::Zero(n, config.chains);
-      if (e.started()) all.middleCols(mine.begin, mine.count) = e.chains();
-      team.sum_inplace({all.data(), static_cast<std::size_t>(all.size())});
-      s.chains = std::move(all);
-      s.chains_started = e.started();
-    });
+    using Chains = SampledChains<Langevin>;
+    Chains est(scheme, config.k, config.chains, n, P0::from_name(config.init_type, config.init_sigma),
+               Langevin(config.step, config.temperature), seed, team.rank(), team.size());
+    record = train_with_hooks(model, data_term, est, sgd, team, config, hooks,
+                              chains_saver<Chains>(team, n, config.chains),
+                              chains_restorer<Chains>(team, config.chains));
   }
-  out.wall_s = elapsed_before + progress.elapsed_s();
-  progress.finish(out.train.last_step, config.updates);
+  GaussianOutcome out;
+  out.train = record.train;
+  out.wall_s = record.wall_s;
+  out.log = std::move(record.log);
+  out.checkpoints = std::move(record.checkpoints);
+  out.layout = model.layout();
   out.J = model.J();
   out.h = model.h();
   return out;

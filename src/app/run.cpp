@@ -88,8 +88,8 @@ namespace {
 
 /// The leader's resume state, sent to the team (what every rank needs to continue).
 void broadcast_resume(io::ResumeState& s, const mpi::Communicator& team) {
-  std::int64_t dims[6] = {s.step, s.params.size(), s.chains.rows(), s.chains.cols(),
-                          s.moments_mean.size(), s.chains_started ? 1 : 0};
+  std::int64_t dims[7] = {s.step, s.params.size(), s.chains.rows(), s.chains.cols(),
+                          s.moments_mean.size(), s.chains_started ? 1 : 0, s.optimizer.size()};
   for (auto& d : dims) team.broadcast(d, 0);
   s.step = dims[0];
   s.params.resize(dims[1]);
@@ -97,11 +97,13 @@ void broadcast_resume(io::ResumeState& s, const mpi::Communicator& team) {
   s.moments_mean.resize(dims[4]);
   s.moments_cov.resize(dims[4], dims[4]);
   s.chains_started = dims[5] != 0;
+  s.optimizer.resize(dims[6]);
   auto bcast = [&](auto& m) { team.broadcast({m.data(), static_cast<std::size_t>(m.size())}, 0); };
   bcast(s.params);
   bcast(s.chains);
   bcast(s.moments_mean);
   bcast(s.moments_cov);
+  bcast(s.optimizer);
   team.broadcast({&s.elapsed_s, 1}, 0);
 }
 

@@ -23,6 +23,7 @@ void write_resume_state(const std::string& path, const ResumeState& s) {
     f.write("chains", s.chains);
     f.write("moments_mean", s.moments_mean);
     f.write("moments_cov", s.moments_cov);
+    f.write("optimizer", s.optimizer);
     h5::Group log = f.create_group("log");
     std::vector<std::int64_t> step;
     std::vector<double> wall, grad, param;
@@ -56,6 +57,7 @@ ResumeState read_resume_state(const std::string& path) {
   s.chains = f.read_matrix("chains");
   s.moments_mean = f.read_vector("moments_mean");
   s.moments_cov = f.read_matrix("moments_cov");
+  s.optimizer = f.read_vector("optimizer");
   const auto step = f.read_ints("log/step");
   const Vector wall = f.read_vector("log/wall_s"), grad = f.read_vector("log/grad_norm"),
                param = f.read_vector("log/param_norm");

@@ -35,6 +35,11 @@ assert np.array_equal(a["theory/J_trained"][()], b["theory/J_trained"][()])
 PY
 }
 
+wait_for() {  # file: wait (up to 60 s) until it exists, so the process is past its start-up
+  for _ in $(seq 600); do [[ -e "$1" ]] && return 0; sleep 0.1; done
+  fail "$1 never appeared"
+}
+
 never_complete_early() {  # file: if it exists it must not say completed
   [[ ! -f "$1" ]] || ! $py -c "import h5py,sys; sys.exit(h5py.File('$1').attrs['status'] == 'completed')" ||
     fail "$1 claims completed after a kill"
@@ -64,7 +69,7 @@ echo "train: $kills kill -9, resumed bitwise"
 # --- train: SIGTERM gives 75 and an interrupted file; resume completes -----------------------
 "$shortrun" train "$config" "${train_args[@]}" --out "$work/term" > "$work/term.out" 2>&1 &
 pid=$!
-sleep 0.6
+wait_for "$work/term/runs/gaussian.ckpt.h5"  # written after update 1: the handlers are in place
 kill -TERM "$pid"
 wait "$pid"
 rc=$?
@@ -108,7 +113,8 @@ echo "sweep: $kills kill -9 of the whole job, resumed bitwise"
 # --- sweep: SIGUSR1 (what SLURM sends) through mpirun gives 75; resume completes ----------------
 "$mpiexec" -n 2 "$shortrun" sweep "$config" "${sweep_args[@]}" --out "$work/susr" > "$work/susr.out" 2>&1 &
 pid=$!
-sleep 1.2
+wait_for "$work/susr/sweep.h5"  # written after every rank passed start-up (handlers in place)
+sleep 0.3
 kill -USR1 "$pid"
 wait "$pid"
 rc=$?

@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "shortrun/app/stop_control.hpp"
+#include "shortrun/app/train_loop.hpp"
 #include "shortrun/core/config.hpp"
 #include "shortrun/data/gaussian_data.hpp"
 #include "shortrun/io/h5.hpp"
@@ -28,17 +28,6 @@ const char* expected_fixed_point(const RunConfig& config);
 /// for J*), and, when J is given, J_trained (diag of U^T J U) and v_trained (v_alpha(t) for J).
 void write_gaussian_theory(h5::Group& parent, const RunConfig& config, const GaussianData& data,
                            const Matrix* trained_J);
-
-struct TrainHooks {
-  bool show_progress = false;
-  StopControl* stop = nullptr;  ///< signals, wall time, periodic saves; null: never stop early
-  std::function<void()> tick = [] {};
-  /// State to continue from (every rank: step, elapsed, params, chains, moments; the leader also
-  /// needs log and checkpoints). Null: start at update 1.
-  const io::ResumeState* resume = nullptr;
-  /// Leader only: persist a resume checkpoint. Called after the team gathered the state.
-  std::function<void(const io::ResumeState&)> save = [](const io::ResumeState&) {};
-};
 
 struct GaussianOutcome {
   TrainOutcome train;

@@ -24,6 +24,7 @@ struct ResumeState {
   bool chains_started = false;
   Vector moments_mean;      ///< pcd with exact moments: the persistent law
   Matrix moments_cov;
+  Vector optimizer;         ///< the optimizer's state, flat (SGD momentum; Adam t, m, v)
   std::vector<TrainLogRow> log;
   std::vector<std::pair<Index, Vector>> checkpoints;  ///< scheduled checkpoints so far (step, params)
 };
