@@ -5,6 +5,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "shortrun/app/cli_args.hpp"
 #include "shortrun/app/commands.hpp"
 #include "shortrun/core/error.hpp"
 #include "shortrun/io/run_file.hpp"
@@ -105,19 +106,7 @@ int cmd_info(int argc, char** argv) {
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")("json", po::bool_switch(&json),
                                                  "print root attributes and checkpoints as JSON");
-  po::options_description hidden;
-  hidden.add_options()("file", po::value<std::string>(&path));
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::positional_options_description pos;
-  pos.add("file", 1);
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw BadInput(std::string("shortrun info: ") + e.what() + " (see shortrun info --help)");
-  }
+  const po::variables_map vm = parse_command_line(argc, argv, opts, "file", path, "info");
   if (vm.count("help")) {
     std::cout << "usage: shortrun info FILE.h5 [--json]\n\nSummarises a run file: status, config, data, "
                  "checkpoints, training log and, for solvable\nmodels, trained parameters against theory.\n\n"

@@ -10,6 +10,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "shortrun/app/cli_args.hpp"
 #include "shortrun/app/commands.hpp"
 #include "shortrun/app/config_parser.hpp"
 #include "shortrun/app/progress.hpp"
@@ -76,19 +77,7 @@ std::optional<SweepArgs> parse_args(int argc, char** argv, bool print) {
       "force", po::bool_switch(&args.force), "replace run files of the same name made with another configuration")(
       "walltime", po::value<std::string>(), "HH:MM:SS: stop in time (checkpoints, exit 75) before this limit; default: the SLURM job's time left")(
       "quiet,q", po::bool_switch(&args.quiet), "no progress lines");
-  po::options_description hidden;
-  hidden.add_options()("config", po::value<std::string>(&args.source.path));
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::positional_options_description pos;
-  pos.add("config", 1);
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw BadInput(std::string("shortrun sweep: ") + e.what() + " (see shortrun sweep --help)");
-  }
+  const po::variables_map vm = parse_command_line(argc, argv, opts, "config", args.source.path, "sweep");
   if (vm.count("help")) {
     if (print) std::cout << kUsage << opts;
     return std::nullopt;

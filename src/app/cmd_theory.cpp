@@ -5,6 +5,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "shortrun/app/cli_args.hpp"
 #include "shortrun/app/commands.hpp"
 #include "shortrun/app/config_parser.hpp"
 #include "shortrun/app/gaussian_run.hpp"
@@ -26,19 +27,7 @@ int cmd_theory(int argc, char** argv) {
       "override a config key, SECTION.KEY=VALUE (repeatable)")(
       "out", po::value<std::string>(&out), "also write the /theory group to this HDF5 file")(
       "force", po::bool_switch(&force), "overwrite the --out file if it exists");
-  po::options_description hidden;
-  hidden.add_options()("config", po::value<std::string>(&source.path));
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::positional_options_description pos;
-  pos.add("config", 1);
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw BadInput(std::string("shortrun theory: ") + e.what() + " (see shortrun theory --help)");
-  }
+  const po::variables_map vm = parse_command_line(argc, argv, opts, "config", source.path, "theory");
   if (vm.count("help")) {
     std::cout << "usage: shortrun theory CONFIG.ini [--set SECTION.KEY=VALUE]... [--out FILE.h5 [--force]]\n\n"
                  "Prints the closed-form fixed points of a solvable model (THEORY.md) for the data of\n"

@@ -6,6 +6,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "shortrun/app/cli_args.hpp"
 #include "shortrun/app/commands.hpp"
 #include "shortrun/app/config_parser.hpp"
 #include "shortrun/app/run.hpp"
@@ -60,19 +61,7 @@ std::optional<TrainArgs> parse_args(int argc, char** argv, bool print) {
       "force", po::bool_switch(&args.force), "replace a run file or checkpoint of the same name made with another configuration")(
       "walltime", po::value<std::string>(), "HH:MM:SS: stop in time (checkpoint, exit 75) before this limit; default: the SLURM job's time left")(
       "quiet,q", po::bool_switch(&args.quiet), "no progress lines");
-  po::options_description hidden;
-  hidden.add_options()("config", po::value<std::string>(&args.source.path));
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::positional_options_description pos;
-  pos.add("config", 1);
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw BadInput(std::string("shortrun train: ") + e.what() + " (see shortrun train --help)");
-  }
+  const po::variables_map vm = parse_command_line(argc, argv, opts, "config", args.source.path, "train");
   if (vm.count("help")) {
     if (print) {
       std::cout << kUsage;

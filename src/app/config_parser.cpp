@@ -111,6 +111,7 @@ RunConfig from_raw(const std::map<std::string, std::string>& raw, const ConfigSo
   if (config.run_name.empty()) config.run_name = std::filesystem::path(source.path).stem().string();
   if (!source.out.empty()) config.run_out = source.out;
   if (config.run_out.empty()) config.run_out = "results/" + config.run_name;
+  config.resolve_defaults();
   return config;
 }
 

@@ -90,7 +90,7 @@ void write_gaussian_theory(h5::Group& parent, const RunConfig& config, const Gau
   }
 }
 
-GaussianOutcome train_gaussian(const RunConfig& config, const GaussianData& data,
+ModelOutcome train_gaussian(const RunConfig& config, const GaussianData& data,
                                mpi::Communicator& team, const TrainHooks& hooks) {
   const Index n = data.data.dim();
   GaussianEnergy model(n);
@@ -121,15 +121,7 @@ GaussianOutcome train_gaussian(const RunConfig& config, const GaussianData& data
                               chains_saver<Chains>(team, n, config.chains),
                               chains_restorer<Chains>(team, config.chains));
   }
-  GaussianOutcome out;
-  out.train = record.train;
-  out.wall_s = record.wall_s;
-  out.log = std::move(record.log);
-  out.checkpoints = std::move(record.checkpoints);
-  out.layout = model.layout();
-  out.J = model.J();
-  out.h = model.h();
-  return out;
+  return {std::move(record), model.layout(), model.params()};
 }
 
 std::string gaussian_summary_table(const RunConfig& config, const GaussianData& data, const Matrix& J,

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "shortrun/app/binary_run.hpp"
 #include "shortrun/app/gaussian_run.hpp"
 #include "shortrun/core/error.hpp"
 #include "shortrun/io/resume_file.hpp"
@@ -18,7 +19,8 @@ PreparedRun prepare_run(const RunConfig& config, const std::string& run_id) {
   const fs::path folder = fs::path(config.run_out) / "runs";
   run.path = (folder / (run_id + ".h5")).string();
   run.resume_path = (folder / (run_id + ".ckpt.h5")).string();
-  run.data = make_gaussian_data(config);
+  if (config.binary()) run.data.data = make_binary_data(config);
+  else run.data = make_gaussian_data(config);
   return run;
 }
 
@@ -107,14 +109,21 @@ void broadcast_resume(io::ResumeState& s, const mpi::Communicator& team) {
   team.broadcast({&s.elapsed_s, 1}, 0);
 }
 
-void write_run_file(const PreparedRun& run, const GaussianOutcome& out, const std::string& status,
+void write_run_file(const PreparedRun& run, const ModelOutcome& out, const std::string& status,
                     const std::string& reason, int mpi_ranks) {
   io::RunWriter writer(run.path, run.config, io::RunMeta{run.run_id, mpi_ranks});
   try {
     writer.write_data(run.data.data);
-    for (const auto& [step, params] : out.checkpoints) writer.write_checkpoint(step, out.layout, params);
-    writer.write_train_log(out.log);
-    write_gaussian_theory(writer.file(), run.config, run.data, status == "completed" ? &out.J : nullptr);
+    for (const auto& [step, params] : out.record.checkpoints) writer.write_checkpoint(step, out.layout, params);
+    writer.write_train_log(out.record.log);
+    const bool completed = status == "completed";
+    if (run.config.model_type == "gaussian") {
+      const Matrix J = out.block("J");
+      write_gaussian_theory(writer.file(), run.config, run.data, completed ? &J : nullptr);
+    } else if (run.config.model_type == "spins") {
+      const Vector h = out.block("h");
+      write_spins_theory(writer.file(), run.config, run.data.data, completed ? &h : nullptr);
+    }
     writer.finish(status, reason);
   } catch (...) {
     writer.discard();
@@ -140,7 +149,9 @@ RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, const Run
   hooks.tick = context.tick;
   hooks.resume = resuming != 0 ? &resume : nullptr;
   hooks.save = [&](const io::ResumeState& state) { io::write_resume_state(run.resume_path, state); };
-  const GaussianOutcome out = train_gaussian(run.config, run.data, team, hooks);
+  const ModelOutcome model = run.config.binary() ? train_binary(run.config, run.data.data, team, hooks)
+                                                 : train_gaussian(run.config, run.data, team, hooks);
+  const TrainRecord& out = model.record;
 
   RunResult result;
   switch (out.train.status) {
@@ -153,9 +164,14 @@ RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, const Run
     result.reason += " (" + context.stop->stop_reason() + ")";
   result.updates_done = out.train.last_step;
   result.wall_s = out.wall_s;
-  if (result.status == "completed") result.table = gaussian_summary_table(run.config, run.data, out.J, &result.theory_gap);
+  if (result.status == "completed") {
+    if (run.config.model_type == "gaussian")
+      result.table = gaussian_summary_table(run.config, run.data, model.block("J"), &result.theory_gap);
+    else if (run.config.model_type == "spins")
+      result.table = spins_summary_table(run.config, run.data.data, model.block("h"), &result.theory_gap);
+  }
   if (leader) {
-    write_run_file(run, out, result.status, result.reason, team.size());
+    write_run_file(run, model, result.status, result.reason, team.size());
     std::error_code ec;
     if (result.status != "interrupted") fs::remove(run.resume_path, ec);
   }

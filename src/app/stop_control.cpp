@@ -17,9 +17,15 @@ extern "C" void on_stop_signal(int sig) { g_signal = sig; }
 
 /// SLURM's time left for this job in seconds, or a negative number when unknown.
 double slurm_seconds_left() {
+  // In a job array SLURM_JOB_ID names this task's own job, but `squeue -j` on the array's first
+  // task id expands to every task: ask for <array job>_<task> instead.
   const char* job = std::getenv("SLURM_JOB_ID");
   if (job == nullptr) return -1;
-  const std::string cmd = std::string("squeue -h -j ") + job + " -o %L 2>/dev/null";
+  std::string id = job;
+  const char* array_job = std::getenv("SLURM_ARRAY_JOB_ID");
+  const char* array_task = std::getenv("SLURM_ARRAY_TASK_ID");
+  if (array_job != nullptr && array_task != nullptr) id = std::string(array_job) + "_" + array_task;
+  const std::string cmd = "squeue -h -j " + id + " -o %L 2>/dev/null";
   FILE* p = popen(cmd.c_str(), "r");
   if (p == nullptr) return -1;
   char buf[64] = {};

@@ -34,15 +34,45 @@ bool valid_name(const std::string& s) {
 
 }  // namespace
 
+void RunConfig::resolve_defaults() {
+  const bool gaussian = model_type == "gaussian";
+  if (data_source.empty()) data_source = gaussian ? "gaussian" : "spins";
+  if (sampler_type.empty()) sampler_type = gaussian ? "langevin" : model_type == "rbm" ? "block-gibbs" : "gibbs";
+  if (init_type.empty()) init_type = gaussian ? "gaussian" : "uniform";
+  if (spin.empty() && binary()) spin = model_type == "rbm" ? "01" : "pm1";
+}
+
 void RunConfig::validate() const {
   expect(valid_name(run_name), "run.name",
          "letters, digits, '-', '_' and '.' only (and not '.' or '..'), got '" + run_name + "'");
   expect(seed >= 0, "run.seed", "an integer >= 0");
   expect(std::isfinite(checkpoint_every) && checkpoint_every >= 0, "run.checkpoint_every", "seconds >= 0");
-  if (model_type.empty()) throw BadInput("model.type: missing; expected gaussian");
-  expect_one_of("model.type", model_type, {"gaussian"});
+  if (model_type.empty()) throw BadInput("model.type: missing; expected one of gaussian, spins, bm, rbm");
+  expect_one_of("model.type", model_type, {"gaussian", "spins", "bm", "rbm"});
   expect(n_visible >= 0, "model.n_visible", "an integer >= 1");
-  expect_one_of("data.source", data_source, {"gaussian"});
+  if (model_type == "rbm") expect(n_hidden >= 1, "model.n_hidden", "an integer >= 1 for the rbm");
+  if (binary()) {
+    expect_one_of("model.spin", spin, {"pm1", "01"});
+    if (model_type == "rbm") expect(spin == "01", "model.spin", "01 for the rbm (Bernoulli units)");
+    expect_one_of("data.source", data_source, {"spins"});
+    expect_one_of("init.type", init_type, {"uniform", "zeros", "data-mean"});
+    if (model_type == "rbm") expect_one_of("sampler.type", sampler_type, {"block-gibbs"});
+    else expect_one_of("sampler.type", sampler_type, {"gibbs", "gibbs-random", "metropolis", "metropolis-random"});
+  } else {
+    expect_one_of("data.source", data_source, {"gaussian"});
+    expect_one_of("sampler.type", sampler_type, {"langevin"});
+    expect_one_of("init.type", init_type, {"gaussian", "zeros"});
+  }
+  if (data_source == "spins") {
+    expect(!magnetization.empty(), "data.magnetization", "one value or a list of magnetisations");
+    const auto n = static_cast<std::int64_t>(magnetization.size());
+    expect(n > 1 || n_visible > 0, "model.n_visible", "the number of units when data.magnetization is one value");
+    expect(n_visible == 0 || n == 1 || n == n_visible, "model.n_visible",
+           "the number of data.magnetization values (" + std::to_string(n) + ")");
+    // In pm1 terms whatever model.spin says: unit i is up with probability (1 + m_i) / 2.
+    for (double m : magnetization)
+      expect(std::isfinite(m) && m > -1.0 && m < 1.0, "data.magnetization", "values in (-1, 1) (pm1 terms)");
+  }
   expect(data_seed >= 0, "data.seed", "an integer >= 0");
   expect(n_samples >= 0, "data.n_samples", "an integer >= 0 (0: exact population moments)");
   if (data_source == "gaussian") {
@@ -59,15 +89,15 @@ void RunConfig::validate() const {
            "data.mean", "one value or " + std::to_string(dim) + " values");
     for (double m : data_mean) expect(std::isfinite(m), "data.mean", "finite values");
   }
-  expect_one_of("sampler.type", sampler_type, {"langevin"});
   expect(std::isfinite(step) && step > 0, "sampler.step", "a number > 0");
   expect(std::isfinite(temperature) && temperature > 0, "sampler.temperature", "a number > 0");
-  expect_one_of("init.type", init_type, {"gaussian", "zeros"});
   expect(std::isfinite(init_sigma) && init_sigma >= 0, "init.sigma", "a number >= 0");
   expect_one_of("train.scheme", scheme, {"rdm", "cd", "pcd", "exact"});
   expect(k >= 1, "train.k", "an integer >= 1, got " + std::to_string(k));
   expect(std::isfinite(lr) && lr > 0, "train.lr", "a number > 0");
-  expect_one_of("train.optimizer", optimizer, {"sgd"});
+  expect_one_of("train.optimizer", optimizer, {"sgd", "adam"});
+  expect(std::isfinite(momentum) && momentum >= 0 && momentum < 1, "train.momentum", "a number in [0, 1)");
+  expect(std::isfinite(l2) && l2 >= 0, "train.l2", "a number >= 0");
   expect(batch >= 0, "train.batch", "an integer >= 0 (0: all data)");
   expect(chains >= 1, "train.chains", "an integer >= 1");
   expect(updates >= 1, "train.updates", "an integer >= 1");
@@ -77,7 +107,7 @@ void RunConfig::validate() const {
   expect(std::isfinite(init_coupling), "train.init_coupling", "a finite number");
   expect(t_max >= 0, "measure.t_max", "an integer >= 0");
   expect(t_points >= 2, "measure.t_points", "an integer >= 2");
-  if (moments == "sampled" && scheme != "exact" && data_source == "gaussian" && n_samples == 0)
+  if (moments == "sampled" && scheme != "exact" && n_samples == 0)
     throw BadInput("data.n_samples: 0 (population moments) needs train.moments = exact; give a sample size");
 }
 

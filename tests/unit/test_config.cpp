@@ -12,6 +12,7 @@ RunConfig valid() {
   c.run_name = "x";
   c.model_type = "gaussian";
   c.spectrum = {1.0, 2.0};
+  c.resolve_defaults();
   return c;
 }
 }  // namespace
@@ -47,6 +48,28 @@ TEST_CASE("a valid config passes and bad values name their key", "[config]") {
   c = valid();
   c.model_type = "";
   CHECK(fails_with(c, "model.type"));
+  c = valid();
+  c.sampler_type = "gibbs";
+  CHECK(fails_with(c, "sampler.type"));
+}
+
+TEST_CASE("model-dependent defaults: langevin and gaussian p0 for gaussian and gibbs and uniform p0 for bm", "[config]") {
+  RunConfig g;
+  g.model_type = "gaussian";
+  g.resolve_defaults();
+  CHECK(g.sampler_type == "langevin");
+  CHECK(g.init_type == "gaussian");
+  RunConfig b;
+  b.model_type = "bm";
+  b.resolve_defaults();
+  CHECK(b.sampler_type == "gibbs");
+  CHECK(b.init_type == "uniform");
+  CHECK(b.spin == "pm1");
+  RunConfig r;
+  r.model_type = "rbm";
+  r.resolve_defaults();
+  CHECK(r.sampler_type == "block-gibbs");
+  CHECK(r.spin == "01");
 }
 
 TEST_CASE("the resolved INI text holds every key with a value that reads back", "[config]") {

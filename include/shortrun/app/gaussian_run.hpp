@@ -29,19 +29,9 @@ const char* expected_fixed_point(const RunConfig& config);
 void write_gaussian_theory(h5::Group& parent, const RunConfig& config, const GaussianData& data,
                            const Matrix* trained_J);
 
-struct GaussianOutcome {
-  TrainOutcome train;
-  Matrix J;  ///< final parameters
-  Vector h;
-  double wall_s = 0;  ///< training wall time, resumed parts included
-  std::vector<TrainLogRow> log;
-  std::vector<std::pair<Index, Vector>> checkpoints;  ///< scheduled checkpoints (step, params)
-  Layout layout;
-};
-
 /// Trains on `team` (collective). File writing is left to the caller through hooks.save and the
 /// returned outcome.
-GaussianOutcome train_gaussian(const RunConfig& config, const GaussianData& data,
+ModelOutcome train_gaussian(const RunConfig& config, const GaussianData& data,
                                mpi::Communicator& team, const TrainHooks& hooks);
 
 /// Trained vs theory per mode, as a text table; and the largest gap to the expected fixed point.

@@ -19,7 +19,7 @@ struct PreparedRun {
   std::string run_id;  ///< file stem under <run.out>/runs/
   std::string path;    ///< <run.out>/runs/<run_id>.h5
   std::string resume_path;  ///< <run.out>/runs/<run_id>.ckpt.h5
-  GaussianData data;
+  GaussianData data;  ///< binary models use data.data only (basis is the gaussian data's U)
 };
 
 /// Builds the data and the output paths of a validated configuration. Throws BadInput.

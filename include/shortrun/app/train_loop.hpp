@@ -43,6 +43,15 @@ struct TrainRecord {
   std::vector<std::pair<Index, Vector>> checkpoints;  ///< scheduled checkpoints (step, params)
 };
 
+/// A trained model as the run file needs it: the record, the parameter layout and final values.
+struct ModelOutcome {
+  TrainRecord record;
+  Layout layout;
+  Vector params;
+  /// Block `name` of the final parameters.
+  Matrix block(const std::string& name) const { return view(params, layout.block(name)); }
+};
+
 /// The optimizer's state as one flat vector (for resume checkpoints) and back.
 inline Vector optimizer_state(Sgd& o) { return o.velocity(); }
 inline void restore_optimizer(Sgd& o, const Vector& s) { o.velocity() = s; }

@@ -22,24 +22,29 @@ struct RunConfig {
   // [model]
   std::string model_type;  ///< required
   std::int64_t n_visible = 0;  ///< 0: inferred from the data
+  std::int64_t n_hidden = 0;   ///< rbm: hidden units
+  std::string spin;            ///< pm1 or 01; empty: pm1 (spins, bm), 01 (rbm)
   // [data]
-  std::string data_source = "gaussian";
+  std::string data_source;  ///< empty: gaussian for the gaussian model, spins otherwise
   std::int64_t data_seed = 1;
   std::int64_t n_samples = 10000;  ///< 0: exact population moments, no samples (gaussian)
   std::vector<double> spectrum;    ///< gaussian: covariance eigenvalues c_alpha
   std::vector<double> data_mean;   ///< gaussian: mean mu_D (one value, or N); empty: 0
+  std::vector<double> magnetization;  ///< spins data: m_i in pm1 terms (one value, or N)
   // [sampler]
-  std::string sampler_type = "langevin";
+  std::string sampler_type;  ///< empty: langevin (gaussian), gibbs (spins, bm), block-gibbs (rbm)
   double step = 0.05;
   double temperature = 1.0;
   // [init]
-  std::string init_type = "gaussian";
+  std::string init_type;  ///< empty: gaussian (gaussian model), uniform (binary models)
   double init_sigma = 1.0;
   // [train]
   std::string scheme = "rdm";
   std::int64_t k = 10;
   double lr = 0.1;
   std::string optimizer = "sgd";
+  double momentum = 0;
+  double l2 = 0;
   std::int64_t batch = 0;  ///< 0: the whole data set every update
   std::int64_t chains = 1000;
   std::int64_t updates = 1000;
@@ -60,20 +65,25 @@ struct RunConfig {
     v("run.checkpoint_every", checkpoint_every, "seconds between resume checkpoints besides the scheduled ones; 0 = scheduled only", Sweep::no);
     v("model.type", model_type, "energy model: gaussian (required)", Sweep::no);
     v("model.n_visible", n_visible, "dimension N (default: from the data)", Sweep::no);
-    v("data.source", data_source, "data set: gaussian", Sweep::no);
+    v("model.n_hidden", n_hidden, "rbm: hidden units", Sweep::yes);
+    v("model.spin", spin, "binary convention: pm1 or 01 (default pm1; rbm: 01)", Sweep::no);
+    v("data.source", data_source, "data set: gaussian (gaussian model), spins (spins, bm, rbm)", Sweep::no);
     v("data.seed", data_seed, "seed of the synthetic data (kept apart from run.seed so seeds can be swept on fixed data)", Sweep::no);
     v("data.n_samples", n_samples, "synthetic data size; 0 = exact population moments", Sweep::no);
     v("data.spectrum", spectrum, "gaussian: covariance eigenvalues c_alpha (list; required), in a seeded random orthonormal basis", Sweep::no);
     v("data.mean", data_mean, "gaussian: data mean mu_D, one value or N values (default 0)", Sweep::no);
-    v("sampler.type", sampler_type, "MCMC kernel: langevin (unadjusted, ULA)", Sweep::no);
+    v("data.magnetization", magnetization, "spins data: magnetisations m_i in (-1, 1), pm1 terms whatever model.spin (unit up with probability (1 + m_i)/2); one value or N values", Sweep::no);
+    v("sampler.type", sampler_type, "MCMC kernel, one step = one sweep: langevin (gaussian); gibbs, gibbs-random, metropolis, metropolis-random (spins, bm); block-gibbs (rbm)", Sweep::no);
     v("sampler.step", step, "Langevin step eta", Sweep::yes);
     v("sampler.temperature", temperature, "Langevin temperature T", Sweep::no);
-    v("init.type", init_type, "p0, where chains start: gaussian, zeros", Sweep::no);
+    v("init.type", init_type, "p0, where chains start: gaussian, zeros (gaussian model); uniform, zeros, data-mean (binary)", Sweep::no);
     v("init.sigma", init_sigma, "gaussian p0 standard deviation sigma0", Sweep::no);
     v("train.scheme", scheme, "gradient estimator: rdm, cd, pcd, exact", Sweep::yes);
     v("train.k", k, "sampler steps per update (>= 1)", Sweep::yes);
     v("train.lr", lr, "learning rate (> 0)", Sweep::yes);
-    v("train.optimizer", optimizer, "sgd", Sweep::no);
+    v("train.optimizer", optimizer, "sgd or adam", Sweep::no);
+    v("train.momentum", momentum, "sgd heavy-ball momentum in [0, 1)", Sweep::no);
+    v("train.l2", l2, "L2 penalty: adds l2 * theta to the gradient", Sweep::no);
     v("train.batch", batch, "data points per update for the whole team; 0 = all data", Sweep::no);
     v("train.chains", chains, "negative chains per update for the whole team (rdm, pcd)", Sweep::no);
     v("train.updates", updates, "parameter updates", Sweep::no);
@@ -89,8 +99,13 @@ struct RunConfig {
     const_cast<RunConfig*>(this)->visit(std::forward<V>(v));
   }
 
+  /// Fills the defaults that depend on the model (sampler, p0, data source, spin convention).
+  void resolve_defaults();
+
   /// Throws BadInput naming the first offending key and what was expected.
   void validate() const;
+
+  bool binary() const { return model_type == "spins" || model_type == "bm" || model_type == "rbm"; }
 
   /// The resolved configuration as INI text ([section] blocks, every key with its value).
   std::string to_ini() const;

@@ -34,6 +34,20 @@ class BinaryExactMoments {
         p0_prob_up_(p0.prob_up()), p0_mean_(p0.mean()), persistent_mean_(p0_mean_) {}
 
   Index k() const { return k_; }
+
+  /// pcd's persistent state, for resume checkpoints: the means (N) for IndependentSpins, the law
+  /// over all states (2^N) for a BoltzmannMachine; empty before the first update.
+  Vector persistent() const { return persistent_.size() > 0 ? persistent_ : persistent_mean_; }
+  /// Puts back what persistent() returned (the two sizes never coincide: 2^N > N).
+  void restore(const Vector& state) {
+    if (state.size() == persistent_mean_.size()) {
+      persistent_mean_ = state;
+    } else if (state.size() > 0) {
+      p0_law_ = exact::product_law(p0_prob_up_);
+      persistent_ = state;
+    }
+  }
+
   /// The law whose moments entered the last gradient, (2^N); empty for IndependentSpins.
   const Vector& last_law() const { return last_; }
   /// Its moments <s>, <s s^T>.
