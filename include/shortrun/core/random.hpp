@@ -23,6 +23,8 @@ enum class Purpose : std::uint64_t {
   p0 = 3,         ///< chain starts drawn from p0
   sampler = 4,    ///< sampler noise (Langevin noise, site choice, acceptance)
   minibatch = 5,  ///< minibatch selection
+  // 6 is reserved for measurements (another branch).
+  teacher = 7,    ///< couplings of synthetic teacher models (SK)
 };
 
 class Stream {
