@@ -25,6 +25,7 @@ enum class Purpose : std::uint64_t {
   minibatch = 5,  ///< minibatch selection
   // 6 is reserved for measurements (another branch).
   teacher = 7,    ///< couplings of synthetic teacher models (SK)
+  ais = 8,        ///< annealed importance sampling runs
 };
 
 class Stream {
