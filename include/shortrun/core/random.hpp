@@ -23,6 +23,9 @@ enum class Purpose : std::uint64_t {
   p0 = 3,         ///< chain starts drawn from p0
   sampler = 4,    ///< sampler noise (Langevin noise, site choice, acceptance)
   minibatch = 5,  ///< minibatch selection
+  // 6 is reserved for measurements (another branch).
+  teacher = 10,   ///< couplings of synthetic teacher models (SK)
+  ais = 11,       ///< annealed importance sampling runs
 };
 
 class Stream {

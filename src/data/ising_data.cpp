@@ -1,0 +1,235 @@
+#include "shortrun/data/ising_data.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "shortrun/core/error.hpp"
+#include "shortrun/core/random.hpp"
+#include "shortrun/samplers/binary_p0.hpp"
+#include "shortrun/samplers/single_site.hpp"
+#include "shortrun/theory/binary_enumeration.hpp"
+
+namespace shortrun {
+
+IsingGraph ising_graph_from_name(const std::string& name) {
+  if (name == "curie-weiss") return IsingGraph::curie_weiss;
+  if (name == "2d") return IsingGraph::square;
+  if (name == "sk") return IsingGraph::sk;
+  throw BadInput("data.graph: " + name + "; expected curie-weiss, 2d or sk");
+}
+
+const char* ising_graph_name(IsingGraph g) {
+  switch (g) {
+    case IsingGraph::curie_weiss: return "curie-weiss";
+    case IsingGraph::square: return "2d";
+    case IsingGraph::sk: return "sk";
+  }
+  return "?";
+}
+
+namespace {
+
+void check_spec(const IsingDataSpec& spec) {
+  const std::string graph = ising_graph_name(spec.graph);
+  if (spec.n_visible < 2)
+    throw BadInput("model.n_visible: " + std::to_string(spec.n_visible) + "; ising " + graph +
+                   " data need at least 2 units");
+  if (spec.graph == IsingGraph::square) {
+    const auto side = static_cast<Index>(std::llround(std::sqrt(static_cast<double>(spec.n_visible))));
+    if (side * side != spec.n_visible || side < 3)
+      throw BadInput("model.n_visible: " + std::to_string(spec.n_visible) +
+                     "; ising 2d data need L^2 units with L >= 3 (periodic L x L lattice)");
+  }
+  if (!std::isfinite(spec.beta))
+    throw BadInput("data.beta: " + std::to_string(spec.beta) + "; expected a finite number");
+  if (!std::isfinite(spec.field))
+    throw BadInput("ising field: " + std::to_string(spec.field) + "; expected a finite number");
+  if (spec.n_samples < 0)
+    throw BadInput("data.n_samples: " + std::to_string(spec.n_samples) + "; expected >= 0");
+  if (spec.n_samples == 0 && spec.graph != IsingGraph::curie_weiss &&
+      spec.n_visible > exact::kMaxEnumerableUnits)
+    throw BadInput("data.n_samples: 0 (exact population moments) for ising " + graph + " with N = " +
+                   std::to_string(spec.n_visible) + " > " + std::to_string(exact::kMaxEnumerableUnits) +
+                   " units; expected n_samples > 0");
+  if (spec.mcmc.burn_in_sweeps < 0 || spec.mcmc.thin_sweeps < 1 || spec.mcmc.chains < 1)
+    throw BadInput("ising mcmc: burn_in_sweeps >= 0, thin_sweeps >= 1 and chains >= 1 expected");
+}
+
+/// log P(k up) + const for the Curie-Weiss model, k = 0 .. N.
+Vector curie_weiss_log_pk(Index n, double beta, double field) {
+  Vector lp(n + 1);
+  const double nn = static_cast<double>(n);
+  for (Index k = 0; k <= n; ++k) {
+    const double kk = static_cast<double>(k), m = 2.0 * kk - nn;
+    lp[k] = std::lgamma(nn + 1) - std::lgamma(kk + 1) - std::lgamma(nn - kk + 1) +
+            beta * (m * m - nn) / (2.0 * nn) + field * m;
+  }
+  return lp;
+}
+
+/// Normalised cumulative law from log weights.
+Vector cumulative_from_log(const Vector& lw) {
+  Vector p = (lw.array() - lw.maxCoeff()).exp();
+  std::partial_sum(p.begin(), p.end(), p.begin());
+  return p / p[p.size() - 1];
+}
+
+/// Smallest index c with cdf[c] >= u (u in (0, 1]).
+Index inverse_cdf(const Vector& cdf, double u) {
+  const auto it = std::lower_bound(cdf.begin(), cdf.end(), u);
+  return std::min<Index>(static_cast<Index>(it - cdf.begin()), cdf.size() - 1);
+}
+
+void sample_curie_weiss(const IsingDataSpec& spec, Matrix& x) {
+  const Index n = spec.n_visible;
+  const Vector cdf = cumulative_from_log(curie_weiss_log_pk(n, spec.beta, spec.field));
+  std::vector<Index> sites(static_cast<std::size_t>(n));
+  for (Index s = 0; s < x.cols(); ++s) {
+    Stream rng(spec.seed, Purpose::data, static_cast<std::uint64_t>(s));
+    const Index k = inverse_cdf(cdf, rng.uniform());
+    std::iota(sites.begin(), sites.end(), Index{0});
+    x.col(s).setConstant(-1.0);
+    // Partial Fisher-Yates: the first k sites of a uniform permutation are a uniform k-subset.
+    for (Index i = 0; i < k; ++i) {
+      const Index j = i + rng.below(n - i);
+      std::swap(sites[static_cast<std::size_t>(i)], sites[static_cast<std::size_t>(j)]);
+      x(sites[static_cast<std::size_t>(i)], s) = 1.0;
+    }
+  }
+}
+
+/// Population moments of the Curie-Weiss law by exchangeability: <s_i> = <M>/N and, for i != j,
+/// <s_i s_j> = (<M^2> - N) / (N (N - 1)).
+void curie_weiss_moments(const IsingDataSpec& spec, Dataset& d) {
+  const Index n = spec.n_visible;
+  const Vector lp = curie_weiss_log_pk(n, spec.beta, spec.field);
+  const Vector p = (lp.array() - lp.maxCoeff()).exp() / (lp.array() - lp.maxCoeff()).exp().sum();
+  const double nn = static_cast<double>(n);
+  double m1 = 0, m2 = 0;
+  for (Index k = 0; k <= n; ++k) {
+    const double m = 2.0 * static_cast<double>(k) - nn;
+    m1 += p[k] * m;
+    m2 += p[k] * m * m;
+  }
+  const double mean = m1 / nn, pair = (m2 - nn) / (nn * (nn - 1.0));
+  d.mean = Vector::Constant(n, mean);
+  Matrix second = Matrix::Constant(n, n, pair);
+  second.diagonal().setOnes();
+  d.cov = second - d.mean * d.mean.transpose();
+}
+
+void sample_enumeration(const IsingDataSpec& spec, const BoltzmannMachine& teacher, Matrix& x) {
+  const Index n = spec.n_visible;
+  const Vector cdf = cumulative_from_log(exact::log_weights(exact::pairwise(teacher)));
+  for (Index s = 0; s < x.cols(); ++s) {
+    Stream rng(spec.seed, Purpose::data, static_cast<std::uint64_t>(s));
+    x.col(s) = exact::states(n, Spin::pm1, inverse_cdf(cdf, rng.uniform()), 1);
+  }
+}
+
+void sample_mcmc(const IsingDataSpec& spec, const BoltzmannMachine& teacher, Matrix& x) {
+  const Index n = spec.n_visible, n_samples = x.cols();
+  const Index chains = std::min(spec.mcmc.chains, n_samples);
+  Matrix state(n, chains), work;
+  const ChainStreams rng{spec.seed, Purpose::data, 0, 0, 0};
+  BinaryP0::uniform(Spin::pm1, n).draw(state, rng);
+  std::uint64_t t = 0;
+  auto sweep = [&] { Gibbs{}.step(teacher, state, rng.with_time(++t), work); };
+  for (Index b = 0; b < spec.mcmc.burn_in_sweeps; ++b) sweep();
+  for (Index first = 0; first < n_samples; first += chains) {
+    for (Index k = 0; k < spec.mcmc.thin_sweeps; ++k) sweep();
+    const Index count = std::min(chains, n_samples - first);
+    x.middleCols(first, count) = state.leftCols(count);
+  }
+}
+
+}  // namespace
+
+Matrix ising_couplings(IsingGraph graph, Index n_visible, double beta, std::uint64_t seed) {
+  const Index n = n_visible;
+  Matrix j = Matrix::Zero(n, n);
+  switch (graph) {
+    case IsingGraph::curie_weiss:
+      j.setConstant(beta / static_cast<double>(n));
+      break;
+    case IsingGraph::square: {
+      const auto side = static_cast<Index>(std::llround(std::sqrt(static_cast<double>(n))));
+      for (Index r = 0; r < side; ++r)
+        for (Index c = 0; c < side; ++c) {
+          const Index i = r * side + c, right = r * side + (c + 1) % side, down = ((r + 1) % side) * side + c;
+          j(i, right) = j(right, i) = beta;
+          j(i, down) = j(down, i) = beta;
+        }
+      break;
+    }
+    case IsingGraph::sk: {
+      const double scale = beta / std::sqrt(static_cast<double>(n));
+      for (Index i = 0; i < n; ++i) {
+        Stream rng(seed, Purpose::teacher, static_cast<std::uint64_t>(i));
+        for (Index k = i + 1; k < n; ++k) j(i, k) = j(k, i) = scale * rng.normal();
+      }
+      break;
+    }
+  }
+  j.diagonal().setZero();
+  return j;
+}
+
+IsingData make_ising_data(const IsingDataSpec& spec) {
+  check_spec(spec);
+  const Index n = spec.n_visible;
+  IsingData out;
+  BoltzmannMachine pm1(n, Spin::pm1);
+  pm1.J() = ising_couplings(spec.graph, n, spec.beta, spec.seed);
+  pm1.h().setConstant(spec.field);
+
+  out.method = spec.force_mcmc && spec.n_samples > 0          ? "mcmc"
+               : spec.graph == IsingGraph::curie_weiss ? "exact-magnetization"
+               : n <= exact::kMaxEnumerableUnits     ? "exact-enumeration"
+                                                     : "mcmc";
+  Dataset& d = out.data;
+  if (spec.n_samples == 0) {
+    d.population = true;
+    if (spec.graph == IsingGraph::curie_weiss) {
+      curie_weiss_moments(spec, d);
+    } else {
+      const exact::SpinMoments m =
+          exact::law_moments(exact::boltzmann_law(exact::pairwise(pm1)), n, Spin::pm1);
+      d.mean = m.mean;
+      d.cov = m.cov();
+    }
+  } else {
+    d.x.resize(n, spec.n_samples);
+    if (out.method == "exact-magnetization")
+      sample_curie_weiss(spec, d.x);
+    else if (out.method == "exact-enumeration")
+      sample_enumeration(spec, pm1, d.x);
+    else {
+      sample_mcmc(spec, pm1, d.x);
+      out.mcmc = spec.mcmc;
+    }
+  }
+
+  if (spec.spin == Spin::zero_one) {
+    // v = (1 + s)/2: <v> = (1 + <s>)/2, cov_v = cov_s / 4; J01 = 4 J, h01 = 2 h - 2 J 1.
+    if (d.population) {
+      d.mean = ((1.0 + d.mean.array()) / 2.0).matrix();
+      d.cov /= 4.0;
+    } else {
+      d.x = ((1.0 + d.x.array()) / 2.0).matrix();
+    }
+    BoltzmannMachine zo(n, Spin::zero_one);
+    zo.J() = 4.0 * pm1.J();
+    zo.h() = 2.0 * pm1.h() - 2.0 * pm1.J() * Vector::Ones(n);
+    out.teacher = zo;
+  } else {
+    out.teacher = pm1;
+  }
+  if (!d.population) compute_moments(d);
+  return out;
+}
+
+}  // namespace shortrun
