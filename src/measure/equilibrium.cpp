@@ -85,12 +85,12 @@ EquilibriumResult exact_equilibrium(const exact::PairwiseModel& model, const Dat
   return out;
 }
 
-EquilibriumResult exact_equilibrium(const BernoulliRbm& rbm, const DataReference& ref) {
+EquilibriumResult exact_equilibrium(const BernoulliRbm& rbm, const DataReference& ref, bool over_hidden) {
   const Index nv = rbm.n_visible(), nh = rbm.n_hidden();
   EquilibriumResult out;
   out.method = "exact";
   out.log_z = exact::rbm_log_partition(rbm);
-  if (nv <= exact::kMaxEnumerableUnits) {
+  if (!over_hidden && nv <= exact::kMaxEnumerableUnits) {
     const Vector minus_f = -rbm.energy(exact::states(nv, Spin::zero_one, 0, Index{1} << nv));
     out.stats = rbm_law_statistics(rbm, (minus_f.array() - out.log_z).exp().matrix(), ref);
     out.note = "enumeration of 2^" + std::to_string(nv) + " visible states";

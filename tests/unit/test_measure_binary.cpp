@@ -201,3 +201,46 @@ TEST_CASE("sampled rdm-k training puts the smallest error near t = k and pcd at 
   INFO("pcd: corr_err(k) " << pcd_dyn.stats[position(times, k)].corr_err << " equilibrium " << pcd_eq.stats.corr_err);
   CHECK(pcd_eq.stats.corr_err < pcd_dyn.stats[position(times, k)].corr_err);
 }
+
+TEST_CASE("closed-form spin equilibrium equals enumeration and both RBM enumerations agree", "[measure][equilibrium]") {
+  for (Spin spin : {Spin::pm1, Spin::zero_one}) {
+    IndependentSpins spins(5, spin);
+    spins.h() << 0.3, -1.2, 0.0, 2.0, -0.4;
+    Dataset data;
+    data.x = Matrix::Constant(5, 3, 1.0);
+    data.x(2, 1) = data.x(3, 1) = spin_low(spin);
+    compute_moments(data);
+    const DataReference ref = make_reference(spins, data);
+    const EquilibriumResult theory = spins_theory_equilibrium(spins, ref);
+    const EquilibriumResult enumerated = exact_equilibrium(exact::pairwise(spins), ref);
+    INFO("spin " << spin_name(spin));
+    CHECK(theory.method == "theory");
+    CHECK((theory.stats.mean - enumerated.stats.mean).cwiseAbs().maxCoeff() < 1e-13);
+    CHECK((theory.stats.cov - enumerated.stats.cov).cwiseAbs().maxCoeff() < 1e-13);
+    CHECK(theory.stats.energy_mean == Approx(enumerated.stats.energy_mean).epsilon(1e-12));
+    CHECK(theory.stats.energy_std == Approx(enumerated.stats.energy_std).epsilon(1e-12));
+    CHECK(theory.stats.corr_err > 0.01);
+    CHECK(std::abs(theory.stats.corr_err - enumerated.stats.corr_err) < 1e-13);
+    CHECK(theory.log_z == Approx(enumerated.log_z).epsilon(1e-14));
+    if (spin == Spin::pm1) CHECK(theory.stats.mean[1] == Approx(std::tanh(-1.2)).epsilon(1e-14));
+  }
+  const BernoulliRbm rbm = test::tiny_rbm(6, 4, 61, 0.9);
+  Dataset data;
+  data.x = Matrix::Zero(6, 2);
+  data.x(3, 0) = 1;
+  compute_moments(data);
+  const DataReference ref = make_reference(rbm, data);
+  const EquilibriumResult visible = exact_equilibrium(rbm, ref);
+  const EquilibriumResult hidden = exact_equilibrium(rbm, ref, true);
+  const RbmMoments m = exact::rbm_moments(rbm);
+  CHECK((visible.stats.mean - m.v_mean).cwiseAbs().maxCoeff() < 1e-13);
+  CHECK((visible.stats.h_mean - m.h_mean).cwiseAbs().maxCoeff() < 1e-13);
+  CHECK((hidden.stats.mean - visible.stats.mean).cwiseAbs().maxCoeff() < 1e-13);
+  CHECK((hidden.stats.cov - visible.stats.cov).cwiseAbs().maxCoeff() < 1e-13);
+  CHECK((hidden.stats.h_mean - visible.stats.h_mean).cwiseAbs().maxCoeff() < 1e-13);
+  CHECK(hidden.stats.vh_err == Approx(visible.stats.vh_err).epsilon(1e-12));
+  CHECK(std::isfinite(visible.stats.energy_mean));
+  CHECK(std::isnan(hidden.stats.energy_mean));
+  CHECK(hidden.stats.finite);  // an unknown energy is not an overflow
+  CHECK(visible.log_z == Approx(exact::rbm_log_partition(rbm)).epsilon(1e-14));
+}

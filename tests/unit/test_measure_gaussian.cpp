@@ -3,6 +3,7 @@
 // v_alpha(t) at every recorded time, and misses the data at equilibrium (or has none).
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 
 #include <catch2/catch.hpp>
 
@@ -143,4 +144,30 @@ TEST_CASE("a J* with a negative mode has no equilibrium and its measurement flag
   // The data are still met at t = k before the blow-up (exact path).
   const std::size_t at_k = static_cast<std::size_t>(std::find(times.begin(), times.end(), k) - times.begin());
   CHECK(exact.stats[at_k].corr_err < 1e-12);
+}
+
+TEST_CASE("Gaussian law statistics and log Z agree with one-dimensional hand formulas", "[measure][gaussian]") {
+  // x ~ N(mu, s2), E = j x^2 / 2 - h x:  <E> = j (s2 + mu^2) / 2 - h mu,
+  // Var E = j^2 s2^2 / 2 + (j mu - h)^2 s2;  Z of exp(-E / T) = sqrt(2 pi T / j) exp(h^2 / (2 T j)).
+  const double j = 1.7, h = -0.6, mu = 0.4, s2 = 0.9, temp = 1.3;
+  GaussianEnergy model(1);
+  model.J()(0, 0) = j;
+  model.h()(0, 0) = h;
+  Dataset data;
+  data.population = true;
+  data.mean = Vector::Constant(1, 0.1);
+  data.cov = Matrix::Constant(1, 1, 0.5);
+  const DataReference ref = make_reference(model, data);
+  const ChainStatistics s = gaussian_law_statistics(model, {Vector::Constant(1, mu), Matrix::Constant(1, 1, s2)}, ref);
+  CHECK(s.energy_mean == Approx(0.5 * j * (s2 + mu * mu) - h * mu).epsilon(1e-14));
+  CHECK(s.energy_std == Approx(std::sqrt(0.5 * j * j * s2 * s2 + std::pow(j * mu - h, 2) * s2)).epsilon(1e-14));
+  CHECK(ref.energy_mean == Approx(0.5 * j * (0.5 + 0.01) - h * 0.1).epsilon(1e-14));
+  CHECK(s.mean_err == Approx(0.3).epsilon(1e-14));
+  CHECK(s.corr_err == 0.0);  // no pairs in one dimension
+  const gt::Ula ula{0.05, temp};
+  const EquilibriumResult eq = gaussian_theory_equilibrium(model, ula, ref);
+  REQUIRE(eq.exists);
+  CHECK(eq.log_z == Approx(0.5 * std::log(2 * std::numbers::pi * temp / j) + h * h / (2 * temp * j)).epsilon(1e-14));
+  CHECK(eq.stats.mean[0] == Approx(h / j).epsilon(1e-14));
+  CHECK(eq.stats.cov(0, 0) == Approx(gt::stationary_variance(j, ula)).epsilon(1e-14));
 }

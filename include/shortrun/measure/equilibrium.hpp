@@ -73,9 +73,10 @@ EquilibriumResult gaussian_theory_equilibrium(const GaussianEnergy& model, const
 EquilibriumResult spins_theory_equilibrium(const IndependentSpins& model, const DataReference& ref);
 /// Enumeration (N <= 20; throws std::invalid_argument above).
 EquilibriumResult exact_equilibrium(const exact::PairwiseModel& model, const DataReference& ref);
-/// Enumeration over the smaller layer (<= 20). Over the hidden layer (Nv > 20) the mean free
-/// energy has no closed form: energy_mean and energy_std are NaN (unknown), and the note says so.
-EquilibriumResult exact_equilibrium(const BernoulliRbm& rbm, const DataReference& ref);
+/// Enumeration over the visible layer when Nv <= 20, else over the hidden layer (Nh <= 20). Over
+/// the hidden layer (or with over_hidden = true, for checks) the mean free energy has no closed
+/// form: energy_mean and energy_std are NaN (unknown), and the note says so.
+EquilibriumResult exact_equilibrium(const BernoulliRbm& rbm, const DataReference& ref, bool over_hidden = false);
 
 /// Long persistent chains (collective over `team`; every rank returns the same result).
 template <class Model, class Sampler, class Start, Reducer R>
