@@ -23,7 +23,10 @@ enum class Purpose : std::uint64_t {
   p0 = 3,         ///< chain starts drawn from p0
   sampler = 4,    ///< sampler noise (Langevin noise, site choice, acceptance)
   minibatch = 5,  ///< minibatch selection
-  // 6 is reserved for measurements (another branch).
+  measure_p0 = 6,        ///< chain starts of a dynamics measurement (THEORY.md section 5)
+  measure_sampler = 7,   ///< sampler noise of a dynamics measurement
+  equilibrium_p0 = 8,    ///< chain starts of long-run equilibrium chains
+  equilibrium_sampler = 9,  ///< sampler noise of long-run equilibrium chains
   teacher = 10,   ///< couplings of synthetic teacher models (SK)
   ais = 11,       ///< annealed importance sampling runs
 };

@@ -1,0 +1,118 @@
+#pragma once
+/// The dynamics measurement of THEORY.md section 5: R fresh chains drawn from the training p0 and
+/// moved by the training sampler for t = 0 .. t_max sweeps, with ChainStatistics recorded at a
+/// given increasing grid of times (log_grid(t_max, t_points, true, {k}): 0, k and t_max included).
+/// Chains are shared over a team by (rank, size) with global chain indices, and every random number
+/// is addressed by (seed, purpose, global chain, measurement, step), so the statistics do not
+/// depend on the team size up to the order of floating-point sums, and are bitwise identical for
+/// the same team size:
+///   start:  Stream(seed, Purpose::measure_p0,      chain, measurement, 0)
+///   step s: Stream(seed, Purpose::measure_sampler, chain, measurement, s)   (t = s -> s + 1)
+/// A trained model may have no equilibrium (a Gaussian mode with J* < 0 grows without bound for
+/// t > k): statistics are recorded while finite; at the first recorded time where any of them is
+/// not, the measurement stops and says so (overflow, overflow_t). No NaN is ever returned as a value.
+#include <algorithm>
+#include <cstdint>
+#include <stdexcept>
+#include <vector>
+
+#include "shortrun/core/parameters.hpp"
+#include "shortrun/core/random.hpp"
+#include "shortrun/core/reducer.hpp"
+#include "shortrun/core/team_share.hpp"
+#include "shortrun/core/types.hpp"
+#include "shortrun/observables/chain_statistics.hpp"
+
+namespace shortrun {
+
+struct DynamicsSpec {
+  Index n_chains = 1000;           ///< R, for the whole team
+  std::vector<Index> times;        ///< recorded times, strictly increasing, >= 0
+  std::uint64_t seed = 1;          ///< the run's seed
+  /// Which measurement this is (e.g. the checkpoint's update): measurements of different
+  /// checkpoints of one run draw independent chains.
+  std::uint64_t measurement = 0;
+  std::vector<Index> sample_times; ///< recorded times at which to keep samples (subset of times)
+  Index n_kept = 0;                ///< chains kept at each sample time: global chains 0 .. n_kept-1
+};
+
+/// Samples kept at one time, for images: x (N x n_kept), column j = global chain j.
+struct KeptSamples {
+  Index t = 0;
+  Matrix x;
+};
+
+struct DynamicsResult {
+  std::vector<Index> t;                ///< recorded times with finite statistics, increasing
+  std::vector<ChainStatistics> stats;  ///< one per entry of t
+  /// A statistic became non-finite: the chains overflowed (no equilibrium). Times after
+  /// overflow_t were not simulated.
+  bool overflow = false;
+  /// First recorded time with a non-finite statistic (-1: none). The overflow happened at a step
+  /// in (last entry of t, overflow_t].
+  Index overflow_t = -1;
+  std::vector<KeptSamples> samples;    ///< at the sample times reached with finite statistics
+  Index n_chains = 0;                  ///< R (0: an exact law, no chains)
+};
+
+/// Throws std::invalid_argument unless times is strictly increasing and >= 0.
+inline void check_times(const std::vector<Index>& times) {
+  for (std::size_t i = 0; i < times.size(); ++i)
+    if (times[i] < 0 || (i > 0 && times[i] <= times[i - 1]))
+      throw std::invalid_argument("measurement times must be increasing and >= 0");
+}
+
+/// Runs the measurement on this rank's share of the chains and reduces over `team` at every
+/// recorded time (one sum_inplace of a ChainSums, plus one per sample time), so every rank of the
+/// team returns the same result. Collective: every rank of the team must call it.
+/// Model: energy(x) and what Sampler::step needs; Start: draw(Matrix&, const ChainStreams&).
+template <class Model, class Sampler, class Start, Reducer R>
+DynamicsResult measure_dynamics(const Model& model, const Sampler& sampler, const Start& p0,
+                                const DataReference& ref, const DynamicsSpec& spec, R& team) {
+  check_times(spec.times);
+  if (spec.n_chains < 1) throw std::invalid_argument("measure_dynamics: n_chains must be >= 1");
+  const Index n = ref.dim();
+  const Index n_kept = std::min(spec.n_kept, spec.n_chains);
+  const Share share = share_of(spec.n_chains, team.rank(), team.size());
+  ChainStreams streams;
+  streams.seed = spec.seed;
+  streams.first_chain = static_cast<std::uint64_t>(share.begin);
+
+  Matrix x(n, share.count), work(n, share.count);
+  p0.draw(x, streams.with_purpose(Purpose::measure_p0).with_time(spec.measurement, 0));
+  const ChainStreams noise = streams.with_purpose(Purpose::measure_sampler);
+
+  DynamicsResult out;
+  out.n_chains = spec.n_chains;
+  ChainSums sums(ref);
+  Index t = 0;
+  std::size_t next_sample = 0;
+  for (const Index target : spec.times) {
+    for (; t < target; ++t)
+      sampler.step(model, x, noise.with_time(spec.measurement, static_cast<std::uint64_t>(t)), work);
+    sums.clear();
+    if (share.count > 0) accumulate_chains(model, x, ref, sums);
+    team.sum_inplace(as_span(sums.flat()));
+    ChainStatistics s = finish(sums, ref);
+    // The statistics are identical on every rank after the sum, so this branch is collective.
+    if (!s.finite) {
+      out.overflow = true;
+      out.overflow_t = target;
+      break;
+    }
+    out.t.push_back(target);
+    out.stats.push_back(std::move(s));
+    while (next_sample < spec.sample_times.size() && spec.sample_times[next_sample] < target) ++next_sample;
+    if (n_kept > 0 && next_sample < spec.sample_times.size() && spec.sample_times[next_sample] == target) {
+      // Each rank fills the kept chains it holds; the sum over the team assembles them exactly.
+      Matrix kept = Matrix::Zero(n, n_kept);
+      for (Index j = 0; j < share.count; ++j)
+        if (share.begin + j < n_kept) kept.col(share.begin + j) = x.col(j);
+      team.sum_inplace({kept.data(), static_cast<std::size_t>(kept.size())});
+      out.samples.push_back({target, std::move(kept)});
+    }
+  }
+  return out;
+}
+
+}  // namespace shortrun

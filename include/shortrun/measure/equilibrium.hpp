@@ -1,0 +1,218 @@
+#pragma once
+/// Equilibrium references of THEORY.md section 5, item 4, stored beside the dynamics:
+///   theory    Gaussian + ULA: the stationary ULA law, per mode v(inf) = T / (J_a (1 - eta J_a / 2)),
+///             mean J^-1 h; "no equilibrium" when a mode has J_a <= 0 or J_a >= 2/eta.
+///             Independent spins: <s_i> = tanh h_i (pm1) or sigmoid h_i (01), independent units.
+///   exact     enumeration: bm and spins (N <= 20), RBM (smaller layer <= 20).
+///   long-run  persistent chains from p0: burn_in sweeps, then a window of `window` sweeps whose
+///             statistics are pooled over chains and steps, with a convergence check.
+///   auto      theory for gaussian (with Langevin) and spins, exact for small bm / rbm, else long-run.
+/// Convergence check of long-run: for every unit mean and for the energy, each chain's average
+/// over the first half of the window is compared with its average over the second half. Chains are
+/// independent, so the spread of the per-chain differences d_c gives an honest standard error of
+/// their mean; z = mean(d) / (std(d) / sqrt(R)). Converged iff max |z| < z_threshold: a drift still
+/// under way (insufficient burn-in) shows as a non-zero mean difference.
+#include <algorithm>
+#include <cmath>
+#include <concepts>
+#include <cstdint>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+#include "shortrun/core/parameters.hpp"
+#include "shortrun/core/random.hpp"
+#include "shortrun/core/reducer.hpp"
+#include "shortrun/core/team_share.hpp"
+#include "shortrun/measure/exact_dynamics.hpp"
+#include "shortrun/models/boltzmann_machine.hpp"
+#include "shortrun/models/independent_spins.hpp"
+#include "shortrun/observables/chain_statistics.hpp"
+
+namespace shortrun {
+
+struct LongRunSpec {
+  Index n_chains = 1000;    ///< R, for the whole team
+  Index burn_in = 1000;     ///< sweeps before the window
+  Index window = 1000;      ///< sweeps of the measurement window (>= 2)
+  Index stride = 1;         ///< statistics every stride-th sweep of the window
+  double z_threshold = 5.0; ///< converged iff max |z| < z_threshold
+  std::uint64_t seed = 1;
+  std::uint64_t measurement = 0;  ///< as DynamicsSpec::measurement
+};
+
+struct ConvergenceCheck {
+  bool converged = false;
+  double max_abs_z = std::numeric_limits<double>::quiet_NaN();  ///< largest |z| (first vs second half)
+  double z_threshold = 5.0;
+  Index worst = -1;         ///< statistic with the largest |z|: unit i < N, or N for the energy
+  Vector mean_se;           ///< standard errors of the equilibrium means, (N), from per-chain averages
+  double energy_se = std::numeric_limits<double>::quiet_NaN();
+  Index n_chains = 0;
+  Index burn_in = 0;
+  Index window = 0;
+};
+
+struct EquilibriumResult {
+  std::string method;       ///< "theory", "exact", "long-run" or "none"
+  /// False: the model has no equilibrium reachable by its sampler (an unstable Gaussian mode, or
+  /// long-run chains that overflowed); `stats` is then empty with stats.finite = false.
+  bool exists = true;
+  std::string note;         ///< why not, or the convergence verdict in words
+  ChainStatistics stats;
+  double log_z = std::numeric_limits<double>::quiet_NaN();  ///< exact / theory only
+  ConvergenceCheck check;   ///< long-run only
+};
+
+/// Gaussian: stationary ULA moments. log_z is that of the Boltzmann law exp(-E/T) (J positive
+/// definite): N/2 log(2 pi T) - 1/2 log det J + h^T J^-1 h / (2T); ULA's stationary law differs
+/// from it by O(eta).
+EquilibriumResult gaussian_theory_equilibrium(const GaussianEnergy& model, const gaussian_theory::Ula& ula,
+                                              const DataReference& ref);
+/// Independent spins: tanh h / sigmoid h, log Z = sum_i log(exp(h_i up) + exp(h_i low)).
+EquilibriumResult spins_theory_equilibrium(const IndependentSpins& model, const DataReference& ref);
+/// Enumeration (N <= 20; throws std::invalid_argument above).
+EquilibriumResult exact_equilibrium(const exact::PairwiseModel& model, const DataReference& ref);
+/// Enumeration over the visible layer when Nv <= 20, else over the hidden layer (Nh <= 20). Over
+/// the hidden layer (or with over_hidden = true, for checks) the mean free energy has no closed
+/// form: energy_mean and energy_std are NaN (unknown), and the note says so.
+EquilibriumResult exact_equilibrium(const BernoulliRbm& rbm, const DataReference& ref, bool over_hidden = false);
+
+/// Long persistent chains (collective over `team`; every rank returns the same result).
+template <class Model, class Sampler, class Start, Reducer R>
+EquilibriumResult long_run_equilibrium(const Model& model, const Sampler& sampler, const Start& p0,
+                                       const DataReference& ref, const LongRunSpec& spec, R& team) {
+  if (spec.n_chains < 2 || spec.window < 2 || spec.stride < 1 || spec.burn_in < 0)
+    throw std::invalid_argument("long-run equilibrium: needs n_chains >= 2, window >= 2, stride >= 1, burn_in >= 0");
+  const Index n = ref.dim(), m = n + 1;  // compared statistics: unit means and the energy
+  const Share share = share_of(spec.n_chains, team.rank(), team.size());
+  ChainStreams streams;
+  streams.seed = spec.seed;
+  streams.first_chain = static_cast<std::uint64_t>(share.begin);
+  const ChainStreams noise = streams.with_purpose(Purpose::equilibrium_sampler);
+  Matrix x(n, share.count), work(n, share.count);
+  p0.draw(x, streams.with_purpose(Purpose::equilibrium_p0).with_time(spec.measurement, 0));
+
+  Index t = 0;
+  auto sweep = [&] {
+    sampler.step(model, x, noise.with_time(spec.measurement, static_cast<std::uint64_t>(t)), work);
+    ++t;
+  };
+  for (Index s = 0; s < spec.burn_in; ++s) sweep();
+
+  ChainSums sums(ref);
+  Matrix half_sum[2] = {Matrix::Zero(m, share.count), Matrix::Zero(m, share.count)};
+  double half_count[2] = {0, 0};
+  const Index half = spec.window / 2;
+  for (Index w = 0; w < spec.window; ++w) {
+    sweep();
+    if (w % spec.stride != 0) continue;
+    const Vector e = model.energy(x);
+    sums.add(x, e, ref);
+    if constexpr (HasHiddenUnits<Model>)
+      sums.add_hidden(x, model.hidden_input(x).unaryExpr([](double y) { return sigmoid(y); }));
+    const int which = w < half ? 0 : 1;
+    half_sum[which].topRows(n) += x;
+    half_sum[which].row(n) += e.transpose();
+    half_count[which] += 1;
+  }
+  // Per-chain half averages a_c, b_c; team sums of d = b - a, d^2, w = (a + b)/2, w^2.
+  Vector moments = Vector::Zero(4 * m);
+  if (share.count > 0 && half_count[0] > 0 && half_count[1] > 0) {
+    const Matrix a = half_sum[0] / half_count[0], b = half_sum[1] / half_count[1];
+    const Matrix d = b - a, avg = 0.5 * (a + b);
+    moments.segment(0, m) = d.rowwise().sum();
+    moments.segment(m, m) = d.array().square().rowwise().sum().matrix();
+    moments.segment(2 * m, m) = avg.rowwise().sum();
+    moments.segment(3 * m, m) = avg.array().square().rowwise().sum().matrix();
+  }
+  team.sum_inplace(as_span(sums.flat()));
+  team.sum_inplace(as_span(moments));
+
+  EquilibriumResult out;
+  out.method = "long-run";
+  ConvergenceCheck& c = out.check;
+  c.z_threshold = spec.z_threshold;
+  c.n_chains = spec.n_chains;
+  c.burn_in = spec.burn_in;
+  c.window = spec.window;
+  out.stats = finish(sums, ref);
+  if (!out.stats.finite) {
+    out.exists = false;
+    out.stats = ChainStatistics{};
+    out.stats.finite = false;
+    out.note = "long-run chains overflowed: no equilibrium";
+    return out;
+  }
+  const double r = static_cast<double>(spec.n_chains);
+  c.mean_se.resize(n);
+  c.max_abs_z = 0;
+  for (Index s = 0; s < m; ++s) {
+    const double md = moments[s] / r;
+    const double var_d = std::max(0.0, (moments[m + s] - r * md * md) / (r - 1));
+    const double mw = moments[2 * m + s] / r;
+    const double var_w = std::max(0.0, (moments[3 * m + s] - r * mw * mw) / (r - 1));
+    const double se_w = std::sqrt(var_w / r);
+    if (s < n) c.mean_se[s] = se_w;
+    else c.energy_se = se_w;
+    const double se_d = std::sqrt(var_d / r);
+    const double z = md == 0.0 ? 0.0 : (se_d > 0 ? std::abs(md) / se_d : std::numeric_limits<double>::infinity());
+    if (c.worst < 0 || z > c.max_abs_z) {
+      c.max_abs_z = z;
+      c.worst = s;
+    }
+  }
+  c.converged = c.max_abs_z < c.z_threshold;
+  out.note = std::string(c.converged ? "converged" : "NOT converged") + ": max |z| = " +
+             std::to_string(c.max_abs_z) + " (threshold " + std::to_string(c.z_threshold) +
+             ") between the two halves of the window, at statistic " + std::to_string(c.worst) +
+             (c.worst == n ? " (energy)" : " (unit mean)");
+  return out;
+}
+
+/// Dispatches on `method`: "auto", "theory", "exact", "long-run" or "none" (see the file comment).
+/// Throws std::invalid_argument for a method the model cannot use (theory for a bm, exact beyond
+/// 20 units, an unknown name).
+template <class Model, class Sampler, class Start, Reducer R>
+EquilibriumResult measure_equilibrium(const std::string& method, const Model& model, const Sampler& sampler,
+                                      const Start& p0, const DataReference& ref, const LongRunSpec& spec,
+                                      R& team) {
+  constexpr bool is_gaussian = std::same_as<Model, GaussianEnergy>;
+  constexpr bool is_spins = std::same_as<Model, IndependentSpins>;
+  constexpr bool is_pairwise = is_spins || std::same_as<Model, BoltzmannMachine>;
+  constexpr bool is_rbm = std::same_as<Model, BernoulliRbm>;
+  constexpr bool has_ula = requires { sampler.step_size(); sampler.temperature(); };
+  if (method == "none") {
+    EquilibriumResult out;
+    out.method = "none";
+    out.exists = false;
+    out.note = "not measured (measure.equilibrium = none)";
+    out.stats.finite = false;
+    return out;
+  }
+  std::string chosen = method;
+  if (method == "auto") {
+    if constexpr ((is_gaussian && has_ula) || is_spins) chosen = "theory";
+    else if constexpr (is_pairwise) chosen = model.dim() <= exact::kMaxEnumerableUnits ? "exact" : "long-run";
+    else if constexpr (is_rbm)
+      chosen = std::min(model.n_visible(), model.n_hidden()) <= exact::kMaxEnumerableUnits ? "exact" : "long-run";
+    else chosen = "long-run";
+  }
+  if (chosen == "theory") {
+    if constexpr (is_gaussian && has_ula)
+      return gaussian_theory_equilibrium(model, {sampler.step_size(), sampler.temperature()}, ref);
+    else if constexpr (is_spins)
+      return spins_theory_equilibrium(model, ref);
+    else
+      throw std::invalid_argument("equilibrium method theory: only gaussian (langevin) and spins have closed forms");
+  }
+  if (chosen == "exact") {
+    if constexpr (is_pairwise) return exact_equilibrium(exact::pairwise(model), ref);
+    else if constexpr (is_rbm) return exact_equilibrium(model, ref);
+    else throw std::invalid_argument("equilibrium method exact: only spins, bm and rbm can be enumerated");
+  }
+  if (chosen == "long-run") return long_run_equilibrium(model, sampler, p0, ref, spec, team);
+  throw std::invalid_argument("unknown equilibrium method " + method + " (expected auto, theory, exact, long-run or none)");
+}
+
+}  // namespace shortrun

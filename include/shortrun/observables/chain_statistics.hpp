@@ -1,0 +1,151 @@
+#pragma once
+/// Statistics of a set of chains against data (THEORY.md section 5; DESIGN.md "Output files"):
+///   m_i = <x_i>,   C_ij = <x_i x_j> - m_i m_j   (connected, 1/R normalisation like the data's),
+///   mean_err = sqrt(mean_i (m_i - m^D_i)^2),   corr_err = sqrt(mean_{i<j} (C_ij - C^D_ij)^2),
+///   energy mean and standard deviation over the chains,
+///   RBM: <hbar> with hbar = sigmoid(b + W^T v) (the expected hidden units given v), and the errors
+///   h_err = sqrt(mean_k (<hbar_k> - <hbar_k>^D)^2), vh_err = sqrt(mean_{ik} (<v_i hbar_k> - D)^2).
+/// A team's chains are split over its ranks: each rank adds its chains to a ChainSums, the team
+/// sums the flat vectors (Reducer::sum_inplace: one all-reduce), and finish() turns the summed
+/// sums into ChainStatistics. Exact laws give ChainStatistics through from_moments().
+#include <cmath>
+#include <concepts>
+#include <limits>
+#include <stdexcept>
+
+#include "shortrun/core/types.hpp"
+#include "shortrun/data/dataset.hpp"
+#include "shortrun/models/spin.hpp"
+
+namespace shortrun {
+
+/// Largest N whose full covariance a ChainStatistics holds (DESIGN.md: cov [N,N] for N <= 64).
+/// Above it, `cov` is the projection U_m^T C U_m on the data's top m principal components.
+inline constexpr Index kMaxStoredCovDim = 64;
+/// Largest N whose full second moment is accumulated (N^2 doubles per sum; corr_err needs it).
+inline constexpr Index kMaxMomentDim = 1024;
+
+/// Models whose chains hold visible units only, with hidden units summed out (BernoulliRbm).
+template <class Model>
+concept HasHiddenUnits = requires(const Model m, const Matrix& v) {
+  { m.n_hidden() } -> std::convertible_to<Index>;
+  { m.hidden_input(v) } -> std::convertible_to<Matrix>;
+};
+
+/// What chains are compared against: the data's moments, and the model-dependent data terms.
+struct DataReference {
+  Vector mean;        ///< m^D, (N)
+  Matrix cov;         ///< C^D, connected, (N x N)
+  Matrix components;  ///< U_m, (N x m): top-m eigenvectors of C^D, largest first; empty when N <= kMaxStoredCovDim
+  /// <E>_D of the data under the model measured (NaN if unknown); also the shift of energy sums.
+  double energy_mean = std::numeric_limits<double>::quiet_NaN();
+  Vector h_mean;      ///< RBM: <hbar>^D, (Nh); empty for other models
+  Matrix vh;          ///< RBM: <v hbar^T>^D, (Nv x Nh)
+
+  Index dim() const { return mean.size(); }
+  Index n_hidden() const { return h_mean.size(); }
+};
+
+/// The model-free part of the reference: data mean, covariance and (N > kMaxStoredCovDim) the
+/// top-n_components principal components. Throws std::invalid_argument when N > kMaxMomentDim.
+DataReference make_reference(const Dataset& data, Index n_components = kMaxStoredCovDim);
+
+/// make_reference plus the model's data terms: <E>_D (from samples, or for population data from
+/// the moments: <E> = theta . <dE/dtheta> for an energy linear in its parameters), and for the RBM
+/// <hbar>^D and <v hbar^T>^D (needs data samples).
+template <class Model>
+DataReference make_reference(const Model& model, const Dataset& data, Index n_components = kMaxStoredCovDim) {
+  DataReference ref = make_reference(data, n_components);
+  if (!data.population) {
+    ref.energy_mean = model.energy(data.x).mean();
+  } else if constexpr (requires(Vector g) { model.accumulate_grad_energy_moments(data.mean, data.cov, 1.0, g); }) {
+    Vector g = Vector::Zero(model.params().size());
+    model.accumulate_grad_energy_moments(data.mean, data.second_moment(), 1.0, g);
+    ref.energy_mean = model.params().dot(g);
+  }
+  if constexpr (HasHiddenUnits<Model>) {
+    if (data.population) throw std::invalid_argument("an RBM reference needs data samples");
+    const Matrix hbar = model.hidden_input(data.x).unaryExpr([](double y) { return sigmoid(y); });
+    const double n = static_cast<double>(data.x.cols());
+    ref.h_mean = hbar.rowwise().sum() / n;
+    ref.vh = data.x * hbar.transpose() / n;
+  }
+  return ref;
+}
+
+/// Statistics of one set of chains (or of an exact law) against a DataReference.
+struct ChainStatistics {
+  double n_chains = 0;   ///< samples pooled (chains x recorded steps); 0 for an exact law
+  Vector mean;           ///< m, (N)
+  /// C, (N x N) when cov_components = 0; else U_m^T C U_m, (m x m) with m = cov_components.
+  Matrix cov;
+  Index cov_components = 0;
+  double mean_err = 0;   ///< sqrt(mean_i (m_i - m^D_i)^2)
+  double corr_err = 0;   ///< sqrt(mean_{i<j} (C_ij - C^D_ij)^2), on the full C; 0 when N < 2
+  double energy_mean = std::numeric_limits<double>::quiet_NaN();  ///< <E>; NaN if unknown
+  double energy_std = std::numeric_limits<double>::quiet_NaN();   ///< sqrt(<E^2> - <E>^2)
+  Vector h_mean;         ///< RBM: <hbar>, (Nh); empty otherwise
+  double h_err = 0;      ///< RBM: sqrt(mean_k (<hbar_k> - <hbar_k>^D)^2)
+  double vh_err = 0;     ///< RBM: sqrt(mean_{ik} (<v_i hbar_k> - <v_i hbar_k>^D)^2)
+  /// Every number above is finite. False means the chains overflowed (no equilibrium).
+  bool finite = true;
+};
+
+/// Sufficient sums of chains, as one flat vector a Reducer sums over a team:
+///   [ R | sum d (N) | sum d d^T (N*N, column-major) | sum e | sum e^2 | sum hbar (Nh) |
+///     sum v hbar^T (Nv*Nh, column-major) ],
+/// with d = x - m^D and e = E - E_ref (E_ref = ref.energy_mean, or 0 when NaN): shifting by the
+/// data's values keeps the differences of sums well conditioned.
+class ChainSums {
+ public:
+  ChainSums(Index dim, Index n_hidden = 0);
+  /// Sized for a reference (N and Nh from it).
+  explicit ChainSums(const DataReference& ref) : ChainSums(ref.dim(), ref.n_hidden()) {}
+
+  Index dim() const { return n_; }
+  Index n_hidden() const { return nh_; }
+  Vector& flat() { return flat_; }
+  const Vector& flat() const { return flat_; }
+  void clear() { flat_.setZero(); }
+  ChainSums& operator+=(const ChainSums& other);
+
+  /// Adds the columns of x (N x n) with their energies (n).
+  void add(const Matrix& x, const Vector& energy, const DataReference& ref);
+  /// RBM: adds hbar (Nh x n) of the same columns v (Nv x n).
+  void add_hidden(const Matrix& v, const Matrix& hbar);
+
+  double count() const { return flat_[0]; }
+  Eigen::Map<const Vector> sum_d() const { return {flat_.data() + 1, n_}; }
+  Eigen::Map<const Matrix> sum_dd() const { return {flat_.data() + 1 + n_, n_, n_}; }
+  double sum_e() const { return flat_[1 + n_ + n_ * n_]; }
+  double sum_e2() const { return flat_[2 + n_ + n_ * n_]; }
+  Eigen::Map<const Vector> sum_h() const { return {flat_.data() + 3 + n_ + n_ * n_, nh_}; }
+  Eigen::Map<const Matrix> sum_vh() const { return {flat_.data() + 3 + n_ + n_ * n_ + nh_, n_, nh_}; }
+
+ private:
+  Index n_;
+  Index nh_;
+  Vector flat_;
+};
+
+/// Adds chains x (N x n) of `model` to sums: energies, and hbar for an RBM.
+template <class Model>
+void accumulate_chains(const Model& model, const Matrix& x, const DataReference& ref, ChainSums& sums) {
+  sums.add(x, model.energy(x), ref);
+  if constexpr (HasHiddenUnits<Model>)
+    sums.add_hidden(x, model.hidden_input(x).unaryExpr([](double y) { return sigmoid(y); }));
+}
+
+/// Statistics from team-summed sums (every rank gets the same numbers from the same sums).
+ChainStatistics finish(const ChainSums& sums, const DataReference& ref);
+
+/// Statistics of a law given by its moments (exact paths, equilibrium references).
+/// energy_mean / energy_std may be NaN (unknown); h_mean and vh are used when ref has hidden units.
+ChainStatistics from_moments(const Vector& mean, const Matrix& cov, double energy_mean, double energy_std,
+                             const DataReference& ref, const Vector& h_mean = {}, const Matrix& vh = {});
+
+/// Variances of C along the columns of basis: diag(U^T C U), (m). With U the data's eigenbasis,
+/// these are the v_alpha(t) of THEORY.md section 2.
+Vector mode_variances(const Matrix& cov, const Matrix& basis);
+
+}  // namespace shortrun

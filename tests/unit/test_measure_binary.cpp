@@ -1,0 +1,246 @@
+// The dynamics-versus-equilibrium measurement on Boltzmann machines (THEORY.md sections 1, 4, 5):
+// rdm-k training encodes the data in the dynamics at t = k, not in the equilibrium measure.
+#include <algorithm>
+#include <cmath>
+
+#include <catch2/catch.hpp>
+
+#include "../support/binary_fixtures.hpp"
+#include "../support/binary_training.hpp"
+#include "shortrun/core/log_grid.hpp"
+#include "shortrun/estimators/sampled_chains.hpp"
+#include "shortrun/measure/dynamics.hpp"
+#include "shortrun/measure/equilibrium.hpp"
+#include "shortrun/measure/exact_dynamics.hpp"
+#include "shortrun/optim/sgd.hpp"
+#include "shortrun/samplers/single_site.hpp"
+
+using namespace shortrun;
+
+namespace {
+
+std::size_t position(const std::vector<Index>& times, Index t) {
+  return static_cast<std::size_t>(std::find(times.begin(), times.end(), t) - times.begin());
+}
+
+/// n_samples independent exact draws from the Boltzmann law of pm (inverse CDF over 2^N states).
+Dataset sample_exactly(const exact::PairwiseModel& pm, Index n_samples, std::uint64_t seed) {
+  const Vector p = exact::boltzmann_law(pm);
+  std::vector<double> cdf(static_cast<std::size_t>(p.size()));
+  double acc = 0;
+  for (Index c = 0; c < p.size(); ++c) cdf[static_cast<std::size_t>(c)] = acc += p[c];
+  Dataset d;
+  d.x.resize(pm.dim(), n_samples);
+  for (Index j = 0; j < n_samples; ++j) {
+    const double u = Stream(seed, Purpose::data, static_cast<std::uint64_t>(j)).uniform() * acc;
+    const auto c = std::min<Index>(static_cast<Index>(std::lower_bound(cdf.begin(), cdf.end(), u) - cdf.begin()), p.size() - 1);
+    d.x.col(j) = exact::states(pm.dim(), pm.spin, c, 1);
+  }
+  compute_moments(d);
+  return d;
+}
+
+struct SampledTrainSpec {
+  Scheme scheme = Scheme::rdm;
+  Index k = 5;
+  Index chains = 500;
+  double lr = 0.1;
+  Index updates = 1000;
+  Index averaged = 300;  ///< the returned parameters are averaged over the last `averaged` updates
+};
+
+/// Sampled training of a pm1 bm from J = 0, h = 0 with gibbs-random and uniform p0, through the
+/// app's Trainer; returns the Polyak average of the last updates' parameters.
+BoltzmannMachine train_sampled(const Dataset& data, const SampledTrainSpec& s) {
+  const Index n = data.dim();
+  BoltzmannMachine model(n, Spin::pm1);
+  LocalReducer team;
+  DataTerm data_term(data, 0, 1, 0, 1);
+  SampledChains<GibbsRandom, BinaryP0> est(s.scheme, s.k, s.chains, n, BinaryP0::uniform(Spin::pm1, n),
+                                           GibbsRandom{}, 7, 0, 1);
+  Sgd sgd(s.lr);
+  std::vector<Index> steps;
+  for (Index u = s.updates - s.averaged + 1; u <= s.updates; ++u) steps.push_back(u);
+  Vector sum = Vector::Zero(model.params().size());
+  TrainObserver obs;
+  obs.on_checkpoint = [&](Index, const Vector& theta) { sum += theta; };
+  const TrainOutcome out = train(model, data_term, est, sgd, team, TrainPlan{s.updates, steps, s.updates}, obs);
+  REQUIRE(out.status == TrainOutcome::Status::completed);
+  model.params() = sum / static_cast<double>(s.averaged);
+  return model;
+}
+
+}  // namespace
+
+TEST_CASE("exact path of a tiny bm trained with exact rdm moments meets the data only at t = k", "[measure][bm][exact]") {
+  // The setup of the rdm-trained tiny bm test in test_binary_training.cpp.
+  const Index n = 6, k = 2;
+  const SiteDynamics dynamics{SiteRule::gibbs, SiteOrder::random};
+  const auto teacher = exact::law_moments(exact::boltzmann_law(exact::pairwise(test::tiny_bm(n, Spin::pm1, 31, 0.4, 0.3))), n, Spin::pm1);
+  const Dataset data = test::population_moments(teacher.mean, teacher.second);
+  BoltzmannMachine model(n, Spin::pm1);
+  test::BinaryTrainSpec s;
+  s.k = k;
+  s.dynamics = dynamics;
+  s.lr = 0.5;
+  s.updates = 20000;
+  REQUIRE(test::train_binary_exact(model, data, s).status == TrainOutcome::Status::completed);
+
+  const DataReference ref = make_reference(model, data);
+  const BinaryP0 p0 = BinaryP0::uniform(Spin::pm1, n);
+  const std::vector<Index> times = log_grid(100, 20, true, {k});
+  const DynamicsResult exact = binary_exact_dynamics(exact::pairwise(model), dynamics, p0, times, ref);
+  REQUIRE_FALSE(exact.overflow);
+  REQUIRE(exact.t == times);
+  const EquilibriumResult eq = exact_equilibrium(exact::pairwise(model), ref);
+  REQUIRE(eq.exists);
+  const ChainStatistics& at_k = exact.stats[position(times, k)];
+  INFO("t = k: mean_err " << at_k.mean_err << " corr_err " << at_k.corr_err << "; equilibrium: mean_err "
+                          << eq.stats.mean_err << " corr_err " << eq.stats.corr_err);
+  CHECK(at_k.mean_err < 1e-6);
+  CHECK(at_k.corr_err < 1e-6);
+  CHECK(std::abs(at_k.energy_mean - ref.energy_mean) < 1e-6);
+  CHECK(std::max(eq.stats.mean_err, eq.stats.corr_err) > 1e-2);
+  // t = 100 sweeps is equilibrium for this weakly coupled model: the two paths meet.
+  CHECK((exact.stats.back().mean - eq.stats.mean).cwiseAbs().maxCoeff() < 1e-8);
+  CHECK((exact.stats.back().cov - eq.stats.cov).cwiseAbs().maxCoeff() < 1e-8);
+  CHECK(exact.stats.back().energy_mean == Approx(eq.stats.energy_mean).epsilon(1e-8));
+  CHECK(eq.log_z == Approx(exact::log_partition(exact::pairwise(model))).epsilon(1e-14));
+  // auto picks enumeration for a small bm.
+  LocalReducer team;
+  CHECK(measure_equilibrium("auto", model, GibbsRandom{}, p0, ref, LongRunSpec{}, team).method == "exact");
+
+  // The sampled path follows the exact one: entries of means and covariances of pm1 units have
+  // per-chain variance <= 1, so standard errors <= 1/sqrt(R).
+  DynamicsSpec spec;
+  spec.n_chains = 20000;
+  spec.times = times;
+  spec.seed = 13;
+  const DynamicsResult sampled = measure_dynamics(model, GibbsRandom{}, p0, ref, spec, team);
+  const double tol = 5.0 / std::sqrt(static_cast<double>(spec.n_chains));
+  for (std::size_t i = 0; i < times.size(); ++i) {
+    INFO("t = " << times[i]);
+    CHECK((sampled.stats[i].mean - exact.stats[i].mean).cwiseAbs().maxCoeff() < tol);
+    CHECK((sampled.stats[i].cov - exact.stats[i].cov).cwiseAbs().maxCoeff() < tol);
+  }
+}
+
+TEST_CASE("long-run equilibrium of a small bm agrees with enumeration and passes its convergence check", "[measure][bm][equilibrium]") {
+  const Index n = 6;
+  const BoltzmannMachine model = test::tiny_bm(n, Spin::pm1, 37, 0.4, 0.4);
+  Dataset data;
+  data.x = Matrix::Ones(n, 2);
+  data.x(0, 1) = -1;
+  compute_moments(data);
+  const DataReference ref = make_reference(model, data);
+  const BinaryP0 p0 = BinaryP0::uniform(Spin::pm1, n);
+  LongRunSpec spec;
+  spec.n_chains = 400;
+  spec.burn_in = 50;
+  spec.window = 400;
+  spec.seed = 3;
+  LocalReducer team;
+  const EquilibriumResult lr = measure_equilibrium("long-run", model, MetropolisRandom{}, p0, ref, spec, team);
+  const EquilibriumResult ex = exact_equilibrium(exact::pairwise(model), ref);
+  INFO(lr.note);
+  CHECK(lr.method == "long-run");
+  CHECK(lr.check.converged);
+  REQUIRE(lr.check.mean_se.size() == n);
+  for (Index i = 0; i < n; ++i) {
+    INFO("unit " << i << " long-run " << lr.stats.mean[i] << " exact " << ex.stats.mean[i] << " se " << lr.check.mean_se[i]);
+    CHECK(std::abs(lr.stats.mean[i] - ex.stats.mean[i]) < 5 * lr.check.mean_se[i]);
+  }
+  CHECK(std::abs(lr.stats.energy_mean - ex.stats.energy_mean) < 5 * lr.check.energy_se);
+  // Without burn-in and with a window shorter than the relaxation, from all-down chains of a
+  // strongly biased model, the two halves of the window disagree: the check says so.
+  BoltzmannMachine biased(n, Spin::pm1);
+  biased.h().setConstant(1.5);
+  LongRunSpec short_run = spec;
+  short_run.burn_in = 0;
+  short_run.window = 4;
+  short_run.n_chains = 4000;
+  const EquilibriumResult unconverged =
+      long_run_equilibrium(biased, MetropolisRandom{}, BinaryP0::zeros(Spin::pm1, n), ref, short_run, team);
+  INFO(unconverged.note);
+  CHECK_FALSE(unconverged.check.converged);
+}
+
+TEST_CASE("sampled rdm-k training puts the smallest error near t = k and pcd at equilibrium", "[measure][bm][sampled]") {
+  const Index n = 8, k = 5;
+  const exact::PairwiseModel teacher = exact::pairwise(test::tiny_bm(n, Spin::pm1, 53, 0.2, 0.5));
+  const Dataset data = sample_exactly(teacher, 5000, 21);
+  const BinaryP0 p0 = BinaryP0::uniform(Spin::pm1, n);
+  const std::vector<Index> times = log_grid(100, 20, true, {k});
+  LocalReducer team;
+  DynamicsSpec spec;
+  spec.n_chains = 5000;
+  spec.times = times;
+  spec.seed = 17;
+
+  SampledTrainSpec s;
+  s.k = k;
+  const BoltzmannMachine rdm = train_sampled(data, s);
+  const DataReference rdm_ref = make_reference(rdm, data);
+  const DynamicsResult rdm_dyn = measure_dynamics(rdm, GibbsRandom{}, p0, rdm_ref, spec, team);
+  const EquilibriumResult rdm_eq = exact_equilibrium(exact::pairwise(rdm), rdm_ref);
+  std::size_t best = 0;
+  for (std::size_t i = 0; i < times.size(); ++i)
+    if (rdm_dyn.stats[i].corr_err < rdm_dyn.stats[best].corr_err) best = i;
+  const double at_k = rdm_dyn.stats[position(times, k)].corr_err;
+  INFO("rdm: argmin t " << times[best] << " corr_err(k) " << at_k << " min " << rdm_dyn.stats[best].corr_err
+                        << " equilibrium " << rdm_eq.stats.corr_err);
+  CHECK(2 * times[best] >= k);
+  CHECK(times[best] <= 2 * k);
+  CHECK(at_k < 0.5 * rdm_eq.stats.corr_err);
+
+  s.scheme = Scheme::pcd;
+  const BoltzmannMachine pcd = train_sampled(data, s);
+  const DataReference pcd_ref = make_reference(pcd, data);
+  const DynamicsResult pcd_dyn = measure_dynamics(pcd, GibbsRandom{}, p0, pcd_ref, spec, team);
+  const EquilibriumResult pcd_eq = exact_equilibrium(exact::pairwise(pcd), pcd_ref);
+  INFO("pcd: corr_err(k) " << pcd_dyn.stats[position(times, k)].corr_err << " equilibrium " << pcd_eq.stats.corr_err);
+  CHECK(pcd_eq.stats.corr_err < pcd_dyn.stats[position(times, k)].corr_err);
+}
+
+TEST_CASE("closed-form spin equilibrium equals enumeration and both RBM enumerations agree", "[measure][equilibrium]") {
+  for (Spin spin : {Spin::pm1, Spin::zero_one}) {
+    IndependentSpins spins(5, spin);
+    spins.h() << 0.3, -1.2, 0.0, 2.0, -0.4;
+    Dataset data;
+    data.x = Matrix::Constant(5, 3, 1.0);
+    data.x(2, 1) = data.x(3, 1) = spin_low(spin);
+    compute_moments(data);
+    const DataReference ref = make_reference(spins, data);
+    const EquilibriumResult theory = spins_theory_equilibrium(spins, ref);
+    const EquilibriumResult enumerated = exact_equilibrium(exact::pairwise(spins), ref);
+    INFO("spin " << spin_name(spin));
+    CHECK(theory.method == "theory");
+    CHECK((theory.stats.mean - enumerated.stats.mean).cwiseAbs().maxCoeff() < 1e-13);
+    CHECK((theory.stats.cov - enumerated.stats.cov).cwiseAbs().maxCoeff() < 1e-13);
+    CHECK(theory.stats.energy_mean == Approx(enumerated.stats.energy_mean).epsilon(1e-12));
+    CHECK(theory.stats.energy_std == Approx(enumerated.stats.energy_std).epsilon(1e-12));
+    CHECK(theory.stats.corr_err > 0.01);
+    CHECK(std::abs(theory.stats.corr_err - enumerated.stats.corr_err) < 1e-13);
+    CHECK(theory.log_z == Approx(enumerated.log_z).epsilon(1e-14));
+    if (spin == Spin::pm1) CHECK(theory.stats.mean[1] == Approx(std::tanh(-1.2)).epsilon(1e-14));
+  }
+  const BernoulliRbm rbm = test::tiny_rbm(6, 4, 61, 0.9);
+  Dataset data;
+  data.x = Matrix::Zero(6, 2);
+  data.x(3, 0) = 1;
+  compute_moments(data);
+  const DataReference ref = make_reference(rbm, data);
+  const EquilibriumResult visible = exact_equilibrium(rbm, ref);
+  const EquilibriumResult hidden = exact_equilibrium(rbm, ref, true);
+  const RbmMoments m = exact::rbm_moments(rbm);
+  CHECK((visible.stats.mean - m.v_mean).cwiseAbs().maxCoeff() < 1e-13);
+  CHECK((visible.stats.h_mean - m.h_mean).cwiseAbs().maxCoeff() < 1e-13);
+  CHECK((hidden.stats.mean - visible.stats.mean).cwiseAbs().maxCoeff() < 1e-13);
+  CHECK((hidden.stats.cov - visible.stats.cov).cwiseAbs().maxCoeff() < 1e-13);
+  CHECK((hidden.stats.h_mean - visible.stats.h_mean).cwiseAbs().maxCoeff() < 1e-13);
+  CHECK(hidden.stats.vh_err == Approx(visible.stats.vh_err).epsilon(1e-12));
+  CHECK(std::isfinite(visible.stats.energy_mean));
+  CHECK(std::isnan(hidden.stats.energy_mean));
+  CHECK(hidden.stats.finite);  // an unknown energy is not an overflow
+  CHECK(visible.log_z == Approx(exact::rbm_log_partition(rbm)).epsilon(1e-14));
+}
