@@ -5,7 +5,13 @@
 #include <limits>
 
 #include "shortrun/core/error.hpp"
+#include "shortrun/data/bars_stripes.hpp"
+#include "shortrun/data/images.hpp"
+#include "shortrun/data/ising_data.hpp"
 #include "shortrun/data/spins_data.hpp"
+#include "shortrun/io/fashion_mnist.hpp"
+#include "shortrun/io/hdf5_data.hpp"
+#include "shortrun/io/idx.hpp"
 #include "shortrun/estimators/binary_exact_moments.hpp"
 #include "shortrun/estimators/sampled_chains.hpp"
 #include "shortrun/models/bernoulli_rbm.hpp"
@@ -85,6 +91,38 @@ Dataset make_binary_data(const RunConfig& config) {
     spec.n_samples = config.n_samples;
     spec.seed = static_cast<std::uint64_t>(config.data_seed);
     data = make_spins_data(spec);
+  } else if (config.data_source == "ising") {
+    IsingDataSpec spec;
+    spec.graph = ising_graph_from_name(config.graph);
+    spec.n_visible = config.n_visible;
+    spec.beta = config.beta;
+    spec.spin = spin;
+    spec.n_samples = config.n_samples;
+    spec.seed = static_cast<std::uint64_t>(config.data_seed);
+    data = make_ising_data(spec).data;
+  } else if (config.data_source == "bars-stripes") {
+    BarsStripesSpec spec;
+    spec.side = square_side(config.n_visible);
+    spec.n_samples = config.n_samples;
+    spec.spin = spin;
+    spec.seed = static_cast<std::uint64_t>(config.data_seed);
+    data = make_bars_stripes_data(spec);
+  } else {
+    // Image files: pixels in {0, 1} after binarize; pm1 models see 2x - 1.
+    ImagePreprocess pre;
+    pre.max_samples = config.n_samples;
+    pre.downscale = config.downscale;
+    if (config.binarize >= 0) pre.binarize = config.binarize;
+    if (config.data_source == "idx") data = io::read_idx_images(config.data_path, pre).data;
+    else if (config.data_source == "fashion-mnist") data = io::load_fashion_mnist(pre).data;
+    else data = io::read_hdf5_samples(config.data_path, config.n_samples);
+    if (!((data.x.array() == 0.0) || (data.x.array() == 1.0)).all())
+      throw BadInput("data.path: " + (config.data_path.empty() ? config.data_source : config.data_path) +
+                     " holds values other than 0 and 1; binary models need binary data (data.binarize for images)");
+    if (spin == Spin::pm1) {
+      data.x = 2.0 * data.x.array() - 1.0;
+      compute_moments(data);
+    }
   }
   if (config.n_visible > 0 && config.n_visible != data.dim())
     throw BadInput("model.n_visible: expected " + std::to_string(data.dim()) + " (the data's dimension), got " +

@@ -1,5 +1,6 @@
 // shortrun sweep CONFIG.ini: a grid of configurations over teams of MPI ranks.
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -50,6 +51,10 @@ the manifest says interrupted and the exit code is 75. Running the same command 
 interrupted runs, runs the ones never started and skips completed ones; a run file of the same
 name with another configuration is refused unless --force.
 
+--shard i/n runs only the grid points whose index (in grid order, from 0) modulo n is i, for job
+arrays that share one output folder; its manifest is <out>/sweep-shard<i>of<n>.h5. A final sweep
+without --shard skips every completed run and writes <out>/sweep.h5 for the whole grid.
+
 World rank 0 prints a progress line every 5 s (stderr) and a summary table at the end (stdout).
 Exit codes: 0 all runs completed, 3 some runs diverged (recorded in their files and the manifest),
 75 stopped early (resume by running the same command), 2 bad input (nothing is run), 1 internal
@@ -60,6 +65,7 @@ error.
 struct SweepArgs {
   ConfigSource source;
   int ranks_per_run = 1;
+  std::int64_t shard = 0, n_shards = 1;  ///< --shard i/n: grid points with index % n == i
   bool force = false;
   bool quiet = false;
   double walltime_s = 0;
@@ -76,6 +82,7 @@ std::optional<SweepArgs> parse_args(int argc, char** argv, bool print) {
       "P: ranks per team; must divide the number of MPI ranks")(
       "force", po::bool_switch(&args.force), "replace run files of the same name made with another configuration")(
       "walltime", po::value<std::string>(), "HH:MM:SS: stop in time (checkpoints, exit 75) before this limit; default: the SLURM job's time left")(
+      "shard", po::value<std::string>(), "i/n: run only the grid points whose index modulo n is i (job arrays); its manifest is sweep-shard<i>of<n>.h5")(
       "quiet,q", po::bool_switch(&args.quiet), "no progress lines");
   const po::variables_map vm = parse_command_line(argc, argv, opts, "config", args.source.path, "sweep");
   if (vm.count("help")) {
@@ -84,6 +91,22 @@ std::optional<SweepArgs> parse_args(int argc, char** argv, bool print) {
   }
   if (args.source.path.empty()) throw BadInput("shortrun sweep: missing CONFIG.ini (see shortrun sweep --help)");
   if (vm.count("walltime")) args.walltime_s = parse_duration(vm["walltime"].as<std::string>(), "--walltime");
+  if (vm.count("shard")) {
+    const std::string text = vm["shard"].as<std::string>();
+    const auto slash = text.find('/');
+    const auto to_int = [&](const std::string& part) {
+      std::int64_t v = -1;
+      const auto r = std::from_chars(part.data(), part.data() + part.size(), v);
+      if (part.empty() || r.ec != std::errc() || r.ptr != part.data() + part.size()) return std::int64_t{-1};
+      return v;
+    };
+    if (slash != std::string::npos) {
+      args.shard = to_int(text.substr(0, slash));
+      args.n_shards = to_int(text.substr(slash + 1));
+    }
+    if (slash == std::string::npos || args.n_shards < 1 || args.shard < 0 || args.shard >= args.n_shards)
+      throw BadInput("--shard: expected i/n with 0 <= i < n, got '" + text + "'");
+  }
   return args;
 }
 
@@ -116,10 +139,12 @@ const char* state_name(double state) {
 class SweepMonitor {
  public:
   SweepMonitor(const SweepPlan& plan, std::vector<std::size_t> todo, std::vector<double> costs,
-               io::ManifestMeta meta, int n_teams, bool progress)
+               io::ManifestMeta meta, int n_teams, bool progress, std::int64_t shard, std::int64_t n_shards)
       : plan_(plan), todo_(std::move(todo)), costs_(std::move(costs)), meta_(std::move(meta)),
         n_teams_(n_teams), progress_(progress), start_(std::chrono::steady_clock::now()), last_print_(start_) {
     for (std::size_t i = 0; i < plan.configs.size(); ++i) {
+      if (static_cast<std::int64_t>(i) % n_shards != shard) continue;
+      index_of_.push_back(i);
       io::ManifestRow row;
       row.run_id = plan.run_ids[i];
       row.file = "runs/" + plan.run_ids[i] + ".h5";
@@ -127,8 +152,11 @@ class SweepMonitor {
       row.config = &plan.configs[i];
       rows_.push_back(row);
     }
-    for (std::size_t item : todo_) rows_[item].status = "pending";
-    path_ = (fs::path(plan.out) / "sweep.h5").string();
+    for (std::size_t item : todo_) row_of(item).status = "pending";
+    path_ = (fs::path(plan.out) / (n_shards == 1 ? std::string("sweep.h5")
+                                                  : "sweep-shard" + std::to_string(shard) + "of" +
+                                                        std::to_string(n_shards) + ".h5"))
+                .string();
   }
 
   /// Reads the queue's records; rewrites the manifest when something changed (or `force`), and
@@ -140,7 +168,7 @@ class SweepMonitor {
     const auto records = queue.snapshot();
     bool changed = force;
     for (std::size_t item = 0; item < records.size(); ++item) {
-      io::ManifestRow& row = rows_[todo_[item]];
+      io::ManifestRow& row = row_of(todo_[item]);
       const std::string status = state_name(records[item].state);
       if (status != row.status) changed = true;
       row.status = status;
@@ -180,11 +208,17 @@ class SweepMonitor {
   }
 
   const std::vector<io::ManifestRow>& rows() const { return rows_; }
+  const std::string& path() const { return path_; }
   double elapsed_s() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   }
 
  private:
+  /// The manifest row of grid point `index` (a shard lists only its own points).
+  io::ManifestRow& row_of(std::size_t index) {
+    return rows_[static_cast<std::size_t>(std::find(index_of_.begin(), index_of_.end(), index) - index_of_.begin())];
+  }
+
   void print_progress(const std::vector<mpi::ItemStatus>& records) {
     // ETA: a team's throughput (cost per second) from the finished runs' own wall times, applied
     // to the pending runs and half of each running one, spread over the teams.
@@ -221,6 +255,7 @@ class SweepMonitor {
   int n_teams_;
   bool progress_;
   std::vector<io::ManifestRow> rows_;
+  std::vector<std::size_t> index_of_;  // grid index of each row
   std::string path_;
   std::chrono::steady_clock::time_point start_, last_print_, last_check_{};
 };
@@ -247,6 +282,7 @@ int cmd_sweep(int argc, char** argv) {
       if (root) {
         ensure_output_folder((fs::path(plan.out) / "runs").string());
         for (std::size_t i = 0; i < plan.configs.size(); ++i) {
+          if (static_cast<std::int64_t>(i) % args->n_shards != args->shard) continue;
           const fs::path folder = fs::path(plan.out) / "runs";
           const OnDisk state = inspect_on_disk((folder / (plan.run_ids[i] + ".h5")).string(),
                                                (folder / (plan.run_ids[i] + ".ckpt.h5")).string(),
@@ -283,10 +319,12 @@ int cmd_sweep(int argc, char** argv) {
   std::optional<SweepMonitor> monitor;
   if (root) {
     io::ManifestMeta meta{plan.name, plan.config_text, io::utc_now(), "running", world.size(), args->ranks_per_run};
-    monitor.emplace(plan, todo, todo_costs, meta, teams.n_teams, !args->quiet);
-    std::fprintf(stderr, "[sweep %s] %zu configurations (%zu to run, %zu already completed) on %d team(s) of %d rank(s) -> %s\n",
-                 plan.name.c_str(), plan.configs.size(), todo.size(), plan.configs.size() - todo.size(),
-                 teams.n_teams, args->ranks_per_run, plan.out.c_str());
+    monitor.emplace(plan, todo, todo_costs, meta, teams.n_teams, !args->quiet, args->shard, args->n_shards);
+    const std::size_t mine = monitor->rows().size();
+    std::fprintf(stderr, "[sweep %s] %zu configurations%s (%zu to run, %zu already completed) on %d team(s) of %d rank(s) -> %s\n",
+                 plan.name.c_str(), mine,
+                 args->n_shards > 1 ? (" in shard " + std::to_string(args->shard) + "/" + std::to_string(args->n_shards)).c_str() : "",
+                 todo.size(), mine - todo.size(), teams.n_teams, args->ranks_per_run, plan.out.c_str());
     monitor->refresh(queue, /*force=*/true);
   }
   const std::function<void()> tick = [&] {
@@ -331,8 +369,8 @@ int cmd_sweep(int argc, char** argv) {
 
   bool all_completed = true;
   if (root) {
-    std::printf("sweep %s: %zu runs in %s -> %s/sweep.h5\n", plan.name.c_str(), plan.configs.size(),
-                format_duration(monitor->elapsed_s()).c_str(), plan.out.c_str());
+    std::printf("sweep %s: %zu runs in %s -> %s\n", plan.name.c_str(), monitor->rows().size(),
+                format_duration(monitor->elapsed_s()).c_str(), monitor->path().c_str());
     std::printf("  %-28s %-10s %5s %9s %12s\n", "run_id", "status", "team", "wall_s", "|J-theory|");
     for (const auto& r : monitor->rows()) {
       std::printf("  %-28s %-10s %5lld %9.2f %12.3g\n", r.run_id.c_str(), r.status.c_str(),

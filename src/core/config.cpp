@@ -54,7 +54,19 @@ void RunConfig::validate() const {
   if (binary()) {
     expect_one_of("model.spin", spin, {"pm1", "01"});
     if (model_type == "rbm") expect(spin == "01", "model.spin", "01 for the rbm (Bernoulli units)");
-    expect_one_of("data.source", data_source, {"spins"});
+    expect_one_of("data.source", data_source, {"spins", "ising", "bars-stripes", "idx", "hdf5", "fashion-mnist"});
+    if (data_source == "idx" || data_source == "hdf5")
+      expect(!data_path.empty(), "data.path", data_source == "idx" ? "an IDX file" : "file.h5:/dataset");
+    if (data_source == "idx" || data_source == "fashion-mnist") {
+      expect(binarize >= 0 && binarize < 1, "data.binarize", "a threshold in [0, 1): binary models need binary images");
+      expect(downscale == 1 || downscale == 2 || downscale == 4, "data.downscale", "1, 2 or 4");
+    }
+    if (data_source == "ising") {
+      expect(std::isfinite(beta), "data.beta", "a finite inverse temperature");
+      expect_one_of("data.graph", graph, {"curie-weiss", "2d", "sk"});
+      expect(n_visible >= 2, "model.n_visible", "the number of spins of the ising teacher (>= 2)");
+    }
+    if (data_source == "bars-stripes") expect(n_visible >= 1, "model.n_visible", "L^2 pixels of the L x L bars-and-stripes images");
     expect_one_of("init.type", init_type, {"uniform", "zeros", "data-mean"});
     if (model_type == "rbm") expect_one_of("sampler.type", sampler_type, {"block-gibbs"});
     else expect_one_of("sampler.type", sampler_type, {"gibbs", "gibbs-random", "metropolis", "metropolis-random"});

@@ -49,6 +49,7 @@ cases=(
   "sweep: duplicated axis value|train.lr: value 0.10 appears twice|sweep $config --set train.lr=0.1,0.10"
   "sweep: unknown key|unknown key 'bogus.key'|sweep $work/unknown.ini"
   "sweep: list in a key that is not an axis|train.updates: takes one value (it is not a sweep axis)|sweep $config --set train.updates=10,20"
+  "sweep: shard out of range|--shard: expected i/n with 0 <= i < n, got '3/3'|sweep $config --shard 3/3"
   "sweep: one bad grid point|train.k: expected an integer >= 1, got 0 (in run k0)|sweep $config --set train.k=5,0"
 )
 

@@ -82,4 +82,25 @@ with h5py.File(sys.argv[1]) as m:
     assert m["links/step0.05"].attrs["status"] == "diverged"
     assert "update" in m["links/step0.05"].attrs["status_reason"]
 PY
+# Shards of a job array: each runs its grid points (index mod n) and writes its own manifest; a
+# final plain sweep runs nothing and writes the manifest of the whole grid.
+for i in 0 1 2; do
+  "$mpiexec" -n 2 "$shortrun" sweep "$config" --out "$work/shards" "${grid[@]}" --shard "$i/3" > /dev/null ||
+    fail "shard $i/3"
+done
+"$mpiexec" -n 2 "$shortrun" sweep "$config" --out "$work/shards" "${grid[@]}" 2> "$work/shards.err" > /dev/null || fail "final sweep after shards"
+grep -q "0 to run, 6 already completed" "$work/shards.err" || fail "shards left work: $(cat "$work/shards.err")"
+/usr/bin/python3 - "$work" <<'PY' || fail "shard manifests"
+import sys, h5py, numpy as np
+work = sys.argv[1]
+seen = []
+for i in range(3):
+    with h5py.File(f"{work}/shards/sweep-shard{i}of3.h5") as m:
+        seen += [x.decode() for x in m["runs/run_id"][()]]
+assert sorted(seen) == sorted(f"k{k}_lr{lr}" for k in (1, 3, 8) for lr in ("0.1", "0.2")), seen
+with h5py.File(f"{work}/shards/sweep.h5") as m, h5py.File(f"{work}/w1p1/sweep.h5") as ref:
+    assert m.attrs["status"] == "completed"
+    for rid in (x.decode() for x in ref["runs/run_id"][()]):
+        assert np.array_equal(m["links"][rid]["final/params/J"][()], ref["links"][rid]["final/params/J"][()]), rid
+PY
 echo "sweep: all checks passed"

@@ -31,6 +31,11 @@ struct RunConfig {
   std::vector<double> spectrum;    ///< gaussian: covariance eigenvalues c_alpha
   std::vector<double> data_mean;   ///< gaussian: mean mu_D (one value, or N); empty: 0
   std::vector<double> magnetization;  ///< spins data: m_i in pm1 terms (one value, or N)
+  double beta = 0.5;                 ///< ising teacher inverse temperature
+  std::string graph = "curie-weiss"; ///< ising teacher graph: curie-weiss, 2d, sk
+  std::string data_path;             ///< idx: a file; hdf5: file.h5:/dataset
+  double binarize = -1;              ///< images: threshold in [0, 1); < 0: off
+  std::int64_t downscale = 1;        ///< images: 1, 2 or 4
   // [sampler]
   std::string sampler_type;  ///< empty: langevin (gaussian), gibbs (spins, bm), block-gibbs (rbm)
   double step = 0.05;
@@ -67,11 +72,16 @@ struct RunConfig {
     v("model.n_visible", n_visible, "dimension N (default: from the data)", Sweep::no);
     v("model.n_hidden", n_hidden, "rbm: hidden units", Sweep::yes);
     v("model.spin", spin, "binary convention: pm1 or 01 (default pm1; rbm: 01)", Sweep::no);
-    v("data.source", data_source, "data set: gaussian (gaussian model), spins (spins, bm, rbm)", Sweep::no);
+    v("data.source", data_source, "data set: gaussian (gaussian model); spins, ising, bars-stripes, idx, hdf5, fashion-mnist (binary models)", Sweep::no);
     v("data.seed", data_seed, "seed of the synthetic data (kept apart from run.seed so seeds can be swept on fixed data)", Sweep::no);
     v("data.n_samples", n_samples, "synthetic data size; 0 = exact population moments", Sweep::no);
     v("data.spectrum", spectrum, "gaussian: covariance eigenvalues c_alpha (list; required), in a seeded random orthonormal basis", Sweep::no);
     v("data.mean", data_mean, "gaussian: data mean mu_D, one value or N values (default 0)", Sweep::no);
+    v("data.beta", beta, "ising: teacher inverse temperature", Sweep::no);
+    v("data.graph", graph, "ising: teacher graph, curie-weiss, 2d (N = L^2) or sk", Sweep::no);
+    v("data.path", data_path, "idx: an IDX image file (gzipped or not); hdf5: file.h5:/dataset (rows = samples)", Sweep::no);
+    v("data.binarize", binarize, "images: pixel -> 1 if above this threshold in [0, 1), else 0; < 0: off (binary models need it)", Sweep::no);
+    v("data.downscale", downscale, "images: block-average factor 1, 2 or 4 (28x28 -> 14x14 with 2)", Sweep::no);
     v("data.magnetization", magnetization, "spins data: magnetisations m_i in (-1, 1), pm1 terms whatever model.spin (unit up with probability (1 + m_i)/2); one value or N values", Sweep::no);
     v("sampler.type", sampler_type, "MCMC kernel, one step = one sweep: langevin (gaussian); gibbs, gibbs-random, metropolis, metropolis-random (spins, bm); block-gibbs (rbm)", Sweep::no);
     v("sampler.step", step, "Langevin step eta", Sweep::yes);
