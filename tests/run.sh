@@ -6,7 +6,9 @@
 #   tests/run.sh                 everything
 #   tests/run.sh -L unit         only one label (any ctest arguments are passed on)
 #
-# CI (CI=true) builds with warnings as errors.
+# CI (CI=true) builds with warnings as errors, then builds the unit and io tests again with
+# AddressSanitizer and UndefinedBehaviorSanitizer (cmake --preset sanitize) and runs them (label
+# sanitize). SHORTRUN_SANITIZE_TESTS=1 does the same outside CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,5 +23,11 @@ cmake --build "$build" -j"$(nproc)"
 
 # mpirun refuses root and more ranks than cores unless told (shared/ENV.md); tests need both.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-cd "$build"
-ctest --output-on-failure -j"$(nproc)" "$@"
+(cd "$build" && ctest --output-on-failure -j"$(nproc)" "$@")
+
+if [[ "${CI:-}" == "true" || "${SHORTRUN_SANITIZE_TESTS:-}" == "1" ]]; then
+  echo "== sanitizers: ASan + UBSan build of the unit and io tests"
+  cmake --preset sanitize > build-sanitize-configure.log 2>&1 || { cat build-sanitize-configure.log; exit 1; }
+  cmake --build --preset sanitize -j"$(nproc)"
+  ctest --preset sanitize -j"$(nproc)"
+fi

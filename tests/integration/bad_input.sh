@@ -3,12 +3,7 @@
 # `mpirun -n 2` every rank exits without hanging.
 # Usage: bad_input.sh SHORTRUN MPIEXEC
 set -uo pipefail
-shortrun=$1
-mpiexec=$2
-here=$(cd "$(dirname "$0")" && pwd)
-config="$here/../../jobs/configs/gaussian.ini"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/../support/script_prelude.sh"
 failures=0
 passed=0
 

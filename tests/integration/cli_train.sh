@@ -2,13 +2,7 @@
 # End to end: `shortrun train` on 1 and 2 ranks, `info`, `theory`, --help and --version.
 # Usage: cli_train.sh SHORTRUN MPIEXEC
 set -euo pipefail
-shortrun=$1
-mpiexec=$2
-here=$(cd "$(dirname "$0")" && pwd)
-config="$here/../../jobs/configs/gaussian.ini"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/../support/script_prelude.sh"
 
 # Exact moments on population data: deterministic, and must land on J*(k) (checked in the file
 # by `info`, whose table prints J_trained next to J*).

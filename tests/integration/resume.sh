@@ -7,13 +7,7 @@
 #  - --walltime: exit 75 before the limit, then resume completes.
 # Usage: resume.sh SHORTRUN MPIEXEC
 set -uo pipefail
-shortrun=$1
-mpiexec=$2
-here=$(cd "$(dirname "$0")" && pwd)
-config="$here/../../jobs/configs/gaussian.ini"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/../support/script_prelude.sh"
 py=/usr/bin/python3
 
 # pcd with minibatches: persistent chains and minibatch streams must both resume exactly.

@@ -5,13 +5,7 @@
 # recorded while the others finish (exit 3).
 # Usage: sweep.sh SHORTRUN MPIEXEC
 set -euo pipefail
-shortrun=$1
-mpiexec=$2
-here=$(cd "$(dirname "$0")" && pwd)
-config="$here/../../jobs/configs/gaussian.ini"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/../support/script_prelude.sh"
 grid=(--set train.k=1,3,8 --set train.lr=0.1,0.2 --set train.updates=40 --set train.chains=101
       --set train.batch=37 --set data.n_samples=500 --quiet)
 
