@@ -8,6 +8,10 @@ failures=0
 passed=0
 
 printf '[model]\ntype = gaussian\n[data]\nspectrum = 1,2\n[bogus]\nkey = 1\n' > "$work/unknown.ini"
+printf 'not an idx file at all' > "$work/junk.idx"
+printf '\x00\x00\x08\x03\x00\x00\x00\x0a\x00\x00\x00\x1c\x00\x00\x00\x1c\x01\x02' > "$work/truncated.idx"
+rbm=(--set model.type=rbm --set model.n_hidden=4 --set data.source=idx --set data.binarize=0.5
+     --set init.type=uniform --set sampler.type=block-gibbs)
 printf '[model]\ntype = gaussian\n[data]\nspectrum = 1,2\n[train]\nk = 1\nk = 2\n' > "$work/dup.ini"
 
 # name | expected pattern in the message | arguments after `shortrun`
@@ -44,6 +48,10 @@ cases=(
   "sweep: duplicated axis value|train.lr: value 0.10 appears twice|sweep $config --set train.lr=0.1,0.10"
   "sweep: unknown key|unknown key 'bogus.key'|sweep $work/unknown.ini"
   "sweep: list in a key that is not an axis|train.updates: takes one value (it is not a sweep axis)|sweep $config --set train.updates=10,20"
+  "idx file with a wrong magic number|junk.idx: wrong magic number|train $config ${rbm[*]} --set data.path=$work/junk.idx"
+  "truncated idx file|truncated.idx: truncated|train $config ${rbm[*]} --set data.path=$work/truncated.idx"
+  "missing idx file|nothere.idx|train $config ${rbm[*]} --set data.path=$work/nothere.idx"
+  "hdf5 data without a dataset name|data.h5|train $config ${rbm[*]} --set data.source=hdf5 --set data.path=$work/data.h5"
   "sweep: shard out of range|--shard: expected i/n with 0 <= i < n, got '3/3'|sweep $config --shard 3/3"
   "sweep: one bad grid point|train.k: expected an integer >= 1, got 0 (in run k0)|sweep $config --set train.k=5,0"
 )
