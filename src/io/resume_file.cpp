@@ -25,18 +25,7 @@ void write_resume_state(const std::string& path, const ResumeState& s) {
     f.write("moments_cov", s.moments_cov);
     f.write("optimizer", s.optimizer);
     h5::Group log = f.create_group("log");
-    std::vector<std::int64_t> step;
-    std::vector<double> wall, grad, param;
-    for (const auto& r : s.log) {
-      step.push_back(r.step);
-      wall.push_back(r.wall_s);
-      grad.push_back(r.grad_norm);
-      param.push_back(r.param_norm);
-    }
-    log.write("step", step);
-    log.write("wall_s", wall);
-    log.write("grad_norm", grad);
-    log.write("param_norm", param);
+    write_train_log(log, s.log);
     h5::Group ck = f.create_group("checkpoints");
     for (const auto& [step_k, params] : s.checkpoints) ck.write(std::to_string(step_k), params);
     f.close();

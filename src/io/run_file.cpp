@@ -69,8 +69,7 @@ void RunWriter::write_checkpoint(Index step, const Layout& layout, const Vector&
   file_.flush();
 }
 
-void RunWriter::write_train_log(const std::vector<TrainLogRow>& rows) {
-  h5::Group g = file_.require_group("train");
+void write_train_log(h5::Group& g, const std::vector<TrainLogRow>& rows) {
   std::vector<std::int64_t> step;
   std::vector<double> wall, grad, param;
   for (const auto& r : rows) {
@@ -83,6 +82,11 @@ void RunWriter::write_train_log(const std::vector<TrainLogRow>& rows) {
   g.write("wall_s", wall);
   g.write("grad_norm", grad);
   g.write("param_norm", param);
+}
+
+void RunWriter::write_train_log(const std::vector<TrainLogRow>& rows) {
+  h5::Group g = file_.require_group("train");
+  io::write_train_log(g, rows);
 }
 
 void RunWriter::finish(const std::string& status, const std::string& reason) {

@@ -53,6 +53,10 @@ class RunWriter {
   Index last_checkpoint_ = -1;
 };
 
+/// Writes the training log as columns step, wall_s, grad_norm, param_norm under `group` (the run
+/// file's /train, the resume checkpoint's /log).
+void write_train_log(h5::Group& group, const std::vector<TrainLogRow>& rows);
+
 /// ISO 8601 UTC time stamp, e.g. 2026-11-27T08:00:00Z.
 std::string utc_now();
 
