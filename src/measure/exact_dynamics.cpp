@@ -29,14 +29,7 @@ DynamicsResult record(const std::vector<Index>& times, Advance advance, Stats st
   for (const Index target : times) {
     advance(t, target);
     t = target;
-    ChainStatistics s = stats(target);
-    if (!s.finite) {
-      out.overflow = true;
-      out.overflow_t = target;
-      break;
-    }
-    out.t.push_back(target);
-    out.stats.push_back(std::move(s));
+    if (!out.record(target, stats(target))) break;
   }
   return out;
 }

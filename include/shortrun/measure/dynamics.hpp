@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "shortrun/core/parameters.hpp"
@@ -53,6 +54,19 @@ struct DynamicsResult {
   Index overflow_t = -1;
   std::vector<KeptSamples> samples;    ///< at the sample times reached with finite statistics
   Index n_chains = 0;                  ///< R (0: an exact law, no chains)
+
+  /// Records the statistics at time t, or flags the overflow there when any is non-finite.
+  /// Returns false in that case: the caller stops, later times are not simulated.
+  bool record(Index t_now, ChainStatistics s) {
+    if (!s.finite) {
+      overflow = true;
+      overflow_t = t_now;
+      return false;
+    }
+    t.push_back(t_now);
+    stats.push_back(std::move(s));
+    return true;
+  }
 };
 
 /// Throws std::invalid_argument unless times is strictly increasing and >= 0.
@@ -93,15 +107,8 @@ DynamicsResult measure_dynamics(const Model& model, const Sampler& sampler, cons
     sums.clear();
     if (share.count > 0) accumulate_chains(model, x, ref, sums);
     team.sum_inplace(as_span(sums.flat()));
-    ChainStatistics s = finish(sums, ref);
     // The statistics are identical on every rank after the sum, so this branch is collective.
-    if (!s.finite) {
-      out.overflow = true;
-      out.overflow_t = target;
-      break;
-    }
-    out.t.push_back(target);
-    out.stats.push_back(std::move(s));
+    if (!out.record(target, finish(sums, ref))) break;
     while (next_sample < spec.sample_times.size() && spec.sample_times[next_sample] < target) ++next_sample;
     if (n_kept > 0 && next_sample < spec.sample_times.size() && spec.sample_times[next_sample] == target) {
       // Each rank fills the kept chains it holds; the sum over the team assembles them exactly.
