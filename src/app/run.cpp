@@ -5,6 +5,7 @@
 
 #include "shortrun/app/binary_run.hpp"
 #include "shortrun/app/gaussian_run.hpp"
+#include "shortrun/app/measure_run.hpp"
 #include "shortrun/core/error.hpp"
 #include "shortrun/io/resume_file.hpp"
 
@@ -21,6 +22,7 @@ PreparedRun prepare_run(const RunConfig& config, const std::string& run_id) {
   run.resume_path = (folder / (run_id + ".ckpt.h5")).string();
   if (config.binary()) run.data.data = make_binary_data(config);
   else run.data = make_gaussian_data(config);
+  check_measurement(config, run.data.data.dim());
   return run;
 }
 
@@ -110,7 +112,8 @@ void broadcast_resume(io::ResumeState& s, const mpi::Communicator& team) {
 }
 
 void write_run_file(const PreparedRun& run, const ModelOutcome& out, const std::string& status,
-                    const std::string& reason, int mpi_ranks) {
+                    const std::string& reason, int mpi_ranks,
+                    const std::vector<CheckpointMeasurement>& measurements) {
   io::RunWriter writer(run.path, run.config, io::RunMeta{run.run_id, mpi_ranks});
   try {
     writer.write_data(run.data.data);
@@ -124,6 +127,7 @@ void write_run_file(const PreparedRun& run, const ModelOutcome& out, const std::
       const Vector h = out.block("h");
       write_spins_theory(writer.file(), run.config, run.data.data, completed ? &h : nullptr);
     }
+    if (!measurements.empty()) write_measurements(writer.file(), run.config, run.data.data.dim(), measurements);
     writer.finish(status, reason);
   } catch (...) {
     writer.discard();
@@ -170,8 +174,18 @@ RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, const Run
     else if (run.config.model_type == "spins")
       result.table = spins_summary_table(run.config, run.data.data, model.block("h"), &result.theory_gap);
   }
+  // The measurement runs on the whole team after a completed training (the status is the same on
+  // every rank: it comes from the all-reduced gradient).
+  std::vector<CheckpointMeasurement> measurements;
+  if (result.status == "completed") {
+    std::vector<std::pair<Index, Vector>> measured;
+    if (run.config.measure_at == "all") measured = out.checkpoints;
+    else measured.emplace_back(out.train.last_step, model.params);
+    measurements = measure_checkpoints(run.config, run.data, measured, team, context.show_progress, run.run_id);
+    result.table += measurement_summary(run.config, measurements);
+  }
   if (leader) {
-    write_run_file(run, model, result.status, result.reason, team.size());
+    write_run_file(run, model, result.status, result.reason, team.size(), measurements);
     std::error_code ec;
     if (result.status != "interrupted") fs::remove(run.resume_path, ec);
   }

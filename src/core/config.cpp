@@ -119,6 +119,12 @@ void RunConfig::validate() const {
   expect(std::isfinite(init_coupling), "train.init_coupling", "a finite number");
   expect(t_max >= 0, "measure.t_max", "an integer >= 0");
   expect(t_points >= 2, "measure.t_points", "an integer >= 2");
+  expect(measure_chains >= 2, "measure.chains", "an integer >= 2");
+  expect_one_of("measure.moments", measure_moments, {"auto", "sampled", "exact"});
+  expect_one_of("measure.equilibrium", equilibrium, {"auto", "theory", "exact", "long-run", "none"});
+  expect(equilibrium_sweeps >= 0, "measure.equilibrium_sweeps", "an integer >= 0 (0: max(1000, 10 t_max))");
+  expect_one_of("measure.at", measure_at, {"last", "all"});
+  expect(measure_samples >= 0, "measure.samples", "an integer >= 0");
   if (moments == "sampled" && scheme != "exact" && n_samples == 0)
     throw BadInput("data.n_samples: 0 (population moments) needs train.moments = exact; give a sample size");
 }
