@@ -251,7 +251,6 @@ std::vector<CheckpointMeasurement> measure_checkpoints(const RunConfig& config, 
 
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 std::vector<std::int64_t> as_ints(const std::vector<Index>& v) { return {v.begin(), v.end()}; }
 
@@ -406,29 +405,34 @@ std::string format_number(double v) {
 }
 }  // namespace
 
+MeasuredErrors measured_errors(const RunConfig& config, const CheckpointMeasurement& m) {
+  MeasuredErrors e;
+  const auto& st = m.dynamics.stats;
+  if (st.empty()) return e;
+  e.corr = st.front().mean.size() > 1;
+  auto err = [&](const ChainStatistics& s) { return e.corr ? s.corr_err : s.mean_err; };
+  for (std::size_t i = 0; i < st.size(); ++i) {
+    if (m.dynamics.t[i] == config.k) e.at_k = err(st[i]);
+    if (e.min_t < 0 || err(st[i]) < e.min) {
+      e.min = err(st[i]);
+      e.min_t = m.dynamics.t[i];
+    }
+  }
+  if (m.equilibrium.exists) e.equilibrium = err(m.equilibrium.stats);
+  return e;
+}
+
 std::string measurement_summary(const RunConfig& config, const std::vector<CheckpointMeasurement>& measurements) {
   std::string out;
   char line[400];
   for (const auto& m : measurements) {
-    const auto& st = m.dynamics.stats;
-    if (st.empty()) continue;
-    const bool use_corr = st.front().mean.size() > 1;
-    auto err = [&](const ChainStatistics& s) { return use_corr ? s.corr_err : s.mean_err; };
-    double at_k = kNaN, best = kNaN;
-    Index best_t = -1;
-    for (std::size_t i = 0; i < st.size(); ++i) {
-      if (m.dynamics.t[i] == config.k) at_k = err(st[i]);
-      if (best_t < 0 || err(st[i]) < best) {
-        best = err(st[i]);
-        best_t = m.dynamics.t[i];
-      }
-    }
-    const double eq = m.equilibrium.exists ? err(m.equilibrium.stats) : kNaN;
+    if (m.dynamics.stats.empty()) continue;
+    const MeasuredErrors e = measured_errors(config, m);
     std::snprintf(line, sizeof line,
                   "  measured (update %lld): %s at t = k = %lld: %.4g; min over t: %.4g at t = %lld; equilibrium (%s): %s%s\n",
-                  static_cast<long long>(m.step), use_corr ? "corr_err" : "mean_err", static_cast<long long>(config.k),
-                  at_k, best, static_cast<long long>(best_t), m.equilibrium.method.c_str(),
-                  m.equilibrium.exists ? format_number(eq).c_str() : "none",
+                  static_cast<long long>(m.step), e.corr ? "corr_err" : "mean_err", static_cast<long long>(config.k),
+                  e.at_k, e.min, static_cast<long long>(e.min_t), m.equilibrium.method.c_str(),
+                  m.equilibrium.exists ? format_number(e.equilibrium).c_str() : "none",
                   m.dynamics.overflow ? (" [overflow at t <= " + std::to_string(m.dynamics.overflow_t) + "]").c_str() : "");
     out += line;
   }

@@ -183,6 +183,12 @@ RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, const Run
     else measured.emplace_back(out.train.last_step, model.params);
     measurements = measure_checkpoints(run.config, run.data, measured, team, context.show_progress, run.run_id);
     result.table += measurement_summary(run.config, measurements);
+    if (!measurements.empty()) {
+      const MeasuredErrors e = measured_errors(run.config, measurements.back());
+      result.err_k = e.at_k;
+      result.err_min = e.min;
+      result.err_eq = e.equilibrium;
+    }
   }
   if (leader) {
     write_run_file(run, model, result.status, result.reason, team.size(), measurements);

@@ -6,6 +6,7 @@
 /// get their theory curves for those parameters. Written to /dynamics/<step> and
 /// /equilibrium/<step> (docs/hdf5-schema.md). Used after training (`train`, `sweep`) and by
 /// `shortrun measure` on an existing run file.
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -65,6 +66,17 @@ Vector read_checkpoint_params(const h5::File& file, Index step, const Layout& la
 /// Writes /dynamics (attrs: the measurement settings) and /equilibrium with one group per step.
 void write_measurements(h5::Group& root, const RunConfig& config, Index dim,
                         const std::vector<CheckpointMeasurement>& measurements);
+
+/// The headline numbers of one measured checkpoint: the error (corr_err; mean_err when N = 1) at
+/// t = k, its minimum over the recorded t and where, and at equilibrium (NaN: none).
+struct MeasuredErrors {
+  bool corr = true;  ///< corr_err (else mean_err)
+  double at_k = std::numeric_limits<double>::quiet_NaN();
+  double min = std::numeric_limits<double>::quiet_NaN();
+  Index min_t = -1;
+  double equilibrium = std::numeric_limits<double>::quiet_NaN();
+};
+MeasuredErrors measured_errors(const RunConfig& config, const CheckpointMeasurement& m);
 
 /// One line per measured checkpoint for the terminal: corr_err (mean_err for N = 1) at t = k, its
 /// minimum over t, and at equilibrium.

@@ -52,6 +52,10 @@ struct RunResult {
   /// Max over modes of |trained - closed-form fixed point the scheme should reach|; NaN when
   /// there is no theory or the run did not complete.
   double theory_gap = std::numeric_limits<double>::quiet_NaN();
+  /// Measurement of the last measured checkpoint (measurement_errors); NaN when not measured.
+  double err_k = std::numeric_limits<double>::quiet_NaN();
+  double err_min = std::numeric_limits<double>::quiet_NaN();
+  double err_eq = std::numeric_limits<double>::quiet_NaN();
   std::string table;  ///< trained vs theory per mode, for the terminal
 };
 
