@@ -125,6 +125,8 @@ void RunConfig::validate() const {
   expect(equilibrium_sweeps >= 0, "measure.equilibrium_sweeps", "an integer >= 0 (0: max(1000, 10 t_max))");
   expect_one_of("measure.at", measure_at, {"last", "all"});
   expect(measure_samples >= 0, "measure.samples", "an integer >= 0");
+  expect(ais_runs == 0 || ais_runs >= 2, "measure.ais_runs", "0 (off) or an integer >= 2");
+  expect(ais_temperatures >= 1, "measure.ais_temperatures", "an integer >= 1");
   if (moments == "sampled" && scheme != "exact" && n_samples == 0)
     throw BadInput("data.n_samples: 0 (population moments) needs train.moments = exact; give a sample size");
 }

@@ -34,6 +34,9 @@ struct CheckpointMeasurement {
   /// Gaussian: the measured v_alpha(t) = diag(U^T C(t) U) [T, N] and at equilibrium [N].
   Matrix mode_var;
   Vector equilibrium_mode_var;
+  /// RBM beyond enumeration (measure.ais_runs > 0): AIS log Z and its standard error; NaN otherwise.
+  double ais_log_z = std::numeric_limits<double>::quiet_NaN();
+  double ais_log_z_se = std::numeric_limits<double>::quiet_NaN();
   double data_energy = 0;  ///< <E>_D under these parameters (NaN if unknown)
   Matrix components;  ///< data principal components of a projected covariance (N x m); empty if full
   double seconds = 0;

@@ -66,6 +66,8 @@ struct RunConfig {
   std::int64_t equilibrium_sweeps = 0;    ///< long-run burn-in and window; 0: max(1000, 10 t_max)
   std::string measure_at = "last";        ///< last, all
   std::int64_t measure_samples = 16;      ///< image data: chains kept at the sample times
+  std::int64_t ais_runs = 100;            ///< rbm beyond enumeration: AIS runs for log Z (0: off)
+  std::int64_t ais_temperatures = 1000;   ///< AIS annealing steps
 
   /// Calls v(key, field, help, sweepable) for every key, in file order.
   template <class V>
@@ -114,6 +116,8 @@ struct RunConfig {
     v("measure.equilibrium", equilibrium, "equilibrium reference: auto (theory for gaussian and spins, exact enumeration for bm and rbm up to 20 units, else long-run), theory, exact, long-run, none", Sweep::no);
     v("measure.equilibrium_sweeps", equilibrium_sweeps, "long-run equilibrium: burn-in sweeps, and as many again measured; 0 = max(1000, 10 t_max)", Sweep::no);
     v("measure.at", measure_at, "which checkpoints are measured: last (the final parameters) or all (every train.checkpoints checkpoint)", Sweep::no);
+    v("measure.ais_runs", ais_runs, "rbm too large to enumerate: annealed importance sampling runs for log Z and the data log-likelihood at equilibrium (0: off)", Sweep::no);
+    v("measure.ais_temperatures", ais_temperatures, "AIS annealing steps (linear in beta, from independent units at the data means)", Sweep::no);
     v("measure.samples", measure_samples, "image data: chains whose samples are kept at t = k/4, k, 4k, t_max and at equilibrium (0: none)", Sweep::no);
   }
   template <class V>
