@@ -439,7 +439,8 @@ MeasuredErrors measured_errors(const RunConfig& config, const CheckpointMeasurem
   MeasuredErrors e;
   const auto& st = m.dynamics.stats;
   if (st.empty()) return e;
-  e.corr = st.front().mean.size() > 1;
+  // Independent spins have no correlations to learn: their error is in the means.
+  e.corr = st.front().mean.size() > 1 && config.model_type != "spins";
   auto err = [&](const ChainStatistics& s) { return e.corr ? s.corr_err : s.mean_err; };
   for (std::size_t i = 0; i < st.size(); ++i) {
     if (m.dynamics.t[i] == config.k) e.at_k = err(st[i]);

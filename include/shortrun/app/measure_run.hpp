@@ -70,7 +70,7 @@ Vector read_checkpoint_params(const h5::File& file, Index step, const Layout& la
 void write_measurements(h5::Group& root, const RunConfig& config, Index dim,
                         const std::vector<CheckpointMeasurement>& measurements);
 
-/// The headline numbers of one measured checkpoint: the error (corr_err; mean_err when N = 1) at
+/// The headline numbers of one measured checkpoint: the error (corr_err; mean_err for spins) at
 /// t = k, its minimum over the recorded t and where, and at equilibrium (NaN: none).
 struct MeasuredErrors {
   bool corr = true;  ///< corr_err (else mean_err)
@@ -81,7 +81,7 @@ struct MeasuredErrors {
 };
 MeasuredErrors measured_errors(const RunConfig& config, const CheckpointMeasurement& m);
 
-/// One line per measured checkpoint for the terminal: corr_err (mean_err for N = 1) at t = k, its
+/// One line per measured checkpoint for the terminal: corr_err (mean_err for spins) at t = k, its
 /// minimum over t, and at equilibrium.
 std::string measurement_summary(const RunConfig& config, const std::vector<CheckpointMeasurement>& measurements);
 

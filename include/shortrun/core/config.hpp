@@ -91,11 +91,11 @@ struct RunConfig {
     v("data.binarize", binarize, "images: pixel -> 1 if above this threshold in [0, 1), else 0; < 0: off (binary models need it)", Sweep::no);
     v("data.downscale", downscale, "images: block-average factor 1, 2 or 4 (28x28 -> 14x14 with 2)", Sweep::no);
     v("data.magnetization", magnetization, "spins data: magnetisations m_i in (-1, 1), pm1 terms whatever model.spin (unit up with probability (1 + m_i)/2); one value or N values", Sweep::no);
-    v("sampler.type", sampler_type, "MCMC kernel, one step = one sweep: langevin (gaussian); gibbs, gibbs-random, metropolis, metropolis-random (spins, bm); block-gibbs (rbm)", Sweep::no);
+    v("sampler.type", sampler_type, "MCMC kernel, one step = one sweep: langevin (gaussian); gibbs, gibbs-random, metropolis, metropolis-random (spins, bm); block-gibbs (rbm)", Sweep::yes);
     v("sampler.step", step, "Langevin step eta", Sweep::yes);
     v("sampler.temperature", temperature, "Langevin temperature T", Sweep::no);
     v("init.type", init_type, "p0, where chains start: gaussian, zeros (gaussian model); uniform, zeros, data-mean (binary)", Sweep::no);
-    v("init.sigma", init_sigma, "gaussian p0 standard deviation sigma0", Sweep::no);
+    v("init.sigma", init_sigma, "gaussian p0 standard deviation sigma0", Sweep::yes);
     v("train.scheme", scheme, "gradient estimator: rdm, cd, pcd, exact", Sweep::yes);
     v("train.k", k, "sampler steps per update (>= 1)", Sweep::yes);
     v("train.lr", lr, "learning rate (> 0)", Sweep::yes);
