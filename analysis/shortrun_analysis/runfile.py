@@ -92,7 +92,8 @@ class Run:
     train        /train: "step" [U], "wall_s" [U], "grad_norm" [U], "param_norm" [U] (may be empty)
     checkpoints  {step: {"J": [N,N], "h": [N]}}, in increasing step; may be empty
     final_step   the step /final links to, None when there is no checkpoint
-    theory       Theory, or None when the file has no /theory group
+    theory       Theory, or None when the file has no /theory group or it is not a Gaussian one
+    theory_model /theory attribute `model` ("gaussian", "spins"), None without /theory
     """
 
     path: str
@@ -103,6 +104,7 @@ class Run:
     checkpoints: Dict[int, Dict[str, np.ndarray]]
     final_step: Optional[int]
     theory: Optional[Theory] = field(default=None)
+    theory_model: Optional[str] = field(default=None)
 
     @property
     def run_id(self) -> str:
@@ -115,6 +117,8 @@ class Run:
     def require_theory(self) -> Theory:
         """The /theory group; raises SchemaError when the file has none."""
         if self.theory is None:
+            if self.theory_model is not None:
+                raise SchemaError(f"{self.path}: /theory is for model {self.theory_model!r}, expected 'gaussian'")
             raise SchemaError(f"{self.path}: no /theory group (expected one for a solvable model)")
         return self.theory
 
@@ -167,10 +171,14 @@ def load_run(path: str) -> Run:
             data = _attrs(f["data"])
             data.update({name: f["data"][name][()] for name in f["data"]})
         train = {name: f["train"][name][()] for name in f["train"]} if "train" in f else {}
+        # Spins runs have a /theory of their own layout (h_star, m_theory): Theory reads the
+        # Gaussian one only, and the other models keep just its name.
+        theory_model = _plain(f["theory"].attrs.get("model", "gaussian")) if "theory" in f else None
         return Run(path=path, attrs=_attrs(f),
                    config=_attrs(f["config"]) if "config" in f else {},
                    data=data, train=train, checkpoints=checkpoints, final_step=final_step,
-                   theory=_read_theory(path, f["theory"]) if "theory" in f else None)
+                   theory=_read_theory(path, f["theory"]) if theory_model == "gaussian" else None,
+                   theory_model=theory_model)
 
 
 def load_theory(path: str) -> Theory:
