@@ -2,6 +2,7 @@
 types, the output folder, file names. No matplotlib here, so summary.py starts fast."""
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from typing import Callable, List, Optional, Sequence
@@ -22,7 +23,7 @@ def run_main(prog: str, body: Callable[[], int]) -> int:
 def step_spec(value: str) -> str:
     """argparse type of --step: 'last' or an integer update number."""
     if value != "last" and not value.isdigit():
-        raise ValueError(value)
+        raise argparse.ArgumentTypeError(f"expected last or an update number, got {value!r}")
     return value
 
 

@@ -190,7 +190,7 @@ class Measurement:
         if step not in self.dynamics:
             listed = ", ".join(str(s) for s in self.steps)
             raise SchemaError(f"{self.path}: step {step} was not measured (measured: {listed}); "
-                              f"run `shortrun measure {self.path} --checkpoint {step}`")
+                              f"`shortrun measure {self.path} --checkpoint all` measures every stored checkpoint")
         return step
 
     def check_stat(self, stat: str) -> str:

@@ -1,19 +1,25 @@
 """What the figure scripts share: the Agg backend, the time axis, colours, saving.
 
+matplotlib is imported on the first call of pyplot(), once a script has checked its input files:
+a bad file or --help then answers in a fraction of the time.
+
 Time axis: every figure against sampling time t uses matplotlib's symlog scale with linthresh = 1,
 linear on [0, 1] and logarithmic above, so t = 0 (the noise p0) sits at the left edge at its true
 value instead of at an arbitrary offset, and t = 1, 10, 100 ... are equally spaced.
 """
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
 TIME_LABEL = "t (sampler sweeps from p0; symlog axis, linear on [0, 1])"
 
-__all__ = ["TIME_LABEL", "colour", "plt", "save", "time_axis"]
+
+def pyplot():
+    """matplotlib.pyplot on the Agg backend (PNG files, no display)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def time_axis(ax, t_max: float, label: str = TIME_LABEL) -> None:
@@ -24,12 +30,12 @@ def time_axis(ax, t_max: float, label: str = TIME_LABEL) -> None:
 
 
 def colour(i: int):
-    return plt.get_cmap("tab10")(i % 10)
+    return pyplot().get_cmap("tab10")(i % 10)
 
 
 def save(fig, path: str, dpi: int) -> str:
     """Writes the PNG; the bounding box takes in legends placed outside the axes."""
     fig.tight_layout()
     fig.savefig(path, dpi=dpi, bbox_inches="tight")
-    plt.close(fig)
+    pyplot().close(fig)
     return path
