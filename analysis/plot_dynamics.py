@@ -39,8 +39,10 @@ How to read it: for an rdm run the curve dips to its minimum near t = k (the dat
 are reproduced by the dynamics after k steps) and the equilibrium line lies above it; for a pcd
 or cd run the curve falls towards the equilibrium line, which lies low.
 
+Runs that diverged or were interrupted have no measurement: they are left out with a warning.
+
 Exit status: 0 done, 2 bad input (not a shortrun run file, no /dynamics: run `shortrun measure
-FILE`, a step that was not measured); the error is one line `plot_dynamics.py: error: <file>: <what>`.
+FILE`, a step that was not measured, no measured run at all); the error is one line `plot_dynamics.py: error: <file>: <what>`.
 Run it with /usr/bin/python3 (Debian's h5py, numpy, matplotlib)."""
 
 EPILOG = """\
@@ -117,6 +119,8 @@ def plot_errors(items, path, dpi):
         eq = e.level(stat_i, d.data_energy)
         label = f"{m.label}, step {step}" + (f", {stat_i}" if mixed else "")
         label += f"; equilibrium: {e.describe()}" if eq is not None else f"; {no_equilibrium(e)}"
+        if d.overflow_t is not None and t.size:
+            label += f"; overflow after t = {int(t[-1])}"
         ax.plot(t, y, "-o", color=col, lw=1.5, ms=3, label=label)
         ik = d.index_of(m.k)
         if ik is not None and np.isfinite(y[ik]):
@@ -134,8 +138,9 @@ def plot_errors(items, path, dpi):
     ax.set_title("error of the trained model's samples against the data vs sampling time", fontsize=10)
     styles = [plt.Line2D([], [], color="grey", marker="o", ms=3, ls="-", label="dynamics from p0"),
               plt.Line2D([], [], color="grey", marker="D", ls="", mec="black", label="t = k"),
-              plt.Line2D([], [], color="grey", ls="--", label="equilibrium"),
-              plt.Line2D([], [], color="grey", marker="x", ls="", mew=2, label="overflow after this t")]
+              plt.Line2D([], [], color="grey", ls="--", label="equilibrium")]
+    if any(m.dynamics[step].overflow_t is not None for m, step, _ in items):
+        styles.append(plt.Line2D([], [], color="grey", marker="x", ls="", mew=2, label="overflow after this t"))
     ax.add_artist(ax.legend(handles=styles, loc="upper right", fontsize=8, framealpha=0.8))
     legend_below(ax, len(items))
     ax.grid(True, which="both", alpha=0.3)
@@ -206,9 +211,14 @@ def main(argv):
     args = parse_args(argv)
 
     def body():
-        runs = load_measurements(args.runs)
-        items = []
+        runs = load_measurements(args.runs, unfinished_ok=True)
+        if not any(m.steps for m in runs):
+            load_measurements(args.runs)  # raises the one-line error of the first file
         for m in runs:
+            if not m.steps:
+                print(f"{PROG}: warning: {m.path}: status {m.status}, not measured; left out", file=sys.stderr)
+        items = []
+        for m in (m for m in runs if m.steps):
             stat = m.check_stat(args.stat or m.default_stat)
             items.append((m, m.step(args.step), stat))
         out = make_out(args.out)

@@ -89,7 +89,8 @@ def what_to_plot(m, step):
             raise SchemaError(f"{m.path}: /dynamics/{step} lacks {what} (gaussian theory overlay; "
                               f"run `shortrun measure {m.path}`)")
         v = d.arrays["mode_var"]
-        se = v * math.sqrt(2.0 / (chains - 1)) if chains > 1 else None
+        # abs: near an overflow the sampled variance can lose all digits, and even its sign.
+        se = np.abs(v) * math.sqrt(2.0 / (chains - 1)) if chains > 1 else None
         return (v, d.arrays["theory_t"], d.arrays["mode_var_theory"], np.asarray(m.theory["c"]), se,
                 r"$v_\alpha(t) = (U^T C(t) U)_{\alpha\alpha}$", "mode", True)
     if m.model == "spins":

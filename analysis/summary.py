@@ -8,7 +8,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from shortrun_analysis import STATS, load_measurements, summarize  # noqa: E402
+from shortrun_analysis import STATS, load_measurements, summarize, summarize_unfinished  # noqa: E402
 from shortrun_analysis.cli import run_main  # noqa: E402
 
 PROG = "summary.py"
@@ -19,6 +19,7 @@ table row: run id, model, scheme, k, the measured training step, the statistic, 
 t = k, its minimum over the recorded t and the t where it is reached, its equilibrium value and
 how the equilibrium was obtained (theory, exact enumeration, long-run chains; `none` when the
 model has none, e.g. an unstable Gaussian mode), and notes (overflow, long run not converged).
+A run that diverged or was interrupted is never measured: its row has no numbers and says so.
 A converged rdm run has err(k) near the minimum, at t_min near k, far below equilibrium;
 pcd and cd runs are lowest at equilibrium.
 --stat: corr_err (rms over i<j of C_ij(t) - C_ij^D), mean_err (rms over i of m_i(t) - m_i^D),
@@ -67,11 +68,13 @@ def row(s):
     notes = []
     if s.overflow_t is not None:
         notes.append(f"overflow by t = {s.overflow_t}")
-    if s.equilibrium_note:
-        notes.append(s.equilibrium_note)
-    return [s.run_id or os.path.basename(s.path), s.model, s.scheme, str(s.k), str(s.step), s.stat,
+    if s.note:
+        notes.append(s.note)
+    return [s.run_id or os.path.basename(s.path), s.model, s.scheme, str(s.k), "-" if s.step is None else str(s.step),
+            s.stat,
             number(s.at_k), number(s.minimum), "-" if s.t_min is None else str(s.t_min),
-            "none" if s.equilibrium is None else number(s.equilibrium), s.method, "; ".join(notes)]
+            "none" if s.equilibrium is None and s.step is not None else number(s.equilibrium), s.method or "-",
+            "; ".join(notes)]
 
 
 def print_table(rows):
@@ -89,10 +92,13 @@ def main(argv):
     args = parse_args(argv)
 
     def body():
-        runs = load_measurements(args.runs)
+        runs = load_measurements(args.runs, unfinished_ok=True)
         summaries = []
         for m in runs:
             stat = m.check_stat(args.stat or m.default_stat)
+            if not m.steps:
+                summaries.append(summarize_unfinished(m, stat))
+                continue
             steps = m.steps if args.step == "all" else [m.step(args.step)]
             summaries.extend(summarize(m, step, stat) for step in steps)
         if args.json:

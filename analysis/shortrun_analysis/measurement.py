@@ -175,8 +175,8 @@ class Measurement:
     def default_stat(self) -> str:
         """corr_err, the statistic that carries the claim for coupled models; mean_err for the
         independent spins (their sufficient statistics are the means) and for N = 1."""
-        first = self.dynamics[self.steps[0]]
-        n = first.arrays["mean"].shape[1] if first.arrays.get("mean") is not None else 0
+        first = self.dynamics[self.steps[0]] if self.steps else None
+        n = first.arrays["mean"].shape[1] if first is not None and "mean" in first.arrays else 2
         return "mean_err" if self.model == "spins" or n < 2 else "corr_err"
 
     def step(self, spec: str = "last") -> int:
@@ -236,11 +236,13 @@ def _theory(group: h5py.Group) -> Dict[str, Any]:
     return out
 
 
-def load_measurement(path: str) -> Measurement:
+def load_measurement(path: str, unfinished_ok: bool = False) -> Measurement:
     """Reads /dynamics and /equilibrium of a run file (and the root attributes, /config and /theory).
 
     Raises SchemaError (one line, naming the file) when the file cannot be opened, is not a
     shortrun run file, or has not been measured: then the message says to run `shortrun measure`.
+    A run that did not complete (diverged, interrupted) is never measured; with unfinished_ok it
+    comes back with no steps instead, so that a table over a sweep can list it.
     """
     with _open(path) as f:
         schema = _plain(f.attrs.get("schema", ""))
@@ -253,6 +255,9 @@ def load_measurement(path: str) -> Measurement:
         if not steps:
             status = str(attrs.get("status", ""))
             if status and status != "completed":
+                if unfinished_ok:
+                    return Measurement(path=path, attrs=attrs, config=_attrs(f["config"]) if "config" in f else {},
+                                       dynamics_attrs={}, equilibrium_attrs={}, dynamics={}, equilibrium={})
                 raise SchemaError(f"{path}: no /dynamics measurement (status {status}; only completed runs "
                                   "are measured)")
             raise SchemaError(f"{path}: no /dynamics measurement; run `shortrun measure {path}`")
@@ -268,28 +273,30 @@ def load_measurement(path: str) -> Measurement:
                            theory=_theory(f["theory"]) if "theory" in f else {})
 
 
-def load_measurements(paths: List[str]) -> List[Measurement]:
+def load_measurements(paths: List[str], unfinished_ok: bool = False) -> List[Measurement]:
     """load_measurement for every path, in order; the first unusable file raises SchemaError."""
-    return [load_measurement(p) for p in paths]
+    return [load_measurement(p, unfinished_ok) for p in paths]
 
 
 @dataclass
 class ErrorSummary:
-    """The headline numbers of one measured step (what summary.py prints)."""
+    """The headline numbers of one measured step (what summary.py prints). A run that did not
+    complete has step None and no numbers; note then says so."""
 
     run_id: str
     path: str
+    status: str
     model: str
     scheme: str
     k: int
-    step: int
+    step: Optional[int]
     stat: str
     at_k: Optional[float]          # stat at t = k; None when t = k was not recorded (overflow) or unknown
     minimum: Optional[float]       # min over the recorded t
     t_min: Optional[int]           # where
     equilibrium: Optional[float]   # stat at equilibrium; None when none exists
     method: str                    # equilibrium method (theory, exact, long-run, none)
-    equilibrium_note: str          # why there is none, or 'not converged'
+    note: str                      # why there is no equilibrium, 'not converged', or why not measured
     overflow_t: Optional[int]      # first overflowing time, None without overflow
     n_chains: int                  # 0: exact law
 
@@ -305,10 +312,19 @@ def summarize(m: Measurement, step: int, stat: str) -> ErrorSummary:
     finite = np.flatnonzero(np.isfinite(y))
     imin = int(finite[np.argmin(y[finite])]) if finite.size else None
     note = e.note if not e.exists else ("not converged" if e.converged is False else "")
-    return ErrorSummary(run_id=m.run_id, path=m.path, model=m.model, scheme=m.scheme, k=m.k, step=step,
-                        stat=stat,
+    return ErrorSummary(run_id=m.run_id, path=m.path, status=m.status, model=m.model, scheme=m.scheme, k=m.k,
+                        step=step, stat=stat,
                         at_k=float(y[ik]) if ik is not None and np.isfinite(y[ik]) else None,
                         minimum=float(y[imin]) if imin is not None else None,
                         t_min=int(d.t[imin]) if imin is not None else None,
-                        equilibrium=e.level(stat, d.data_energy), method=e.method, equilibrium_note=note,
+                        equilibrium=e.level(stat, d.data_energy), method=e.method, note=note,
                         overflow_t=d.overflow_t, n_chains=int(d.attrs.get("n_chains", 0)))
+
+
+def summarize_unfinished(m: Measurement, stat: str) -> ErrorSummary:
+    """The row of a run that did not complete, so was not measured."""
+    reason = str(m.attrs.get("status_reason", ""))
+    return ErrorSummary(run_id=m.run_id, path=m.path, status=m.status, model=m.model, scheme=m.scheme, k=m.k,
+                        step=None, stat=stat, at_k=None, minimum=None, t_min=None, equilibrium=None, method="",
+                        note=f"{m.status}, not measured" + (f": {reason}" if reason else ""),
+                        overflow_t=None, n_chains=0)

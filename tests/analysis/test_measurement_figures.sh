@@ -5,6 +5,7 @@
 #   s    independent spins rdm, exact training, sampled measurement (theory equilibrium)
 #   bm   Boltzmann machine rdm, exact training and exact measurement at every checkpoint
 #   rbm  RBM on Fashion-MNIST downscaled to 7 x 7, binarized, long-run equilibrium with samples
+#   d    spins rdm with k = 1: a site has no fixed point, the run diverges and is not measured
 # Every PNG must exist, be over 5 kB and load with matplotlib; summary.py's numbers must equal
 # what h5py reads from the files; files of the wrong schema must give exit 2 and one line naming
 # the file (and `shortrun measure FILE` where /dynamics is missing).
@@ -39,6 +40,10 @@ train "$configs/rbm-fashion-mnist.ini" rbm --set data.downscale=4 --set data.n_s
   --set train.checkpoints=2 --set measure.chains=64 --set measure.t_max=20 --set measure.t_points=8 \
   --set measure.equilibrium=long-run --set measure.equilibrium_sweeps=20 --set measure.samples=9
 
+rc=0
+"$shortrun" train "$configs/spins.ini" --out "$tmp/out" --quiet --set run.name=d --set train.k=1 >/dev/null || rc=$?
+[[ $rc -eq 3 ]] || fail "shortrun train d: exit $rc, expected 3 (diverged)"
+
 run_script() {  # SCRIPT ARGS...: must exit 0
   local script=$1 rc=0
   shift
@@ -46,14 +51,16 @@ run_script() {  # SCRIPT ARGS...: must exit 0
   [[ $rc -eq 0 ]] || { cat "$tmp/stderr" >&2; fail "$script $* exited with $rc"; }
 }
 fig=$tmp/fig
-run_script plot_dynamics.py "$runs/g.h5" "$runs/s.h5" "$runs/bm.h5" "$runs/rbm.h5" --out "$fig"
+run_script plot_dynamics.py "$runs/g.h5" "$runs/s.h5" "$runs/bm.h5" "$runs/rbm.h5" "$runs/d.h5" --out "$fig"
+grep -qF "plot_dynamics.py: warning: $runs/d.h5: status diverged, not measured; left out" "$tmp/stderr" \
+  || fail "plot_dynamics.py: no warning for the diverged run"
 run_script plot_dynamics.py "$runs/bm.h5" --stat energy --step 1 --out "$fig/energy"
 run_script plot_dynamics_heatmap.py "$runs/bm.h5" --out "$fig"
 run_script plot_theory_overlay.py "$runs/g.h5" "$runs/s.h5" --out "$fig"
 run_script plot_samples.py "$runs/rbm.h5" --out "$fig"
-run_script summary.py "$runs/g.h5" "$runs/s.h5" "$runs/bm.h5" "$runs/rbm.h5"
+run_script summary.py "$runs/g.h5" "$runs/s.h5" "$runs/bm.h5" "$runs/rbm.h5" "$runs/d.h5"
 cp "$tmp/stdout" "$tmp/summary.txt"
-run_script summary.py "$runs/g.h5" "$runs/s.h5" "$runs/bm.h5" "$runs/rbm.h5" --json
+run_script summary.py "$runs/g.h5" "$runs/s.h5" "$runs/bm.h5" "$runs/rbm.h5" "$runs/d.h5" --json
 cp "$tmp/stdout" "$tmp/summary.json"
 run_script summary.py "$runs/bm.h5" --step all --stat mean_err --json
 cp "$tmp/stdout" "$tmp/summary-all.json"
@@ -100,7 +107,10 @@ def last_step(path):
         return max(int(s) for s in f["dynamics"] if s.isdigit())
 
 records = json.load(open(sys.argv[1]))
-assert [r["run_id"] for r in records] == ["g", "s", "bm", "rbm"], records
+assert [r["run_id"] for r in records] == ["g", "s", "bm", "rbm", "d"], records
+diverged = records.pop()
+assert diverged["status"] == "diverged" and diverged["step"] is None and diverged["at_k"] is None, diverged
+assert diverged["note"].startswith("diverged, not measured"), diverged
 stats = {"g": "corr_err", "s": "mean_err", "bm": "corr_err", "rbm": "corr_err"}
 for r in records:
     assert r["stat"] == stats[r["run_id"]], r
@@ -128,7 +138,8 @@ lines = open(sys.argv[3]).read().splitlines()
 header = lines[0].split()
 assert header[:6] == ["run", "model", "scheme", "k", "step", "stat"], header
 rows = {l.split()[0]: l.split() for l in lines[1:]}
-assert sorted(rows) == ["bm", "g", "rbm", "s"], lines
+assert sorted(rows) == ["bm", "d", "g", "rbm", "s"], lines
+assert rows["d"][4:10] == ["-", "mean_err", "-", "-", "-", "-"] and "diverged," in rows["d"], rows["d"]
 for r in records:
     cells = rows[r["run_id"]]
     assert cells[1] == r["model"] and int(cells[3]) == r["k"] and int(cells[4]) == r["step"], cells
