@@ -24,11 +24,13 @@ Writes into --out:
                          scheme, k, measured step), a diamond at t = k on each curve, and the
                          run's equilibrium value of the same error as a dashed line in its colour
                          (the legend says when a run has no equilibrium, e.g. an unstable Gaussian
-                         mode, and an x ends a curve whose chains overflowed)
-  energy_vs_t.png        the mean energy <E>_t of the samples (solid) against the data's mean
-                         energy <E>_D under the same parameters (dashed, attribute data_energy) and
-                         at equilibrium (dotted, where known), diamond at t = k: for rdm training
-                         of an energy linear in its parameters the two meet at t = k
+                         mode, and an x ends a curve whose chains overflowed). <stat> is
+                         `default` when the runs default to different statistics
+  energy_vs_t.png        one panel per run: the mean energy <E>_t of the samples against the
+                         data's mean energy <E>_D under the same parameters (dashed, attribute
+                         data_energy) and at equilibrium (dotted, where known), diamond at t = k.
+                         For rdm training of an energy linear in its parameters (exponential
+                         family, ConvNet with a linear last layer) the two meet at t = k
 --stat: corr_err (rms over i<j of C_ij(t) - C_ij^D), mean_err (rms over i of m_i(t) - m_i^D),
 energy (|<E>_t - <E>_D|), h_err or vh_err (RBM hidden-unit statistics); default: corr_err, or
 mean_err for independent spins and N = 1 (their sufficient statistics are the means).
@@ -42,7 +44,8 @@ or cd run the curve falls towards the equilibrium line, which lies low.
 Runs that diverged or were interrupted have no measurement: they are left out with a warning.
 
 Exit status: 0 done, 2 bad input (not a shortrun run file, no /dynamics: run `shortrun measure
-FILE`, a step that was not measured, no measured run at all); the error is one line `plot_dynamics.py: error: <file>: <what>`.
+FILE`, a step that was not measured, no measured run at all); the error is one line
+`plot_dynamics.py: error: <file>: <what>`.
 Run it with /usr/bin/python3 (Debian's h5py, numpy, matplotlib)."""
 
 EPILOG = """\

@@ -82,6 +82,9 @@ def what_to_plot(m, step):
     d = m.dynamics[step]
     chains = int(d.attrs.get("n_chains", 0))
     if m.model == "gaussian":
+        if int(d.attrs.get("cov_components", 0)) > 0:
+            raise SchemaError(f"{m.path}: /dynamics/{step} holds covariances projected on principal components "
+                              "(N > 64), so no per-mode variances mode_var to compare with theory")
         need = ("mode_var", "theory_t", "mode_var_theory")
         missing = [n for n in need if n not in d.arrays]
         if missing or "c" not in m.theory:
