@@ -10,7 +10,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from shortrun_analysis import STATS, SchemaError, load_measurement  # noqa: E402
-from shortrun_analysis.cli import make_out, print_figures, run_main, stem  # noqa: E402
+from shortrun_analysis.cli import figure_path, make_out, print_figures, run_main  # noqa: E402
 from shortrun_analysis.plotting import TIME_LABEL, pyplot  # noqa: E402
 
 PROG = "plot_dynamics_heatmap.py"
@@ -130,8 +130,7 @@ def main(argv):
             raise SchemaError(f"{m.path}: only step {m.steps[0]} was measured, a heat map needs every "
                               f"checkpoint: run `shortrun measure {m.path} --checkpoint all`")
         out = make_out(args.out)
-        name = stem(m.run_id or os.path.splitext(os.path.basename(m.path))[0], set())
-        print_figures([plot(m, stat, os.path.join(out, f"{name}_heatmap_{stat}.png"), args.dpi)])
+        print_figures([plot(m, stat, figure_path(out, m, f"heatmap_{stat}", set()), args.dpi)])
         return 0
 
     return run_main(PROG, body)

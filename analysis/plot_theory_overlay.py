@@ -10,7 +10,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from shortrun_analysis import SchemaError, load_measurements  # noqa: E402
-from shortrun_analysis.cli import make_out, print_figures, run_main, stem, step_spec  # noqa: E402
+from shortrun_analysis.cli import figure_path, make_out, print_figures, run_main, step_spec  # noqa: E402
 from shortrun_analysis.plotting import colour, pyplot, save, time_axis  # noqa: E402
 
 PROG = "plot_theory_overlay.py"
@@ -167,8 +167,7 @@ def main(argv):
         used = set()
         figures = []
         for m, step in zip(runs, steps):
-            name = stem(m.run_id or os.path.splitext(os.path.basename(m.path))[0], used)
-            figures.append(plot(m, step, args.units, os.path.join(out, f"{name}_theory.png"), args.dpi))
+            figures.append(plot(m, step, args.units, figure_path(out, m, "theory", used), args.dpi))
         print_figures(figures)
         return 0
 

@@ -45,6 +45,12 @@ def stem(name: str, used: set) -> str:
     return out
 
 
+def figure_path(out: str, run, suffix: str, used: set) -> str:
+    """<out>/<run id>_<suffix>.png for a Run or Measurement (the file stem when it has no run id)."""
+    name = stem(run.run_id or os.path.splitext(os.path.basename(run.path))[0], used)
+    return os.path.join(out, f"{name}_{suffix}.png")
+
+
 def print_figures(paths: Sequence[str], notes: Optional[List[str]] = None) -> None:
     for note in notes or []:
         print(f"note: {note}")

@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import h5py
 import numpy as np
 
-from .runfile import RUN_SCHEMA, SchemaError, _attrs, _open, _plain
+from .runfile import RootAttrs, SchemaError, _attrs, _check_run_schema, _open
 
 # Statistics the scripts can plot or tabulate: name -> (what it is, for axis labels).
 STATS = {
@@ -119,7 +119,7 @@ class Equilibrium:
 
 
 @dataclass
-class Measurement:
+class Measurement(RootAttrs):
     """The measured side of one run file: root attributes, typed config, and per measured step
     its Dynamics and Equilibrium.
 
@@ -139,14 +139,6 @@ class Measurement:
     equilibrium: Dict[int, Equilibrium]
     components: Optional[np.ndarray] = None
     theory: Dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def run_id(self) -> str:
-        return str(self.attrs.get("run_id", ""))
-
-    @property
-    def status(self) -> str:
-        return str(self.attrs.get("status", ""))
 
     @property
     def k(self) -> int:
@@ -245,11 +237,7 @@ def load_measurement(path: str, unfinished_ok: bool = False) -> Measurement:
     comes back with no steps instead, so that a table over a sweep can list it.
     """
     with _open(path) as f:
-        schema = _plain(f.attrs.get("schema", ""))
-        if schema != RUN_SCHEMA:
-            found = f"'{schema}'" if schema else "missing"
-            raise SchemaError(f"{path}: not a shortrun run file (root attribute schema is {found}, "
-                              f"expected '{RUN_SCHEMA}')")
+        _check_run_schema(path, f)
         attrs = _attrs(f)
         steps = _step_groups(f["dynamics"]) if "dynamics" in f else []
         if not steps:

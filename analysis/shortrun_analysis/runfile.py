@@ -38,6 +38,18 @@ def _attrs(obj: h5py.HLObject) -> Dict[str, Any]:
     return {name: _plain(value) for name, value in obj.attrs.items()}
 
 
+class RootAttrs:
+    """run_id and status of a class holding a run file's root attributes in `attrs` (Run, Measurement)."""
+
+    @property
+    def run_id(self) -> str:
+        return str(self.attrs.get("run_id", ""))
+
+    @property
+    def status(self) -> str:
+        return str(self.attrs.get("status", ""))
+
+
 @dataclass
 class Theory:
     """The /theory group of a Gaussian run (THEORY.md section 2), in the data eigenbasis.
@@ -83,7 +95,7 @@ class Theory:
 
 
 @dataclass
-class Run:
+class Run(RootAttrs):
     """One run file, read whole.
 
     attrs        root attributes: schema, status, run_id, created, finished, config (INI text), ...
@@ -105,14 +117,6 @@ class Run:
     final_step: Optional[int]
     theory: Optional[Theory] = field(default=None)
     theory_model: Optional[str] = field(default=None)
-
-    @property
-    def run_id(self) -> str:
-        return str(self.attrs.get("run_id", ""))
-
-    @property
-    def status(self) -> str:
-        return str(self.attrs.get("status", ""))
 
     def require_theory(self) -> Theory:
         """The /theory group; raises SchemaError when the file has none."""
@@ -148,15 +152,19 @@ def _open(path: str) -> h5py.File:
         raise SchemaError(f"{path}: cannot open ({reason}); expected a shortrun run file") from None
 
 
+def _check_run_schema(path: str, f: h5py.File) -> None:
+    schema = _plain(f.attrs.get("schema", ""))
+    if schema != RUN_SCHEMA:
+        found = f"'{schema}'" if schema else "missing"
+        raise SchemaError(f"{path}: not a shortrun run file (root attribute schema is {found}, "
+                          f"expected '{RUN_SCHEMA}')")
+
+
 def load_run(path: str) -> Run:
     """Reads a run file written by `shortrun train`. Raises SchemaError when the file cannot be
     opened or its root attribute `schema` is not "shortrun.run"."""
     with _open(path) as f:
-        schema = _plain(f.attrs.get("schema", ""))
-        if schema != RUN_SCHEMA:
-            found = f"'{schema}'" if schema else "missing"
-            raise SchemaError(f"{path}: not a shortrun run file (root attribute schema is {found}, "
-                              f"expected '{RUN_SCHEMA}')")
+        _check_run_schema(path, f)
         checkpoints: Dict[int, Dict[str, np.ndarray]] = {}
         if "checkpoints" in f:
             for name in sorted(f["checkpoints"], key=int):
