@@ -99,7 +99,7 @@ def error_limits(items):
             high.append(level)
     if not low or not high:
         return None
-    return min(low) / 3, max(high) * 20
+    return min(low) / 3, max(high) * 5
 
 
 def legend_below(ax, n):
