@@ -294,11 +294,10 @@ int cmd_sweep(int argc, char** argv) {
   const bool root = world.rank() == 0;
 
   // Phase 1: all bad input, agreed collectively (every rank exits 2, nobody hangs).
-  std::string error;
   std::optional<SweepArgs> args;
   SweepPlan plan;
   std::string todo_text;  // comma-separated indices, decided by world rank 0
-  try {
+  const bool bad = agree_on_bad_input(world, [&] {
     args = parse_args(argc, argv, root);
     if (args) {
       plan = load_sweep(args->source);
@@ -317,12 +316,8 @@ int cmd_sweep(int argc, char** argv) {
         }
       }
     }
-  } catch (const BadInput& e) {
-    error = e.what();
-  } catch (const h5::Error& e) {
-    error = e.what();
-  }
-  if (agree_on_bad_input(world, error)) return kExitBadInput;
+  });
+  if (bad) return kExitBadInput;
   if (!args) return kExitOk;
   StopControl stop(world, args->walltime_s, plan.configs.empty() ? 0.0 : plan.configs[0].checkpoint_every);
 
