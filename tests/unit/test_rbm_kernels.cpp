@@ -6,6 +6,8 @@
 // float precision.
 #include <cmath>
 #include <cstring>
+#include <limits>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -132,4 +134,68 @@ TEST_CASE("float32 RBM kernels agree with float64 to float precision", "[rbm][ke
   CHECK(hidden_differ < 1e-3);
   CHECK(visible_differ < 1e-2);
   CHECK(((v_next32.array() == 0.0f) || (v_next32.array() == 1.0f)).all());
+}
+
+namespace {
+
+// Stream::uniform() is r123::u01: in [2^-65, 1] (the float kernels round it to float).
+template <class Scalar>
+const Scalar kSmallestUniform = static_cast<Scalar>(std::ldexp(1.0, -65));
+
+// The scalar decision the vectorised draw must reproduce exactly.
+template <class Scalar>
+Scalar scalar_draw(Scalar x, Scalar u) {
+  return u <= sigmoid(x) ? Scalar(1) : Scalar(0);
+}
+
+template <class Scalar>
+void check_bernoulli_of_sigmoid() {
+  // Hard cases: uniforms exactly at, one ulp above and one ulp below sigmoid(x); saturated,
+  // overflowing and non-finite inputs; u at its extremes. Then many random ones.
+  std::vector<Scalar> xs, us;
+  const Scalar inf = std::numeric_limits<Scalar>::infinity();
+  for (Scalar x : {Scalar(0), Scalar(-0.0), Scalar(1e-30), Scalar(-1e-30), Scalar(0.3), Scalar(-2.5), Scalar(17),
+                   Scalar(-17), Scalar(40), Scalar(-40), Scalar(88), Scalar(-88), Scalar(100), Scalar(-100),
+                   Scalar(709.5), Scalar(-709.5), Scalar(745), Scalar(-745), Scalar(1e30), Scalar(-1e30), inf, -inf}) {
+    const Scalar s = sigmoid(x);
+    for (Scalar u : {s, std::nextafter(s, Scalar(2)), std::nextafter(s, Scalar(-1)), Scalar(1), Scalar(0.5),
+                     Scalar(std::ldexp(1.0, -65)), Scalar(1e-30)}) {
+      if (!(u >= kSmallestUniform<Scalar>) || u > 1) continue;
+      xs.push_back(x);
+      us.push_back(u);
+    }
+  }
+  xs.push_back(std::numeric_limits<Scalar>::quiet_NaN());
+  us.push_back(Scalar(0.5));
+  Stream s(13, Purpose::data, 0);
+  for (int i = 0; i < 20000; ++i) {
+    const Scalar x = static_cast<Scalar>((i % 4 == 0 ? 30.0 : 3.0) * s.normal());
+    // Half of them within a few ulp of the probability, where an approximation would err.
+    const Scalar u = i % 2 ? static_cast<Scalar>(s.uniform())
+                           : std::nextafter(sigmoid(x), i % 3 ? Scalar(2) : Scalar(-1));
+    if (!(u >= kSmallestUniform<Scalar>) || u > 1) continue;
+    xs.push_back(x);
+    us.push_back(u);
+  }
+  const auto n = static_cast<Index>(xs.size());
+  VectorOf<Scalar> out(n), in_place = Eigen::Map<VectorOf<Scalar>>(xs.data(), n), p;
+  bernoulli_of_sigmoid(xs.data(), us.data(), out.data(), n, p);
+  bernoulli_of_sigmoid(in_place.data(), us.data(), in_place.data(), n, p);  // out aliasing x
+  Index wrong = 0;
+  for (Index i = 0; i < n; ++i) {
+    const auto k = static_cast<std::size_t>(i);
+    const Scalar expected = scalar_draw(xs[k], us[k]);
+    if (out[i] != expected || in_place[i] != expected) {
+      ++wrong;
+      UNSCOPED_INFO("x " << xs[k] << " u " << us[k] << " expected " << expected << " got " << out[i]);
+    }
+  }
+  CHECK(wrong == 0);
+}
+
+}  // namespace
+
+TEST_CASE("vectorised Bernoulli draws decide every unit as the scalar sigmoid does", "[rbm][kernels]") {
+  check_bernoulli_of_sigmoid<double>();
+  check_bernoulli_of_sigmoid<float>();
 }
