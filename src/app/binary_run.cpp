@@ -1,5 +1,6 @@
 #include "shortrun/app/binary_run.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -13,6 +14,7 @@
 #include "shortrun/io/hdf5_data.hpp"
 #include "shortrun/io/idx.hpp"
 #include "shortrun/estimators/binary_exact_moments.hpp"
+#include "shortrun/estimators/rbm_exact_moments.hpp"
 #include "shortrun/estimators/sampled_chains.hpp"
 #include "shortrun/models/bernoulli_rbm.hpp"
 #include "shortrun/models/boltzmann_machine.hpp"
@@ -58,7 +60,14 @@ TrainRecord train_model(Model& model, const Sampler& sampler, const RunConfig& c
   DataTerm data_term(data, config.batch, seed, team.rank(), team.size());
   const Scheme scheme = scheme_from_name(config.scheme);
   return with_optimizer(config, [&](auto& optimizer) {
-    if constexpr (!std::is_same_v<Model, BernoulliRbm>) {
+    if constexpr (std::is_same_v<Model, BernoulliRbm>) {
+      if (scheme == Scheme::exact) {  // equilibrium moments by enumeration: nothing to resume
+        RbmExactMoments est(model.n_visible(), model.n_hidden(), team.rank());
+        return train_with_hooks(
+            model, data_term, est, optimizer, team, config, hooks, [](RbmExactMoments&, io::ResumeState&) {},
+            [](RbmExactMoments&, const io::ResumeState&) {});
+      }
+    } else {
       if (config.moments == "exact" || scheme == Scheme::exact) {
         BinaryExactMoments est(scheme, config.k, Sampler::dynamics(), p0, team.rank());
         return train_with_hooks(
@@ -128,8 +137,19 @@ Dataset make_binary_data(const RunConfig& config) {
     throw BadInput("model.n_visible: expected " + std::to_string(data.dim()) + " (the data's dimension), got " +
                    std::to_string(config.n_visible));
   const bool exact = config.moments == "exact" || config.scheme == "exact";
-  if (config.model_type == "rbm" && exact)
-    throw BadInput("train.moments: exact moments are not available for the rbm; use train.moments = sampled and a sampled scheme");
+  if (config.model_type == "rbm" && config.scheme == "exact") {
+    // Equilibrium moments by enumerating the smaller layer.
+    if (std::min(data.dim(), config.n_hidden) > exact::kMaxEnumerableUnits)
+      throw BadInput("train.scheme: exact equilibrium moments of an rbm need min(n_visible, n_hidden) <= " +
+                     std::to_string(exact::kMaxEnumerableUnits) + " (enumeration of the smaller layer), got n_visible = " +
+                     std::to_string(data.dim()) + ", n_hidden = " + std::to_string(config.n_hidden) +
+                     "; use a sampled scheme (rdm, cd, pcd)");
+    if (data.population)
+      throw BadInput("data.n_samples: 0 (population moments) cannot train an rbm, whose data term needs samples; give a sample size");
+  } else if (config.model_type == "rbm" && exact) {
+    throw BadInput("train.moments: exact p_k moments are not available for the rbm; use train.moments = sampled, or "
+                   "train.scheme = exact for exact equilibrium moments (min(n_visible, n_hidden) <= 20)");
+  }
   if (config.model_type == "bm" && exact) {
     const Index limit = config.scheme == "exact" ? 20 : 12;
     if (data.dim() > limit)
