@@ -193,16 +193,15 @@ SpinsTheory spins_theory(const RunConfig& config, const Dataset& data) {
   const Spin spin = spin_from_name(config.spin);
   const BinaryP0 p0 = BinaryP0::from_name(config.init_type, spin, data.dim(), data.mean);
   const Index n = data.dim();
+  const SiteDynamics dynamics = site_dynamics_from_name(config.sampler_type);
   SpinsTheory th;
   th.h_ml.resize(n);
   th.h_star.resize(n);
   for (Index i = 0; i < n; ++i) {
     const double m0 = p0.mean()[i];
     th.h_ml[i] = spin_theory::h_ml(spin, data.mean[i]);
-    th.h_star[i] = config.sampler_type == "gibbs-random" &&
-                           spin_theory::gibbs_random_fixed_point_exists(spin, data.mean[i], m0, n, config.k)
-                       ? spin_theory::h_star_gibbs_random(spin, data.mean[i], m0, n, config.k)
-                       : kNaN;
+    // NaN where no fixed point exists (the run then reports divergence).
+    th.h_star[i] = spin_theory::h_star(spin, dynamics, data.mean[i], m0, n, config.k);
   }
   return th;
 }
