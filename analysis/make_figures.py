@@ -181,10 +181,35 @@ def existing_runs(sweep, section: Section) -> List[int]:
 
 
 def run_status_counts(sweep) -> Dict[str, int]:
+    """How many runs have each status, as the run files say (Sweep.statuses)."""
     out: Dict[str, int] = {}
-    for s in sweep.runs["status"]:
-        out[str(s)] = out.get(str(s), 0) + 1
+    for s in sweep.statuses():
+        out[s] = out.get(s, 0) + 1
     return out
+
+
+def manifest_errors(sweep, section: Section) -> Dict[str, np.ndarray]:
+    """The manifest's err_k and err_eq columns, completed from the run files where a completed,
+    measured run has neither: a sweep run again leaves them NaN for the runs of an earlier
+    invocation (a resumed or requeued sweep, the final sweep after a job array)."""
+    values = {name: np.array(sweep.runs[name], dtype=float) for name in ("err_k", "err_eq")}
+    filled = []
+    for i, status in enumerate(sweep.statuses()):
+        if status != "completed" or np.isfinite(values["err_k"][i]) or np.isfinite(values["err_eq"][i]):
+            continue
+        if not os.path.isfile(sweep.run_path(i)):
+            continue
+        m = load_measurement(sweep.run_path(i), unfinished_ok=True)
+        if not m.steps:
+            continue
+        s = summarize(m, m.steps[-1], m.default_stat)
+        values["err_k"][i] = math.nan if s.at_k is None else s.at_k
+        values["err_eq"][i] = math.nan if s.equilibrium is None else s.equilibrium
+        filled.append(str(sweep.runs["run_id"][i]))
+    if filled:
+        section.notes.append(f"err_k and err_eq of {len(filled)} run(s) read from their run files: the manifest has "
+                             "none for runs completed by an earlier invocation of the sweep")
+    return values
 
 
 # --- study 1: Gaussian -----------------------------------------------------------------------
@@ -324,13 +349,15 @@ def spins_study(sweep, section: Section, output: Output, prefix: str) -> None:
             stored = np.asarray(r.theory_data["h_star"], dtype=float) if r is not None else np.full(n, np.nan)
             if spin != "pm1":
                 return stored
-            root = np.array([spin_theory.h_star(m, k, sampler, n, m0[i]) for i, m in enumerate(m_data)])
+            root = np.array([spin_theory.h_star(m, k, sampler, n, m0[i]) if not np.isfinite(stored[i]) else np.nan
+                             for i, m in enumerate(m_data)])
             return np.where(np.isfinite(stored), stored, root)
 
+        curves = np.array([theory_h(int(k)) for k in k_fine])  # [len(k_fine), N]
         max_gap, diverged, runaway_sites, predicted = None, [], {}, {}
         for i in range(n):
             col = colour(i)
-            curve = np.array([theory_h(int(k))[i] for k in k_fine])
+            curve = curves[:, i]
             ax.plot(k_fine, curve, "-", color=col, lw=1.2, label=f"site {i + 1}, m^D = {m_data[i]:.3g}")
             if np.isfinite(np.arctanh(m_data[i])):
                 ax.axhline(np.arctanh(m_data[i]), color=col, ls=":", lw=0.8)
@@ -563,7 +590,9 @@ def klr_study(sweep, section: Section, output: Output, prefix: str) -> None:
 
     from shortrun_analysis.plotting import pyplot, save
 
-    runs = sweep.runs
+    runs = dict(sweep.runs)
+    runs.update(manifest_errors(sweep, section))
+    runs["status"] = np.array(sweep.statuses(), dtype=object)
     ks = sorted({float(v) for v in runs["train.k"]})
     lrs = sorted({float(v) for v in runs["train.lr"]})
     others = [a for a in sweep.axes if a not in ("train.k", "train.lr")]
@@ -681,6 +710,11 @@ def main(argv):
         for number_, _, sweep in numbered:
             kind = {1: "gaussian", 2: "spins", 3: "bm", 4: "rbm", 5: "convnet", 6: "k-lr-grid"}[number_]
             section = Section(number=number_, kind=kind, sweep=sweep)
+            differ = [f"{r} ({a} in the manifest, {b} in its file)" for r, a, b in
+                      zip(sweep.runs["run_id"], sweep.runs["status"], sweep.statuses()) if a != b]
+            if differ:
+                section.notes.append("statuses taken from the run files, which differ from the manifest's (a sweep "
+                                     "run again lists earlier runs as completed): " + ", ".join(differ))
             HANDLERS[number_](sweep, section, output, output.prefix(number_))
             sections.append(section)
         written = write_summary(out, sections)

@@ -42,6 +42,23 @@ def m_after(h: float, k: int, sampler: str, n: int, m0: float = 0.0) -> float:
     return th + (m0 - th) * ratio(h, sampler, n) ** k
 
 
+def m_after_grid(h: np.ndarray, k: int, sampler: str, n: int, m0: float = 0.0) -> np.ndarray:
+    """m_after for an array of fields at once."""
+    h = np.asarray(h, dtype=float)
+    if sampler == "gibbs":
+        r = np.zeros_like(h)
+    elif sampler == "gibbs-random":
+        r = np.full_like(h, q_random_sweep(n))
+    elif sampler == "metropolis":
+        r = -np.exp(-2.0 * np.abs(h))
+    elif sampler == "metropolis-random":
+        r = (1.0 - (1.0 + np.exp(-2.0 * np.abs(h))) / n) ** n
+    else:
+        raise ValueError(f"sampler {sampler!r}: expected one of {', '.join(SAMPLERS)}")
+    th = np.tanh(h)
+    return th + (m0 - th) * r ** k
+
+
 def exists_gibbs_random(m_data: float, k: int, n: int, m0: float = 0.0) -> bool:
     """THEORY.md's existence condition of the gibbs-random rdm-k fixed point: |m^D - q^k m0| < 1 - q^k."""
     qk = q_random_sweep(n) ** k
@@ -61,7 +78,7 @@ def h_star(m_data: float, k: int, sampler: str, n: int, m0: float = 0.0, h_max: 
         return 0.0
     direction = 1.0 if f0 < 0 else -1.0  # m_k grows with h near 0: walk towards the data
     grid = direction * np.linspace(0.0, h_max, 4001)
-    values = np.array([m_after(h, k, sampler, n, m0) - m_data for h in grid])
+    values = m_after_grid(grid, k, sampler, n, m0) - m_data
     change = np.flatnonzero(np.sign(values[1:]) != np.sign(values[:-1]))
     if change.size == 0:
         return math.nan

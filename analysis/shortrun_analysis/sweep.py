@@ -65,6 +65,23 @@ class Sweep:
         """The run file of row `row` (it may not exist: pending runs, or files moved away)."""
         return os.path.join(self.folder, str(self.runs["file"][row]))
 
+    def statuses(self) -> List[str]:
+        """Each row's status as its run file says (root attribute `status`), or the manifest's
+        where there is no run file. The run file decides because a sweep run again lists the runs
+        of an earlier invocation as `completed` in /runs/status, diverged ones included."""
+        out = []
+        for i in range(len(self)):
+            status = str(self.runs["status"][i])
+            path = self.run_path(i)
+            if os.path.isfile(path):
+                try:
+                    with h5py.File(path, "r") as f:
+                        status = str(_plain(f.attrs.get("status", status)))
+                except OSError:
+                    pass
+            out.append(status)
+        return out
+
 
 def parse_config_text(text: str):
     """(config, axis_values) from a manifest's `config` attribute (see the module docstring)."""
