@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds shortrun and runs the whole test suite (CTest labels: unit, io, mpi, integration, analysis).
+# Builds shortrun and runs the whole test suite (CTest labels: unit, io, mpi, integration, analysis,
+# study, slurm).
 # Does all its set-up on a fresh Debian 12 machine: installs missing packages with apt, configures
 # and builds into build/ (or $SHORTRUN_BUILD_DIR).
 #

@@ -3,7 +3,8 @@ h5py, numpy, matplotlib)."""
 from .measurement import (STATS, Dynamics, Equilibrium, ErrorSummary, Measurement, load_measurement,
                           load_measurements, summarize, summarize_unfinished)
 from .runfile import RUN_SCHEMA, THEORY_SCHEMA, Run, SchemaError, Theory, load_run, load_theory
+from .sweep import SWEEP_SCHEMA, Sweep, load_sweep
 
-__all__ = ["RUN_SCHEMA", "STATS", "THEORY_SCHEMA", "Dynamics", "Equilibrium", "ErrorSummary", "Measurement",
-           "Run", "SchemaError", "Theory", "load_measurement", "load_measurements", "load_run", "load_theory",
-           "summarize", "summarize_unfinished"]
+__all__ = ["RUN_SCHEMA", "STATS", "SWEEP_SCHEMA", "THEORY_SCHEMA", "Dynamics", "Equilibrium", "ErrorSummary", "Measurement",
+           "Run", "SchemaError", "Sweep", "Theory", "load_measurement", "load_measurements", "load_run",
+           "load_sweep", "load_theory", "summarize", "summarize_unfinished"]

@@ -33,9 +33,11 @@ def colour(i: int):
     return pyplot().get_cmap("tab10")(i % 10)
 
 
-def save(fig, path: str, dpi: int) -> str:
-    """Writes the PNG; the bounding box takes in legends placed outside the axes."""
-    fig.tight_layout()
+def save(fig, path: str, dpi: int, rect=None) -> str:
+    """Writes the PNG; the bounding box takes in legends placed outside the axes. rect: the part
+    of the figure (left, bottom, right, top in figure fractions) the axes may fill, leaving the
+    rest to a figure legend."""
+    fig.tight_layout(rect=rect)
     fig.savefig(path, dpi=dpi, bbox_inches="tight")
     pyplot().close(fig)
     return path

@@ -106,6 +106,8 @@ class Run(RootAttrs):
     final_step   the step /final links to, None when there is no checkpoint
     theory       Theory, or None when the file has no /theory group or it is not a Gaussian one
     theory_model /theory attribute `model` ("gaussian", "spins"), None without /theory
+    theory_data  /theory of any model as one dict: its attributes and datasets (spins: m_data,
+                 h_star, h_ml, h_trained, m_theory, t, k, sampler, ...); empty without /theory
     """
 
     path: str
@@ -117,6 +119,7 @@ class Run(RootAttrs):
     final_step: Optional[int]
     theory: Optional[Theory] = field(default=None)
     theory_model: Optional[str] = field(default=None)
+    theory_data: Dict[str, Any] = field(default_factory=dict)
 
     def require_theory(self) -> Theory:
         """The /theory group; raises SchemaError when the file has none."""
@@ -182,11 +185,16 @@ def load_run(path: str) -> Run:
         # Spins runs have a /theory of their own layout (h_star, m_theory): Theory reads the
         # Gaussian one only, and the other models keep just its name.
         theory_model = _plain(f["theory"].attrs.get("model", "gaussian")) if "theory" in f else None
+        theory_data: Dict[str, Any] = {}
+        if "theory" in f:
+            theory_data = _attrs(f["theory"])
+            theory_data.update({name: f["theory"][name][()] for name in f["theory"]
+                                if isinstance(f["theory"][name], h5py.Dataset)})
         return Run(path=path, attrs=_attrs(f),
                    config=_attrs(f["config"]) if "config" in f else {},
                    data=data, train=train, checkpoints=checkpoints, final_step=final_step,
                    theory=_read_theory(path, f["theory"]) if theory_model == "gaussian" else None,
-                   theory_model=theory_model)
+                   theory_model=theory_model, theory_data=theory_data)
 
 
 def load_theory(path: str) -> Theory:

@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# The paper's study configs (jobs/configs/paper/*.ini) end to end at a tiny size, then
+# analysis/make_figures.py over all of them: every figure and the summary table, with the table's
+# numbers checked against the run files and against theory (check_studies.py):
+#   1  Gaussian: sigma0 x (rdm, cd, pcd) x k, exact moments, population data; trained J against J*
+#      (re-solved here from equation F1) and J_eq to 1e-6
+#   2  spins: (gibbs-random, metropolis) x k, exact moments; h against h*(k) computed here, and the
+#      diverged runs and running-away sites against THEORY.md's condition |m| < 1 - q^k
+#   3  Boltzmann machine N = 6, (rdm, pcd) x k, exact p_k moments, measured at every checkpoint:
+#      rdm matches the data's correlations at t = k, pcd at equilibrium
+#   4  RBM on 7 x 7 images (Fashion-MNIST, or generated bars without it), rdm and pcd, AIS log Z
+#   6  k x lr grid, bm N = 6, exact moments: the heat maps' numbers against the manifest
+# Each config runs with --set overrides that shrink it but keep its axes, so that the figures are of
+# the same kind as at full size. A config of another study number fails the test until it gets a
+# tiny version here. The studies run through jobs/slurm/paper.sbatch outside SLURM (mpirun, one
+# rank), which also runs make_figures.py; its reading of the configs' "# Cluster" blocks is checked
+# with a dry run against the keys `shortrun train --help` lists.
+# Usage: test_paper_studies.sh PATH/TO/shortrun       (SHORTRUN_STUDY_KEEP=1 keeps the folder)
+set -euo pipefail
+
+shortrun=$(realpath "${1:?usage: test_paper_studies.sh PATH/TO/shortrun}")
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+python=/usr/bin/python3  # Debian's h5py, numpy, matplotlib (shared/ENV.md)
+
+tmp=$(mktemp -d)
+if [[ -n ${SHORTRUN_STUDY_KEEP:-} ]]; then
+  trap 'echo "kept $tmp"' EXIT
+else
+  trap 'rm -rf "$tmp"' EXIT
+fi
+fail() { echo "FAIL: $*" >&2; exit 1; }
+t0=$SECONDS
+
+# Fashion-MNIST from Debian's dataset-fashion-mnist; without it, 300 generated 28 x 28 bar images
+# in the same IDX format (as tests/analysis/test_measurement_figures.sh does).
+images=()
+if [[ ! -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz &&
+      ! -e /usr/local/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]]; then
+  "$python" - "$tmp/bars-idx3-ubyte" <<'PY' || fail "making IDX images"
+import struct, sys
+import numpy as np
+rng = np.random.default_rng(1)
+x = np.zeros((300, 28, 28), dtype=np.uint8)
+for img in x:
+    for i in rng.choice(7, size=3, replace=False):
+        img[4 * i:4 * i + 4] = 255 if rng.random() < 0.5 else 0
+        img[:, 4 * i:4 * i + 4] ^= 255 if rng.random() < 0.5 else 0
+open(sys.argv[1], "wb").write(struct.pack(">IIII", 0x803, 300, 28, 28) + x.tobytes())
+PY
+  images=(--set data.source=idx --set data.path="$tmp/bars-idx3-ubyte")
+fi
+
+tiny() {  # STUDY NUMBER -> the --set overrides of its tiny version, one argument per line
+  case $1 in
+    1) printf '%s\n' --set data.n_samples=0 --set train.k=1,10,100 --set train.updates=20000 \
+         --set train.checkpoints=2 --set measure.t_points=12 ;;
+    2) printf '%s\n' --set train.k=1,2,3,10 ;;
+    3) printf '%s\n' --set model.n_visible=6 --set train.k=1,3,10 --set train.updates=400 \
+         --set train.moments=exact --set train.checkpoints=4 --set measure.t_points=15 ;;
+    4) printf '%s\n' "${images[@]}" --set data.downscale=4 --set data.n_samples=300 --set model.n_hidden=24 \
+         --set train.k=4 --set train.updates=40 --set train.batch=100 --set train.chains=100 \
+         --set train.checkpoints=2 --set measure.chains=100 --set measure.t_max=40 --set measure.t_points=12 \
+         --set measure.equilibrium_sweeps=40 --set measure.ais_runs=16 --set measure.ais_temperatures=100 \
+         --set measure.samples=9 ;;
+    6) printf '%s\n' --set model.n_visible=6 --set train.k=1,2,4 --set train.lr=0.1,0.4 --set train.updates=400 ;;
+    *) return 1 ;;
+  esac
+}
+
+# The tiny versions run through jobs/slurm/paper.sbatch itself (without SLURM: mpirun, one rank):
+# the configs as written (SHORTRUN_PAPER_SIZE=local) plus each study's tiny overrides
+# (SHORTRUN_PAPER_ARGS_<N>), every sweep through sweep.sbatch, then make_figures.py.
+studies=()
+for config in "$repo"/jobs/configs/paper/[0-9]*.ini; do
+  name=$(basename "$config" .ini)
+  number=${name%%-*}
+  mapfile -t overrides < <(tiny "$number") || true
+  ((${#overrides[@]})) || fail "$config: study $number has no tiny version in $(basename "$0"): add one"
+  export "SHORTRUN_PAPER_ARGS_$number=${overrides[*]}"
+  studies+=("$tmp/paper/$name")
+done
+# A test run inside a real allocation must not leak that job's identity into the script.
+while read -r v; do unset "$v"; done < <(compgen -e | grep '^SLURM_' || true)
+rc=0
+(cd "$repo" && SHORTRUN="$shortrun" SHORTRUN_PAPER_SIZE=local SHORTRUN_PAPER_OUT="$tmp/paper" \
+  SHORTRUN_LAUNCHER=mpirun SHORTRUN_ARGS=--quiet SHORTRUN_PYTHON="$python" jobs/slurm/paper.sbatch) \
+  >"$tmp/paper.log" 2>&1 || rc=$?
+# Study 2 has runs without a fixed point by design: its sweep, and so the whole, exits 3.
+[[ $rc -eq 3 ]] || { cat "$tmp/paper.log" >&2; fail "paper.sbatch: exit $rc, expected 3 (diverged spins runs)"; }
+for name in "${studies[@]}"; do
+  name=$(basename "$name")
+  want=0
+  [[ $name == 2-* ]] && want=3
+  grep -q "study jobs/configs/paper/$name.ini: exit $want after" "$tmp/paper.log" ||
+    { cat "$tmp/paper.log" >&2; fail "paper.sbatch: study $name did not exit $want"; }
+done
+grep -q "figures: $python analysis/make_figures.py" "$tmp/paper.log" || { cat "$tmp/paper.log" >&2; fail "no figures"; }
+echo "paper.sbatch (tiny studies and make_figures.py) done at +$((SECONDS - t0))s"
+while read -r v; do unset "$v"; done < <(compgen -e | grep '^SHORTRUN_PAPER_ARGS_' || true)
+"$python" "$here/check_studies.py" "$tmp/paper/figures" "${studies[@]}" || fail "check_studies.py"
+
+# A sweep run again (a requeue, the final sweep after a job array) rewrites its manifest with the
+# earlier runs listed as completed, diverged ones too, and without their err_k and err_eq:
+# make_figures.py must still give the same table (it reads statuses and missing errors from the runs).
+again=()
+for name in 2-spins-hstar 6-k-lr-grid; do
+  mapfile -t overrides < <(tiny "${name%%-*}")
+  rc=0
+  "$shortrun" sweep "$repo/jobs/configs/paper/$name.ini" --out "$tmp/paper/$name" --quiet "${overrides[@]}" \
+    >"$tmp/again.log" 2>&1 || rc=$?
+  [[ $rc -eq 0 || $rc -eq 3 ]] || { cat "$tmp/again.log" >&2; fail "sweep $name again: exit $rc"; }
+  grep -q "(0 to run, " "$tmp/again.log" || { cat "$tmp/again.log" >&2; fail "sweep $name again ran something"; }
+  again+=("$tmp/paper/$name")
+done
+"$repo/analysis/make_figures.py" "${again[@]}" --out "$tmp/again" >"$tmp/again.log" 2>&1 ||
+  { cat "$tmp/again.log" >&2; fail "make_figures.py after the sweeps ran again"; }
+"$python" - "$tmp/paper/figures/summary.json" "$tmp/again/summary.json" <<'PY' || fail "make_figures.py after the sweeps ran again"
+import json, sys
+first = {r["number"]: r for r in json.load(open(sys.argv[1]))["studies"]}
+again = {r["number"]: r for r in json.load(open(sys.argv[2]))["studies"]}
+assert sorted(again) == [2, 6], sorted(again)
+for n, key in ((2, "rows"), (6, "grids")):
+    assert again[n][key] == first[n][key], (n, again[n][key], first[n][key])
+    assert again[n]["run_status"] == first[n]["run_status"], (again[n]["run_status"], first[n]["run_status"])
+print("make_figures.py: same numbers after the sweeps ran again")
+PY
+
+# A folder that is not a study: exit 2 and one line naming it.
+mkdir -p "$tmp/empty"
+rc=0
+"$repo/analysis/make_figures.py" "$tmp/empty" --out "$tmp/bad" >"$tmp/bad.out" 2>"$tmp/bad.err" || rc=$?
+[[ $rc -eq 2 && $(wc -l <"$tmp/bad.err") -eq 1 ]] || { cat "$tmp/bad.err" >&2; fail "make_figures.py on an empty folder: exit $rc"; }
+grep -qF "make_figures.py: error: $tmp/empty/sweep.h5: cannot open (no such file)" "$tmp/bad.err" ||
+  { cat "$tmp/bad.err" >&2; fail "make_figures.py: message"; }
+[[ ! -e $tmp/bad ]] || fail "make_figures.py created its output folder for bad input"
+
+# paper.sbatch: each config's "# Cluster" overrides are read, and are keys the program knows.
+"$shortrun" train --help >"$tmp/keys.txt"
+(cd "$repo" && SHORTRUN_PAPER_DRY_RUN=1 SHORTRUN_PAPER_OUT="$tmp/cluster" SHORTRUN_ARGS="--quiet" \
+  SHORTRUN_PAPER_ARGS_4="--ranks-per-run 2" jobs/slurm/paper.sbatch) >"$tmp/dry.txt" || fail "paper.sbatch dry run"
+"$python" - "$tmp/dry.txt" "$tmp/keys.txt" "$repo/jobs/configs/paper" "$tmp/cluster" <<'PY' || fail "paper.sbatch overrides"
+import glob, os, re, sys
+dry, keys, folder, root = sys.argv[1:]
+known = set(re.findall(r"^\s+([a-z_]+\.[a-z_0-9]+)\s", open(keys).read(), re.M))
+assert {"train.k", "train.updates", "measure.chains"} <= known, sorted(known)[:10]
+lines = [l for l in open(dry).read().splitlines() if l.startswith("study: ")]
+configs = sorted(glob.glob(os.path.join(folder, "[0-9]*.ini")))
+assert len(lines) == len(configs), (lines, configs)
+for line, config in zip(lines, configs):
+    words = line.split(" | sweep ")[1].split()
+    name = os.path.basename(config)[:-4]
+    assert words[0].endswith(os.path.basename(config)) and words[1:3] == ["--out", f"{root}/{name}"], words
+    sets = [words[i + 1] for i, w in enumerate(words) if w == "--set"]
+    assert sets, f"{config}: no --set read from its '# Cluster' header block"
+    for kv in sets:
+        assert kv.split("=")[0] in known, f"{config}: --set {kv}: not a key of `shortrun train --help`"
+    header = open(config).read().split("\n[")[0]
+    for kv in sets:
+        assert f"--set {kv}" in header, (config, kv)
+    assert words[-1 if not name.startswith("4-") else -3] == "--quiet", words
+    if name.startswith("4-"):
+        assert words[-2:] == ["--ranks-per-run", "2"], words
+        # Study 4's header also shows an MNIST variant on a separate comment line: not read.
+        assert not any(kv.startswith(("data.source=", "data.path=")) for kv in sets), sets
+print(f"paper.sbatch: cluster overrides of {len(configs)} configs ok")
+PY
+
+echo "PASS: paper studies (tiny), make_figures.py, summary and theory checks in $((SECONDS - t0))s"
