@@ -102,7 +102,7 @@ struct Row {
 
 struct Sizes {
   Index gemm_n = 1000;
-  Index rbm_nv = 784, rbm_nh = 500, rbm_chains = 1000, rbm_k = 10, rbm_batch = 1000, rbm_data = 10000;
+  Index rbm_nv = 784, rbm_nh = 500, rbm_chains = 1000, rbm_k = 10, rbm_batch = 1000, rbm_data = 2000;
   std::vector<Index> bm_n = {64, 784};
   Index bm_chains = 1000;
   Index gauss_n = 256, gauss_chains = 1000;
