@@ -1,0 +1,294 @@
+#pragma once
+/// ConvNet energy on images (THEORY.md section 4; Nijkamp et al. 2019's short-run EBM, smaller):
+///   a_0 = x                                   (one channel, H x W pixels, values in [-1, 1])
+///   a_l = phi(W_l * a_{l-1} + b_l),  l = 1..L  (3 x 3 convolution, stride 2, zero padding 1,
+///                                             c_l channels: H x W -> ceil(H/2) x ceil(W/2))
+///   E(x) = sum_{c,p} w_out[c, p] a_L[c, p]    (a linear last layer to one scalar, no bias)
+/// phi is SiLU or LeakyReLU(0.2) (conv_layers.hpp). The last layer is linear in its parameters,
+/// so a converged rdm run matches <E>_data = <E>_{p_k} (THEORY.md section 1). It has no bias: a
+/// constant energy offset leaves p_theta unchanged and its NLL gradient is zero.
+///
+/// Parameters, one flat double vector (trainer, MPI reduction and checkpoints rely on it), blocks
+/// in this order (column-major, rows x cols):
+///   conv<l>_W  (c_l x 9 c_{l-1}), column (ky 3 + kx) c_{l-1} + ci   (c_0 = 1)
+///   conv<l>_b  (c_l)
+///   out_w      (c_L x h_L w_L), column y w_L + x                    (h_L x w_L: last conv output)
+/// Computation runs in Scalar (float for speed, double for the finite-difference tests) on working
+/// copies of the blocks refreshed from the flat vector at every call, so whoever changes params()
+/// (optimizer, resume) is seen at once. Batches are processed in chunks of kChunk images with
+/// im2col + Eigen matrix products over the whole chunk (every chain at once).
+///
+/// Sign convention: gradients are of the NLL; accumulate_grad_energy adds weight * sum_j dE/dtheta(x_j).
+/// Scratch space is mutable: one object must not be used from two threads at once.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "shortrun/core/error.hpp"
+#include "shortrun/core/parameters.hpp"
+#include "shortrun/core/random.hpp"
+#include "shortrun/core/types.hpp"
+#include "shortrun/models/conv_layers.hpp"
+
+namespace shortrun {
+
+/// Most conv layers and channels per layer accepted (model.channels).
+inline constexpr Index kMaxConvLayers = 8;
+inline constexpr Index kMaxConvChannels = 1024;
+
+/// Shapes of the network: input image, channels per conv layer, nonlinearity.
+struct ConvNetShape {
+  Index height = 0;
+  Index width = 0;
+  std::vector<Index> channels{16, 32, 64};
+  conv::Activation activation = conv::Activation::silu;
+
+  Index layers() const { return static_cast<Index>(channels.size()); }
+  /// Geometry of conv layer l = 0 .. L-1.
+  conv::Geometry layer(Index l) const {
+    conv::Geometry g;
+    g.c_in = l == 0 ? 1 : channels[static_cast<std::size_t>(l - 1)];
+    g.c_out = channels[static_cast<std::size_t>(l)];
+    g.h_in = height;
+    g.w_in = width;
+    for (Index i = 0; i < l; ++i) {
+      g.h_in = conv::out_side(g.h_in);
+      g.w_in = conv::out_side(g.w_in);
+    }
+    return g;
+  }
+  Index out_height() const { return layer(layers() - 1).h_out(); }
+  Index out_width() const { return layer(layers() - 1).w_out(); }
+  /// Inputs of the last linear layer: c_L h_L w_L.
+  Index features() const { return channels.back() * out_height() * out_width(); }
+
+  /// Smallest image side every layer accepts: each conv layer's input must be at least as large as
+  /// its 3 x 3 kernel, otherwise it would mostly see padding. 2^L + 1 for L layers.
+  static Index min_side(Index n_layers) {
+    Index side = conv::kKernel;
+    for (Index l = 1; l < n_layers; ++l) side = conv::kStride * (side - 1) + 1;
+    return side;
+  }
+
+  /// Throws BadInput naming model.channels when the channel list is impossible or the images are
+  /// too small for it.
+  void check() const {
+    std::string list;
+    for (Index c : channels) list += (list.empty() ? "" : ",") + std::to_string(c);
+    if (channels.empty() || layers() > kMaxConvLayers ||
+        std::any_of(channels.begin(), channels.end(), [](Index c) { return c < 1 || c > kMaxConvChannels; }))
+      throw BadInput("model.channels: expected 1 to " + std::to_string(kMaxConvLayers) +
+                     " channel counts in [1, " + std::to_string(kMaxConvChannels) + "], got '" + list + "'");
+    const Index need = min_side(layers());
+    if (height < need || width < need)
+      throw BadInput("model.channels: " + std::to_string(layers()) + " stride-2 conv layers (" + list +
+                     ") need images of at least " + std::to_string(need) + " x " + std::to_string(need) +
+                     " pixels, the data's are " + std::to_string(height) + " x " + std::to_string(width) +
+                     " (fewer layers, or a smaller data.downscale)");
+  }
+};
+
+/// Floating-point operations per image (multiply and add counted separately), for benchmarks.
+struct ConvNetFlops {
+  double forward = 0;     ///< E(x)
+  double input_grad = 0;  ///< dE/dx, after a forward pass
+  double param_grad = 0;  ///< dE/dtheta, after a forward pass
+};
+
+template <class Scalar = float>
+class ConvNet {
+ public:
+  using Mat = conv::Mat<Scalar>;
+  using Vec = conv::Vec<Scalar>;
+  /// Images per chunk of work: bounds scratch memory whatever the batch (the whole data set for
+  /// the data energy) while keeping the matrix products large.
+  static constexpr Index kChunk = 256;
+  static constexpr const char* kName = "convnet";
+
+  /// Parameters start at zero (init_params draws them). Throws BadInput from shape.check().
+  explicit ConvNet(ConvNetShape shape) : shape_(std::move(shape)) {
+    shape_.check();
+    for (Index l = 0; l < shape_.layers(); ++l) {
+      const conv::Geometry g = shape_.layer(l);
+      geometry_.push_back(g);
+      const std::string name = "conv" + std::to_string(l + 1);
+      layout_.add(name + "_W", g.c_out, g.patch());
+      layout_.add(name + "_b", g.c_out);
+    }
+    layout_.add("out_w", shape_.channels.back(), shape_.out_height() * shape_.out_width());
+    theta_ = Vector::Zero(layout_.size());
+    const auto n_layers = static_cast<std::size_t>(shape_.layers());
+    W_.resize(n_layers);
+    b_.resize(n_layers);
+    dW_.resize(n_layers);
+    db_.resize(n_layers);
+    cols_.resize(n_layers);
+    z_.resize(n_layers);
+    a_.resize(n_layers);
+    D_.resize(n_layers);
+  }
+
+  Index dim() const { return shape_.height * shape_.width; }
+  const ConvNetShape& shape() const { return shape_; }
+  const Layout& layout() const { return layout_; }
+  Vector& params() { return theta_; }
+  const Vector& params() const { return theta_; }
+
+  /// PyTorch's default initialisation: every entry of conv<l>_W and conv<l>_b uniform in
+  /// +-1/sqrt(9 c_{l-1}), out_w uniform in +-1/sqrt(c_L h_L w_L); one Stream(seed, model_init, 0)
+  /// drawn in layout order.
+  void init_params(std::uint64_t seed) {
+    Stream s(seed, Purpose::model_init, 0);
+    for (const Block& b : layout_.blocks()) {
+      const bool out = b.name == "out_w";
+      const auto fan_in = out ? static_cast<double>(shape_.features())
+                              : static_cast<double>(geometry_[layer_of(b)].patch());
+      const double bound = 1.0 / std::sqrt(fan_in);
+      for (Index i = 0; i < b.size(); ++i) theta_[b.offset + i] = bound * (2.0 * s.uniform() - 1.0);
+    }
+  }
+
+  ConvNetFlops flops_per_image() const {
+    ConvNetFlops f;
+    for (std::size_t l = 0; l < geometry_.size(); ++l) {
+      const double macs = geometry_[l].forward_macs();
+      f.forward += 2 * macs;
+      f.input_grad += 2 * macs;  // W^T G (also on the first layer, for dE/dx)
+      f.param_grad += 2 * macs;  // G cols^T
+    }
+    f.forward += 2.0 * static_cast<double>(shape_.features());
+    return f;
+  }
+
+  /// E(x) of each column of x (N x n) -> (n).
+  Vector energy(const Matrix& x) const {
+    check_rows(x);
+    sync();
+    Vector e(x.cols());
+    for (Index j0 = 0; j0 < x.cols(); j0 += kChunk) {
+      const Index m = std::min(kChunk, x.cols() - j0);
+      forward(x.middleCols(j0, m));
+      e.segment(j0, m) = energies(m).template cast<double>();
+    }
+    return e;
+  }
+
+  /// dE/dx for each column; grad gets the shape of x.
+  void grad_x(const Matrix& x, Matrix& grad) const {
+    check_rows(x);
+    sync();
+    grad.resize(x.rows(), x.cols());
+    for (Index j0 = 0; j0 < x.cols(); j0 += kChunk) {
+      const Index m = std::min(kChunk, x.cols() - j0);
+      forward(x.middleCols(j0, m));
+      backward(m, /*want_input=*/true, /*want_params=*/false);
+      grad.middleCols(j0, m) = input_grad_.template cast<double>();
+    }
+  }
+
+  /// grad += weight * sum over columns of dE/dtheta(x).
+  void accumulate_grad_energy(const Matrix& x, double weight, Vector& grad) const {
+    check_rows(x);
+    sync();
+    for (Index j0 = 0; j0 < x.cols(); j0 += kChunk) {
+      const Index m = std::min(kChunk, x.cols() - j0);
+      for (std::size_t l = 0; l < W_.size(); ++l) {
+        dW_[l].setZero(W_[l].rows(), W_[l].cols());
+        db_[l].setZero(b_[l].size());
+      }
+      forward(x.middleCols(j0, m));
+      backward(m, /*want_input=*/false, /*want_params=*/true);
+      // Each chunk's float sums go into the double gradient, so rounding does not grow with n.
+      const auto& blocks = layout_.blocks();
+      for (std::size_t l = 0; l < W_.size(); ++l) {
+        view(grad, blocks[2 * l]) += weight * dW_[l].template cast<double>();
+        view(grad, blocks[2 * l + 1]) += weight * db_[l].template cast<double>();
+      }
+      const Eigen::Map<const Mat> a_last(a_.back().data(), shape_.features(), m);
+      Eigen::Map<Vector>(grad.data() + blocks.back().offset, shape_.features()) +=
+          weight * a_last.rowwise().sum().template cast<double>();
+    }
+  }
+
+ private:
+  std::size_t layer_of(const Block& b) const {
+    return static_cast<std::size_t>(std::stoi(b.name.substr(4, b.name.find('_') - 4)) - 1);
+  }
+
+  void check_rows(const Matrix& x) const {
+    if (x.rows() != dim())
+      throw std::invalid_argument("ConvNet: images of " + std::to_string(x.rows()) + " pixels, expected " +
+                                  std::to_string(dim()));
+  }
+
+  /// Working copies of the blocks in Scalar.
+  void sync() const {
+    const auto& blocks = layout_.blocks();
+    for (std::size_t l = 0; l < W_.size(); ++l) {
+      W_[l] = view(theta_, blocks[2 * l]).template cast<Scalar>();
+      b_[l] = view(theta_, blocks[2 * l + 1]).col(0).template cast<Scalar>();
+    }
+    w_out_ = Eigen::Map<const Vector>(theta_.data() + blocks.back().offset, shape_.features()).template cast<Scalar>();
+  }
+
+  /// Forward pass of m images (columns of x), keeping what the backward pass needs.
+  void forward(const Eigen::Ref<const Matrix>& x) const {
+    const Index m = x.cols();
+    input_ = x.template cast<Scalar>();
+    for (std::size_t l = 0; l < W_.size(); ++l) {
+      const Scalar* in = l == 0 ? input_.data() : a_[l - 1].data();
+      conv::conv_forward(geometry_[l], m, in, W_[l], b_[l], cols_[l], z_[l]);
+      conv::activate(shape_.activation, z_[l], a_[l]);
+    }
+  }
+
+  /// E of the m images of the last forward pass.
+  Vec energies(Index m) const {
+    const Eigen::Map<const Mat> a_last(a_.back().data(), shape_.features(), m);
+    return a_last.transpose() * w_out_;
+  }
+
+  /// Backward pass of dE_j/d(.) for every image j of the last forward pass: parameter gradients
+  /// summed over the images into dW_, db_ (want_params), input gradients into input_grad_.
+  void backward(Index m, bool want_input, bool want_params) const {
+    const auto last = W_.size() - 1;
+    // dE/da_L: w_out for every image.
+    D_[last].resize(geometry_[last].c_out, geometry_[last].s_out() * m);
+    for (Index j = 0; j < m; ++j)
+      Eigen::Map<Vec>(D_[last].data() + j * shape_.features(), shape_.features()) = w_out_;
+    for (std::size_t l = W_.size(); l-- > 0;) {
+      conv::activation_backward(shape_.activation, z_[l], D_[l]);  // D_l = dE/dz_l
+      if (want_params) conv::conv_backward_params(D_[l], cols_[l], dW_[l], db_[l]);
+      if (l > 0) {
+        D_[l - 1].resize(geometry_[l].c_in, geometry_[l].s_in() * m);
+        conv::conv_backward_input(geometry_[l], m, W_[l], D_[l], dcols_, D_[l - 1].data());
+      } else if (want_input) {
+        input_grad_.resize(dim(), m);
+        conv::conv_backward_input(geometry_[0], m, W_[0], D_[0], dcols_, input_grad_.data());
+      }
+    }
+  }
+
+  ConvNetShape shape_;
+  std::vector<conv::Geometry> geometry_;
+  Layout layout_;
+  Vector theta_;
+  // Working copies of the parameters and scratch space (mutable: energy and gradients are const).
+  mutable std::vector<Mat> W_;
+  mutable std::vector<Vec> b_;
+  mutable Vec w_out_;
+  mutable std::vector<Mat> dW_;
+  mutable std::vector<Vec> db_;
+  mutable Mat input_;
+  mutable std::vector<Mat> cols_;
+  mutable std::vector<Mat> z_;
+  mutable std::vector<Mat> a_;
+  mutable std::vector<Mat> D_;
+  mutable Mat dcols_;
+  mutable Mat input_grad_;
+};
+
+}  // namespace shortrun
