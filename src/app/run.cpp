@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "shortrun/app/binary_run.hpp"
+#include "shortrun/app/convnet_run.hpp"
 #include "shortrun/app/gaussian_run.hpp"
 #include "shortrun/core/error.hpp"
 #include "shortrun/io/resume_file.hpp"
@@ -19,8 +20,16 @@ PreparedRun prepare_run(const RunConfig& config, const std::string& run_id) {
   const fs::path folder = fs::path(config.run_out) / "runs";
   run.path = (folder / (run_id + ".h5")).string();
   run.resume_path = (folder / (run_id + ".ckpt.h5")).string();
-  if (config.binary()) run.data.data = make_binary_data(config);
-  else run.data = make_gaussian_data(config);
+  if (config.model_type == "convnet") {
+    ImageData images = make_convnet_data(config);
+    run.data.data = std::move(images.data);
+    run.image_height = images.height;
+    run.image_width = images.width;
+  } else if (config.binary()) {
+    run.data.data = make_binary_data(config);
+  } else {
+    run.data = make_gaussian_data(config);
+  }
   return run;
 }
 
@@ -114,6 +123,10 @@ void write_run_file(const PreparedRun& run, const ModelOutcome& out, const std::
   io::RunWriter writer(run.path, run.config, io::RunMeta{run.run_id, mpi_ranks});
   try {
     writer.write_data(run.data.data);
+    if (run.config.model_type == "convnet") {
+      h5::Group data_group = writer.file().open_group("data");
+      write_image_examples(data_group, run.data.data, run.image_height, run.image_width, 64);
+    }
     for (const auto& [step, params] : out.record.checkpoints) writer.write_checkpoint(step, out.layout, params);
     writer.write_train_log(out.record.log);
     const bool completed = status == "completed";
@@ -149,8 +162,11 @@ RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, const Run
   hooks.tick = context.tick;
   hooks.resume = resuming != 0 ? &resume : nullptr;
   hooks.save = [&](const io::ResumeState& state) { io::write_resume_state(run.resume_path, state); };
-  const ModelOutcome model = run.config.binary() ? train_binary(run.config, run.data.data, team, hooks)
-                                                 : train_gaussian(run.config, run.data, team, hooks);
+  const ModelOutcome model =
+      run.config.model_type == "convnet"
+          ? train_convnet(run.config, run.data.data, run.image_height, run.image_width, team, hooks)
+      : run.config.binary() ? train_binary(run.config, run.data.data, team, hooks)
+                            : train_gaussian(run.config, run.data, team, hooks);
   const TrainRecord& out = model.record;
 
   RunResult result;

@@ -306,6 +306,10 @@ void Group::write(const std::string& name, const std::vector<std::string>& v) {
   write_dataset(id(), name, t.id(), t.id(), {v.size()}, ptrs.data(), path_);
 }
 
+void Group::write_array(const std::string& name, const std::vector<hsize_t>& dims, const double* values) {
+  write_dataset(id(), name, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, dims, values, path_);
+}
+
 Object Group::open_dataset(const std::string& name) const {
   hid_t d = check(H5Dopen2(id(), name.c_str(), H5P_DEFAULT), "no dataset " + name, path_);
   return Object(Handle(d, H5Dclose), path_ + ":" + name);

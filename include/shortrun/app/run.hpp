@@ -20,6 +20,8 @@ struct PreparedRun {
   std::string path;    ///< <run.out>/runs/<run_id>.h5
   std::string resume_path;  ///< <run.out>/runs/<run_id>.ckpt.h5
   GaussianData data;  ///< binary models use data.data only (basis is the gaussian data's U)
+  Index image_height = 0;  ///< convnet: data.data's columns are images of this many rows
+  Index image_width = 0;   ///< ... and columns of pixels
 };
 
 /// Builds the data and the output paths of a validated configuration. Throws BadInput.
