@@ -27,15 +27,6 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-/// Calls f(sampler) with the single-site sampler named `name` (one instantiation per kernel).
-template <class F>
-auto with_site_sampler(const std::string& name, F&& f) {
-  if (name == "gibbs") return f(Gibbs{});
-  if (name == "gibbs-random") return f(GibbsRandom{});
-  if (name == "metropolis") return f(Metropolis{});
-  return f(MetropolisRandom{});  // validated: metropolis-random
-}
-
 /// Calls f(optimizer) with the configured optimizer.
 template <class F>
 auto with_optimizer(const RunConfig& c, F&& f) {

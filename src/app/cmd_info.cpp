@@ -36,20 +36,12 @@ std::string json_escape(const std::string& s) {
   return out;
 }
 
-std::vector<std::int64_t> checkpoint_steps(const h5::File& f) {
-  std::vector<std::int64_t> steps;
-  if (!f.exists("checkpoints")) return steps;
-  for (const auto& name : f.open_group("checkpoints").children()) steps.push_back(std::stoll(name));
-  std::sort(steps.begin(), steps.end());
-  return steps;
-}
-
 void print_json(const h5::File& f) {
   std::printf("{\"file\": \"%s\"", json_escape(f.file_path()).c_str());
   for (const auto& a : f.attr_names())
     std::printf(", \"%s\": \"%s\"", json_escape(a).c_str(), json_escape(f.attr_as_text(a)).c_str());
   std::printf(", \"checkpoints\": [");
-  const auto steps = checkpoint_steps(f);
+  const auto steps = io::checkpoint_steps(f);
   for (std::size_t i = 0; i < steps.size(); ++i) std::printf("%s%lld", i ? ", " : "", static_cast<long long>(steps[i]));
   std::printf("]}\n");
 }
@@ -73,7 +65,7 @@ void print_text(const h5::File& f) {
     std::printf("  data       N = %llu, n_samples = %s\n",
                 static_cast<unsigned long long>(f.shape("data/mean")[0]),
                 f.open_group("data").attr_as_text("n_samples").c_str());
-  const auto steps = checkpoint_steps(f);
+  const auto steps = io::checkpoint_steps(f);
   std::printf("  checkpoints %zu:", steps.size());
   for (auto s : steps) std::printf(" %lld", static_cast<long long>(s));
   std::printf("%s\n", f.exists("final") ? ("  (final -> " + f.link_target("final") + ")").c_str() : "");

@@ -176,6 +176,9 @@ class SweepMonitor {
       if (records[item].state >= kCompleted) {
         row.wall_s = records[item].wall_s;
         row.theory_gap = records[item].value;
+        row.err_k = records[item].err_k;
+        row.err_min = records[item].err_min;
+        row.err_eq = records[item].err_eq;
       }
     }
     if (changed) io::write_manifest(path_, meta_, plan_.axes, rows_);
@@ -343,7 +346,7 @@ int cmd_sweep(int argc, char** argv) {
     teams.team.broadcast(item, 0);
     if (item >= queue.size()) break;
     const std::size_t index = todo[static_cast<std::size_t>(item)];
-    if (teams.leader()) queue.report(item, {mpi::WorkQueue::kRunning, static_cast<double>(teams.team_index), 0, 0});
+    if (teams.leader()) queue.report(item, {mpi::WorkQueue::kRunning, static_cast<double>(teams.team_index), 0, 0, 0, 0, 0});
     const PreparedRun run = prepare_run(plan.configs[index], plan.run_ids[index]);
     const RunResult result = execute_run(run, teams.team, context);
     const double state = result.status == "completed" ? kCompleted
@@ -351,7 +354,8 @@ int cmd_sweep(int argc, char** argv) {
                                                        : kInterrupted;
     interrupted = interrupted || state == kInterrupted;
     if (teams.leader())
-      queue.report(item, {state, static_cast<double>(teams.team_index), result.wall_s, result.theory_gap});
+      queue.report(item, {state, static_cast<double>(teams.team_index), result.wall_s, result.theory_gap,
+                          result.err_k, result.err_min, result.err_eq});
     tick();
   }
 
@@ -371,10 +375,11 @@ int cmd_sweep(int argc, char** argv) {
   if (root) {
     std::printf("sweep %s: %zu runs in %s -> %s\n", plan.name.c_str(), monitor->rows().size(),
                 format_duration(monitor->elapsed_s()).c_str(), monitor->path().c_str());
-    std::printf("  %-28s %-10s %5s %9s %12s\n", "run_id", "status", "team", "wall_s", "|J-theory|");
+    std::printf("  %-28s %-10s %5s %9s %12s %10s %10s %10s\n", "run_id", "status", "team", "wall_s", "|J-theory|",
+                "err(t=k)", "min_t err", "err(eq)");
     for (const auto& r : monitor->rows()) {
-      std::printf("  %-28s %-10s %5lld %9.2f %12.3g\n", r.run_id.c_str(), r.status.c_str(),
-                  static_cast<long long>(r.team), r.wall_s, r.theory_gap);
+      std::printf("  %-28s %-10s %5lld %9.2f %12.3g %10.3g %10.3g %10.3g\n", r.run_id.c_str(), r.status.c_str(),
+                  static_cast<long long>(r.team), r.wall_s, r.theory_gap, r.err_k, r.err_min, r.err_eq);
       all_completed = all_completed && r.status == "completed";
     }
     std::fflush(stdout);

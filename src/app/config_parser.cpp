@@ -4,6 +4,7 @@
 #include <charconv>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <map>
 #include <type_traits>
 
@@ -68,8 +69,13 @@ std::map<std::string, std::string> read_raw(const ConfigSource& source, const Ru
   keys.visit([&](const std::string& key, const auto&, const char* help, Sweep) {
     desc.add_options()(key.c_str(), po::value<std::string>(), help);
   });
-  std::ifstream in(source.path);
-  if (!in) throw BadInput(source.path + ": cannot open the config file");
+  std::ifstream file;
+  std::istringstream text(source.text);
+  if (source.text.empty()) {
+    file.open(source.path);
+    if (!file) throw BadInput(source.path + ": cannot open the config file");
+  }
+  std::istream& in = source.text.empty() ? static_cast<std::istream&>(file) : text;
   po::variables_map vm;
   try {
     po::store(po::parse_config_file(in, desc, /*allow_unregistered=*/false), vm);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
 #include "shortrun/core/error.hpp"
 #include "shortrun/data/blobs.hpp"
@@ -35,28 +36,33 @@ ImageData make_convnet_data(const RunConfig& config) {
   }
   if (images.data.n_samples() < 1)
     throw BadInput("data.n_samples: the data set is empty; expected at least one image");
+  if (images.height != images.width)
+    throw BadInput((config.data_path.empty() ? config.data_source : config.data_path) + ": images of " +
+                   std::to_string(images.height) + " x " + std::to_string(images.width) +
+                   " pixels; the convnet needs square images");
   // x -> 2 x - 1 maps the moments exactly: no second pass over the data.
   images.data.x = 2.0 * images.data.x.array() - 1.0;
   images.data.mean = 2.0 * images.data.mean.array() - 1.0;
   images.data.cov *= 4.0;
-  convnet_shape(config, images.height, images.width).check();
+  convnet_shape(config, images.data.dim()).check();
   return images;
 }
 
-ConvNetShape convnet_shape(const RunConfig& config, Index height, Index width) {
+ConvNetShape convnet_shape(const RunConfig& config, Index dim) {
+  const Index side = square_side(dim, "model.n_visible");
   ConvNetShape shape;
-  shape.height = height;
-  shape.width = width;
+  shape.height = side;
+  shape.width = side;
   shape.channels.clear();
   for (double c : config.channels) shape.channels.push_back(static_cast<Index>(c));
   shape.activation = conv::activation_from_name(config.activation);
   return shape;
 }
 
-ModelOutcome train_convnet(const RunConfig& config, const Dataset& data, Index height, Index width,
-                           mpi::Communicator& team, const TrainHooks& hooks) {
+ModelOutcome train_convnet(const RunConfig& config, const Dataset& data, mpi::Communicator& team,
+                           const TrainHooks& hooks) {
   const auto seed = static_cast<std::uint64_t>(config.seed);
-  ConvNet<float> model(convnet_shape(config, height, width));
+  ConvNet<float> model(convnet_shape(config, data.dim()));
   model.init_params(seed);
   const Index n = model.dim();
   DataTerm data_term(data, config.batch, seed, team.rank(), team.size());
@@ -80,14 +86,14 @@ ModelOutcome train_convnet(const RunConfig& config, const Dataset& data, Index h
   return {std::move(record), model.layout(), model.params()};
 }
 
-void write_image_examples(h5::Group& data_group, const Dataset& data, Index height, Index width, Index n) {
+void write_image_examples(h5::Group& data_group, const Dataset& data, Index n) {
   const Index kept = std::min(n, data.n_samples());
-  // Sample columns of H W pixels (row-major) are, in memory, the C-order array [n, H, W].
-  data_group.write_array("examples",
-                         {static_cast<hsize_t>(kept), static_cast<hsize_t>(height), static_cast<hsize_t>(width)},
-                         data.x.data());
-  data_group.attr("height", static_cast<std::int64_t>(height));
-  data_group.attr("width", static_cast<std::int64_t>(width));
+  const auto side = static_cast<hsize_t>(square_side(data.dim(), "model.n_visible"));
+  // Sample columns of L L pixels (row-major) are, in memory, the C-order array [n, L, L].
+  data_group.write_array("examples", std::vector<double>(data.x.data(), data.x.data() + kept * data.dim()),
+                         {static_cast<hsize_t>(kept), side, side});
+  data_group.attr("height", static_cast<std::int64_t>(side));
+  data_group.attr("width", static_cast<std::int64_t>(side));
 }
 
 }  // namespace shortrun::cli

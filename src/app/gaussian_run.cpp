@@ -42,6 +42,11 @@ const char* expected_fixed_point(const RunConfig& config) {
   return "J_eq";
 }
 
+Matrix gaussian_basis(const RunConfig& config, const GaussianData& data) {
+  const double sigma0 = config.init_type == "zeros" ? 0.0 : config.init_sigma;
+  return gt::fixed_points(data.data, static_cast<double>(config.k), sigma0, ula_of(config)).basis;
+}
+
 void write_gaussian_theory(h5::Group& parent, const RunConfig& config, const GaussianData& data,
                            const Matrix* trained_J) {
   const gt::Ula ula = ula_of(config);

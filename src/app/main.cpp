@@ -18,6 +18,8 @@ commands:
                                                                 (all MPI ranks form one team)
   sweep   CONFIG.ini [--set ...]... [--out DIR] [--ranks-per-run P]
                                        a grid of configurations over teams of P ranks
+  measure RUN.h5 [--checkpoint last|all|STEP] [--set measure.KEY=VALUE]...
+                                       re-measure dynamics and equilibrium of a trained run
   theory  CONFIG.ini [--out FILE.h5]   closed-form predictions of a solvable model, as a table
   info    FILE.h5 [--json]             summary of a run file
   --version                            version and git commit
@@ -47,7 +49,8 @@ int main(int argc, char** argv) {
     if (command == "sweep") return cmd_sweep(argc - 1, argv + 1);
     if (command == "theory") return cmd_theory(argc - 1, argv + 1);
     if (command == "info") return cmd_info(argc - 1, argv + 1);
-    std::fprintf(stderr, "shortrun: error: unknown command '%s'; expected train, sweep, theory or info (shortrun --help)\n",
+    if (command == "measure") return cmd_measure(argc - 1, argv + 1);
+    std::fprintf(stderr, "shortrun: error: unknown command '%s'; expected train, sweep, measure, theory or info (shortrun --help)\n",
                  command.c_str());
     return kExitBadInput;
   } catch (const shortrun::BadInput& e) {

@@ -6,6 +6,7 @@
 #include "shortrun/app/binary_run.hpp"
 #include "shortrun/app/convnet_run.hpp"
 #include "shortrun/app/gaussian_run.hpp"
+#include "shortrun/app/measure_run.hpp"
 #include "shortrun/core/error.hpp"
 #include "shortrun/io/resume_file.hpp"
 
@@ -20,16 +21,10 @@ PreparedRun prepare_run(const RunConfig& config, const std::string& run_id) {
   const fs::path folder = fs::path(config.run_out) / "runs";
   run.path = (folder / (run_id + ".h5")).string();
   run.resume_path = (folder / (run_id + ".ckpt.h5")).string();
-  if (config.model_type == "convnet") {
-    ImageData images = make_convnet_data(config);
-    run.data.data = std::move(images.data);
-    run.image_height = images.height;
-    run.image_width = images.width;
-  } else if (config.binary()) {
-    run.data.data = make_binary_data(config);
-  } else {
-    run.data = make_gaussian_data(config);
-  }
+  if (config.model_type == "convnet") run.data.data = make_convnet_data(config).data;
+  else if (config.binary()) run.data.data = make_binary_data(config);
+  else run.data = make_gaussian_data(config);
+  check_measurement(config, run.data.data.dim());
   return run;
 }
 
@@ -119,13 +114,14 @@ void broadcast_resume(io::ResumeState& s, const mpi::Communicator& team) {
 }
 
 void write_run_file(const PreparedRun& run, const ModelOutcome& out, const std::string& status,
-                    const std::string& reason, int mpi_ranks) {
+                    const std::string& reason, int mpi_ranks,
+                    const std::vector<CheckpointMeasurement>& measurements) {
   io::RunWriter writer(run.path, run.config, io::RunMeta{run.run_id, mpi_ranks});
   try {
     writer.write_data(run.data.data);
     if (run.config.model_type == "convnet") {
       h5::Group data_group = writer.file().open_group("data");
-      write_image_examples(data_group, run.data.data, run.image_height, run.image_width, 64);
+      write_image_examples(data_group, run.data.data, 64);
     }
     for (const auto& [step, params] : out.record.checkpoints) writer.write_checkpoint(step, out.layout, params);
     writer.write_train_log(out.record.log);
@@ -137,6 +133,7 @@ void write_run_file(const PreparedRun& run, const ModelOutcome& out, const std::
       const Vector h = out.block("h");
       write_spins_theory(writer.file(), run.config, run.data.data, completed ? &h : nullptr);
     }
+    if (!measurements.empty()) write_measurements(writer.file(), run.config, run.data.data.dim(), measurements);
     writer.finish(status, reason);
   } catch (...) {
     writer.discard();
@@ -164,7 +161,7 @@ RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, const Run
   hooks.save = [&](const io::ResumeState& state) { io::write_resume_state(run.resume_path, state); };
   const ModelOutcome model =
       run.config.model_type == "convnet"
-          ? train_convnet(run.config, run.data.data, run.image_height, run.image_width, team, hooks)
+          ? train_convnet(run.config, run.data.data, team, hooks)
       : run.config.binary() ? train_binary(run.config, run.data.data, team, hooks)
                             : train_gaussian(run.config, run.data, team, hooks);
   const TrainRecord& out = model.record;
@@ -186,8 +183,24 @@ RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, const Run
     else if (run.config.model_type == "spins")
       result.table = spins_summary_table(run.config, run.data.data, model.block("h"), &result.theory_gap);
   }
+  // The measurement runs on the whole team after a completed training (the status is the same on
+  // every rank: it comes from the all-reduced gradient).
+  std::vector<CheckpointMeasurement> measurements;
+  if (result.status == "completed") {
+    std::vector<std::pair<Index, Vector>> measured;
+    if (run.config.measure_at == "all") measured = out.checkpoints;
+    else measured.emplace_back(out.train.last_step, model.params);
+    measurements = measure_checkpoints(run.config, run.data, measured, team, context.show_progress, run.run_id);
+    result.table += measurement_summary(run.config, measurements);
+    if (!measurements.empty()) {
+      const MeasuredErrors e = measured_errors(run.config, measurements.back());
+      result.err_k = e.at_k;
+      result.err_min = e.min;
+      result.err_eq = e.equilibrium;
+    }
+  }
   if (leader) {
-    write_run_file(run, model, result.status, result.reason, team.size());
+    write_run_file(run, model, result.status, result.reason, team.size(), measurements);
     std::error_code ec;
     if (result.status != "interrupted") fs::remove(run.resume_path, ec);
   }

@@ -149,6 +149,12 @@ void RunConfig::validate() const {
   expect(std::isfinite(init_coupling), "train.init_coupling", "a finite number");
   expect(t_max >= 0, "measure.t_max", "an integer >= 0");
   expect(t_points >= 2, "measure.t_points", "an integer >= 2");
+  expect(measure_chains >= 2, "measure.chains", "an integer >= 2");
+  expect_one_of("measure.moments", measure_moments, {"auto", "sampled", "exact"});
+  expect_one_of("measure.equilibrium", equilibrium, {"auto", "theory", "exact", "long-run", "none"});
+  expect(equilibrium_sweeps >= 0, "measure.equilibrium_sweeps", "an integer >= 0 (0: max(1000, 10 t_max))");
+  expect_one_of("measure.at", measure_at, {"last", "all"});
+  expect(measure_samples >= 0, "measure.samples", "an integer >= 0");
   expect(std::isfinite(data_noise) && data_noise >= 0, "data.noise", "a standard deviation >= 0");
   if (data_noise > 0 && model_type != "convnet")
     throw BadInput("data.noise: only the convnet adds noise to its data; expected 0 for model.type = " + model_type);

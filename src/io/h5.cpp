@@ -295,6 +295,20 @@ void Group::write(const std::string& name, const std::vector<double>& v) {
   write_dataset(id(), name, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, {v.size()}, v.data(), path_);
 }
 
+void Group::write_array(const std::string& name, const std::vector<double>& data,
+                        const std::vector<hsize_t>& shape) {
+  hsize_t n = 1;
+  for (hsize_t d : shape) n *= d;
+  if (n != data.size())
+    throw Error(path_ + "/" + name + ": " + std::to_string(data.size()) + " values for a shape of " +
+                std::to_string(n));
+  write_dataset(id(), name, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, shape, data.data(), path_);
+}
+
+void Group::remove(const std::string& name) {
+  if (H5Ldelete(id(), name.c_str(), H5P_DEFAULT) < 0) throw Error(path_ + "/" + name + ": cannot delete");
+}
+
 void Group::write(const std::string& name, const std::vector<std::int64_t>& v) {
   write_dataset(id(), name, H5T_NATIVE_INT64, H5T_STD_I64LE, {v.size()}, v.data(), path_);
 }
@@ -304,10 +318,6 @@ void Group::write(const std::string& name, const std::vector<std::string>& v) {
   for (const auto& s : v) ptrs.push_back(s.c_str());
   Handle t = string_type();
   write_dataset(id(), name, t.id(), t.id(), {v.size()}, ptrs.data(), path_);
-}
-
-void Group::write_array(const std::string& name, const std::vector<hsize_t>& dims, const double* values) {
-  write_dataset(id(), name, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, dims, values, path_);
 }
 
 Object Group::open_dataset(const std::string& name) const {

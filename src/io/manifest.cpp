@@ -63,7 +63,7 @@ void write_manifest(const std::string& path, const ManifestMeta& meta,
     h5::Group runs = f.create_group("runs");
     std::vector<std::string> id, file, status;
     std::vector<std::int64_t> team;
-    std::vector<double> wall, gap;
+    std::vector<double> wall, gap, err_k, err_min, err_eq;
     for (const auto& r : rows) {
       id.push_back(r.run_id);
       file.push_back(r.file);
@@ -71,6 +71,9 @@ void write_manifest(const std::string& path, const ManifestMeta& meta,
       team.push_back(r.team);
       wall.push_back(r.wall_s);
       gap.push_back(r.theory_gap);
+      err_k.push_back(r.err_k);
+      err_min.push_back(r.err_min);
+      err_eq.push_back(r.err_eq);
     }
     runs.write("run_id", id);
     runs.write("file", file);
@@ -78,6 +81,9 @@ void write_manifest(const std::string& path, const ManifestMeta& meta,
     runs.write("team", team);
     runs.write("wall_s", wall);
     runs.write("theory_gap", gap);
+    runs.write("err_k", err_k);
+    runs.write("err_min", err_min);
+    runs.write("err_eq", err_eq);
     for (const auto& key : axes) write_axis_column(runs, key, rows);
 
     h5::Group links = f.create_group("links");

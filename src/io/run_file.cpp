@@ -1,4 +1,5 @@
 #include "shortrun/io/run_file.hpp"
+#include <algorithm>
 
 #include <unistd.h>
 
@@ -10,6 +11,14 @@
 #include "shortrun/version.hpp"
 
 namespace shortrun::io {
+
+std::vector<std::int64_t> checkpoint_steps(const h5::File& file) {
+  std::vector<std::int64_t> steps;
+  if (!file.exists("checkpoints")) return steps;
+  for (const auto& name : file.open_group("checkpoints").children()) steps.push_back(std::stoll(name));
+  std::sort(steps.begin(), steps.end());
+  return steps;
+}
 
 std::string utc_now() {
   const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());

@@ -18,9 +18,9 @@ Teams::~Teams() {
 
 namespace {
 // Window layout on world rank 0 (displacement unit 1 byte): the counter (int64) at 0, then one
-// ItemStatus (4 doubles) per item.
+// ItemStatus (7 doubles) per item.
 constexpr MPI_Aint kRecordsOffset = sizeof(std::int64_t);
-constexpr int kDoublesPerRecord = 4;
+constexpr int kDoublesPerRecord = 7;
 static_assert(sizeof(ItemStatus) == kDoublesPerRecord * sizeof(double));
 }  // namespace
 

@@ -136,6 +136,11 @@ for step in a["checkpoints"]:
         assert np.array_equal(a[f"checkpoints/{step}/params/{name}"][()], b[f"checkpoints/{step}/params/{name}"][()]), (step, name)
 for col in ("step", "grad_norm", "param_norm"):
     assert np.array_equal(a[f"train/{col}"][()], b[f"train/{col}"][()]), col
+# The measurement after training: energies of fresh chains, and image samples of 8 x 8 blobs.
+step = list(a["dynamics"])[0] if "dynamics" in a else None
+assert step is not None and "energy_mean" in a[f"dynamics/{step}"], list(a)
+assert np.array_equal(a[f"dynamics/{step}/energy_mean"][()], b[f"dynamics/{step}/energy_mean"][()])
+assert a[f"dynamics/{step}/samples"].shape[2:] == (8, 8), a[f"dynamics/{step}/samples"].shape
 PY
 }
 "$shortrun" train "$tiny" "${cn_args[@]}" --out "$work/cref" > /dev/null || fail "convnet reference train"

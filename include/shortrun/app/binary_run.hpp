@@ -9,8 +9,18 @@
 #include "shortrun/data/dataset.hpp"
 #include "shortrun/io/h5.hpp"
 #include "shortrun/parallel/mpi.hpp"
+#include "shortrun/samplers/single_site.hpp"
 
 namespace shortrun::cli {
+
+/// Calls f(sampler) with the single-site sampler named `name` (one instantiation per kernel).
+template <class F>
+auto with_site_sampler(const std::string& name, F&& f) {
+  if (name == "gibbs") return f(Gibbs{});
+  if (name == "gibbs-random") return f(GibbsRandom{});
+  if (name == "metropolis") return f(Metropolis{});
+  return f(MetropolisRandom{});  // validated: metropolis-random
+}
 
 /// The data set of a binary model's config (data.source), in the model's spin convention, with
 /// model.n_visible checked against it. BadInput naming the key or file.

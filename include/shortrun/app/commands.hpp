@@ -13,5 +13,6 @@ int cmd_train(int argc, char** argv);
 int cmd_sweep(int argc, char** argv);
 int cmd_theory(int argc, char** argv);
 int cmd_info(int argc, char** argv);
+int cmd_measure(int argc, char** argv);
 
 }  // namespace shortrun::cli

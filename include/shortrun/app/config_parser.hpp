@@ -13,6 +13,9 @@ struct ConfigSource {
   std::string path;               ///< the INI file
   std::vector<std::string> sets;  ///< "section.key=value" overrides, applied in order
   std::string out;                ///< --out DIR, overrides run.out when not empty
+  /// INI text to read instead of the file (e.g. a run file's stored config); `path` then only
+  /// names it in messages.
+  std::string text;
 };
 
 /// One configuration (no sweep axes): a list given to a sweepable key is a BadInput naming it.

@@ -13,20 +13,21 @@ namespace shortrun::cli {
 
 /// Images of the config's data.source (fashion-mnist, idx or blobs) with pixels mapped from
 /// [0, 1] to [-1, 1] (x -> 2 x - 1) and their moments; model.n_visible and model.channels checked
-/// against the image size. BadInput naming the key or file.
+/// against the image size. The images must be square (L x L; the measurement and checkpoints infer
+/// L from N = L^2). BadInput naming the key or file.
 ImageData make_convnet_data(const RunConfig& config);
 
-/// The network of a config for images of height x width (throws BadInput naming model.channels).
-ConvNetShape convnet_shape(const RunConfig& config, Index height, Index width);
+/// The network of a config for square images of `dim` = L^2 pixels (BadInput naming model.channels
+/// when they are too small for the layers).
+ConvNetShape convnet_shape(const RunConfig& config, Index dim);
 
 /// Trains a convnet configuration on `team` (collective); parameters start from
-/// ConvNet::init_params(run.seed).
-/// `data` holds images of height x width pixels as columns.
-ModelOutcome train_convnet(const RunConfig& config, const Dataset& data, Index height, Index width,
-                           mpi::Communicator& team, const TrainHooks& hooks);
+/// ConvNet::init_params(run.seed). `data` holds square images as columns.
+ModelOutcome train_convnet(const RunConfig& config, const Dataset& data, mpi::Communicator& team,
+                           const TrainHooks& hooks);
 
-/// Images kept in a run file's /data: examples [n, H, W], the first n data images (at most all),
-/// and attributes height, width.
-void write_image_examples(h5::Group& data_group, const Dataset& data, Index height, Index width, Index n);
+/// Images kept in a run file's /data: examples [n, L, L], the first n data images (at most all),
+/// and attributes height, width (= L).
+void write_image_examples(h5::Group& data_group, const Dataset& data, Index n);
 
 }  // namespace shortrun::cli

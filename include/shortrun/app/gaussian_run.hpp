@@ -29,6 +29,8 @@ const char* expected_fixed_point(const RunConfig& config);
 void write_gaussian_theory(h5::Group& parent, const RunConfig& config, const GaussianData& data,
                            const Matrix* trained_J);
 
+/// U: the data covariance eigenbasis (ascending eigenvalues) that /theory uses.
+Matrix gaussian_basis(const RunConfig& config, const GaussianData& data);
 /// Trains on `team` (collective). File writing is left to the caller through hooks.save and the
 /// returned outcome.
 ModelOutcome train_gaussian(const RunConfig& config, const GaussianData& data,

@@ -20,8 +20,6 @@ struct PreparedRun {
   std::string path;    ///< <run.out>/runs/<run_id>.h5
   std::string resume_path;  ///< <run.out>/runs/<run_id>.ckpt.h5
   GaussianData data;  ///< binary models use data.data only (basis is the gaussian data's U)
-  Index image_height = 0;  ///< convnet: data.data's columns are images of this many rows
-  Index image_width = 0;   ///< ... and columns of pixels
 };
 
 /// Builds the data and the output paths of a validated configuration. Throws BadInput.
@@ -54,6 +52,10 @@ struct RunResult {
   /// Max over modes of |trained - closed-form fixed point the scheme should reach|; NaN when
   /// there is no theory or the run did not complete.
   double theory_gap = std::numeric_limits<double>::quiet_NaN();
+  /// Measurement of the last measured checkpoint (measurement_errors); NaN when not measured.
+  double err_k = std::numeric_limits<double>::quiet_NaN();
+  double err_min = std::numeric_limits<double>::quiet_NaN();
+  double err_eq = std::numeric_limits<double>::quiet_NaN();
   std::string table;  ///< trained vs theory per mode, for the terminal
 };
 

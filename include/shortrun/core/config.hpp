@@ -63,6 +63,12 @@ struct RunConfig {
   // [measure]
   std::int64_t t_max = 0;       ///< 0: 20 k, at least 100
   std::int64_t t_points = 40;
+  std::int64_t measure_chains = 1000;
+  std::string measure_moments = "auto";   ///< auto, sampled, exact
+  std::string equilibrium = "auto";       ///< auto, theory, exact, long-run, none
+  std::int64_t equilibrium_sweeps = 0;    ///< long-run burn-in and window; 0: max(1000, 10 t_max)
+  std::string measure_at = "last";        ///< last, all
+  std::int64_t measure_samples = 16;      ///< image data: chains kept at the sample times
 
   /// Calls v(key, field, help, sweepable) for every key, in file order.
   template <class V>
@@ -107,8 +113,14 @@ struct RunConfig {
     v("train.checkpoints", checkpoints, "log-spaced checkpoints over training, final included", Sweep::no);
     v("train.log_every", log_every, "updates between rows of /train; 0 = about 1000 rows", Sweep::no);
     v("train.init_coupling", init_coupling, "gaussian: initial J = init_coupling * I", Sweep::no);
-    v("measure.t_max", t_max, "longest sampling time of theory curves, in sweeps; 0 = max(20 k, 100)", Sweep::no);
+    v("measure.t_max", t_max, "longest sampling time of the dynamics measurement and theory curves, in sweeps; 0 = max(20 k, 100)", Sweep::no);
     v("measure.t_points", t_points, "log-spaced sampling times (0, k and t_max always included)", Sweep::no);
+    v("measure.chains", measure_chains, "fresh chains from p0 of the dynamics measurement (whole team)", Sweep::no);
+    v("measure.moments", measure_moments, "dynamics from chains (sampled) or the exact law p_t (exact: gaussian; spins, bm with N <= 12; rbm with Nv, Nh <= 12); auto = as train.moments", Sweep::no);
+    v("measure.equilibrium", equilibrium, "equilibrium reference: auto (theory for gaussian and spins, exact enumeration for bm and rbm up to 20 units, else long-run), theory, exact, long-run, none", Sweep::no);
+    v("measure.equilibrium_sweeps", equilibrium_sweeps, "long-run equilibrium: burn-in sweeps, and as many again measured; 0 = max(1000, 10 t_max)", Sweep::no);
+    v("measure.at", measure_at, "which checkpoints are measured: last (the final parameters) or all (every train.checkpoints checkpoint)", Sweep::no);
+    v("measure.samples", measure_samples, "image data: chains whose samples are kept at t = k/4, k, 4k, t_max and at equilibrium (0: none)", Sweep::no);
   }
   template <class V>
   void visit(V&& v) const {
@@ -128,6 +140,15 @@ struct RunConfig {
 
   /// Effective t_max of theory curves and measurements.
   std::int64_t effective_t_max() const { return t_max > 0 ? t_max : std::max<std::int64_t>(20 * k, 100); }
+  /// Long-run equilibrium burn-in (and window) in sweeps.
+  std::int64_t effective_equilibrium_sweeps() const {
+    return equilibrium_sweeps > 0 ? equilibrium_sweeps : std::max<std::int64_t>(1000, 10 * effective_t_max());
+  }
+  /// Measurement path of the dynamics: "sampled" or "exact" (measure.moments, auto resolved).
+  std::string measurement_path() const {
+    if (measure_moments != "auto") return measure_moments;
+    return moments == "exact" ? "exact" : "sampled";
+  }
 };
 
 /// Shortest text that reads back as the same value.

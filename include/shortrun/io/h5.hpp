@@ -94,9 +94,10 @@ class Group : public Object {
   void write(const std::string& name, const std::vector<double>& v);
   void write(const std::string& name, const std::vector<std::int64_t>& v);
   void write(const std::string& name, const std::vector<std::string>& v);
-  /// An n-dimensional float64 dataset of shape dims; `values` in C order (last index fastest),
-  /// e.g. image samples as columns of a Matrix (H W x n) are the array [n, H, W].
-  void write_array(const std::string& name, const std::vector<hsize_t>& dims, const double* values);
+  /// An n-dimensional array of doubles, `data` in row-major (C) order of `shape`.
+  void write_array(const std::string& name, const std::vector<double>& data, const std::vector<hsize_t>& shape);
+  /// Unlinks `name` (a dataset or group) from this group.
+  void remove(const std::string& name);
   Object open_dataset(const std::string& name) const;
   std::vector<hsize_t> shape(const std::string& name) const;
   Matrix read_matrix(const std::string& name) const;

@@ -21,6 +21,11 @@ struct ManifestRow {
   std::int64_t team = -1;
   double wall_s = std::numeric_limits<double>::quiet_NaN();
   double theory_gap = std::numeric_limits<double>::quiet_NaN();
+  /// Measurement of the last checkpoint: corr_err (mean_err for N = 1) at t = k, its minimum over
+  /// t, and at equilibrium (NaN when not measured or no equilibrium).
+  double err_k = std::numeric_limits<double>::quiet_NaN();
+  double err_min = std::numeric_limits<double>::quiet_NaN();
+  double err_eq = std::numeric_limits<double>::quiet_NaN();
   const RunConfig* config = nullptr;  ///< the row's configuration (typed axis columns)
 };
 

@@ -57,6 +57,9 @@ class RunWriter {
 /// file's /train, the resume checkpoint's /log).
 void write_train_log(h5::Group& group, const std::vector<TrainLogRow>& rows);
 
+/// The steps of a run file's /checkpoints groups, increasing.
+std::vector<std::int64_t> checkpoint_steps(const h5::File& file);
+
 /// ISO 8601 UTC time stamp, e.g. 2026-11-27T08:00:00Z.
 std::string utc_now();
 

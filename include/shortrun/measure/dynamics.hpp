@@ -76,6 +76,18 @@ inline void check_times(const std::vector<Index>& times) {
       throw std::invalid_argument("measurement times must be increasing and >= 0");
 }
 
+/// Global chains 0 .. n_kept-1 of a team whose rank holds chains x (N x share.count) from
+/// share.begin on, on every rank (collective): each rank fills the kept chains it holds and the sum
+/// over the team assembles them exactly.
+template <Reducer R>
+Matrix gather_kept(const Matrix& x, const Share& share, Index n_kept, R& team) {
+  Matrix kept = Matrix::Zero(x.rows(), n_kept);
+  for (Index j = 0; j < share.count; ++j)
+    if (share.begin + j < n_kept) kept.col(share.begin + j) = x.col(j);
+  team.sum_inplace({kept.data(), static_cast<std::size_t>(kept.size())});
+  return kept;
+}
+
 /// Runs the measurement on this rank's share of the chains and reduces over `team` at every
 /// recorded time (one sum_inplace of a ChainSums, plus one per sample time), so every rank of the
 /// team returns the same result. Collective: every rank of the team must call it.
@@ -110,14 +122,8 @@ DynamicsResult measure_dynamics(const Model& model, const Sampler& sampler, cons
     // The statistics are identical on every rank after the sum, so this branch is collective.
     if (!out.record(target, finish(sums, ref))) break;
     while (next_sample < spec.sample_times.size() && spec.sample_times[next_sample] < target) ++next_sample;
-    if (n_kept > 0 && next_sample < spec.sample_times.size() && spec.sample_times[next_sample] == target) {
-      // Each rank fills the kept chains it holds; the sum over the team assembles them exactly.
-      Matrix kept = Matrix::Zero(n, n_kept);
-      for (Index j = 0; j < share.count; ++j)
-        if (share.begin + j < n_kept) kept.col(share.begin + j) = x.col(j);
-      team.sum_inplace({kept.data(), static_cast<std::size_t>(kept.size())});
-      out.samples.push_back({target, std::move(kept)});
-    }
+    if (n_kept > 0 && next_sample < spec.sample_times.size() && spec.sample_times[next_sample] == target)
+      out.samples.push_back({target, gather_kept(x, share, n_kept, team)});
   }
   return out;
 }

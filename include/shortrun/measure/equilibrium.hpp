@@ -24,6 +24,7 @@
 #include "shortrun/core/random.hpp"
 #include "shortrun/core/reducer.hpp"
 #include "shortrun/core/team_share.hpp"
+#include "shortrun/measure/dynamics.hpp"
 #include "shortrun/measure/exact_dynamics.hpp"
 #include "shortrun/models/boltzmann_machine.hpp"
 #include "shortrun/models/independent_spins.hpp"
@@ -39,6 +40,7 @@ struct LongRunSpec {
   double z_threshold = 5.0; ///< converged iff max |z| < z_threshold
   std::uint64_t seed = 1;
   std::uint64_t measurement = 0;  ///< as DynamicsSpec::measurement
+  Index n_kept = 0;               ///< chains 0 .. n_kept-1 whose final state is kept (images)
 };
 
 struct ConvergenceCheck {
@@ -62,6 +64,7 @@ struct EquilibriumResult {
   ChainStatistics stats;
   double log_z = std::numeric_limits<double>::quiet_NaN();  ///< exact / theory only
   ConvergenceCheck check;   ///< long-run only
+  Matrix samples;           ///< long-run: final states of chains 0 .. n_kept-1, (N x n_kept)
 };
 
 /// Gaussian: stationary ULA moments. log_z is that of the Boltzmann law exp(-E/T) (J positive
@@ -131,6 +134,7 @@ EquilibriumResult long_run_equilibrium(const Model& model, const Sampler& sample
 
   EquilibriumResult out;
   out.method = "long-run";
+  if (spec.n_kept > 0) out.samples = gather_kept(x, share, std::min(spec.n_kept, spec.n_chains), team);
   ConvergenceCheck& c = out.check;
   c.z_threshold = spec.z_threshold;
   c.n_chains = spec.n_chains;
@@ -142,6 +146,7 @@ EquilibriumResult long_run_equilibrium(const Model& model, const Sampler& sample
     out.stats = ChainStatistics{};
     out.stats.finite = false;
     out.note = "long-run chains overflowed: no equilibrium";
+    out.samples.resize(0, 0);
     return out;
   }
   const double r = static_cast<double>(spec.n_chains);

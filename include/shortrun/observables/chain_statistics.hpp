@@ -50,12 +50,12 @@ struct DataReference {
 /// top-n_components principal components. Throws std::invalid_argument when N > kMaxMomentDim.
 DataReference make_reference(const Dataset& data, Index n_components = kMaxStoredCovDim);
 
-/// make_reference plus the model's data terms: <E>_D (from samples, or for population data from
-/// the moments: <E> = theta . <dE/dtheta> for an energy linear in its parameters), and for the RBM
-/// <hbar>^D and <v hbar^T>^D (needs data samples).
+/// Adds the model's data terms to a model-free reference: <E>_D (from samples, or for population
+/// data from the moments: <E> = theta . <dE/dtheta> for an energy linear in its parameters), and for
+/// the RBM <hbar>^D and <v hbar^T>^D (needs data samples). The model-free part (with its principal
+/// components) can so be computed once for many checkpoints.
 template <class Model>
-DataReference make_reference(const Model& model, const Dataset& data, Index n_components = kMaxStoredCovDim) {
-  DataReference ref = make_reference(data, n_components);
+DataReference add_model_terms(const Model& model, const Dataset& data, DataReference ref) {
   if (!data.population) {
     ref.energy_mean = model.energy(data.x).mean();
   } else if constexpr (requires(Vector g) { model.accumulate_grad_energy_moments(data.mean, data.cov, 1.0, g); }) {
@@ -71,6 +71,12 @@ DataReference make_reference(const Model& model, const Dataset& data, Index n_co
     ref.vh = data.x * hbar.transpose() / n;
   }
   return ref;
+}
+
+/// make_reference plus the model's data terms (add_model_terms).
+template <class Model>
+DataReference make_reference(const Model& model, const Dataset& data, Index n_components = kMaxStoredCovDim) {
+  return add_model_terms(model, data, make_reference(data, n_components));
 }
 
 /// Statistics of one set of chains (or of an exact law) against a DataReference.

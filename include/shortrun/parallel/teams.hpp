@@ -38,6 +38,7 @@ struct ItemStatus {
   double team = -1;
   double wall_s = 0;
   double value = 0;   ///< a number of the caller's (e.g. an error against theory)
+  double err_k = 0, err_min = 0, err_eq = 0;  ///< measurement errors of the caller's (sweeps)
 };
 
 class WorkQueue {
