@@ -72,8 +72,8 @@ TEST_CASE("im2col and col2im are adjoint and im2col places the padded 3x3 stride
     CHECK(g.h_out() == (h + 1) / 2);
     CHECK(g.w_out() == (w + 1) / 2);
     const MatD a = random_matrix(g.c_in, g.s_in() * n, 1);
-    MatD cols;
-    conv::im2col(g, n, a.data(), cols);
+    MatD cols(g.patch(), g.s_out() * n);
+    conv::im2col<double>(g, n, a.data(), cols);
     // Entry by entry against the definition.
     for (Index j = 0; j < n; ++j)
       for (Index oy = 0; oy < g.h_out(); ++oy)
@@ -88,7 +88,7 @@ TEST_CASE("im2col and col2im are adjoint and im2col places the padded 3x3 stride
               }
     const MatD b = random_matrix(cols.rows(), cols.cols(), 2);
     MatD back(g.c_in, g.s_in() * n);
-    conv::col2im(g, n, b, back.data());
+    conv::col2im<double>(g, n, b, back.data());
     CHECK(std::abs((cols.array() * b.array()).sum() - (a.array() * back.array()).sum()) < 1e-12);
   }
 }
@@ -105,17 +105,17 @@ TEST_CASE("conv layer input weight and bias gradients match finite differences",
   VecD b = random_matrix(g.c_out, 1, 5);
   const MatD r = random_matrix(g.c_out, g.s_out() * n, 6);  // L = sum r .* z
   auto loss = [&] {
-    MatD cols, z;
-    conv::conv_forward(g, n, a.data(), W, b, cols, z);
+    MatD cols(g.patch(), g.s_out() * n), z(g.c_out, g.s_out() * n);
+    conv::conv_forward<double>(g, n, a.data(), W, b, cols, z);
     return (r.array() * z.array()).sum();
   };
-  MatD cols, z, dcols;
-  conv::conv_forward(g, n, a.data(), W, b, cols, z);
+  MatD cols(g.patch(), g.s_out() * n), z(g.c_out, g.s_out() * n), dcols(g.patch(), g.s_out() * n);
+  conv::conv_forward<double>(g, n, a.data(), W, b, cols, z);
   MatD dW = MatD::Zero(W.rows(), W.cols());
   VecD db = VecD::Zero(b.size());
-  conv::conv_backward_params(r, cols, dW, db);
+  conv::conv_backward_params<double>(r, cols, dW, db);
   MatD da(a.rows(), a.cols());
-  conv::conv_backward_input(g, n, W, r, dcols, da.data());
+  conv::conv_backward_input<double>(g, n, W, r, dcols, da.data());
 
   MatD num_a(a.rows(), a.cols()), num_W(W.rows(), W.cols()), num_b(b.size(), 1);
   for (Index i = 0; i < a.size(); ++i) num_a.data()[i] = central_difference(a.data() + i, loss);
@@ -136,12 +136,12 @@ TEST_CASE("activation gradients match finite differences (silu and leaky-relu)",
       if (std::abs(z.data()[i]) < 1e-3) z.data()[i] = 0.5;
     const MatD r = random_matrix(3, 40, 8);
     auto loss = [&] {
-      MatD y;
-      conv::activate(f, z, y);
+      MatD y(z.rows(), z.cols());
+      conv::activate<double>(f, z, y);
       return (r.array() * y.array()).sum();
     };
     MatD G = r;
-    conv::activation_backward(f, z, G);
+    conv::activation_backward<double>(f, z, G);
     MatD num(z.rows(), z.cols());
     for (Index i = 0; i < z.size(); ++i) num.data()[i] = central_difference(z.data() + i, loss);
     CHECK(worst_relative(G, num) < 1e-8);
@@ -192,7 +192,7 @@ TEST_CASE("float32 ConvNet agrees with double and chunks of a large batch add up
   ref.init_params(5);
   fast.params() = ref.params();
   // More images than one chunk, so energies and gradients cross a chunk boundary.
-  const Index n = ConvNet<float>::kChunk + 44;
+  const Index n = 3 * fast.chunk() + 44;
   const Matrix x = random_images(ref.dim(), n, 12);
   const Vector e_ref = ref.energy(x), e_fast = fast.energy(x);
   const double e_scale = e_ref.cwiseAbs().maxCoeff();

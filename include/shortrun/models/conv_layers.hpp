@@ -56,79 +56,110 @@ struct Geometry {
   }
 };
 
-/// cols (9 c_in x S_out n) from activations a (c_in x S_in n).
-template <class Scalar>
-void im2col(const Geometry& g, Index n, const Scalar* a, Mat<Scalar>& cols) {
-  const Index ho = g.h_out(), wo = g.w_out(), c = g.c_in;
-  cols.resize(g.patch(), g.s_out() * n);
+namespace detail {
+
+/// Calls f(kernel_row, y, x) for the 9 taps of output pixel (oy, ox): kernel_row = ky 3 + kx, and
+/// (y, x) the input pixel, or y = -1 for a tap in the zero padding.
+template <class F>
+inline void for_taps(const Geometry& g, Index oy, Index ox, F&& f) {
+  for (Index ky = 0; ky < kKernel; ++ky) {
+    const Index y = kStride * oy + ky - kPad;
+    for (Index kx = 0; kx < kKernel; ++kx) {
+      const Index x = kStride * ox + kx - kPad;
+      const bool inside = y >= 0 && y < g.h_in && x >= 0 && x < g.w_in;
+      f(ky * kKernel + kx, inside ? y : Index{-1}, x);
+    }
+  }
+}
+
+/// im2col with the channel count C known at compile time (C = 0: runtime g.c_in). The first layer
+/// has one channel, where a runtime inner loop of length 1 would cost more than the copy.
+template <Index C, class Scalar>
+void im2col_impl(const Geometry& g, Index n, const Scalar* a, Scalar* cols) {
+  const Index c = C > 0 ? C : g.c_in, ho = g.h_out(), wo = g.w_out(), patch = kKernel * kKernel * c;
   for (Index j = 0; j < n; ++j) {
     const Scalar* image = a + j * g.s_in() * c;
     for (Index oy = 0; oy < ho; ++oy)
       for (Index ox = 0; ox < wo; ++ox) {
-        Scalar* out = cols.data() + ((j * ho + oy) * wo + ox) * g.patch();
-        for (Index ky = 0; ky < kKernel; ++ky) {
-          const Index y = kStride * oy + ky - kPad;
-          for (Index kx = 0; kx < kKernel; ++kx, out += c) {
-            const Index x = kStride * ox + kx - kPad;
-            if (y < 0 || y >= g.h_in || x < 0 || x >= g.w_in) {
-              for (Index ci = 0; ci < c; ++ci) out[ci] = Scalar(0);
-            } else {
-              const Scalar* in = image + (y * g.w_in + x) * c;
-              for (Index ci = 0; ci < c; ++ci) out[ci] = in[ci];
-            }
+        Scalar* out = cols + ((j * ho + oy) * wo + ox) * patch;
+        for_taps(g, oy, ox, [&](Index tap, Index y, Index x) {
+          Scalar* o = out + tap * c;
+          if (y < 0) {
+            for (Index ci = 0; ci < c; ++ci) o[ci] = Scalar(0);
+          } else {
+            const Scalar* in = image + (y * g.w_in + x) * c;
+            for (Index ci = 0; ci < c; ++ci) o[ci] = in[ci];
           }
-        }
+        });
       }
   }
 }
 
-/// da (c_in x S_in n, overwritten) = col2im(dcols): the adjoint of im2col.
-template <class Scalar>
-void col2im(const Geometry& g, Index n, const Mat<Scalar>& dcols, Scalar* da) {
-  const Index ho = g.h_out(), wo = g.w_out(), c = g.c_in;
-  std::fill(da, da + c * g.s_in() * n, Scalar(0));
+/// col2im (adds into da, which the caller zeroed), C as in im2col_impl.
+template <Index C, class Scalar>
+void col2im_impl(const Geometry& g, Index n, const Scalar* dcols, Scalar* da) {
+  const Index c = C > 0 ? C : g.c_in, ho = g.h_out(), wo = g.w_out(), patch = kKernel * kKernel * c;
   for (Index j = 0; j < n; ++j) {
     Scalar* image = da + j * g.s_in() * c;
     for (Index oy = 0; oy < ho; ++oy)
       for (Index ox = 0; ox < wo; ++ox) {
-        const Scalar* in = dcols.data() + ((j * ho + oy) * wo + ox) * g.patch();
-        for (Index ky = 0; ky < kKernel; ++ky) {
-          const Index y = kStride * oy + ky - kPad;
-          for (Index kx = 0; kx < kKernel; ++kx, in += c) {
-            const Index x = kStride * ox + kx - kPad;
-            if (y < 0 || y >= g.h_in || x < 0 || x >= g.w_in) continue;
-            Scalar* out = image + (y * g.w_in + x) * c;
-            for (Index ci = 0; ci < c; ++ci) out[ci] += in[ci];
-          }
-        }
+        const Scalar* in = dcols + ((j * ho + oy) * wo + ox) * patch;
+        for_taps(g, oy, ox, [&](Index tap, Index y, Index x) {
+          if (y < 0) return;
+          const Scalar* i = in + tap * c;
+          Scalar* o = image + (y * g.w_in + x) * c;
+          for (Index ci = 0; ci < c; ++ci) o[ci] += i[ci];
+        });
       }
   }
 }
 
-/// Forward of one convolution layer: cols = im2col(a), z = W cols + b.
+}  // namespace detail
+
+/// cols (9 c_in x S_out n, sized by the caller) from activations a (c_in x S_in n).
+template <class Scalar>
+void im2col(const Geometry& g, Index n, const Scalar* a, Eigen::Ref<Mat<Scalar>> cols) {
+  if (cols.rows() != g.patch() || cols.cols() != g.s_out() * n) throw std::invalid_argument("im2col: cols shape");
+  if (g.c_in == 1) detail::im2col_impl<1>(g, n, a, cols.data());
+  else detail::im2col_impl<0>(g, n, a, cols.data());
+}
+
+/// da (c_in x S_in n, overwritten) = col2im(dcols): the adjoint of im2col.
+template <class Scalar>
+void col2im(const Geometry& g, Index n, const Eigen::Ref<const Mat<Scalar>>& dcols, Scalar* da) {
+  if (dcols.rows() != g.patch() || dcols.cols() != g.s_out() * n) throw std::invalid_argument("col2im: dcols shape");
+  std::fill(da, da + g.c_in * g.s_in() * n, Scalar(0));
+  if (g.c_in == 1) detail::col2im_impl<1>(g, n, dcols.data(), da);
+  else detail::col2im_impl<0>(g, n, dcols.data(), da);
+}
+
+// The layer functions below write into views the caller has sized (the model keeps fixed
+// buffers: resizing them chunk by chunk returned pages to the OS and made dE/dx 20x slower).
+
+/// Forward of one convolution layer: cols = im2col(a), z = W cols + b; cols (9 c_in x S_out n),
+/// z (c_out x S_out n).
 template <class Scalar>
 void conv_forward(const Geometry& g, Index n, const Scalar* a, const Mat<Scalar>& W, const Vec<Scalar>& b,
-                  Mat<Scalar>& cols, Mat<Scalar>& z) {
+                  Eigen::Ref<Mat<Scalar>> cols, Eigen::Ref<Mat<Scalar>> z) {
   im2col(g, n, a, cols);
-  z.resize(g.c_out, cols.cols());
   z.noalias() = W * cols;
   z.colwise() += b;
 }
 
 /// Parameter gradients of one convolution layer: dW += G cols^T, db += row sums of G.
 template <class Scalar>
-void conv_backward_params(const Mat<Scalar>& G, const Mat<Scalar>& cols, Mat<Scalar>& dW, Vec<Scalar>& db) {
+void conv_backward_params(const Eigen::Ref<const Mat<Scalar>>& G, const Eigen::Ref<const Mat<Scalar>>& cols,
+                          Mat<Scalar>& dW, Vec<Scalar>& db) {
   dW.noalias() += G * cols.transpose();
   db.noalias() += G.rowwise().sum();
 }
 
-/// Input gradient of one convolution layer: da = col2im(W^T G); dcols is scratch.
+/// Input gradient of one convolution layer: da = col2im(W^T G); dcols (9 c_in x S_out n) is scratch.
 template <class Scalar>
-void conv_backward_input(const Geometry& g, Index n, const Mat<Scalar>& W, const Mat<Scalar>& G,
-                         Mat<Scalar>& dcols, Scalar* da) {
-  dcols.resize(W.cols(), G.cols());
+void conv_backward_input(const Geometry& g, Index n, const Mat<Scalar>& W, const Eigen::Ref<const Mat<Scalar>>& G,
+                         Eigen::Ref<Mat<Scalar>> dcols, Scalar* da) {
   dcols.noalias() = W.transpose() * G;
-  col2im(g, n, dcols, da);
+  col2im<Scalar>(g, n, dcols, da);
 }
 
 /// Pointwise nonlinearity between layers.
@@ -145,10 +176,9 @@ inline Activation activation_from_name(const std::string& name) {
 }
 inline const char* activation_name(Activation a) { return a == Activation::silu ? "silu" : "leaky-relu"; }
 
-/// y = phi(z), elementwise; y may not alias z.
+/// y = phi(z), elementwise, y of z's shape; y may not alias z.
 template <class Scalar>
-void activate(Activation f, const Mat<Scalar>& z, Mat<Scalar>& y) {
-  y.resize(z.rows(), z.cols());
+void activate(Activation f, const Eigen::Ref<const Mat<Scalar>>& z, Eigen::Ref<Mat<Scalar>> y) {
   if (f == Activation::silu) {
     y.array() = z.array() / (Scalar(1) + (-z.array()).exp());
   } else {
@@ -160,7 +190,7 @@ void activate(Activation f, const Mat<Scalar>& z, Mat<Scalar>& y) {
 /// G = dL/dz from D = dL/dy, y = phi(z): G = D phi'(z), in place on D.
 ///   silu: phi'(z) = s (1 + z (1 - s)), s = sigmoid(z)
 template <class Scalar>
-void activation_backward(Activation f, const Mat<Scalar>& z, Mat<Scalar>& D) {
+void activation_backward(Activation f, const Eigen::Ref<const Mat<Scalar>>& z, Eigen::Ref<Mat<Scalar>> D) {
   if (f == Activation::silu) {
     const auto s = (Scalar(1) / (Scalar(1) + (-z.array()).exp()));
     D.array() *= s * (Scalar(1) + z.array() * (Scalar(1) - s));
