@@ -16,6 +16,8 @@ printf '[model]\ntype = gaussian\n[data]\nspectrum = 1,2\n[train]\nk = 1\nk = 2\
 # An IDX image file with 0 images of 28 x 28 pixels.
 printf '\x00\x00\x08\x03\x00\x00\x00\x00\x00\x00\x00\x1c\x00\x00\x00\x1c' > "$work/empty.idx"
 tiny="$(dirname "$config")/convnet-tiny.ini"  # 8 x 8 blobs, channels 8,16
+# Two black 32 x 32 images (16 x 16 after data.downscale = 2).
+{ printf '\x00\x00\x08\x03\x00\x00\x00\x02\x00\x00\x00\x20\x00\x00\x00\x20'; head -c 2048 /dev/zero; } > "$work/black32.idx"
 
 # name | expected pattern in the message | arguments after `shortrun`
 cases=(
@@ -58,7 +60,7 @@ cases=(
   "sweep: shard out of range|--shard: expected i/n with 0 <= i < n, got '3/3'|sweep $config --shard 3/3"
   "sweep: one bad grid point|train.k: expected an integer >= 1, got 0 (in run k0)|sweep $config --set train.k=5,0"
   "convnet: images too small for the layers|model.channels: 3 stride-2 conv layers (8,8,8) need images of at least 9 x 9 pixels, the data's are 8 x 8|train $tiny --set model.channels=8,8,8"
-  "convnet: fashion-mnist downscaled too far|model.channels: 4 stride-2 conv layers (4,4,4,4) need images of at least 17 x 17 pixels, the data's are 14 x 14|train $tiny --set data.source=fashion-mnist --set model.n_visible=0 --set data.downscale=2 --set model.channels=4,4,4,4"
+  "convnet: idx images downscaled too far|model.channels: 4 stride-2 conv layers (4,4,4,4) need images of at least 17 x 17 pixels, the data's are 16 x 16|train $tiny --set data.source=idx --set data.path=$work/black32.idx --set model.n_visible=0 --set data.downscale=2 --set model.channels=4,4,4,4"
   "convnet: a zero channel count|model.channels: expected a list of 1 to 8 integers in [1, 1024]|train $tiny --set model.channels=8,0"
   "convnet: a fractional channel count|model.channels: expected a list of 1 to 8 integers in [1, 1024] (channels per conv layer, e.g. 16,32,64), got '8,2.5'|train $tiny --set model.channels=8,2.5"
   "convnet: channels not a list of numbers|model.channels: expected a number, got 'many'|train $tiny --set model.channels=8,many"
