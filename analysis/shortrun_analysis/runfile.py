@@ -38,6 +38,18 @@ def _attrs(obj: h5py.HLObject) -> Dict[str, Any]:
     return {name: _plain(value) for name, value in obj.attrs.items()}
 
 
+class RootAttrs:
+    """run_id and status of a class holding a run file's root attributes in `attrs` (Run, Measurement)."""
+
+    @property
+    def run_id(self) -> str:
+        return str(self.attrs.get("run_id", ""))
+
+    @property
+    def status(self) -> str:
+        return str(self.attrs.get("status", ""))
+
+
 @dataclass
 class Theory:
     """The /theory group of a Gaussian run (THEORY.md section 2), in the data eigenbasis.
@@ -83,7 +95,7 @@ class Theory:
 
 
 @dataclass
-class Run:
+class Run(RootAttrs):
     """One run file, read whole.
 
     attrs        root attributes: schema, status, run_id, created, finished, config (INI text), ...
@@ -92,7 +104,8 @@ class Run:
     train        /train: "step" [U], "wall_s" [U], "grad_norm" [U], "param_norm" [U] (may be empty)
     checkpoints  {step: {"J": [N,N], "h": [N]}}, in increasing step; may be empty
     final_step   the step /final links to, None when there is no checkpoint
-    theory       Theory, or None when the file has no /theory group
+    theory       Theory, or None when the file has no /theory group or it is not a Gaussian one
+    theory_model /theory attribute `model` ("gaussian", "spins"), None without /theory
     """
 
     path: str
@@ -103,18 +116,13 @@ class Run:
     checkpoints: Dict[int, Dict[str, np.ndarray]]
     final_step: Optional[int]
     theory: Optional[Theory] = field(default=None)
-
-    @property
-    def run_id(self) -> str:
-        return str(self.attrs.get("run_id", ""))
-
-    @property
-    def status(self) -> str:
-        return str(self.attrs.get("status", ""))
+    theory_model: Optional[str] = field(default=None)
 
     def require_theory(self) -> Theory:
         """The /theory group; raises SchemaError when the file has none."""
         if self.theory is None:
+            if self.theory_model is not None:
+                raise SchemaError(f"{self.path}: /theory is for model {self.theory_model!r}, expected 'gaussian'")
             raise SchemaError(f"{self.path}: no /theory group (expected one for a solvable model)")
         return self.theory
 
@@ -144,15 +152,19 @@ def _open(path: str) -> h5py.File:
         raise SchemaError(f"{path}: cannot open ({reason}); expected a shortrun run file") from None
 
 
+def _check_run_schema(path: str, f: h5py.File) -> None:
+    schema = _plain(f.attrs.get("schema", ""))
+    if schema != RUN_SCHEMA:
+        found = f"'{schema}'" if schema else "missing"
+        raise SchemaError(f"{path}: not a shortrun run file (root attribute schema is {found}, "
+                          f"expected '{RUN_SCHEMA}')")
+
+
 def load_run(path: str) -> Run:
     """Reads a run file written by `shortrun train`. Raises SchemaError when the file cannot be
     opened or its root attribute `schema` is not "shortrun.run"."""
     with _open(path) as f:
-        schema = _plain(f.attrs.get("schema", ""))
-        if schema != RUN_SCHEMA:
-            found = f"'{schema}'" if schema else "missing"
-            raise SchemaError(f"{path}: not a shortrun run file (root attribute schema is {found}, "
-                              f"expected '{RUN_SCHEMA}')")
+        _check_run_schema(path, f)
         checkpoints: Dict[int, Dict[str, np.ndarray]] = {}
         if "checkpoints" in f:
             for name in sorted(f["checkpoints"], key=int):
@@ -167,10 +179,14 @@ def load_run(path: str) -> Run:
             data = _attrs(f["data"])
             data.update({name: f["data"][name][()] for name in f["data"]})
         train = {name: f["train"][name][()] for name in f["train"]} if "train" in f else {}
+        # Spins runs have a /theory of their own layout (h_star, m_theory): Theory reads the
+        # Gaussian one only, and the other models keep just its name.
+        theory_model = _plain(f["theory"].attrs.get("model", "gaussian")) if "theory" in f else None
         return Run(path=path, attrs=_attrs(f),
                    config=_attrs(f["config"]) if "config" in f else {},
                    data=data, train=train, checkpoints=checkpoints, final_step=final_step,
-                   theory=_read_theory(path, f["theory"]) if "theory" in f else None)
+                   theory=_read_theory(path, f["theory"]) if theory_model == "gaussian" else None,
+                   theory_model=theory_model)
 
 
 def load_theory(path: str) -> Theory:

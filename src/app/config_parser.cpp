@@ -122,9 +122,10 @@ RunConfig from_raw(const std::map<std::string, std::string>& raw, const ConfigSo
 }
 
 /// Short label of an axis in run ids: train.k -> "k", run.seed -> "seed"; train.scheme -> "" (its
-/// values, rdm/cd/pcd/exact, speak for themselves).
+/// values, rdm/cd/pcd/exact, speak for themselves; so do sampler.type values).
 std::string axis_label(const std::string& key) {
-  if (key == "train.scheme") return "";
+  if (key == "train.scheme" || key == "sampler.type") return "";
+  if (key == "init.sigma") return "sigma";
   if (key == "model.n_hidden") return "nh";
   return key.substr(key.find('.') + 1);
 }

@@ -155,6 +155,8 @@ void RunConfig::validate() const {
   expect(equilibrium_sweeps >= 0, "measure.equilibrium_sweeps", "an integer >= 0 (0: max(1000, 10 t_max))");
   expect_one_of("measure.at", measure_at, {"last", "all"});
   expect(measure_samples >= 0, "measure.samples", "an integer >= 0");
+  expect(ais_runs == 0 || ais_runs >= 2, "measure.ais_runs", "0 (off) or an integer >= 2");
+  expect(ais_temperatures >= 1, "measure.ais_temperatures", "an integer >= 1");
   expect(std::isfinite(data_noise) && data_noise >= 0, "data.noise", "a standard deviation >= 0");
   if (data_noise > 0 && model_type != "convnet")
     throw BadInput("data.noise: only the convnet adds noise to its data; expected 0 for model.type = " + model_type);

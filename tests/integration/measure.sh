@@ -10,6 +10,7 @@
 #  3. Sampled rdm bm on Curie-Weiss teacher data: argmin over t of corr_err in [k/2, 2k] and
 #     corr_err(k) < 0.5 corr_err(equilibrium); pcd on the same data: equilibrium error below the
 #     error at t = k.
+#  3b. rbm: the AIS log Z written beside a long-run equilibrium agrees with enumeration.
 #  4. `shortrun measure` reproduces the measurement bit for bit (1 rank and 2 ranks), and refuses
 #     bad input with exit code 2.
 # Usage: measure.sh SHORTRUN MPIEXEC
@@ -103,6 +104,30 @@ k, t, err, eq = load(sys.argv[2])
 ek = err[list(t).index(k)]
 print(f"pcd: corr_err(k) = {ek:.4g}, equilibrium {eq:.4g}")
 assert eq < ek, (eq, ek)
+PY
+
+# --- 3b. rbm: AIS log Z in /equilibrium (long-run) agrees with enumeration (exact) ------------------
+rbm=(--set model.type=rbm --set model.n_hidden=8 --set model.spin=01 --set data.source=bars-stripes
+  --set model.n_visible=16 --set sampler.type=block-gibbs --set train.moments=sampled --set train.k=5
+  --set train.updates=200 --set train.chains=500 --set measure.chains=500 --set measure.t_max=50
+  --set measure.equilibrium_sweeps=200 --set measure.ais_runs=200 --set measure.ais_temperatures=2000)
+"$shortrun" train "$bm" --out "$work/r" --quiet --set run.name=exact "${rbm[@]}" > /dev/null
+"$shortrun" measure "$work/r/runs/exact.h5" --quiet --set measure.equilibrium=long-run --set measure.ais_runs=200 \
+  --set measure.ais_temperatures=2000 > /dev/null
+cp "$work/r/runs/exact.h5" "$work/rbm-ais.h5"
+"$shortrun" measure "$work/r/runs/exact.h5" --quiet --set measure.equilibrium=exact > /dev/null
+"$py" - "$work/rbm-ais.h5" "$work/r/runs/exact.h5" <<'PY' || fail "rbm: AIS log Z against enumeration"
+import sys, h5py
+def eq(path):
+    f = h5py.File(path, "r")
+    e = f["equilibrium"]
+    return e[[s for s in e][0]].attrs
+a, x = eq(sys.argv[1]), eq(sys.argv[2])
+assert a["method"] == "long-run" and a["log_z_method"] == "ais" and x["log_z_method"] == "exact", (dict(a), dict(x))
+d = abs(a["log_z"] - x["log_z"])
+print(f"rbm: AIS log Z {a['log_z']:.4f} +- {a['log_z_se']:.4f}, enumeration {x['log_z']:.4f}")
+assert d < max(0.1, 3 * a["log_z_se"]), d
+assert abs(a["loglik"] - x["loglik"]) == d or abs(abs(a["loglik"] - x["loglik"]) - d) < 1e-9
 PY
 
 # --- 4. shortrun measure: bit for bit, and bad input --------------------------------------------------

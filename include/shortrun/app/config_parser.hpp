@@ -24,8 +24,9 @@ struct ConfigSource {
 RunConfig load_run_config(const ConfigSource& source, const std::string& command);
 
 /// A sweep: every sweepable key given a comma-separated list is an axis. The grid is the Cartesian
-/// product with the axes in RunConfig::visit order (run.seed, sampler.step, train.scheme, train.k,
-/// train.lr) and the last axis varying fastest; identical on every rank.
+/// product with the axes in RunConfig::visit order (run.seed, model.n_hidden, sampler.type,
+/// sampler.step, init.sigma, train.scheme, train.k, train.lr) and the last axis varying fastest;
+/// identical on every rank.
 struct SweepPlan {
   std::vector<std::string> axes;      ///< keys with more than one value, in grid order
   std::vector<RunConfig> configs;     ///< one per grid point, validated; run_out set

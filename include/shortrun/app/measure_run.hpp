@@ -34,6 +34,9 @@ struct CheckpointMeasurement {
   /// Gaussian: the measured v_alpha(t) = diag(U^T C(t) U) [T, N] and at equilibrium [N].
   Matrix mode_var;
   Vector equilibrium_mode_var;
+  /// RBM beyond enumeration (measure.ais_runs > 0): AIS log Z and its standard error; NaN otherwise.
+  double ais_log_z = std::numeric_limits<double>::quiet_NaN();
+  double ais_log_z_se = std::numeric_limits<double>::quiet_NaN();
   double data_energy = 0;  ///< <E>_D under these parameters (NaN if unknown)
   Matrix components;  ///< data principal components of a projected covariance (N x m); empty if full
   double seconds = 0;
@@ -67,7 +70,7 @@ Vector read_checkpoint_params(const h5::File& file, Index step, const Layout& la
 void write_measurements(h5::Group& root, const RunConfig& config, Index dim,
                         const std::vector<CheckpointMeasurement>& measurements);
 
-/// The headline numbers of one measured checkpoint: the error (corr_err; mean_err when N = 1) at
+/// The headline numbers of one measured checkpoint: the error (corr_err; mean_err for spins) at
 /// t = k, its minimum over the recorded t and where, and at equilibrium (NaN: none).
 struct MeasuredErrors {
   bool corr = true;  ///< corr_err (else mean_err)
@@ -78,7 +81,7 @@ struct MeasuredErrors {
 };
 MeasuredErrors measured_errors(const RunConfig& config, const CheckpointMeasurement& m);
 
-/// One line per measured checkpoint for the terminal: corr_err (mean_err for N = 1) at t = k, its
+/// One line per measured checkpoint for the terminal: corr_err (mean_err for spins) at t = k, its
 /// minimum over t, and at equilibrium.
 std::string measurement_summary(const RunConfig& config, const std::vector<CheckpointMeasurement>& measurements);
 

@@ -69,6 +69,8 @@ struct RunConfig {
   std::int64_t equilibrium_sweeps = 0;    ///< long-run burn-in and window; 0: max(1000, 10 t_max)
   std::string measure_at = "last";        ///< last, all
   std::int64_t measure_samples = 16;      ///< image data: chains kept at the sample times
+  std::int64_t ais_runs = 100;            ///< rbm beyond enumeration: AIS runs for log Z (0: off)
+  std::int64_t ais_temperatures = 1000;   ///< AIS annealing steps
 
   /// Calls v(key, field, help, sweepable) for every key, in file order.
   template <class V>
@@ -95,11 +97,11 @@ struct RunConfig {
     v("data.downscale", downscale, "images: block-average factor 1, 2 or 4 (28x28 -> 14x14 with 2)", Sweep::no);
     v("data.noise", data_noise, "convnet: std of Gaussian noise added to the data images at every update (0: none)", Sweep::no);
     v("data.magnetization", magnetization, "spins data: magnetisations m_i in (-1, 1), pm1 terms whatever model.spin (unit up with probability (1 + m_i)/2); one value or N values", Sweep::no);
-    v("sampler.type", sampler_type, "MCMC kernel, one step = one sweep: langevin (gaussian, convnet); gibbs, gibbs-random, metropolis, metropolis-random (spins, bm); block-gibbs (rbm)", Sweep::no);
+    v("sampler.type", sampler_type, "MCMC kernel, one step = one sweep: langevin (gaussian, convnet); gibbs, gibbs-random, metropolis, metropolis-random (spins, bm); block-gibbs (rbm)", Sweep::yes);
     v("sampler.step", step, "Langevin step eta", Sweep::yes);
     v("sampler.temperature", temperature, "Langevin temperature T", Sweep::no);
     v("init.type", init_type, "p0, where chains start: gaussian, zeros (gaussian model); uniform, zeros, data-mean (binary); uniform on [-1, 1], gaussian (convnet)", Sweep::no);
-    v("init.sigma", init_sigma, "gaussian p0 standard deviation sigma0", Sweep::no);
+    v("init.sigma", init_sigma, "gaussian p0 standard deviation sigma0", Sweep::yes);
     v("train.scheme", scheme, "gradient estimator: rdm, cd, pcd, exact", Sweep::yes);
     v("train.k", k, "sampler steps per update (>= 1)", Sweep::yes);
     v("train.lr", lr, "learning rate (> 0)", Sweep::yes);
@@ -120,6 +122,8 @@ struct RunConfig {
     v("measure.equilibrium", equilibrium, "equilibrium reference: auto (theory for gaussian and spins, exact enumeration for bm and rbm up to 20 units, else long-run), theory, exact, long-run, none", Sweep::no);
     v("measure.equilibrium_sweeps", equilibrium_sweeps, "long-run equilibrium: burn-in sweeps, and as many again measured; 0 = max(1000, 10 t_max)", Sweep::no);
     v("measure.at", measure_at, "which checkpoints are measured: last (the final parameters) or all (every train.checkpoints checkpoint)", Sweep::no);
+    v("measure.ais_runs", ais_runs, "rbm too large to enumerate: annealed importance sampling runs for log Z and the data log-likelihood at equilibrium (0: off)", Sweep::no);
+    v("measure.ais_temperatures", ais_temperatures, "AIS annealing steps (linear in beta, from independent units at the data means)", Sweep::no);
     v("measure.samples", measure_samples, "image data: chains whose samples are kept at t = k/4, k, 4k, t_max and at equilibrium (0: none)", Sweep::no);
   }
   template <class V>

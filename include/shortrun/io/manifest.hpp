@@ -21,7 +21,7 @@ struct ManifestRow {
   std::int64_t team = -1;
   double wall_s = std::numeric_limits<double>::quiet_NaN();
   double theory_gap = std::numeric_limits<double>::quiet_NaN();
-  /// Measurement of the last checkpoint: corr_err (mean_err for N = 1) at t = k, its minimum over
+  /// Measurement of the last checkpoint: corr_err (mean_err for spins) at t = k, its minimum over
   /// t, and at equilibrium (NaN when not measured or no equilibrium).
   double err_k = std::numeric_limits<double>::quiet_NaN();
   double err_min = std::numeric_limits<double>::quiet_NaN();
