@@ -155,12 +155,14 @@ class ConvNet {
   /// drawn in layout order.
   void init_params(std::uint64_t seed) {
     Stream s(seed, Purpose::model_init, 0);
-    for (const Block& b : layout_.blocks()) {
-      const bool out = b.name == "out_w";
-      const auto fan_in = out ? static_cast<double>(shape_.features())
-                              : static_cast<double>(geometry_[layer_of(b)].patch());
+    const auto& blocks = layout_.blocks();
+    for (std::size_t i = 0; i < blocks.size(); ++i) {
+      // Blocks 2l and 2l + 1 are conv layer l's W and b; the last is out_w.
+      const bool out = i + 1 == blocks.size();
+      const auto fan_in = static_cast<double>(out ? shape_.features() : geometry_[i / 2].patch());
       const double bound = 1.0 / std::sqrt(fan_in);
-      for (Index i = 0; i < b.size(); ++i) theta_[b.offset + i] = bound * (2.0 * s.uniform() - 1.0);
+      for (Index j = 0; j < blocks[i].size(); ++j)
+        theta_[blocks[i].offset + j] = bound * (2.0 * s.uniform() - 1.0);
     }
   }
 
@@ -227,10 +229,6 @@ class ConvNet {
   }
 
  private:
-  std::size_t layer_of(const Block& b) const {
-    return static_cast<std::size_t>(std::stoi(b.name.substr(4, b.name.find('_') - 4)) - 1);
-  }
-
   void check_rows(const Matrix& x) const {
     if (x.rows() != dim())
       throw std::invalid_argument("ConvNet: images of " + std::to_string(x.rows()) + " pixels, expected " +
