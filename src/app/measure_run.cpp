@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "shortrun/app/binary_run.hpp"
+#include "shortrun/app/convnet_run.hpp"
 #include "shortrun/app/gaussian_run.hpp"
 #include "shortrun/core/error.hpp"
 #include "shortrun/core/log_grid.hpp"
@@ -31,7 +32,7 @@ namespace shortrun::cli {
 namespace gt = gaussian_theory;
 
 Index image_side(const RunConfig& config, Index dim) {
-  if (config.data_source != "idx" && config.data_source != "fashion-mnist") return 0;
+  if (config.data_source != "idx" && config.data_source != "fashion-mnist" && config.data_source != "blobs") return 0;
   const auto side = static_cast<Index>(std::lround(std::sqrt(static_cast<double>(dim))));
   return side * side == dim ? side : 0;
 }
@@ -69,12 +70,15 @@ void check_measurement(const RunConfig& config, Index dim) {
                      "); use measure.moments = sampled" +
                      (config.measure_moments == "auto" ? " (auto follows train.moments = exact)" : ""));
   }
+  if (m == "convnet" && config.measurement_path() == "exact")
+    throw BadInput("measure.moments: the convnet has no exact law p_t; use measure.moments = sampled");
   const std::string& eq = config.equilibrium;
   if (eq == "theory" && m != "gaussian" && m != "spins")
     throw BadInput("measure.equilibrium: theory exists for gaussian and spins only, not " + m +
                    "; use auto, exact, long-run or none");
   if (eq == "exact") {
     if (m == "gaussian") throw BadInput("measure.equilibrium: exact enumeration is for binary models; use theory for gaussian");
+    if (m == "convnet") throw BadInput("measure.equilibrium: exact enumeration is for binary models; use long-run or none for the convnet");
     const Index smaller = m == "rbm" ? std::min<Index>(dim, config.n_hidden) : dim;
     if (smaller > exact::kMaxEnumerableUnits)
       throw BadInput("measure.equilibrium: exact enumeration needs at most " +
@@ -107,10 +111,12 @@ CheckpointMeasurement measure_one(const Plan& plan, const Model& model, const Sa
   out.step = step;
   constexpr bool is_gaussian = std::is_same_v<Model, GaussianEnergy>;
   constexpr bool is_rbm = std::is_same_v<Model, BernoulliRbm>;
+  constexpr bool is_convnet = std::is_same_v<Model, ConvNet<float>>;
 
   if (c.measurement_path() == "exact") {
     if constexpr (is_gaussian) out.dynamics = gaussian_exact_dynamics(model, ula_of(c), p0, plan.times, ref);
     else if constexpr (is_rbm) out.dynamics = rbm_exact_dynamics(model, p0, plan.times, ref);
+    else if constexpr (is_convnet) throw std::logic_error("the convnet has no exact law p_t (check_measurement refuses it)");
     else out.dynamics = binary_exact_dynamics(exact::pairwise(model), Sampler::dynamics(), p0, plan.times, ref);
   } else {
     DynamicsSpec spec;
@@ -191,6 +197,12 @@ void with_measured_model(const RunConfig& c, const Dataset& data, const Vector& 
     f(model, Langevin(c.step, c.temperature), P0::from_name(c.init_type, c.init_sigma));
     return;
   }
+  if (c.model_type == "convnet") {
+    ConvNet<float> model(convnet_shape(c, n));
+    model.params() = params;
+    f(model, Langevin(c.step, c.temperature), P0::from_name(c.init_type, c.init_sigma));
+    return;
+  }
   const Spin spin = spin_from_name(c.spin);
   const BinaryP0 p0 = BinaryP0::from_name(c.init_type, spin, n, data.mean);
   if (c.model_type == "rbm") {
@@ -216,6 +228,7 @@ void with_measured_model(const RunConfig& c, const Dataset& data, const Vector& 
 
 Layout model_layout(const RunConfig& config, Index dim) {
   if (config.model_type == "gaussian") return GaussianEnergy(dim).layout();
+  if (config.model_type == "convnet") return ConvNet<float>(convnet_shape(config, dim)).layout();
   if (config.model_type == "rbm") return BernoulliRbm(dim, config.n_hidden).layout();
   const Spin spin = spin_from_name(config.spin);
   if (config.model_type == "spins") return IndependentSpins(dim, spin).layout();

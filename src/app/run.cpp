@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "shortrun/app/binary_run.hpp"
+#include "shortrun/app/convnet_run.hpp"
 #include "shortrun/app/gaussian_run.hpp"
 #include "shortrun/app/measure_run.hpp"
 #include "shortrun/core/error.hpp"
@@ -20,7 +21,8 @@ PreparedRun prepare_run(const RunConfig& config, const std::string& run_id) {
   const fs::path folder = fs::path(config.run_out) / "runs";
   run.path = (folder / (run_id + ".h5")).string();
   run.resume_path = (folder / (run_id + ".ckpt.h5")).string();
-  if (config.binary()) run.data.data = make_binary_data(config);
+  if (config.model_type == "convnet") run.data.data = make_convnet_data(config).data;
+  else if (config.binary()) run.data.data = make_binary_data(config);
   else run.data = make_gaussian_data(config);
   check_measurement(config, run.data.data.dim());
   return run;
@@ -125,6 +127,10 @@ void write_run_file(const PreparedRun& run, const ModelOutcome& out, const std::
   io::RunWriter writer(run.path, run.config, io::RunMeta{run.run_id, mpi_ranks});
   try {
     writer.write_data(run.data.data);
+    if (run.config.model_type == "convnet") {
+      h5::Group data_group = writer.file().open_group("data");
+      write_image_examples(data_group, run.data.data, 64);
+    }
     for (const auto& [step, params] : out.record.checkpoints) writer.write_checkpoint(step, out.layout, params);
     writer.write_train_log(out.record.log);
     const bool completed = status == "completed";
@@ -161,8 +167,11 @@ RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, const Run
   hooks.tick = context.tick;
   hooks.resume = resuming != 0 ? &resume : nullptr;
   hooks.save = [&](const io::ResumeState& state) { io::write_resume_state(run.resume_path, state); };
-  const ModelOutcome model = run.config.binary() ? train_binary(run.config, run.data.data, team, hooks)
-                                                 : train_gaussian(run.config, run.data, team, hooks);
+  const ModelOutcome model =
+      run.config.model_type == "convnet"
+          ? train_convnet(run.config, run.data.data, team, hooks)
+      : run.config.binary() ? train_binary(run.config, run.data.data, team, hooks)
+                            : train_gaussian(run.config, run.data, team, hooks);
   const TrainRecord& out = model.record;
 
   RunResult result;

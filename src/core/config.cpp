@@ -32,12 +32,40 @@ bool valid_name(const std::string& s) {
          });
 }
 
+/// The convnet's keys (image data, channel list, Langevin, sampled chains only).
+void validate_convnet(const RunConfig& c) {
+  expect_one_of("data.source", c.data_source, {"fashion-mnist", "idx", "blobs"});
+  if (c.data_source == "idx") expect(!c.data_path.empty(), "data.path", "an IDX file");
+  if (c.data_source == "blobs")
+    expect(c.n_samples >= 1, "data.n_samples",
+           "at least 1 blobs image (an empty data set cannot be trained on), got " + std::to_string(c.n_samples));
+  if (c.data_source != "blobs") {
+    expect(c.downscale == 1 || c.downscale == 2 || c.downscale == 4, "data.downscale", "1, 2 or 4");
+    expect(c.binarize < 1, "data.binarize", "a threshold in [0, 1), or < 0 for grey levels");
+  }
+  std::string list;
+  bool integers = !c.channels.empty();
+  for (double ch : c.channels) {
+    list += (list.empty() ? "" : ",") + format_value(ch);
+    integers = integers && std::isfinite(ch) && ch >= 1 && ch <= 1024 && ch == std::floor(ch);
+  }
+  expect(integers && c.channels.size() <= 8, "model.channels",
+         "a list of 1 to 8 integers in [1, 1024] (channels per conv layer, e.g. 16,32,64), got '" + list + "'");
+  expect_one_of("model.activation", c.activation, {"silu", "leaky-relu"});
+  expect_one_of("sampler.type", c.sampler_type, {"langevin"});
+  expect_one_of("init.type", c.init_type, {"uniform", "gaussian"});
+  expect(c.scheme != "exact" && c.moments == "sampled", c.scheme != "exact" ? "train.moments" : "train.scheme",
+         "sampled chains for the convnet (rdm, cd or pcd): it has no exact moments");
+}
+
 }  // namespace
 
 void RunConfig::resolve_defaults() {
   const bool gaussian = model_type == "gaussian";
-  if (data_source.empty()) data_source = gaussian ? "gaussian" : "spins";
-  if (sampler_type.empty()) sampler_type = gaussian ? "langevin" : model_type == "rbm" ? "block-gibbs" : "gibbs";
+  const bool convnet = model_type == "convnet";
+  if (data_source.empty()) data_source = gaussian ? "gaussian" : convnet ? "fashion-mnist" : "spins";
+  if (sampler_type.empty())
+    sampler_type = gaussian || convnet ? "langevin" : model_type == "rbm" ? "block-gibbs" : "gibbs";
   if (init_type.empty()) init_type = gaussian ? "gaussian" : "uniform";
   if (spin.empty() && binary()) spin = model_type == "rbm" ? "01" : "pm1";
 }
@@ -47,8 +75,8 @@ void RunConfig::validate() const {
          "letters, digits, '-', '_' and '.' only (and not '.' or '..'), got '" + run_name + "'");
   expect(seed >= 0, "run.seed", "an integer >= 0");
   expect(std::isfinite(checkpoint_every) && checkpoint_every >= 0, "run.checkpoint_every", "seconds >= 0");
-  if (model_type.empty()) throw BadInput("model.type: missing; expected one of gaussian, spins, bm, rbm");
-  expect_one_of("model.type", model_type, {"gaussian", "spins", "bm", "rbm"});
+  if (model_type.empty()) throw BadInput("model.type: missing; expected one of gaussian, spins, bm, rbm, convnet");
+  expect_one_of("model.type", model_type, {"gaussian", "spins", "bm", "rbm", "convnet"});
   expect(n_visible >= 0, "model.n_visible", "an integer >= 1");
   if (model_type == "rbm") expect(n_hidden >= 1, "model.n_hidden", "an integer >= 1 for the rbm");
   if (binary()) {
@@ -70,6 +98,8 @@ void RunConfig::validate() const {
     expect_one_of("init.type", init_type, {"uniform", "zeros", "data-mean"});
     if (model_type == "rbm") expect_one_of("sampler.type", sampler_type, {"block-gibbs"});
     else expect_one_of("sampler.type", sampler_type, {"gibbs", "gibbs-random", "metropolis", "metropolis-random"});
+  } else if (model_type == "convnet") {
+    validate_convnet(*this);
   } else {
     expect_one_of("data.source", data_source, {"gaussian"});
     expect_one_of("sampler.type", sampler_type, {"langevin"});
@@ -127,7 +157,11 @@ void RunConfig::validate() const {
   expect(measure_samples >= 0, "measure.samples", "an integer >= 0");
   expect(ais_runs == 0 || ais_runs >= 2, "measure.ais_runs", "0 (off) or an integer >= 2");
   expect(ais_temperatures >= 1, "measure.ais_temperatures", "an integer >= 1");
-  if (moments == "sampled" && scheme != "exact" && n_samples == 0)
+  expect(std::isfinite(data_noise) && data_noise >= 0, "data.noise", "a standard deviation >= 0");
+  if (data_noise > 0 && model_type != "convnet")
+    throw BadInput("data.noise: only the convnet adds noise to its data; expected 0 for model.type = " + model_type);
+  // The convnet's image files read with data.n_samples = 0 load every image (validate_convnet).
+  if (model_type != "convnet" && moments == "sampled" && scheme != "exact" && n_samples == 0)
     throw BadInput("data.n_samples: 0 (population moments) needs train.moments = exact; give a sample size");
 }
 

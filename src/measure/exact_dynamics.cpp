@@ -53,6 +53,7 @@ ChainStatistics gaussian_law_statistics(const GaussianEnergy& model, const gauss
 DynamicsResult gaussian_exact_dynamics(const GaussianEnergy& model, const gaussian_theory::Ula& ula,
                                        const P0& p0, const std::vector<Index>& times,
                                        const DataReference& ref) {
+  if (p0.kind() == P0::Kind::uniform) throw std::invalid_argument("gaussian_exact_dynamics: p0 must be gaussian or zeros");
   const Index n = model.dim();
   const gaussian_theory::Moments start{Vector::Zero(n), p0.sigma() * p0.sigma() * Matrix::Identity(n, n)};
   const Matrix J = model.J();

@@ -13,6 +13,11 @@ printf '\x00\x00\x08\x03\x00\x00\x00\x0a\x00\x00\x00\x1c\x00\x00\x00\x1c\x01\x02
 rbm=(--set model.type=rbm --set model.n_hidden=4 --set data.source=idx --set data.binarize=0.5
      --set init.type=uniform --set sampler.type=block-gibbs)
 printf '[model]\ntype = gaussian\n[data]\nspectrum = 1,2\n[train]\nk = 1\nk = 2\n' > "$work/dup.ini"
+# An IDX image file with 0 images of 28 x 28 pixels.
+printf '\x00\x00\x08\x03\x00\x00\x00\x00\x00\x00\x00\x1c\x00\x00\x00\x1c' > "$work/empty.idx"
+tiny="$(dirname "$config")/convnet-tiny.ini"  # 8 x 8 blobs, channels 8,16
+# Two black 32 x 32 images (16 x 16 after data.downscale = 2).
+{ printf '\x00\x00\x08\x03\x00\x00\x00\x02\x00\x00\x00\x20\x00\x00\x00\x20'; head -c 2048 /dev/zero; } > "$work/black32.idx"
 
 # name | expected pattern in the message | arguments after `shortrun`
 cases=(
@@ -30,7 +35,7 @@ cases=(
   "malformed --set|expected SECTION.KEY=VALUE|train $config --set train.k"
   "negative spectrum|data.spectrum: expected positive|train $config --set data.spectrum=1,-2"
   "missing model.type|model.type: missing|train $config --set model.type="
-  "model not built yet|model.type: expected one of gaussian, spins, bm, rbm|train $config --set model.type=convnet"
+  "unknown model type|model.type: expected one of gaussian, spins, bm, rbm, convnet|train $config --set model.type=convnets"
   "binary model on gaussian data|data.source: expected one of spins|train $config --set model.type=bm"
   "rbm without hidden units|model.n_hidden: expected an integer >= 1|train $config --set model.type=rbm --set data.source=spins"
   "n_visible mismatch|model.n_visible|train $config --set model.n_visible=7"
@@ -54,6 +59,16 @@ cases=(
   "hdf5 data without a dataset name|data.h5|train $config ${rbm[*]} --set data.source=hdf5 --set data.path=$work/data.h5"
   "sweep: shard out of range|--shard: expected i/n with 0 <= i < n, got '3/3'|sweep $config --shard 3/3"
   "sweep: one bad grid point|train.k: expected an integer >= 1, got 0 (in run k0)|sweep $config --set train.k=5,0"
+  "convnet: images too small for the layers|model.channels: 3 stride-2 conv layers (8,8,8) need images of at least 9 x 9 pixels, the data's are 8 x 8|train $tiny --set model.channels=8,8,8"
+  "convnet: idx images downscaled too far|model.channels: 4 stride-2 conv layers (4,4,4,4) need images of at least 17 x 17 pixels, the data's are 16 x 16|train $tiny --set data.source=idx --set data.path=$work/black32.idx --set model.n_visible=0 --set data.downscale=2 --set model.channels=4,4,4,4"
+  "convnet: a zero channel count|model.channels: expected a list of 1 to 8 integers in [1, 1024]|train $tiny --set model.channels=8,0"
+  "convnet: a fractional channel count|model.channels: expected a list of 1 to 8 integers in [1, 1024] (channels per conv layer, e.g. 16,32,64), got '8,2.5'|train $tiny --set model.channels=8,2.5"
+  "convnet: channels not a list of numbers|model.channels: expected a number, got 'many'|train $tiny --set model.channels=8,many"
+  "convnet: empty blobs data set|data.n_samples: expected at least 1 blobs image|train $tiny --set data.n_samples=0"
+  "convnet: idx file without images|empty.idx: shape 0 x 28 x 28; expected at least one image|train $tiny --set data.source=idx --set model.n_visible=0 --set data.path=$work/empty.idx"
+  "convnet: exact scheme|train.scheme: expected sampled chains for the convnet|train $tiny --set train.scheme=exact"
+  "convnet: unknown activation|model.activation: expected one of silu, leaky-relu|train $tiny --set model.activation=relu"
+  "data noise on the gaussian model|data.noise: only the convnet|train $config --set data.noise=0.1"
 )
 
 check_case() {  # launcher-prefix name pattern args...

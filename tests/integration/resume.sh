@@ -120,4 +120,38 @@ for id in seed1_k2 seed1_k5 seed2_k2 seed2_k5; do
   same_run "$work/sref/runs/$id.h5" "$work/susr/runs/$id.h5" || fail "sweep run $id after SIGUSR1 differs"
 done
 echo "sweep: SIGUSR1 -> 75, resumed bitwise"
+# --- convnet (float32 network, pcd chains, Adam): SIGTERM then resume, bitwise ------------------
+tiny="$(dirname "$config")/convnet-tiny.ini"
+cn_args=(--set train.scheme=pcd --set train.batch=50 --set train.updates=600 --set run.checkpoint_every=0.05 --quiet)
+same_params() {  # reference candidate: bitwise-equal convnet parameters at every checkpoint and log
+  $py - "$1" "$2" <<'PY'
+import sys, h5py, numpy as np
+a, b = (h5py.File(p) for p in sys.argv[1:3])
+assert a.attrs["status"] == b.attrs["status"] == "completed", (a.attrs["status"], b.attrs["status"])
+assert list(a["checkpoints"]) == list(b["checkpoints"])
+for step in a["checkpoints"]:
+    names = list(a[f"checkpoints/{step}/params"])
+    assert names == list(b[f"checkpoints/{step}/params"]) and "out_w" in names, names
+    for name in names:
+        assert np.array_equal(a[f"checkpoints/{step}/params/{name}"][()], b[f"checkpoints/{step}/params/{name}"][()]), (step, name)
+for col in ("step", "grad_norm", "param_norm"):
+    assert np.array_equal(a[f"train/{col}"][()], b[f"train/{col}"][()]), col
+# The measurement after training: energies of fresh chains, and image samples of 8 x 8 blobs.
+step = list(a["dynamics"])[0] if "dynamics" in a else None
+assert step is not None and "energy_mean" in a[f"dynamics/{step}"], list(a)
+assert np.array_equal(a[f"dynamics/{step}/energy_mean"][()], b[f"dynamics/{step}/energy_mean"][()])
+assert a[f"dynamics/{step}/samples"].shape[2:] == (8, 8), a[f"dynamics/{step}/samples"].shape
+PY
+}
+"$shortrun" train "$tiny" "${cn_args[@]}" --out "$work/cref" > /dev/null || fail "convnet reference train"
+"$shortrun" train "$tiny" "${cn_args[@]}" --out "$work/cterm" > "$work/cterm.out" 2>&1 &
+pid=$!
+wait_for "$work/cterm/runs/convnet-tiny.ckpt.h5"
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+[[ $rc -eq 75 ]] || fail "convnet SIGTERM: exit $rc, expected 75: $(cat "$work/cterm.out")"
+"$shortrun" train "$tiny" "${cn_args[@]}" --out "$work/cterm" > /dev/null || fail "convnet resume after SIGTERM"
+same_params "$work/cref/runs/convnet-tiny.h5" "$work/cterm/runs/convnet-tiny.h5" || fail "convnet resumed run differs"
+echo "train convnet: SIGTERM -> 75, resumed bitwise"
 echo "resume: all checks passed"

@@ -80,3 +80,52 @@ TEST_CASE("the resolved INI text holds every key with a value that reads back", 
   CHECK(ini.find("lr = 0.05\n") != std::string::npos);
   CHECK(ini.find("spectrum = 1,2\n") != std::string::npos);
 }
+
+TEST_CASE("convnet keys: defaults and bad values name their key", "[config][convnet]") {
+  RunConfig c;
+  c.run_name = "x";
+  c.model_type = "convnet";
+  c.resolve_defaults();
+  CHECK(c.data_source == "fashion-mnist");
+  CHECK(c.sampler_type == "langevin");
+  CHECK(c.init_type == "uniform");
+  CHECK(c.channels == std::vector<double>{16, 32, 64});
+  CHECK_NOTHROW(c.validate());
+  c.n_samples = 0;  // every image of the file
+  CHECK_NOTHROW(c.validate());
+  auto fails_with = [](RunConfig bad, const std::string& key) {
+    try {
+      bad.validate();
+    } catch (const BadInput& e) {
+      return std::string(e.what()).rfind(key + ":", 0) == 0;
+    }
+    return false;
+  };
+  for (const std::vector<double>& channels : {std::vector<double>{}, {16, 0}, {16, 2.5}, {1, 2, 3, 4, 5, 6, 7, 8, 9}}) {
+    RunConfig bad = c;
+    bad.channels = channels;
+    CHECK(fails_with(bad, "model.channels"));
+  }
+  RunConfig bad = c;
+  bad.data_source = "blobs";
+  bad.n_samples = 0;
+  CHECK(fails_with(bad, "data.n_samples"));
+  bad = c;
+  bad.activation = "tanh";
+  CHECK(fails_with(bad, "model.activation"));
+  bad = c;
+  bad.scheme = "exact";
+  CHECK(fails_with(bad, "train.scheme"));
+  bad = c;
+  bad.moments = "exact";
+  CHECK(fails_with(bad, "train.moments"));
+  bad = c;
+  bad.init_type = "zeros";
+  CHECK(fails_with(bad, "init.type"));
+  bad = c;
+  bad.data_noise = -0.1;
+  CHECK(fails_with(bad, "data.noise"));
+  RunConfig gaussian = valid();
+  gaussian.data_noise = 0.1;
+  CHECK(fails_with(gaussian, "data.noise"));
+}

@@ -44,7 +44,7 @@ struct CheckpointMeasurement {
 
 /// The recorded times: log_grid(t_max, t_points) with 0, k and t_max, plus the image sample times.
 std::vector<Index> measurement_times(const RunConfig& config, Index dim);
-/// Image side length when the data are square images (idx, fashion-mnist), else 0.
+/// Image side length when the data are square images (idx, fashion-mnist, blobs), else 0.
 Index image_side(const RunConfig& config, Index dim);
 
 /// BadInput naming the measure.* key when the configuration asks for a measurement the model

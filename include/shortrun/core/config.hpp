@@ -24,6 +24,8 @@ struct RunConfig {
   std::int64_t n_visible = 0;  ///< 0: inferred from the data
   std::int64_t n_hidden = 0;   ///< rbm: hidden units
   std::string spin;            ///< pm1 or 01; empty: pm1 (spins, bm), 01 (rbm)
+  std::vector<double> channels{16, 32, 64};  ///< convnet: channels per conv layer (integers)
+  std::string activation = "silu";           ///< convnet: silu or leaky-relu
   // [data]
   std::string data_source;  ///< empty: gaussian for the gaussian model, spins otherwise
   std::int64_t data_seed = 1;
@@ -36,6 +38,7 @@ struct RunConfig {
   std::string data_path;             ///< idx: a file; hdf5: file.h5:/dataset
   double binarize = -1;              ///< images: threshold in [0, 1); < 0: off
   std::int64_t downscale = 1;        ///< images: 1, 2 or 4
+  double data_noise = 0;             ///< convnet: std of Gaussian noise added to data per update
   // [sampler]
   std::string sampler_type;  ///< empty: langevin (gaussian), gibbs (spins, bm), block-gibbs (rbm)
   double step = 0.05;
@@ -76,11 +79,13 @@ struct RunConfig {
     v("run.seed", seed, "master seed; every random stream derives from it", Sweep::yes);
     v("run.out", run_out, "output folder (default: results/<run.name>)", Sweep::no);
     v("run.checkpoint_every", checkpoint_every, "seconds between resume checkpoints besides the scheduled ones; 0 = scheduled only", Sweep::no);
-    v("model.type", model_type, "energy model: gaussian (required)", Sweep::no);
+    v("model.type", model_type, "energy model: gaussian, spins, bm, rbm, convnet (required)", Sweep::no);
     v("model.n_visible", n_visible, "dimension N (default: from the data)", Sweep::no);
     v("model.n_hidden", n_hidden, "rbm: hidden units", Sweep::yes);
     v("model.spin", spin, "binary convention: pm1 or 01 (default pm1; rbm: 01)", Sweep::no);
-    v("data.source", data_source, "data set: gaussian (gaussian model); spins, ising, bars-stripes, idx, hdf5, fashion-mnist (binary models)", Sweep::no);
+    v("model.channels", channels, "convnet: channels of each 3x3 stride-2 conv layer (list)", Sweep::no);
+    v("model.activation", activation, "convnet: silu or leaky-relu", Sweep::no);
+    v("data.source", data_source, "data set: gaussian (gaussian model); spins, ising, bars-stripes, idx, hdf5, fashion-mnist (binary models); fashion-mnist, idx, blobs (convnet)", Sweep::no);
     v("data.seed", data_seed, "seed of the synthetic data (kept apart from run.seed so seeds can be swept on fixed data)", Sweep::no);
     v("data.n_samples", n_samples, "synthetic data size; 0 = exact population moments", Sweep::no);
     v("data.spectrum", spectrum, "gaussian: covariance eigenvalues c_alpha (list; required), in a seeded random orthonormal basis", Sweep::no);
@@ -90,11 +95,12 @@ struct RunConfig {
     v("data.path", data_path, "idx: an IDX image file (gzipped or not); hdf5: file.h5:/dataset (rows = samples)", Sweep::no);
     v("data.binarize", binarize, "images: pixel -> 1 if above this threshold in [0, 1), else 0; < 0: off (binary models need it)", Sweep::no);
     v("data.downscale", downscale, "images: block-average factor 1, 2 or 4 (28x28 -> 14x14 with 2)", Sweep::no);
+    v("data.noise", data_noise, "convnet: std of Gaussian noise added to the data images at every update (0: none)", Sweep::no);
     v("data.magnetization", magnetization, "spins data: magnetisations m_i in (-1, 1), pm1 terms whatever model.spin (unit up with probability (1 + m_i)/2); one value or N values", Sweep::no);
-    v("sampler.type", sampler_type, "MCMC kernel, one step = one sweep: langevin (gaussian); gibbs, gibbs-random, metropolis, metropolis-random (spins, bm); block-gibbs (rbm)", Sweep::yes);
+    v("sampler.type", sampler_type, "MCMC kernel, one step = one sweep: langevin (gaussian, convnet); gibbs, gibbs-random, metropolis, metropolis-random (spins, bm); block-gibbs (rbm)", Sweep::yes);
     v("sampler.step", step, "Langevin step eta", Sweep::yes);
     v("sampler.temperature", temperature, "Langevin temperature T", Sweep::no);
-    v("init.type", init_type, "p0, where chains start: gaussian, zeros (gaussian model); uniform, zeros, data-mean (binary)", Sweep::no);
+    v("init.type", init_type, "p0, where chains start: gaussian, zeros (gaussian model); uniform, zeros, data-mean (binary); uniform on [-1, 1], gaussian (convnet)", Sweep::no);
     v("init.sigma", init_sigma, "gaussian p0 standard deviation sigma0", Sweep::yes);
     v("train.scheme", scheme, "gradient estimator: rdm, cd, pcd, exact", Sweep::yes);
     v("train.k", k, "sampler steps per update (>= 1)", Sweep::yes);

@@ -29,6 +29,8 @@ enum class Purpose : std::uint64_t {
   equilibrium_sampler = 9,  ///< sampler noise of long-run equilibrium chains
   teacher = 10,   ///< couplings of synthetic teacher models (SK)
   ais = 11,       ///< annealed importance sampling runs
+  model_init = 12,  ///< random initial parameters (ConvNet)
+  data_noise = 13,  ///< Gaussian noise added to data images per update (data.noise)
 };
 
 class Stream {

@@ -3,6 +3,8 @@
 ///   grad += (1/B) sum_{i in minibatch} dE/dtheta(x_i).
 /// The minibatch of update u is drawn by index from Purpose::minibatch streams (with
 /// replacement), so it is the same whatever the team size. batch = 0 (or >= n) uses all data.
+/// With set_noise(sigma) > 0 (data.noise), every update adds fresh N(0, sigma^2) noise to each
+/// minibatch entry, from Stream(seed, Purpose::data_noise, minibatch position, update).
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -31,6 +33,10 @@ class DataTerm {
   /// This rank's positions in the minibatch.
   Share local_share() const { return local_; }
 
+  /// Standard deviation of the Gaussian noise added to the data at every update (0: none).
+  void set_noise(double sigma) { noise_ = sigma; }
+  double noise() const { return noise_; }
+
   /// This rank's columns of the minibatch of update u.
   const Matrix& local_batch(std::uint64_t update) {
     if (!full_) {
@@ -38,6 +44,14 @@ class DataTerm {
       for (Index j = 0; j < local_.count; ++j) {
         Stream s(seed_, Purpose::minibatch, static_cast<std::uint64_t>(local_.begin + j), update);
         batch_.col(j) = data_.x.col(s.below(data_.n_samples()));
+      }
+    } else if (noise_ > 0) {
+      batch_ = data_.x.middleCols(local_.begin, local_.count);
+    }
+    if (noise_ > 0) {
+      for (Index j = 0; j < local_.count; ++j) {
+        Stream s(seed_, Purpose::data_noise, static_cast<std::uint64_t>(local_.begin + j), update);
+        for (Index i = 0; i < batch_.rows(); ++i) batch_(i, j) += noise_ * s.normal();
       }
     }
     return batch_;
@@ -64,6 +78,7 @@ class DataTerm {
   int rank_;
   bool full_ = true;
   Index global_batch_ = 0;
+  double noise_ = 0;
   Share local_;
   Matrix batch_;
 };

@@ -10,13 +10,15 @@ namespace shortrun {
 
 class P0 {
  public:
-  enum class Kind { gaussian, zeros };
+  enum class Kind { gaussian, zeros, uniform };
 
-  /// gaussian: N(0, sigma^2 I); zeros: x = 0.
-  P0(Kind kind, double sigma) : kind_(kind), sigma_(kind == Kind::zeros ? 0.0 : sigma) {}
+  /// gaussian: N(0, sigma^2 I); zeros: x = 0; uniform: every coordinate uniform on [-1, 1]
+  /// (images; sigma is ignored).
+  P0(Kind kind, double sigma) : kind_(kind), sigma_(kind == Kind::gaussian ? sigma : 0.0) {}
   static P0 from_name(const std::string& name, double sigma) {
     if (name == "gaussian") return {Kind::gaussian, sigma};
     if (name == "zeros") return {Kind::zeros, 0.0};
+    if (name == "uniform") return {Kind::uniform, 0.0};
     throw std::invalid_argument("unknown p0 " + name);
   }
 
@@ -28,11 +30,16 @@ class P0 {
     }
     for (Index j = 0; j < x.cols(); ++j) {
       Stream s = rng.chain(j);
-      for (Index i = 0; i < x.rows(); ++i) x(i, j) = sigma_ * s.normal();
+      if (kind_ == Kind::uniform) {
+        for (Index i = 0; i < x.rows(); ++i) x(i, j) = 2.0 * s.uniform() - 1.0;
+      } else {
+        for (Index i = 0; i < x.rows(); ++i) x(i, j) = sigma_ * s.normal();
+      }
     }
   }
 
-  /// Mean 0 and isotropic variance sigma^2 (zeros: 0).
+  Kind kind() const { return kind_; }
+  /// Mean 0; isotropic variance sigma^2 (gaussian), 0 (zeros), 1/3 (uniform).
   double sigma() const { return sigma_; }
 
  private:

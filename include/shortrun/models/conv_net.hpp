@@ -1,0 +1,305 @@
+#pragma once
+/// ConvNet energy on images (THEORY.md section 4; Nijkamp et al. 2019's short-run EBM, smaller):
+///   a_0 = x                                   (one channel, H x W pixels, values in [-1, 1])
+///   a_l = phi(W_l * a_{l-1} + b_l),  l = 1..L  (3 x 3 convolution, stride 2, zero padding 1,
+///                                             c_l channels: H x W -> ceil(H/2) x ceil(W/2))
+///   E(x) = sum_{c,p} w_out[c, p] a_L[c, p]    (a linear last layer to one scalar, no bias)
+/// phi is SiLU or LeakyReLU(0.2) (conv_layers.hpp). The last layer is linear in its parameters,
+/// so a converged rdm run matches <E>_data = <E>_{p_k} (THEORY.md section 1). It has no bias: a
+/// constant energy offset leaves p_theta unchanged and its NLL gradient is zero.
+///
+/// Parameters, one flat double vector (trainer, MPI reduction and checkpoints rely on it), blocks
+/// in this order (column-major, rows x cols):
+///   conv<l>_W  (c_l x 9 c_{l-1}), column (ky 3 + kx) c_{l-1} + ci   (c_0 = 1)
+///   conv<l>_b  (c_l)
+///   out_w      (c_L x h_L w_L), column y w_L + x                    (h_L x w_L: last conv output)
+/// Computation runs in Scalar (float for speed, double for the finite-difference tests) on working
+/// copies of the blocks refreshed from the flat vector at every call, so whoever changes params()
+/// (optimizer, resume) is seen at once. Batches are processed in chunks of chunk() images with
+/// im2col + Eigen matrix products over the whole chunk (many chains at once); a chunk's largest
+/// activation array is about kChunkBytes, so the backward pass works in cache (at 28 x 28 with 16
+/// first-layer channels, 100 images at once made dE/dx 2x slower than chunks of 20).
+///
+/// Sign convention: gradients are of the NLL; accumulate_grad_energy adds weight * sum_j dE/dtheta(x_j).
+/// Scratch space is mutable: one object must not be used from two threads at once.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "shortrun/core/error.hpp"
+#include "shortrun/core/parameters.hpp"
+#include "shortrun/core/random.hpp"
+#include "shortrun/core/types.hpp"
+#include "shortrun/models/conv_layers.hpp"
+
+namespace shortrun {
+
+/// Most conv layers and channels per layer accepted (model.channels).
+inline constexpr Index kMaxConvLayers = 8;
+inline constexpr Index kMaxConvChannels = 1024;
+
+/// Shapes of the network: input image, channels per conv layer, nonlinearity.
+struct ConvNetShape {
+  Index height = 0;
+  Index width = 0;
+  std::vector<Index> channels{16, 32, 64};
+  conv::Activation activation = conv::Activation::silu;
+
+  Index layers() const { return static_cast<Index>(channels.size()); }
+  /// Geometry of conv layer l = 0 .. L-1.
+  conv::Geometry layer(Index l) const {
+    conv::Geometry g;
+    g.c_in = l == 0 ? 1 : channels[static_cast<std::size_t>(l - 1)];
+    g.c_out = channels[static_cast<std::size_t>(l)];
+    g.h_in = height;
+    g.w_in = width;
+    for (Index i = 0; i < l; ++i) {
+      g.h_in = conv::out_side(g.h_in);
+      g.w_in = conv::out_side(g.w_in);
+    }
+    return g;
+  }
+  Index out_height() const { return layer(layers() - 1).h_out(); }
+  Index out_width() const { return layer(layers() - 1).w_out(); }
+  /// Inputs of the last linear layer: c_L h_L w_L.
+  Index features() const { return channels.back() * out_height() * out_width(); }
+
+  /// Smallest image side every layer accepts: each conv layer's input must be at least as large as
+  /// its 3 x 3 kernel, otherwise it would mostly see padding. 2^L + 1 for L layers.
+  static Index min_side(Index n_layers) {
+    Index side = conv::kKernel;
+    for (Index l = 1; l < n_layers; ++l) side = conv::kStride * (side - 1) + 1;
+    return side;
+  }
+
+  /// Throws BadInput naming model.channels when the channel list is impossible or the images are
+  /// too small for it.
+  void check() const {
+    std::string list;
+    for (Index c : channels) list += (list.empty() ? "" : ",") + std::to_string(c);
+    if (channels.empty() || layers() > kMaxConvLayers ||
+        std::any_of(channels.begin(), channels.end(), [](Index c) { return c < 1 || c > kMaxConvChannels; }))
+      throw BadInput("model.channels: expected 1 to " + std::to_string(kMaxConvLayers) +
+                     " channel counts in [1, " + std::to_string(kMaxConvChannels) + "], got '" + list + "'");
+    const Index need = min_side(layers());
+    if (height < need || width < need)
+      throw BadInput("model.channels: " + std::to_string(layers()) + " stride-2 conv layers (" + list +
+                     ") need images of at least " + std::to_string(need) + " x " + std::to_string(need) +
+                     " pixels, the data's are " + std::to_string(height) + " x " + std::to_string(width) +
+                     " (fewer layers, or a smaller data.downscale)");
+  }
+};
+
+/// Floating-point operations per image (multiply and add counted separately), for benchmarks.
+struct ConvNetFlops {
+  double forward = 0;     ///< E(x)
+  double input_grad = 0;  ///< dE/dx, after a forward pass
+  double param_grad = 0;  ///< dE/dtheta, after a forward pass
+};
+
+template <class Scalar = float>
+class ConvNet {
+ public:
+  using Mat = conv::Mat<Scalar>;
+  using Vec = conv::Vec<Scalar>;
+  /// Bytes of the largest activation array of a chunk (see the class comment): chunks stay in a
+  /// core's L2 cache, and scratch memory is bounded whatever the batch (the whole data set for the
+  /// data energy), while the matrix products keep hundreds of columns.
+  static constexpr Index kChunkBytes = 256 * 1024;
+  static constexpr const char* kName = "convnet";
+
+  /// Parameters start at zero (init_params draws them). Throws BadInput from shape.check().
+  explicit ConvNet(ConvNetShape shape) : shape_(std::move(shape)) {
+    shape_.check();
+    for (Index l = 0; l < shape_.layers(); ++l) {
+      const conv::Geometry g = shape_.layer(l);
+      geometry_.push_back(g);
+      const std::string name = "conv" + std::to_string(l + 1);
+      layout_.add(name + "_W", g.c_out, g.patch());
+      layout_.add(name + "_b", g.c_out);
+    }
+    layout_.add("out_w", shape_.channels.back(), shape_.out_height() * shape_.out_width());
+    theta_ = Vector::Zero(layout_.size());
+    Index widest = dim();
+    for (const conv::Geometry& g : geometry_) widest = std::max(widest, g.c_out * g.s_out());
+    chunk_ = std::clamp<Index>(kChunkBytes / (widest * static_cast<Index>(sizeof(Scalar))), 8, 256);
+    // Scratch for one chunk, allocated once: a chunk of m images uses the first columns.
+    for (const conv::Geometry& g : geometry_) {
+      W_.emplace_back(g.c_out, g.patch());
+      b_.emplace_back(g.c_out);
+      dW_.emplace_back(g.c_out, g.patch());
+      db_.emplace_back(g.c_out);
+      cols_.emplace_back(g.patch(), g.s_out() * chunk_);
+      dcols_.emplace_back(g.patch(), g.s_out() * chunk_);
+      z_.emplace_back(g.c_out, g.s_out() * chunk_);
+      a_.emplace_back(g.c_out, g.s_out() * chunk_);
+      D_.emplace_back(g.c_out, g.s_out() * chunk_);
+    }
+    input_.resize(dim(), chunk_);
+    input_grad_.resize(dim(), chunk_);
+  }
+
+  Index dim() const { return shape_.height * shape_.width; }
+  /// Images per chunk of work, in [8, 256].
+  Index chunk() const { return chunk_; }
+  const ConvNetShape& shape() const { return shape_; }
+  const Layout& layout() const { return layout_; }
+  Vector& params() { return theta_; }
+  const Vector& params() const { return theta_; }
+
+  /// PyTorch's default initialisation: every entry of conv<l>_W and conv<l>_b uniform in
+  /// +-1/sqrt(9 c_{l-1}), out_w uniform in +-1/sqrt(c_L h_L w_L); one Stream(seed, model_init, 0)
+  /// drawn in layout order.
+  void init_params(std::uint64_t seed) {
+    Stream s(seed, Purpose::model_init, 0);
+    const auto& blocks = layout_.blocks();
+    for (std::size_t i = 0; i < blocks.size(); ++i) {
+      // Blocks 2l and 2l + 1 are conv layer l's W and b; the last is out_w.
+      const bool out = i + 1 == blocks.size();
+      const auto fan_in = static_cast<double>(out ? shape_.features() : geometry_[i / 2].patch());
+      const double bound = 1.0 / std::sqrt(fan_in);
+      for (Index j = 0; j < blocks[i].size(); ++j)
+        theta_[blocks[i].offset + j] = bound * (2.0 * s.uniform() - 1.0);
+    }
+  }
+
+  ConvNetFlops flops_per_image() const {
+    ConvNetFlops f;
+    for (std::size_t l = 0; l < geometry_.size(); ++l) {
+      const double macs = geometry_[l].forward_macs();
+      f.forward += 2 * macs;
+      f.input_grad += 2 * macs;  // W^T G (also on the first layer, for dE/dx)
+      f.param_grad += 2 * macs;  // G cols^T
+    }
+    f.forward += 2.0 * static_cast<double>(shape_.features());
+    return f;
+  }
+
+  /// E(x) of each column of x (N x n) -> (n).
+  Vector energy(const Matrix& x) const {
+    check_rows(x);
+    sync();
+    Vector e(x.cols());
+    for (Index j0 = 0; j0 < x.cols(); j0 += chunk_) {
+      const Index m = std::min(chunk_, x.cols() - j0);
+      forward(x.middleCols(j0, m));
+      e.segment(j0, m) = energies(m).template cast<double>();
+    }
+    return e;
+  }
+
+  /// dE/dx for each column; grad gets the shape of x.
+  void grad_x(const Matrix& x, Matrix& grad) const {
+    check_rows(x);
+    sync();
+    grad.resize(x.rows(), x.cols());
+    for (Index j0 = 0; j0 < x.cols(); j0 += chunk_) {
+      const Index m = std::min(chunk_, x.cols() - j0);
+      forward(x.middleCols(j0, m));
+      backward(m, /*want_input=*/true, /*want_params=*/false);
+      grad.middleCols(j0, m) = input_grad_.leftCols(m).template cast<double>();
+    }
+  }
+
+  /// grad += weight * sum over columns of dE/dtheta(x).
+  void accumulate_grad_energy(const Matrix& x, double weight, Vector& grad) const {
+    check_rows(x);
+    sync();
+    for (Index j0 = 0; j0 < x.cols(); j0 += chunk_) {
+      const Index m = std::min(chunk_, x.cols() - j0);
+      for (std::size_t l = 0; l < W_.size(); ++l) {
+        dW_[l].setZero();
+        db_[l].setZero();
+      }
+      forward(x.middleCols(j0, m));
+      backward(m, /*want_input=*/false, /*want_params=*/true);
+      // Each chunk's float sums go into the double gradient, so rounding does not grow with n.
+      const auto& blocks = layout_.blocks();
+      for (std::size_t l = 0; l < W_.size(); ++l) {
+        view(grad, blocks[2 * l]) += weight * dW_[l].template cast<double>();
+        view(grad, blocks[2 * l + 1]) += weight * db_[l].template cast<double>();
+      }
+      const Eigen::Map<const Mat> a_last(a_.back().data(), shape_.features(), m);
+      Eigen::Map<Vector>(grad.data() + blocks.back().offset, shape_.features()) +=
+          weight * a_last.rowwise().sum().template cast<double>();
+    }
+  }
+
+ private:
+  void check_rows(const Matrix& x) const {
+    if (x.rows() != dim())
+      throw std::invalid_argument("ConvNet: images of " + std::to_string(x.rows()) + " pixels, expected " +
+                                  std::to_string(dim()));
+  }
+
+  /// Working copies of the blocks in Scalar.
+  void sync() const {
+    const auto& blocks = layout_.blocks();
+    for (std::size_t l = 0; l < W_.size(); ++l) {
+      W_[l] = view(theta_, blocks[2 * l]).template cast<Scalar>();
+      b_[l] = view(theta_, blocks[2 * l + 1]).col(0).template cast<Scalar>();
+    }
+    w_out_ = Eigen::Map<const Vector>(theta_.data() + blocks.back().offset, shape_.features()).template cast<Scalar>();
+  }
+
+  /// Forward pass of m images (columns of x), keeping what the backward pass needs.
+  void forward(const Eigen::Ref<const Matrix>& x) const {
+    const Index m = x.cols();
+    input_.leftCols(m) = x.template cast<Scalar>();
+    for (std::size_t l = 0; l < W_.size(); ++l) {
+      const Index cols = geometry_[l].s_out() * m;
+      const Scalar* in = l == 0 ? input_.data() : a_[l - 1].data();
+      conv::conv_forward<Scalar>(geometry_[l], m, in, W_[l], b_[l], cols_[l].leftCols(cols), z_[l].leftCols(cols));
+      conv::activate<Scalar>(shape_.activation, z_[l].leftCols(cols), a_[l].leftCols(cols));
+    }
+  }
+
+  /// E of the m images of the last forward pass.
+  Vec energies(Index m) const {
+    const Eigen::Map<const Mat> a_last(a_.back().data(), shape_.features(), m);
+    return a_last.transpose() * w_out_;
+  }
+
+  /// Backward pass of dE_j/d(.) for every image j of the last forward pass: parameter gradients
+  /// summed over the images into dW_, db_ (want_params), input gradients into input_grad_.
+  void backward(Index m, bool want_input, bool want_params) const {
+    const auto last = W_.size() - 1;
+    // dE/da_L: w_out for every image.
+    for (Index j = 0; j < m; ++j)
+      Eigen::Map<Vec>(D_[last].data() + j * shape_.features(), shape_.features()) = w_out_;
+    for (std::size_t l = W_.size(); l-- > 0;) {
+      const Index cols = geometry_[l].s_out() * m;
+      auto D = D_[l].leftCols(cols);
+      conv::activation_backward<Scalar>(shape_.activation, z_[l].leftCols(cols), D);  // D = dE/dz_l
+      if (want_params) conv::conv_backward_params<Scalar>(D, cols_[l].leftCols(cols), dW_[l], db_[l]);
+      // dE/da_{l-1} lands in the previous layer's D (the input gradient for the first layer).
+      if (l > 0 || want_input)
+        conv::conv_backward_input<Scalar>(geometry_[l], m, W_[l], D, dcols_[l].leftCols(cols),
+                                          l > 0 ? D_[l - 1].data() : input_grad_.data());
+    }
+  }
+
+  ConvNetShape shape_;
+  std::vector<conv::Geometry> geometry_;
+  Index chunk_ = 1;
+  Layout layout_;
+  Vector theta_;
+  // Working copies of the parameters and scratch space (mutable: energy and gradients are const).
+  mutable std::vector<Mat> W_;
+  mutable std::vector<Vec> b_;
+  mutable Vec w_out_;
+  mutable std::vector<Mat> dW_;
+  mutable std::vector<Vec> db_;
+  mutable Mat input_;
+  mutable std::vector<Mat> cols_;
+  mutable std::vector<Mat> z_;
+  mutable std::vector<Mat> a_;
+  mutable std::vector<Mat> D_;
+  mutable std::vector<Mat> dcols_;
+  mutable Mat input_grad_;
+};
+
+}  // namespace shortrun
