@@ -40,6 +40,7 @@ run() {
   grep -v '^\[' "$out/last.log" | sed -n '/^sweep\|^run\|^  /p'
 }
 
+rm -rf "$out"   # a fresh demo every time: nothing is skipped as already completed
 mkdir -p "$out"
 echo "== Gaussian EBM: rdm k = 1, 10, 100 (sweep) and pcd k = 10"
 run sweep jobs/configs/demo-gaussian.ini --out "$out/gaussian"

@@ -1,5 +1,6 @@
 #include "shortrun/app/binary_run.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -13,6 +14,7 @@
 #include "shortrun/io/hdf5_data.hpp"
 #include "shortrun/io/idx.hpp"
 #include "shortrun/estimators/binary_exact_moments.hpp"
+#include "shortrun/estimators/rbm_exact_moments.hpp"
 #include "shortrun/estimators/sampled_chains.hpp"
 #include "shortrun/models/bernoulli_rbm.hpp"
 #include "shortrun/models/boltzmann_machine.hpp"
@@ -49,7 +51,14 @@ TrainRecord train_model(Model& model, const Sampler& sampler, const RunConfig& c
   DataTerm data_term(data, config.batch, seed, team.rank(), team.size());
   const Scheme scheme = scheme_from_name(config.scheme);
   return with_optimizer(config, [&](auto& optimizer) {
-    if constexpr (!std::is_same_v<Model, BernoulliRbm>) {
+    if constexpr (std::is_same_v<Model, BernoulliRbm>) {
+      if (scheme == Scheme::exact) {  // equilibrium moments by enumeration: nothing to resume
+        RbmExactMoments est(model.n_visible(), model.n_hidden(), team.rank());
+        return train_with_hooks(
+            model, data_term, est, optimizer, team, config, hooks, [](RbmExactMoments&, io::ResumeState&) {},
+            [](RbmExactMoments&, const io::ResumeState&) {});
+      }
+    } else {
       if (config.moments == "exact" || scheme == Scheme::exact) {
         BinaryExactMoments est(scheme, config.k, Sampler::dynamics(), p0, team.rank());
         return train_with_hooks(
@@ -119,8 +128,19 @@ Dataset make_binary_data(const RunConfig& config) {
     throw BadInput("model.n_visible: expected " + std::to_string(data.dim()) + " (the data's dimension), got " +
                    std::to_string(config.n_visible));
   const bool exact = config.moments == "exact" || config.scheme == "exact";
-  if (config.model_type == "rbm" && exact)
-    throw BadInput("train.moments: exact moments are not available for the rbm; use train.moments = sampled and a sampled scheme");
+  if (config.model_type == "rbm" && config.scheme == "exact") {
+    // Equilibrium moments by enumerating the smaller layer.
+    if (std::min(data.dim(), config.n_hidden) > exact::kMaxEnumerableUnits)
+      throw BadInput("train.scheme: exact equilibrium moments of an rbm need min(n_visible, n_hidden) <= " +
+                     std::to_string(exact::kMaxEnumerableUnits) + " (enumeration of the smaller layer), got n_visible = " +
+                     std::to_string(data.dim()) + ", n_hidden = " + std::to_string(config.n_hidden) +
+                     "; use a sampled scheme (rdm, cd, pcd)");
+    if (data.population)
+      throw BadInput("data.n_samples: 0 (population moments) cannot train an rbm, whose data term needs samples; give a sample size");
+  } else if (config.model_type == "rbm" && exact) {
+    throw BadInput("train.moments: exact p_k moments are not available for the rbm; use train.moments = sampled, or "
+                   "train.scheme = exact for exact equilibrium moments (min(n_visible, n_hidden) <= 20)");
+  }
   if (config.model_type == "bm" && exact) {
     const Index limit = config.scheme == "exact" ? 20 : 12;
     if (data.dim() > limit)
@@ -164,16 +184,15 @@ SpinsTheory spins_theory(const RunConfig& config, const Dataset& data) {
   const Spin spin = spin_from_name(config.spin);
   const BinaryP0 p0 = BinaryP0::from_name(config.init_type, spin, data.dim(), data.mean);
   const Index n = data.dim();
+  const SiteDynamics dynamics = site_dynamics_from_name(config.sampler_type);
   SpinsTheory th;
   th.h_ml.resize(n);
   th.h_star.resize(n);
   for (Index i = 0; i < n; ++i) {
     const double m0 = p0.mean()[i];
     th.h_ml[i] = spin_theory::h_ml(spin, data.mean[i]);
-    th.h_star[i] = config.sampler_type == "gibbs-random" &&
-                           spin_theory::gibbs_random_fixed_point_exists(spin, data.mean[i], m0, n, config.k)
-                       ? spin_theory::h_star_gibbs_random(spin, data.mean[i], m0, n, config.k)
-                       : kNaN;
+    // NaN where no fixed point exists (the run then reports divergence).
+    th.h_star[i] = spin_theory::h_star(spin, dynamics, data.mean[i], m0, n, config.k);
   }
   return th;
 }

@@ -140,18 +140,13 @@ int cmd_measure(int argc, char** argv) {
   mpi::Environment env(argc, argv);
   mpi::Communicator world = mpi::Communicator::world();
   const bool leader = world.rank() == 0;
-  std::string error;
   std::optional<MeasureArgs> args;
   Job job;
-  try {
+  const bool bad = agree_on_bad_input(world, [&] {
     args = parse_args(argc, argv, leader);
     if (args) job = prepare(*args);
-  } catch (const BadInput& e) {
-    error = e.what();
-  } catch (const h5::Error& e) {
-    error = e.what();
-  }
-  if (agree_on_bad_input(world, error)) return kExitBadInput;
+  });
+  if (bad) return kExitBadInput;
   if (!args) return kExitOk;
   try {
     const RunConfig& config = job.run.config;

@@ -14,6 +14,7 @@
 #include "shortrun/app/cli_args.hpp"
 #include "shortrun/app/commands.hpp"
 #include "shortrun/app/config_parser.hpp"
+#include "shortrun/app/measure_run.hpp"
 #include "shortrun/app/progress.hpp"
 #include "shortrun/app/run.hpp"
 #include "shortrun/app/stop_control.hpp"
@@ -136,6 +137,26 @@ const char* state_name(double state) {
 }
 
 /// What world rank 0 keeps of the sweep: the manifest rows and the progress line.
+/// A manifest row of a run completed (or diverged) in an earlier invocation, from its run file:
+/// status, training wall time, and the measured errors; the team is -1 (not run now).
+void fill_from_run_file(io::ManifestRow& row, const std::string& path) {
+  row.status = "completed";
+  try {
+    h5::File f(path, h5::File::Mode::read);
+    row.status = f.attr_string("status");
+    if (f.exists("train/wall_s")) {
+      const Vector wall = f.read_vector("train/wall_s");
+      if (wall.size() > 0) row.wall_s = wall[wall.size() - 1];
+    }
+    const MeasuredErrors e = stored_measured_errors(f, *row.config);
+    row.err_k = e.at_k;
+    row.err_min = e.min;
+    row.err_eq = e.equilibrium;
+  } catch (const std::exception&) {
+    // inspect_on_disk() read it a moment ago; a file that vanished since stays a bare row.
+  }
+}
+
 class SweepMonitor {
  public:
   SweepMonitor(const SweepPlan& plan, std::vector<std::size_t> todo, std::vector<double> costs,
@@ -148,11 +169,13 @@ class SweepMonitor {
       io::ManifestRow row;
       row.run_id = plan.run_ids[i];
       row.file = "runs/" + plan.run_ids[i] + ".h5";
-      row.status = "completed";  // until listed in todo: completed in an earlier invocation
       row.config = &plan.configs[i];
       rows_.push_back(row);
     }
     for (std::size_t item : todo_) row_of(item).status = "pending";
+    // Runs finished by an earlier invocation keep their status and numbers from their files.
+    for (io::ManifestRow& row : rows_)
+      if (row.status.empty()) fill_from_run_file(row, (fs::path(plan.out) / row.file).string());
     path_ = (fs::path(plan.out) / (n_shards == 1 ? std::string("sweep.h5")
                                                   : "sweep-shard" + std::to_string(shard) + "of" +
                                                         std::to_string(n_shards) + ".h5"))
@@ -271,11 +294,10 @@ int cmd_sweep(int argc, char** argv) {
   const bool root = world.rank() == 0;
 
   // Phase 1: all bad input, agreed collectively (every rank exits 2, nobody hangs).
-  std::string error;
   std::optional<SweepArgs> args;
   SweepPlan plan;
   std::string todo_text;  // comma-separated indices, decided by world rank 0
-  try {
+  const bool bad = agree_on_bad_input(world, [&] {
     args = parse_args(argc, argv, root);
     if (args) {
       plan = load_sweep(args->source);
@@ -294,12 +316,8 @@ int cmd_sweep(int argc, char** argv) {
         }
       }
     }
-  } catch (const BadInput& e) {
-    error = e.what();
-  } catch (const h5::Error& e) {
-    error = e.what();
-  }
-  if (agree_on_bad_input(world, error)) return kExitBadInput;
+  });
+  if (bad) return kExitBadInput;
   if (!args) return kExitOk;
   StopControl stop(world, args->walltime_s, plan.configs.empty() ? 0.0 : plan.configs[0].checkpoint_every);
 

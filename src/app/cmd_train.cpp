@@ -89,11 +89,10 @@ int cmd_train(int argc, char** argv) {
 
   // Phase 1: everything that can be bad input, on every rank, then agreed collectively so every
   // rank exits 2 together (no rank is left waiting in a collective).
-  std::string error;
   std::optional<TrainArgs> args;
   PreparedRun run;
   std::int64_t on_disk = 0;
-  try {
+  const bool bad = agree_on_bad_input(world, [&] {
     args = parse_args(argc, argv, leader);
     if (args) {
       const RunConfig config = load_run_config(args->source, "train");
@@ -103,12 +102,8 @@ int cmd_train(int argc, char** argv) {
         on_disk = static_cast<std::int64_t>(inspect_on_disk(run.path, run.resume_path, config, args->force));
       }
     }
-  } catch (const BadInput& e) {
-    error = e.what();
-  } catch (const h5::Error& e) {
-    error = e.what();
-  }
-  if (agree_on_bad_input(world, error)) return kExitBadInput;
+  });
+  if (bad) return kExitBadInput;
   if (!args) return kExitOk;  // --help
   world.broadcast(on_disk, 0);
   if (static_cast<OnDisk>(on_disk) == OnDisk::completed) {

@@ -22,6 +22,8 @@ commands:
                                        re-measure dynamics and equilibrium of a trained run
   theory  CONFIG.ini [--out FILE.h5]   closed-form predictions of a solvable model, as a table
   info    FILE.h5 [--json]             summary of a run file
+  bench   [--what rbm|bm|gaussian|gemm|all] [--json] [--repeats N] [--quick]
+                                       time the training kernels against this machine's GEMM
   --version                            version and git commit
 
 Exit codes: 0 success, 2 bad input, 3 some run diverged, 1 internal error.
@@ -50,7 +52,8 @@ int main(int argc, char** argv) {
     if (command == "theory") return cmd_theory(argc - 1, argv + 1);
     if (command == "info") return cmd_info(argc - 1, argv + 1);
     if (command == "measure") return cmd_measure(argc - 1, argv + 1);
-    std::fprintf(stderr, "shortrun: error: unknown command '%s'; expected train, sweep, measure, theory or info (shortrun --help)\n",
+    if (command == "bench") return cmd_bench(argc - 1, argv + 1);
+    std::fprintf(stderr, "shortrun: error: unknown command '%s'; expected train, sweep, measure, theory, info or bench (shortrun --help)\n",
                  command.c_str());
     return kExitBadInput;
   } catch (const shortrun::BadInput& e) {

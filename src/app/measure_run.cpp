@@ -1,5 +1,7 @@
 #include "shortrun/app/measure_run.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -448,22 +450,59 @@ std::string format_number(double v) {
 }
 }  // namespace
 
-MeasuredErrors measured_errors(const RunConfig& config, const CheckpointMeasurement& m) {
+namespace {
+
+/// The headline numbers from one error curve err(t) and the equilibrium value.
+MeasuredErrors summarize_errors(Index k, bool corr, const std::vector<Index>& t, const std::vector<double>& err,
+                                double equilibrium) {
   MeasuredErrors e;
-  const auto& st = m.dynamics.stats;
-  if (st.empty()) return e;
-  // Independent spins have no correlations to learn: their error is in the means.
-  e.corr = st.front().mean.size() > 1 && config.model_type != "spins";
-  auto err = [&](const ChainStatistics& s) { return e.corr ? s.corr_err : s.mean_err; };
-  for (std::size_t i = 0; i < st.size(); ++i) {
-    if (m.dynamics.t[i] == config.k) e.at_k = err(st[i]);
-    if (e.min_t < 0 || err(st[i]) < e.min) {
-      e.min = err(st[i]);
-      e.min_t = m.dynamics.t[i];
+  e.corr = corr;
+  e.equilibrium = equilibrium;
+  for (std::size_t i = 0; i < err.size(); ++i) {
+    if (t[i] == k) e.at_k = err[i];
+    if (e.min_t < 0 || err[i] < e.min) {
+      e.min = err[i];
+      e.min_t = t[i];
     }
   }
-  if (m.equilibrium.exists) e.equilibrium = err(m.equilibrium.stats);
   return e;
+}
+
+/// Independent spins have no correlations to learn: their error is in the means.
+bool use_corr_err(const RunConfig& config, Index dim) { return dim > 1 && config.model_type != "spins"; }
+
+}  // namespace
+
+MeasuredErrors measured_errors(const RunConfig& config, const CheckpointMeasurement& m) {
+  const auto& st = m.dynamics.stats;
+  if (st.empty()) return {};
+  const bool corr = use_corr_err(config, st.front().mean.size());
+  std::vector<double> err;
+  for (const auto& s : st) err.push_back(corr ? s.corr_err : s.mean_err);
+  const double eq = !m.equilibrium.exists ? std::numeric_limits<double>::quiet_NaN()
+                                          : corr ? m.equilibrium.stats.corr_err : m.equilibrium.stats.mean_err;
+  return summarize_errors(config.k, corr, m.dynamics.t, err, eq);
+}
+
+MeasuredErrors stored_measured_errors(const h5::File& file, const RunConfig& config) {
+  if (!file.exists("dynamics")) return {};
+  Index last = -1;
+  for (const auto& name : file.open_group("dynamics").children())
+    if (!name.empty() && std::isdigit(static_cast<unsigned char>(name[0]))) last = std::max<Index>(last, std::stoll(name));
+  if (last < 0) return {};
+  const std::string step = std::to_string(last);
+  const h5::Group g = file.open_group("dynamics/" + step);
+  const auto ints = g.read_ints("t");
+  const std::vector<Index> t(ints.begin(), ints.end());
+  if (t.empty()) return {};
+  const bool corr = use_corr_err(config, g.read_matrix("mean").cols());
+  const Vector err = g.read_vector(corr ? "corr_err" : "mean_err");
+  double eq = std::numeric_limits<double>::quiet_NaN();
+  if (file.exists("equilibrium/" + step)) {
+    const h5::Group q = file.open_group("equilibrium/" + step);
+    if (q.attr_int("exists") == 1) eq = q.attr_double(corr ? "corr_err" : "mean_err");
+  }
+  return summarize_errors(config.k, corr, t, std::vector<double>(err.data(), err.data() + err.size()), eq);
 }
 
 std::string measurement_summary(const RunConfig& config, const std::vector<CheckpointMeasurement>& measurements) {

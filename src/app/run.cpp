@@ -39,7 +39,15 @@ void ensure_output_folder(const std::string& folder) {
   fs::remove(probe, ec);
 }
 
-bool agree_on_bad_input(const mpi::Communicator& world, std::string error) {
+bool agree_on_bad_input(const mpi::Communicator& world, const std::function<void()>& phase1) {
+  std::string error;
+  try {
+    phase1();
+  } catch (const BadInput& e) {
+    error = e.what();
+  } catch (const h5::Error& e) {
+    error = e.what();
+  }
   const int first_bad = world.min(error.empty() ? world.size() : world.rank());
   if (first_bad == world.size()) return false;
   world.broadcast(error, first_bad);

@@ -179,4 +179,11 @@ expect_bad "measure.at" "$work/s/runs/rdm.h5" --set measure.at=some
 expect_bad "nothing.h5" "$work/nothing.h5"
 echo "not hdf5" > "$work/junk.h5"
 expect_bad "junk.h5" "$work/junk.h5"
+# Under mpirun: every rank exits 2, one line from rank 0, no hang.
+set +e
+timeout 60 "$mpiexec" -n 2 "$shortrun" measure "$work/junk.h5" > "$work/out" 2> "$work/err"
+rc=$?
+set -e
+[[ $rc -eq 2 ]] || fail "mpirun measure junk.h5: exit $rc, expected 2"
+[[ $(grep -c "junk.h5" "$work/err") -eq 1 ]] || fail "mpirun measure junk.h5: $(cat "$work/err")"
 echo "measure.sh: all checks passed"

@@ -57,6 +57,17 @@ PY
 "$mpiexec" -n 2 "$shortrun" sweep "$config" --out "$work/w2p1" "${grid[@]}" > "$work/again.out" 2> "$work/again.err" \
   || fail "re-run failed"
 grep -q "0 to run, 6 already completed" "$work/again.err" || fail "re-run did not skip: $(cat "$work/again.err")"
+# ... and its manifest keeps what the first run measured (status, wall time, errors from the files).
+cp "$work/w2p1/sweep.h5" "$work/again.h5"
+/usr/bin/python3 - "$work/again.h5" "$work/w4p1/sweep.h5" <<'PY' || fail "re-run manifest lost the runs' numbers"
+import sys, h5py, numpy as np
+a, b = h5py.File(sys.argv[1], "r")["runs"], h5py.File(sys.argv[2], "r")["runs"]
+assert all(s == b"completed" for s in a["status"][()])
+assert np.isfinite(a["wall_s"][()]).all(), a["wall_s"][()]
+for col in ("err_k", "err_min"):
+    assert np.isfinite(a[col][()]).all(), (col, a[col][()])
+    assert np.allclose(a[col][()], b[col][()], rtol=1e-9, atol=0), (col, a[col][()], b[col][()])
+PY
 
 # One configuration diverges (eta = 0.05: c = 0.05 < 2 eta T has no fixed point from sigma0 = 0),
 # the other (eta = 0.01) completes; exit code 3, both recorded.

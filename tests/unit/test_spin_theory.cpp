@@ -136,3 +136,122 @@ TEST_CASE("the closed-form spins estimator equals the propagated law of a bm wit
       }
     }
 }
+
+namespace {
+
+const char* dynamics_name(SiteDynamics d) {
+  if (d.rule == SiteRule::gibbs) return d.order == SiteOrder::sequential ? "gibbs" : "gibbs-random";
+  return d.order == SiteOrder::sequential ? "metropolis" : "metropolis-random";
+}
+
+/// Trains independent spins with exact moments of p_k from the given p0, from h = 0.
+TrainOutcome train_spins_exact(IndependentSpins& model, const Vector& data_mean, const BinaryP0& p0,
+                               SiteDynamics d, Index k, double lr, Index updates) {
+  const Dataset data = test::population_moments(data_mean, data_mean * data_mean.transpose());
+  LocalReducer team;
+  DataTerm data_term(data, 0, 1, 0, 1);
+  BinaryExactMoments est(Scheme::rdm, k, d, p0, 0);
+  Sgd sgd(lr);
+  return train(model, data_term, est, sgd, team, TrainPlan{updates, {updates}, updates}, TrainObserver{});
+}
+
+}  // namespace
+
+TEST_CASE("h*(k) solves m(k) = m_data to 1e-10 for all four samplers or says there is none", "[spins][theory]") {
+  Index found = 0, none = 0;
+  for (Spin spin : {Spin::pm1, Spin::zero_one}) {
+    const double low = spin_low(spin), gap = spin_gap(spin);
+    for (const SiteDynamics d : kAllDynamics)
+      for (Index n : {1, 2, 5, 100})
+        for (Index k : {1, 2, 3, 7, 50})
+          for (double m0 : {low + 0.5 * gap, low + 0.2 * gap, low, low + 0.9 * gap})
+            for (int step = 1; step < 40; ++step) {
+              const double m_data = low + gap * step / 40.0;
+              const double h = st::h_star(spin, d, m_data, m0, n, k);
+              INFO(spin_name(spin) << " " << dynamics_name(d) << " N " << n << " k " << k << " m0 " << m0
+                                   << " m_data " << m_data << " h* " << h);
+              if (std::isnan(h)) {
+                ++none;
+                continue;
+              }
+              ++found;
+              CHECK(std::abs(h) <= kSaturatedParam);
+              CHECK(std::abs(st::mean_at(spin, d, h, m0, n, static_cast<double>(k)) - m_data) < 1e-10);
+            }
+  }
+  INFO("found " << found << " no fixed point " << none);
+  CHECK(found > 10 * none);
+  CHECK(none > 0);
+}
+
+TEST_CASE("h*(k) follows THEORY.md: closed forms and where no fixed point exists", "[spins][theory]") {
+  const SiteDynamics gibbs{SiteRule::gibbs, SiteOrder::sequential}, gibbs_random{SiteRule::gibbs, SiteOrder::random},
+      metropolis{SiteRule::metropolis, SiteOrder::sequential}, metropolis_random{SiteRule::metropolis, SiteOrder::random};
+  for (Spin spin : {Spin::pm1, Spin::zero_one}) {
+    const double m0 = spin_low(spin) + 0.5 * spin_gap(spin);
+    for (double m : {0.1, 0.45, 0.7, 0.95}) {
+      INFO(spin_name(spin) << " m_data " << m);
+      // gibbs: one sweep equilibrates, h* = h_ml for every k and every p0.
+      for (Index k : {1, 4}) {
+        CHECK(st::h_star(spin, gibbs, m, m0, 6, k) == st::h_ml(spin, m));
+        CHECK(st::h_star(spin, gibbs, m, spin_low(spin), 6, k) == st::h_ml(spin, m));
+      }
+      // gibbs-random: the closed form where it exists, NaN where it does not.
+      for (Index k : {1, 2, 10}) {
+        if (st::gibbs_random_fixed_point_exists(spin, m, m0, 6, k))
+          CHECK(st::h_star(spin, gibbs_random, m, m0, 6, k) == st::h_star_gibbs_random(spin, m, m0, 6, k));
+        else
+          CHECK(std::isnan(st::h_star(spin, gibbs_random, m, m0, 6, k)));
+      }
+    }
+  }
+  // pm1, m0 = 0. Metropolis sweeps reach every |m| < 1 (m(k) runs from 0 to 1 as h grows) ...
+  for (Index k : {1, 2, 5})
+    for (double m : {-0.99, -0.3, 0.3, 0.9, 0.999}) CHECK(std::isfinite(st::h_star(Spin::pm1, metropolis, m, 0.0, 3, k)));
+  // ... and for k = 1 in closed form: m(1) = tanh h (1 + e^{-2|h|}) = 1 - e^{-2h} (h > 0).
+  CHECK(st::h_star(Spin::pm1, metropolis, 0.6, 0.0, 3, 1) == Approx(-0.5 * std::log(0.4)).epsilon(1e-13));
+  // metropolis-random on N = 2 sites, k = 1: m(1) = tanh h (1 - ((1 - e^{-2h}) / 2)^2) < 3/4.
+  CHECK(std::isfinite(st::h_star(Spin::pm1, metropolis_random, 0.7, 0.0, 2, 1)));
+  CHECK(std::isnan(st::h_star(Spin::pm1, metropolis_random, 0.76, 0.0, 2, 1)));
+  CHECK(std::isnan(st::h_star(Spin::pm1, metropolis_random, -0.9, 0.0, 2, 1)));
+  // Large N: as for gibbs-random, only |m| < 1 - q^k is reachable (q = (1 - 1/N)^N).
+  const double reach = 1.0 - std::pow(st::q_random_sweep(200), 3.0);
+  CHECK(std::isfinite(st::h_star(Spin::pm1, metropolis_random, reach - 1e-3, 0.0, 200, 3)));
+  CHECK(std::isnan(st::h_star(Spin::pm1, metropolis_random, reach + 1e-3, 0.0, 200, 3)));
+  // Data means outside the open range never have a fixed point.
+  CHECK(std::isnan(st::h_star(Spin::pm1, metropolis, 1.0, 0.0, 3, 2)));
+  CHECK(std::isnan(st::h_star(Spin::zero_one, metropolis, 0.0, 0.5, 3, 2)));
+}
+
+TEST_CASE("rdm with exact moments reaches h*(k) for all four samplers or diverges where there is none", "[spins][training][exact]") {
+  const Index n = 4;
+  for (Spin spin : {Spin::pm1, Spin::zero_one}) {
+    const Vector data_mean = spin == Spin::pm1 ? Vector((Vector(n) << 0.3, -0.5, 0.1, 0.6).finished())
+                                               : Vector((Vector(n) << 0.2, 0.7, 0.5, 0.85).finished());
+    // Uniform p0, and a data-mean-like p0 with other start means (several roots are possible then:
+    // training from h = 0 must meet the one h_star returns). lr = 0.1 keeps gradient descent
+    // stable: dm(k)/dh reaches about 8 for metropolis with m0 far from the data (k = 5).
+    const Vector start = spin == Spin::pm1 ? Vector((Vector(n) << -0.6, 0.2, 0.8, -0.3).finished())
+                                           : Vector((Vector(n) << 0.1, 0.8, 0.6, 0.3).finished());
+    for (const BinaryP0& p0 : {BinaryP0::uniform(spin, n), BinaryP0::data_mean(spin, start)})
+      for (const SiteDynamics d : kAllDynamics)
+        for (Index k : {1, 2, 5}) {
+          Vector h_star(n);
+          for (Index i = 0; i < n; ++i) h_star[i] = st::h_star(spin, d, data_mean[i], p0.mean()[i], n, k);
+          IndependentSpins model(n, spin);
+          // Without a fixed point h runs away linearly in the updates: a larger step gets it to the
+          // divergence bound sooner.
+          const double lr = h_star.allFinite() ? 0.1 : 1.0;
+          const TrainOutcome out = train_spins_exact(model, data_mean, p0, d, k, lr, 30000);
+          INFO(spin_name(spin) << " " << dynamics_name(d) << " k " << k << " p0 mean " << p0.mean().transpose()
+                               << " h* " << h_star.transpose() << " trained " << model.h().transpose() << " ("
+                               << out.reason << ")");
+          if (h_star.allFinite()) {
+            REQUIRE(out.status == TrainOutcome::Status::completed);
+            CHECK((model.h().col(0) - h_star).cwiseAbs().maxCoeff() < 1e-8);
+          } else {
+            CHECK(out.status == TrainOutcome::Status::diverged);
+          }
+        }
+  }
+}

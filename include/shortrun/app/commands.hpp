@@ -14,5 +14,6 @@ int cmd_sweep(int argc, char** argv);
 int cmd_theory(int argc, char** argv);
 int cmd_info(int argc, char** argv);
 int cmd_measure(int argc, char** argv);
+int cmd_bench(int argc, char** argv);
 
 }  // namespace shortrun::cli

@@ -81,6 +81,10 @@ struct MeasuredErrors {
 };
 MeasuredErrors measured_errors(const RunConfig& config, const CheckpointMeasurement& m);
 
+/// measured_errors() of the last measured step stored in a run file (/dynamics, /equilibrium); all
+/// NaN when the file has no measurement.
+MeasuredErrors stored_measured_errors(const h5::File& file, const RunConfig& config);
+
 /// One line per measured checkpoint for the terminal: corr_err (mean_err for spins) at t = k, its
 /// minimum over t, and at equilibrium.
 std::string measurement_summary(const RunConfig& config, const std::vector<CheckpointMeasurement>& measurements);

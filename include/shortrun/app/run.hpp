@@ -35,9 +35,10 @@ enum class OnDisk {
 /// Creates `folder` and checks that files can be written there; BadInput naming it otherwise.
 void ensure_output_folder(const std::string& folder);
 
-/// Phase 1 of every MPI command: `error` is this rank's bad-input message (empty if none). Returns
-/// true on every rank when any rank had one; world rank 0 then prints the lowest rank's message.
-bool agree_on_bad_input(const mpi::Communicator& world, std::string error);
+/// Phase 1 of every MPI command: runs `phase1` on this rank, catching bad input (BadInput, and
+/// h5::Error from reading input files). Returns true on every rank when any rank had bad input;
+/// world rank 0 then prints the lowest rank's message.
+bool agree_on_bad_input(const mpi::Communicator& world, const std::function<void()>& phase1);
 
 /// Inspects <run_id>.h5 and <run_id>.ckpt.h5 (leader only). Files of another configuration, or
 /// unreadable ones, are BadInput unless `force`, which deletes them. A stale .tmp is removed.

@@ -19,6 +19,43 @@ struct RbmMoments {
   Matrix vh;
 };
 
+/// Read-only views of an RBM's W (Nv x Nh), a (Nv x 1) and b (Nh x 1) in precision Scalar: the
+/// operands of the hot kernels (the block-Gibbs step, samplers/block_gibbs.hpp, and the gradient
+/// statistics below). They are templates so that one code runs in float64, which is what training
+/// uses (BernoulliRbm::weights()), and in float32 (RbmParametersOf<float>, timed by `shortrun
+/// bench`; training does not use it today).
+template <class Scalar>
+struct RbmWeights {
+  using Mat = MatrixOf<Scalar>;
+  Eigen::Map<const Mat> W;
+  Eigen::Map<const Mat> a;
+  Eigen::Map<const Mat> b;
+
+  Index n_visible() const { return W.rows(); }
+  Index n_hidden() const { return W.cols(); }
+
+  /// in = b + W^T v for each column of v (Nv x n) -> (Nh x n).
+  void hidden_input(const Mat& v, Mat& in) const {
+    in.noalias() = W.transpose() * v;
+    in.colwise() += b.col(0);
+  }
+  /// in = a + W h for each column of h (Nh x n) -> (Nv x n).
+  void visible_input(const Mat& hid, Mat& in) const {
+    in.noalias() = W * hid;
+    in.colwise() += a.col(0);
+  }
+  /// The gradient statistics of a batch: (gW, ga, gb) += weight * sum over the columns of v of
+  /// dF/dtheta(v) = (-v p^T, -v, -p), p = sigmoid(b + W^T v). `p` is scratch (Nh x n).
+  template <class GW, class GA, class GB>
+  void accumulate_grad_energy(const Mat& v, Scalar weight, GW&& gW, GA&& ga, GB&& gb, Mat& p) const {
+    hidden_input(v, p);
+    p = p.unaryExpr([](Scalar x) { return sigmoid(x); });
+    gW.noalias() -= weight * v * p.transpose();
+    ga.noalias() -= weight * v.rowwise().sum();
+    gb.noalias() -= weight * p.rowwise().sum();
+  }
+};
+
 class BernoulliRbm {
  public:
   BernoulliRbm(Index n_visible, Index n_hidden) : nv_(n_visible), nh_(n_hidden) {
@@ -46,16 +83,19 @@ class BernoulliRbm {
   Eigen::Map<Matrix> a() { return view(theta_, layout_.blocks()[1]); }
   Eigen::Map<Matrix> b() { return view(theta_, layout_.blocks()[2]); }
 
+  /// The parameters as the hot kernels take them (float64).
+  RbmWeights<double> weights() const { return {W(), a(), b()}; }
+
   /// Hidden pre-activations b + W^T v for each column of v (Nv x n) -> (Nh x n).
   Matrix hidden_input(const Matrix& v) const {
-    Matrix in = W().transpose() * v;
-    in.colwise() += b().col(0);
+    Matrix in;
+    weights().hidden_input(v, in);
     return in;
   }
   /// Visible pre-activations a + W h for each column of h (Nh x n) -> (Nv x n).
   Matrix visible_input(const Matrix& hid) const {
-    Matrix in = W() * hid;
-    in.colwise() += a().col(0);
+    Matrix in;
+    weights().visible_input(hid, in);
     return in;
   }
 
@@ -76,10 +116,9 @@ class BernoulliRbm {
 
   /// grad += weight * sum over columns of dF/dtheta(v).
   void accumulate_grad_energy(const Matrix& v, double weight, Vector& grad) const {
-    const Matrix p = hidden_input(v).unaryExpr([](double x) { return sigmoid(x); });
-    view(grad, layout_.blocks()[0]).noalias() -= weight * v * p.transpose();
-    view(grad, layout_.blocks()[1]).noalias() -= weight * v.rowwise().sum();
-    view(grad, layout_.blocks()[2]).noalias() -= weight * p.rowwise().sum();
+    Matrix p;
+    weights().accumulate_grad_energy(v, weight, view(grad, layout_.blocks()[0]), view(grad, layout_.blocks()[1]),
+                                     view(grad, layout_.blocks()[2]), p);
   }
   /// grad += weight * E[dE/dtheta] under a law with the given sufficient statistics.
   void accumulate_grad_energy_moments(const RbmMoments& m, double weight, Vector& grad) const {
@@ -93,6 +132,37 @@ class BernoulliRbm {
   Index nh_;
   Layout layout_;
   Vector theta_;
+};
+
+/// An RBM's parameters copied into precision Scalar, in BernoulliRbm's layout (W, a, b in one
+/// vector): the float32 operands that `shortrun bench` times the kernels with. Training keeps its
+/// parameters in double (BernoulliRbm).
+template <class Scalar>
+class RbmParametersOf {
+ public:
+  using Mat = MatrixOf<Scalar>;
+  explicit RbmParametersOf(const BernoulliRbm& rbm)
+      : nv_(rbm.n_visible()), nh_(rbm.n_hidden()), theta_(rbm.params().cast<Scalar>()) {}
+
+  Index n_visible() const { return nv_; }
+  Index n_hidden() const { return nh_; }
+  VectorOf<Scalar>& params() { return theta_; }
+  const VectorOf<Scalar>& params() const { return theta_; }
+  RbmWeights<Scalar> weights() const {
+    return {Eigen::Map<const Mat>(theta_.data(), nv_, nh_), Eigen::Map<const Mat>(theta_.data() + nv_ * nh_, nv_, 1),
+            Eigen::Map<const Mat>(theta_.data() + nv_ * nh_ + nv_, nh_, 1)};
+  }
+  /// grad (same layout, precision Scalar) += weight * sum over columns of dF/dtheta(v); p: scratch.
+  void accumulate_grad_energy(const Mat& v, Scalar weight, VectorOf<Scalar>& grad, Mat& p) const {
+    Scalar* g = grad.data();
+    weights().accumulate_grad_energy(v, weight, Eigen::Map<Mat>(g, nv_, nh_), Eigen::Map<Mat>(g + nv_ * nh_, nv_, 1),
+                                     Eigen::Map<Mat>(g + nv_ * nh_ + nv_, nh_, 1), p);
+  }
+
+ private:
+  Index nv_;
+  Index nh_;
+  VectorOf<Scalar> theta_;
 };
 
 }  // namespace shortrun

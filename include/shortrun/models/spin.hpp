@@ -32,6 +32,12 @@ inline double sigmoid(double x) {
   const double e = std::exp(x);
   return e / (1.0 + e);
 }
+/// The same in float32 (the float instantiation of the RBM kernels; training uses the double one).
+inline float sigmoid(float x) {
+  if (x >= 0) return 1.0f / (1.0f + std::exp(-x));
+  const float e = std::exp(x);
+  return e / (1.0f + e);
+}
 /// log(1 + exp(x)), without overflow.
 inline double softplus(double x) { return (x > 0 ? x : 0.0) + std::log1p(std::exp(-std::abs(x))); }
 

@@ -43,16 +43,18 @@ class BinaryP0 {
   /// <s_i> under p0: low + gap p_i.
   Vector mean() const { return (spin_low(spin_) + spin_gap(spin_) * prob_up_.array()).matrix(); }
 
-  /// Fills every column of x (N x chains) with an independent draw.
-  void draw(Matrix& x, const ChainStreams& rng) const {
-    const double low = spin_low(spin_);
+  /// Fills every column of x (N x chains) with an independent draw (Scalar: double in training,
+  /// float for the float32 kernels of `shortrun bench`; the same draws either way).
+  template <class Scalar>
+  void draw(MatrixOf<Scalar>& x, const ChainStreams& rng) const {
+    const auto low = static_cast<Scalar>(spin_low(spin_));
     if (kind_ == Kind::zeros) {
       x.setConstant(low);
       return;
     }
     for (Index j = 0; j < x.cols(); ++j) {
       Stream s = rng.chain(j);
-      for (Index i = 0; i < x.rows(); ++i) x(i, j) = s.uniform() <= prob_up_[i] ? 1.0 : low;
+      for (Index i = 0; i < x.rows(); ++i) x(i, j) = s.uniform() <= prob_up_[i] ? Scalar(1) : low;
     }
   }
 

@@ -8,7 +8,9 @@
 ///   gibbs-random       q
 ///   metropolis         -exp(-gap |h|)
 ///   metropolis-random  (1 - (1 + exp(-gap |h|)) / N)^N
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 #include "shortrun/core/types.hpp"
@@ -65,6 +67,56 @@ inline double h_star_gibbs_random(Spin spin, double data_mean, double m0, Index 
 /// Maximum-likelihood field (cd, pcd, exact): atanh(m_D) or logit(mu_D).
 inline double h_ml(Spin spin, double data_mean) {
   return spin == Spin::pm1 ? std::atanh(data_mean) : std::log(data_mean / (1.0 - data_mean));
+}
+
+/// h*(k) for any single-site sampler: the field whose mean after k sweeps from m0 equals the data
+/// mean, mean_at(h*, k) = m_D, i.e. the fixed point of rdm-k training (THEORY.md section 3).
+///   gibbs:        one sweep equilibrates every unit, so h* = h_ml for every k >= 1 (closed form)
+///   gibbs-random: the closed form of h_star_gibbs_random
+///   metropolis, metropolis-random: no closed form; the root of mean_at(h, k) - m_D, bracketed and
+///                 bisected to adjacent doubles. Training moves h from its start, 0, in the
+///                 direction of m_D - mean_at(0, k) and stops at the first root it meets, so that
+///                 root is the one returned (the functions are monotone in h for m0 = 0, so it is
+///                 the only one there; with another p0 metropolis can have several).
+/// NaN where no fixed point exists with |h| <= kSaturatedParam: the data mean lies beyond what k
+/// sweeps reach (then training drives the field to the bound and the run reports divergence).
+inline double h_star(Spin spin, SiteDynamics d, double data_mean, double m0, Index n, Index k) {
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  if (!(data_mean > spin_low(spin) && data_mean < 1.0)) return kNaN;
+  if (d.rule == SiteRule::gibbs) {
+    if (d.order == SiteOrder::sequential) return h_ml(spin, data_mean);
+    return gibbs_random_fixed_point_exists(spin, data_mean, m0, n, k) ? h_star_gibbs_random(spin, data_mean, m0, n, k)
+                                                                      : kNaN;
+  }
+  const double t = static_cast<double>(k);
+  auto gap = [&](double h) { return mean_at(spin, d, h, m0, n, t) - data_mean; };
+  const double at_zero = gap(0.0);
+  if (at_zero == 0.0) return 0.0;
+  const double direction = at_zero < 0 ? 1.0 : -1.0;
+  const bool below = at_zero < 0;  // the sign of gap() before the root
+  // Outwards from 0 on a log grid (100 points a decade from 1e-9 to the bound): fine enough for
+  // the relaxation factors' scales (|h| ~ 1/k for metropolis at large k) and cheap.
+  double inner = 0.0;
+  for (int j = 0;; ++j) {
+    const double g = std::min(1e-9 * std::pow(10.0, j / 100.0), kSaturatedParam);
+    const double outer = direction * g;
+    const double f = gap(outer);
+    if (f == 0.0) return outer;
+    if ((f < 0) != below) {
+      // Bisect [inner, outer] (gap has the sign of `below` at inner) until adjacent doubles.
+      double lo = inner, hi = outer;
+      for (;;) {
+        const double mid = 0.5 * (lo + hi);
+        if (mid == lo || mid == hi) break;
+        const double fm = gap(mid);
+        if (fm == 0.0) return mid;
+        ((fm < 0) == below ? lo : hi) = mid;
+      }
+      return std::abs(gap(lo)) <= std::abs(gap(hi)) ? lo : hi;
+    }
+    if (g >= kSaturatedParam) return kNaN;
+    inner = outer;
+  }
 }
 
 }  // namespace shortrun::spin_theory

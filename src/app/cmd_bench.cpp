@@ -1,0 +1,472 @@
+// shortrun bench: times the kernels that training runs, on this machine, against its measured
+// single-core GEMM rate. Every entry calls the project's own code (the same templates and objects
+// the trainer uses), never a re-implementation.
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include "shortrun/app/commands.hpp"
+#include "shortrun/core/error.hpp"
+#include "shortrun/core/random.hpp"
+#include "shortrun/core/reducer.hpp"
+#include "shortrun/data/bars_stripes.hpp"
+#include "shortrun/estimators/data_term.hpp"
+#include "shortrun/estimators/sampled_chains.hpp"
+#include "shortrun/models/bernoulli_rbm.hpp"
+#include "shortrun/models/boltzmann_machine.hpp"
+#include "shortrun/models/gaussian_energy.hpp"
+#include "shortrun/optim/sgd.hpp"
+#include "shortrun/samplers/binary_p0.hpp"
+#include "shortrun/samplers/block_gibbs.hpp"
+#include "shortrun/samplers/langevin.hpp"
+#include "shortrun/samplers/p0.hpp"
+#include "shortrun/samplers/single_site.hpp"
+#include "shortrun/training/trainer.hpp"
+#include "shortrun/version.hpp"
+
+#ifndef SHORTRUN_BUILD_FLAGS
+#define SHORTRUN_BUILD_FLAGS "unknown"
+#endif
+
+namespace po = boost::program_options;
+
+namespace shortrun::cli {
+namespace {
+
+constexpr const char* kHelp = R"(usage: shortrun bench [--what rbm|bm|gaussian|gemm|all] [--json] [--repeats N] [--quick]
+
+Times the kernels that training runs, one core, and compares them with this machine's measured
+GEMM rate. Each entry runs once untimed (warm-up), then N timed repeats; it reports the median
+wall time, the matrix-product rate it reached, and gemm_fraction = (its matrix-product flops /
+the measured GEMM rate of its precision) / its median time: 1 means the kernel runs as fast as
+its matrix products alone could; the rest is random numbers, sigmoids, copies and bookkeeping.
+
+Entries (sizes without --quick):
+  gemm.f32, gemm.f64    C = A B with Eigen, 1000 x 1000 x 1000 (2 n^3 flops): the reference
+                        rate of gemm_fraction (always measured; gemm_fraction is null here).
+  rbm.block_gibbs.*     one block-Gibbs step (h | v, then v | h) of an RBM with Nv = 784,
+                        Nh = 500, on 1000 chains: the sampler the trainer runs
+                        (samplers/block_gibbs.hpp), 2 products of 2 Nv Nh chains flops each.
+  rbm.rdm_update.*      one rdm parameter update: k = 10 block-Gibbs steps from p0 = uniform,
+                        the negative and positive gradient statistics (a 1000-image minibatch of
+                        28 x 28 bars-and-stripes) and the SGD step. f64 calls the trainer itself
+                        (training/trainer.hpp with SampledChains, DataTerm, Sgd); f32 composes
+                        the float32 instantiations of the same kernels in the same order.
+                        Counted: 2k + 4 products of 2 Nv Nh chains flops.
+  bm.gibbs_sweep.n64, bm.gibbs_sweep.n784
+                        one sequential Gibbs sweep of a Boltzmann machine (pm1, SK-like
+                        couplings of scale 0.5/sqrt(N)), 1000 chains; counted 2 N^2 chains flops
+                        (the local fields J s, then O(N) per flip).
+  gaussian.ula_step.n256
+                        one unadjusted Langevin step of the Gaussian model, N = 256, 1000 chains;
+                        counted 2 N^2 chains flops (J x), plus N normals per chain.
+
+Precision: training runs in float64 today. The f32 rows time the float32 instantiation of the
+same templated RBM kernels (what float32 training would cost); the f64 rows are what training
+costs now.
+
+Output: an aligned table (name, median_s, GFLOP/s, gemm_fraction, notes) after a line naming the
+machine; with --json, a JSON list with one object per entry: name, kernel, precision, sizes,
+repeats, median_s, min_s, flops, gflops, gemm_fraction (null where it does not apply), notes,
+and machine (hostname, cpu_model, build_flags, eigen_simd, compiler, shortrun version and git).
+Progress goes to stderr. Timings on a shared machine vary by 20-30 % between runs: compare rows
+of one run, and use --repeats to tighten the medians.
+
+options:
+)";
+
+using clock_type = std::chrono::steady_clock;
+
+struct Machine {
+  std::string hostname, cpu_model, build_flags, eigen_simd, compiler;
+};
+
+struct Row {
+  std::string name, kernel, precision, sizes, notes;
+  int repeats = 0;
+  double median_s = 0, min_s = 0, flops = 0;
+  std::optional<double> gemm_fraction;
+  double gflops() const { return median_s > 0 ? flops / median_s * 1e-9 : 0.0; }
+};
+
+struct Sizes {
+  Index gemm_n = 1000;
+  Index rbm_nv = 784, rbm_nh = 500, rbm_chains = 1000, rbm_k = 10, rbm_batch = 1000, rbm_data = 10000;
+  std::vector<Index> bm_n = {64, 784};
+  Index bm_chains = 1000;
+  Index gauss_n = 256, gauss_chains = 1000;
+  int repeats = 5;
+};
+
+Sizes quick_sizes() {
+  Sizes s;
+  s.gemm_n = 128;
+  s.rbm_nv = 64;  // 8 x 8 bars and stripes
+  s.rbm_nh = 32;
+  s.rbm_chains = 100;
+  s.rbm_k = 3;
+  s.rbm_batch = 100;
+  s.rbm_data = 500;
+  s.bm_n = {16, 64};
+  s.bm_chains = 100;
+  s.gauss_n = 32;
+  s.gauss_chains = 100;
+  s.repeats = 2;
+  return s;
+}
+
+std::string first_line_of(const char* path, const std::string& key) {
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(key, 0) == 0) {
+      const auto colon = line.find(':');
+      if (colon == std::string::npos) continue;
+      std::string v = line.substr(colon + 1);
+      v.erase(0, v.find_first_not_of(" \t"));
+      return v;
+    }
+  return "unknown";
+}
+
+Machine this_machine() {
+  Machine m;
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) == 0) m.hostname = host;
+  m.cpu_model = first_line_of("/proc/cpuinfo", "model name");
+  m.build_flags = SHORTRUN_BUILD_FLAGS;
+  m.eigen_simd = Eigen::SimdInstructionSetsInUse();
+#ifdef __VERSION__
+  m.compiler = __VERSION__;
+#endif
+  return m;
+}
+
+/// Runs `once(r)` one untimed time (r = 0) then `repeats` timed times (r = 1 .. repeats).
+template <class F>
+Row timed(const std::string& name, int repeats, F&& once) {
+  std::fprintf(stderr, "bench: %-24s ", name.c_str());
+  std::fflush(stderr);
+  once(0);
+  std::vector<double> t;
+  for (int r = 1; r <= repeats; ++r) {
+    const auto t0 = clock_type::now();
+    once(r);
+    t.push_back(std::chrono::duration<double>(clock_type::now() - t0).count());
+    std::fputc('.', stderr);
+    std::fflush(stderr);
+  }
+  std::sort(t.begin(), t.end());
+  Row row;
+  row.name = name;
+  row.repeats = repeats;
+  const std::size_t n = t.size();
+  row.median_s = n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
+  row.min_s = t.front();
+  std::fprintf(stderr, " %.4g s\n", row.median_s);
+  return row;
+}
+
+/// Keeps results alive so the optimiser cannot drop the work.
+volatile double g_sink = 0;
+
+template <class Scalar>
+Row bench_gemm(Index n, int repeats) {
+  const MatrixOf<Scalar> a = MatrixOf<Scalar>::Random(n, n), b = MatrixOf<Scalar>::Random(n, n);
+  MatrixOf<Scalar> c(n, n);
+  const char* tag = sizeof(Scalar) == 4 ? "f32" : "f64";
+  Row row = timed(std::string("gemm.") + tag, repeats, [&](int) { c.noalias() = a * b; });
+  g_sink = g_sink + static_cast<double>(c(0, 0));
+  row.kernel = "gemm";
+  row.precision = sizeof(Scalar) == 4 ? "float32" : "float64";
+  row.sizes = std::to_string(n) + "x" + std::to_string(n) + "x" + std::to_string(n);
+  row.flops = 2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n);
+  row.notes = "Eigen C = A B, " + row.sizes + ", 1 thread";
+  return row;
+}
+
+/// W ~ N(0, 0.01^2), a = b = 0: a freshly initialised RBM.
+BernoulliRbm bench_rbm(Index nv, Index nh) {
+  BernoulliRbm rbm(nv, nh);
+  Stream s(17, Purpose::data, 0);
+  auto w = rbm.W();
+  for (Index j = 0; j < nh; ++j)
+    for (Index i = 0; i < nv; ++i) w(i, j) = 0.01 * s.normal();
+  return rbm;
+}
+
+std::string rbm_sizes(const Sizes& z) {
+  return "Nv=" + std::to_string(z.rbm_nv) + " Nh=" + std::to_string(z.rbm_nh) + " chains=" + std::to_string(z.rbm_chains);
+}
+
+template <class Scalar>
+Row bench_block_gibbs(const Sizes& z) {
+  const BernoulliRbm rbm = bench_rbm(z.rbm_nv, z.rbm_nh);
+  const RbmParametersOf<Scalar> params(rbm);  // float64: an exact copy
+  const ChainStreams rng{1, Purpose::sampler, 0, 0, 0};
+  MatrixOf<Scalar> v(z.rbm_nv, z.rbm_chains), work;
+  BinaryP0::uniform(Spin::zero_one, z.rbm_nv).draw(v, rng.with_purpose(Purpose::p0));
+  const BlockGibbs gibbs;
+  const char* tag = sizeof(Scalar) == 4 ? "f32" : "f64";
+  Row row = timed(std::string("rbm.block_gibbs.") + tag, z.repeats, [&](int r) {
+    if constexpr (std::is_same_v<Scalar, double>) {
+      gibbs.step(rbm, v, rng.with_time(1, static_cast<std::uint64_t>(r)), work);  // what training calls
+    } else {
+      gibbs.step(params.weights(), v, rng.with_time(1, static_cast<std::uint64_t>(r)), work);
+    }
+  });
+  g_sink = g_sink + static_cast<double>(v.sum());
+  row.kernel = "rbm.block_gibbs";
+  row.precision = sizeof(Scalar) == 4 ? "float32" : "float64";
+  row.sizes = rbm_sizes(z);
+  row.flops = 2.0 * 2.0 * static_cast<double>(z.rbm_nv * z.rbm_nh * z.rbm_chains);
+  row.notes = "1 step (h|v, v|h), " + row.sizes;
+  return row;
+}
+
+Dataset bench_rbm_data(const Sizes& z) {
+  BarsStripesSpec spec;
+  spec.side = square_side(z.rbm_nv);
+  spec.n_samples = z.rbm_data;
+  spec.seed = 3;
+  return make_bars_stripes_data(spec);
+}
+
+constexpr double kBenchLr = 0.01;
+
+/// float64: the trainer itself, one update per call (updates r .. r of a plan).
+Row bench_rdm_update_f64(const Sizes& z) {
+  BernoulliRbm rbm = bench_rbm(z.rbm_nv, z.rbm_nh);
+  const Dataset data = bench_rbm_data(z);
+  DataTerm data_term(data, z.rbm_batch, 5, 0, 1);
+  SampledChains<BlockGibbs, BinaryP0> chains(Scheme::rdm, z.rbm_k, z.rbm_chains, z.rbm_nv,
+                                             BinaryP0::uniform(Spin::zero_one, z.rbm_nv), BlockGibbs{}, 5, 0, 1);
+  Sgd sgd(kBenchLr);
+  LocalReducer team;
+  Row row = timed("rbm.rdm_update.f64", z.repeats, [&](int r) {
+    TrainPlan plan;
+    plan.updates = r + 1;
+    plan.first_step = r + 1;
+    plan.log_every = 1;
+    const TrainOutcome out = train(rbm, data_term, chains, sgd, team, plan, TrainObserver{});
+    if (out.status != TrainOutcome::Status::completed) throw std::runtime_error("bench: rdm update: " + out.reason);
+  });
+  g_sink = g_sink + rbm.params().sum();
+  return row;
+}
+
+/// float32: the float32 instantiations of the same kernels, in the trainer's order (positive
+/// statistics of the minibatch, p0 draw, k steps, negative statistics, checks, SGD step).
+Row bench_rdm_update_f32(const Sizes& z) {
+  const BernoulliRbm rbm64 = bench_rbm(z.rbm_nv, z.rbm_nh);
+  RbmParametersOf<float> rbm(rbm64);
+  const Dataset data = bench_rbm_data(z);
+  const MatrixOf<float> x = data.x.cast<float>();
+  const BinaryP0 p0 = BinaryP0::uniform(Spin::zero_one, z.rbm_nv);
+  const BlockGibbs gibbs;
+  const ChainStreams streams{5, Purpose::sampler, 0, 0, 0};
+  MatrixOf<float> batch(z.rbm_nv, z.rbm_batch), v(z.rbm_nv, z.rbm_chains), work, p;
+  VectorOf<float> grad(rbm.params().size());
+  Row row = timed("rbm.rdm_update.f32", z.repeats, [&](int r) {
+    const auto update = static_cast<std::uint64_t>(r + 1);
+    grad.setZero();
+    for (Index j = 0; j < z.rbm_batch; ++j) {  // the minibatch by index, as DataTerm draws it
+      Stream s(5, Purpose::minibatch, static_cast<std::uint64_t>(j), update);
+      batch.col(j) = x.col(s.below(x.cols()));
+    }
+    rbm.accumulate_grad_energy(batch, 1.0f / static_cast<float>(z.rbm_batch), grad, p);
+    p0.draw(v, streams.with_purpose(Purpose::p0).with_time(update));
+    for (Index s = 0; s < z.rbm_k; ++s) gibbs.step(rbm.weights(), v, streams.with_time(update, static_cast<std::uint64_t>(s)), work);
+    rbm.accumulate_grad_energy(v, -1.0f / static_cast<float>(z.rbm_chains), grad, p);
+    if (!grad.allFinite()) throw std::runtime_error("bench: rdm update f32: non-finite gradient");
+    rbm.params().noalias() -= kBenchLr * grad;
+    if (!std::isfinite(rbm.params().norm()) || rbm.params().cwiseAbs().maxCoeff() > kSaturatedParam)
+      throw std::runtime_error("bench: rdm update f32: parameters ran away");
+  });
+  g_sink = g_sink + static_cast<double>(rbm.params().sum());
+  return row;
+}
+
+template <class Scalar>
+Row bench_rdm_update(const Sizes& z) {
+  Row row = std::is_same_v<Scalar, double> ? bench_rdm_update_f64(z) : bench_rdm_update_f32(z);
+  row.kernel = "rbm.rdm_update";
+  row.precision = sizeof(Scalar) == 4 ? "float32" : "float64";
+  row.sizes = rbm_sizes(z) + " k=" + std::to_string(z.rbm_k) + " batch=" + std::to_string(z.rbm_batch);
+  const double product = 2.0 * static_cast<double>(z.rbm_nv * z.rbm_nh);
+  row.flops = product * static_cast<double>((2 * z.rbm_k + 2) * z.rbm_chains + 2 * z.rbm_batch);
+  row.notes = "k=" + std::to_string(z.rbm_k) + std::string(std::is_same_v<Scalar, double> ? ", the trainer" : ", same kernels") +
+              ", batch=" + std::to_string(z.rbm_batch);
+  return row;
+}
+
+Row bench_bm_sweep(Index n, Index n_chains, int repeats) {
+  BoltzmannMachine bm(n, Spin::pm1);
+  Stream s(19, Purpose::data, 0);
+  const double scale = 0.5 / std::sqrt(static_cast<double>(n));
+  for (Index i = 0; i < n; ++i)
+    for (Index j = i + 1; j < n; ++j) bm.J()(i, j) = bm.J()(j, i) = scale * s.normal();
+  const ChainStreams rng{1, Purpose::sampler, 0, 0, 0};
+  Matrix x(n, n_chains), work;
+  BinaryP0::uniform(Spin::pm1, n).draw(x, rng.with_purpose(Purpose::p0));
+  const Gibbs gibbs;
+  Row row = timed("bm.gibbs_sweep.n" + std::to_string(n), repeats,
+                  [&](int r) { gibbs.step(bm, x, rng.with_time(1, static_cast<std::uint64_t>(r)), work); });
+  g_sink = g_sink + x.sum();
+  row.kernel = "bm.gibbs_sweep";
+  row.precision = "float64";
+  row.sizes = "N=" + std::to_string(n) + " chains=" + std::to_string(n_chains);
+  row.flops = 2.0 * static_cast<double>(n * n * n_chains);
+  row.notes = "1 sequential sweep, " + row.sizes;
+  return row;
+}
+
+Row bench_ula_step(Index n, Index n_chains, int repeats) {
+  GaussianEnergy model(n);
+  Stream s(23, Purpose::data, 0);
+  auto j = model.J();
+  j.setIdentity();
+  for (Index a = 0; a < n; ++a)
+    for (Index b = a + 1; b < n; ++b) j(a, b) = j(b, a) = 0.1 / std::sqrt(static_cast<double>(n)) * s.normal();
+  const ChainStreams rng{1, Purpose::sampler, 0, 0, 0};
+  Matrix x(n, n_chains), work;
+  P0(P0::Kind::gaussian, 1.0).draw(x, rng.with_purpose(Purpose::p0));
+  const Langevin ula(0.05, 1.0);
+  Row row = timed("gaussian.ula_step.n" + std::to_string(n), repeats,
+                  [&](int r) { ula.step(model, x, rng.with_time(1, static_cast<std::uint64_t>(r)), work); });
+  g_sink = g_sink + x.sum();
+  row.kernel = "gaussian.ula_step";
+  row.precision = "float64";
+  row.sizes = "N=" + std::to_string(n) + " chains=" + std::to_string(n_chains);
+  row.flops = 2.0 * static_cast<double>(n * n * n_chains);
+  row.notes = "1 ULA step, " + row.sizes;
+  return row;
+}
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string json_number(double x) {
+  if (!std::isfinite(x)) return "null";
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.6g", x);
+  return buf;
+}
+
+void print_json(const std::vector<Row>& rows, const Machine& m) {
+  const std::string machine = "{\"hostname\": " + json_string(m.hostname) + ", \"cpu_model\": " + json_string(m.cpu_model) +
+                              ", \"build_flags\": " + json_string(m.build_flags) + ", \"eigen_simd\": " +
+                              json_string(m.eigen_simd) + ", \"compiler\": " + json_string(m.compiler) +
+                              ", \"threads\": 1, \"shortrun_version\": " + json_string(kVersion) +
+                              ", \"git_sha\": " + json_string(kGitSha) + "}";
+  std::printf("[\n");
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const Row& r = rows[i];
+    std::printf("  {\"name\": %s, \"kernel\": %s, \"precision\": %s, \"sizes\": %s, \"repeats\": %d, "
+                "\"median_s\": %s, \"min_s\": %s, \"flops\": %s, \"gflops\": %s, \"gemm_fraction\": %s, "
+                "\"notes\": %s,\n   \"machine\": %s}%s\n",
+                json_string(r.name).c_str(), json_string(r.kernel).c_str(), json_string(r.precision).c_str(),
+                json_string(r.sizes).c_str(), r.repeats, json_number(r.median_s).c_str(), json_number(r.min_s).c_str(),
+                json_number(r.flops).c_str(), json_number(r.gflops()).c_str(),
+                r.gemm_fraction ? json_number(*r.gemm_fraction).c_str() : "null", json_string(r.notes).c_str(),
+                machine.c_str(), i + 1 < rows.size() ? "," : "");
+  }
+  std::printf("]\n");
+}
+
+void print_table(const std::vector<Row>& rows, const Machine& m) {
+  std::printf("shortrun bench on %s: %s; build %s; Eigen SIMD: %s; 1 thread\n", m.hostname.c_str(),
+              m.cpu_model.c_str(), m.build_flags.c_str(), m.eigen_simd.c_str());
+  std::printf("%-24s %10s %9s %14s  %s\n", "name", "median_s", "GFLOP/s", "gemm_fraction", "notes");
+  for (const Row& r : rows) {
+    char fraction[32] = "-";
+    if (r.gemm_fraction) std::snprintf(fraction, sizeof fraction, "%.2f", *r.gemm_fraction);
+    std::printf("%-24s %10.4g %9.1f %14s  %s\n", r.name.c_str(), r.median_s, r.gflops(), fraction, r.notes.c_str());
+  }
+}
+
+}  // namespace
+
+int cmd_bench(int argc, char** argv) {
+  std::string what = "all";
+  bool json = false, quick = false;
+  int repeats = 0;
+  po::options_description opts("options");
+  opts.add_options()("help,h", "show this help")("what", po::value<std::string>(&what),
+                                                  "rbm, bm, gaussian, gemm or all (default all)")(
+      "json", po::bool_switch(&json), "print a JSON list instead of the table")(
+      "repeats", po::value<int>(&repeats), "timed repeats per entry (default 5; 2 with --quick)")(
+      "quick", po::bool_switch(&quick), "small sizes and 2 repeats: checks that every entry runs, in seconds");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(opts).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw BadInput(std::string("shortrun bench: ") + e.what() + " (see shortrun bench --help)");
+  }
+  if (vm.count("help")) {
+    std::cout << kHelp << opts;
+    return kExitOk;
+  }
+  if (what != "rbm" && what != "bm" && what != "gaussian" && what != "gemm" && what != "all")
+    throw BadInput("--what: expected rbm, bm, gaussian, gemm or all, got '" + what + "'");
+  Sizes z = quick ? quick_sizes() : Sizes{};
+  if (vm.count("repeats")) {
+    if (repeats < 1) throw BadInput("--repeats: expected an integer >= 1, got " + std::to_string(repeats));
+    z.repeats = repeats;
+  }
+  const bool all = what == "all";
+
+  // The GEMM rates are the reference of every gemm_fraction: always measured.
+  std::vector<Row> rows;
+  rows.push_back(bench_gemm<float>(z.gemm_n, z.repeats));
+  rows.push_back(bench_gemm<double>(z.gemm_n, z.repeats));
+  const double rate32 = rows[0].flops / rows[0].median_s, rate64 = rows[1].flops / rows[1].median_s;
+  const std::size_t first_kernel = rows.size();
+  if (all || what == "rbm") {
+    rows.push_back(bench_block_gibbs<float>(z));
+    rows.push_back(bench_block_gibbs<double>(z));
+    rows.push_back(bench_rdm_update<float>(z));
+    rows.push_back(bench_rdm_update<double>(z));
+  }
+  if (all || what == "bm")
+    for (Index n : z.bm_n) rows.push_back(bench_bm_sweep(n, z.bm_chains, z.repeats));
+  if (all || what == "gaussian") rows.push_back(bench_ula_step(z.gauss_n, z.gauss_chains, z.repeats));
+  for (std::size_t i = first_kernel; i < rows.size(); ++i) {
+    Row& r = rows[i];
+    const double rate = r.precision == "float32" ? rate32 : rate64;
+    r.gemm_fraction = (r.flops / rate) / r.median_s;
+  }
+
+  const Machine machine = this_machine();
+  if (json) print_json(rows, machine);
+  else print_table(rows, machine);
+  return kExitOk;
+}
+
+}  // namespace shortrun::cli
