@@ -21,11 +21,14 @@
 #include "shortrun/core/random.hpp"
 #include "shortrun/core/reducer.hpp"
 #include "shortrun/data/bars_stripes.hpp"
+#include "shortrun/data/blobs.hpp"
 #include "shortrun/estimators/data_term.hpp"
 #include "shortrun/estimators/sampled_chains.hpp"
 #include "shortrun/models/bernoulli_rbm.hpp"
 #include "shortrun/models/boltzmann_machine.hpp"
+#include "shortrun/models/conv_net.hpp"
 #include "shortrun/models/gaussian_energy.hpp"
+#include "shortrun/optim/adam.hpp"
 #include "shortrun/optim/sgd.hpp"
 #include "shortrun/samplers/binary_p0.hpp"
 #include "shortrun/samplers/block_gibbs.hpp"
@@ -44,7 +47,7 @@ namespace po = boost::program_options;
 namespace shortrun::cli {
 namespace {
 
-constexpr const char* kHelp = R"(usage: shortrun bench [--what rbm|bm|gaussian|gemm|all] [--json] [--repeats N] [--quick]
+constexpr const char* kHelp = R"(usage: shortrun bench [--what rbm|bm|gaussian|convnet|gemm|all] [--json] [--repeats N] [--quick]
 
 Times the kernels that training runs, one core, and compares them with this machine's measured
 GEMM rate. Each entry runs once untimed (warm-up), then N timed repeats; it reports the median
@@ -72,8 +75,22 @@ Entries (sizes without --quick):
   gaussian.ula_step.n256
                         one unadjusted Langevin step of the Gaussian model, N = 256, 1000 chains;
                         counted 2 N^2 chains flops (J x), plus N normals per chain.
+  convnet.ula_step.28x28
+                        one Langevin step of the documented ConvNet EBM (3 x 3 stride-2 conv
+                        layers of 16, 32, 64 channels, SiLU, linear read-out; float32) on
+                        100 chains of 28 x 28 images: forward pass, input gradient (im2col +
+                        matrix products) and 784 normals per chain; counted: the products of
+                        the forward and input-gradient passes.
+  convnet.param_grad.28x28
+                        forward pass and the gradient of every parameter for 100 images (what
+                        each update runs on the minibatch and on the chains).
+  convnet.rdm_update.28x28
+                        one rdm parameter update through the trainer (training/trainer.hpp with
+                        SampledChains, DataTerm, Adam): k = 20 Langevin steps on 100 chains from
+                        uniform noise, the parameter gradients of a 100-image minibatch (28 x 28
+                        blobs) and of the chains, and the Adam step.
 
-Precision: training runs in float64 today. The f32 rows time the float32 instantiation of the
+Precision: training runs in float64 today, except the ConvNet, which computes in float32. The f32 rows time the float32 instantiation of the
 same templated RBM kernels (what float32 training would cost); the f64 rows are what training
 costs now.
 
@@ -107,6 +124,7 @@ struct Sizes {
   std::vector<Index> bm_n = {64, 784};
   Index bm_chains = 1000;
   Index gauss_n = 256, gauss_chains = 1000;
+  Index conv_side = 28, conv_chains = 100, conv_k = 20, conv_batch = 100;
   int repeats = 5;
 };
 
@@ -123,6 +141,10 @@ Sizes quick_sizes() {
   s.bm_chains = 100;
   s.gauss_n = 32;
   s.gauss_chains = 100;
+  s.conv_side = 12;  // 12 -> 6 -> 3 -> 2: the smallest side the three layers take is 9
+  s.conv_chains = 10;
+  s.conv_k = 2;
+  s.conv_batch = 10;
   s.repeats = 2;
   return s;
 }
@@ -355,6 +377,98 @@ Row bench_ula_step(Index n, Index n_chains, int repeats) {
   return row;
 }
 
+/// The documented network (16, 32, 64 channels, SiLU) on side x side images, initialised as in
+/// training (init_params, seed 1).
+ConvNet<float> bench_convnet(Index side) {
+  ConvNetShape shape;
+  shape.height = side;
+  shape.width = side;
+  ConvNet<float> net(shape);
+  net.init_params(1);
+  return net;
+}
+
+std::string conv_sizes(const Sizes& z, Index n) {
+  return std::to_string(z.conv_side) + "x" + std::to_string(z.conv_side) + " channels=16,32,64 n=" + std::to_string(n);
+}
+
+Row bench_convnet_ula_step(const Sizes& z) {
+  const ConvNet<float> net = bench_convnet(z.conv_side);
+  const ChainStreams rng{1, Purpose::sampler, 0, 0, 0};
+  Matrix x(net.dim(), z.conv_chains), work;
+  P0(P0::Kind::uniform, 0.0).draw(x, rng.with_purpose(Purpose::p0));
+  const Langevin ula(1.0, 5e-5);  // convnet-fashion-mnist.ini's step and temperature
+  const std::string side = std::to_string(z.conv_side);
+  Row row = timed("convnet.ula_step." + side + "x" + side, z.repeats,
+                  [&](int r) { ula.step(net, x, rng.with_time(1, static_cast<std::uint64_t>(r)), work); });
+  g_sink = g_sink + x.sum();
+  row.kernel = "convnet.ula_step";
+  row.precision = "float32";
+  row.sizes = conv_sizes(z, z.conv_chains);
+  row.flops = net.flops_per_image().langevin() * static_cast<double>(z.conv_chains);
+  row.notes = "1 ULA step (forward + dE/dx + noise), chains=" + std::to_string(z.conv_chains);
+  return row;
+}
+
+/// Blobs images of the bench side, mapped to [-1, 1] as the app maps images for the convnet.
+Dataset bench_convnet_data(const Sizes& z) {
+  BlobsSpec spec;
+  spec.side = z.conv_side;
+  spec.n_samples = 1000;
+  spec.seed = 3;
+  Dataset data = make_blobs_data(spec).data;
+  data.x = 2.0 * data.x.array() - 1.0;
+  compute_moments(data);
+  return data;
+}
+
+Row bench_convnet_param_grad(const Sizes& z) {
+  const ConvNet<float> net = bench_convnet(z.conv_side);
+  const Dataset data = bench_convnet_data(z);
+  const Matrix x = data.x.leftCols(z.conv_batch);
+  Vector grad = Vector::Zero(net.params().size());
+  const std::string side = std::to_string(z.conv_side);
+  Row row = timed("convnet.param_grad." + side + "x" + side, z.repeats,
+                  [&](int) { net.accumulate_grad_energy(x, 1.0 / static_cast<double>(z.conv_batch), grad); });
+  g_sink = g_sink + grad.sum();
+  row.kernel = "convnet.param_grad";
+  row.precision = "float32";
+  row.sizes = conv_sizes(z, z.conv_batch);
+  row.flops = net.flops_per_image().parameter_gradient() * static_cast<double>(z.conv_batch);
+  row.notes = "forward + dE/dtheta of " + std::to_string(z.conv_batch) + " images";
+  return row;
+}
+
+/// The trainer itself, one update per call (updates r .. r of a plan), as bench_rdm_update_f64.
+Row bench_convnet_rdm_update(const Sizes& z) {
+  ConvNet<float> net = bench_convnet(z.conv_side);
+  const Dataset data = bench_convnet_data(z);
+  DataTerm data_term(data, z.conv_batch, 5, 0, 1);
+  SampledChains<Langevin> chains(Scheme::rdm, z.conv_k, z.conv_chains, net.dim(), P0(P0::Kind::uniform, 0.0),
+                                 Langevin(1.0, 5e-5), 5, 0, 1);
+  Adam adam(1e-4);
+  LocalReducer team;
+  const std::string side = std::to_string(z.conv_side);
+  Row row = timed("convnet.rdm_update." + side + "x" + side, z.repeats, [&](int r) {
+    TrainPlan plan;
+    plan.updates = r + 1;
+    plan.first_step = r + 1;
+    plan.log_every = 1;
+    const TrainOutcome out = train(net, data_term, chains, adam, team, plan, TrainObserver{});
+    if (out.status != TrainOutcome::Status::completed) throw std::runtime_error("bench: convnet update: " + out.reason);
+  });
+  g_sink = g_sink + net.params().sum();
+  const ConvNetFlops f = net.flops_per_image();
+  row.kernel = "convnet.rdm_update";
+  row.precision = "float32";
+  row.sizes = conv_sizes(z, z.conv_chains) + " k=" + std::to_string(z.conv_k) + " batch=" + std::to_string(z.conv_batch);
+  row.flops = static_cast<double>(z.conv_k * z.conv_chains) * f.langevin() +
+              static_cast<double>(z.conv_chains + z.conv_batch) * f.parameter_gradient();
+  row.notes = "k=" + std::to_string(z.conv_k) + ", the trainer (Adam), chains=" + std::to_string(z.conv_chains) +
+              ", batch=" + std::to_string(z.conv_batch);
+  return row;
+}
+
 std::string json_string(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
@@ -419,7 +533,7 @@ int cmd_bench(int argc, char** argv) {
   int repeats = 0;
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")("what", po::value<std::string>(&what),
-                                                  "rbm, bm, gaussian, gemm or all (default all)")(
+                                                  "rbm, bm, gaussian, convnet, gemm or all (default all)")(
       "json", po::bool_switch(&json), "print a JSON list instead of the table")(
       "repeats", po::value<int>(&repeats), "timed repeats per entry (default 5; 2 with --quick)")(
       "quick", po::bool_switch(&quick), "small sizes and 2 repeats (checks that every entry runs)");
@@ -434,8 +548,8 @@ int cmd_bench(int argc, char** argv) {
     std::cout << kHelp << opts;
     return kExitOk;
   }
-  if (what != "rbm" && what != "bm" && what != "gaussian" && what != "gemm" && what != "all")
-    throw BadInput("--what: expected rbm, bm, gaussian, gemm or all, got '" + what + "'");
+  if (what != "rbm" && what != "bm" && what != "gaussian" && what != "convnet" && what != "gemm" && what != "all")
+    throw BadInput("--what: expected rbm, bm, gaussian, convnet, gemm or all, got '" + what + "'");
   Sizes z = quick ? quick_sizes() : Sizes{};
   if (vm.count("repeats")) {
     if (repeats < 1) throw BadInput("--repeats: expected an integer >= 1, got " + std::to_string(repeats));
@@ -459,6 +573,11 @@ int cmd_bench(int argc, char** argv) {
   if (all || what == "bm")
     for (Index n : z.bm_n) rows.push_back(bench_bm_sweep(n, z.bm_chains, z.repeats));
   if (all || what == "gaussian") rows.push_back(bench_ula_step(z.gauss_n, z.gauss_chains, z.repeats));
+  if (all || what == "convnet") {
+    rows.push_back(bench_convnet_ula_step(z));
+    rows.push_back(bench_convnet_param_grad(z));
+    rows.push_back(bench_convnet_rdm_update(z));
+  }
   for (std::size_t i = first_kernel; i < rows.size(); ++i) {
     Row& r = rows[i];
     const double rate = r.precision == "float32" ? rate32 : rate64;

@@ -13,7 +13,8 @@ rows = json.load(open(sys.argv[1]))
 assert isinstance(rows, list) and rows, "not a non-empty list"
 names = [r["name"] for r in rows]
 expected = {"gemm.f32", "gemm.f64", "rbm.block_gibbs.f32", "rbm.block_gibbs.f64", "rbm.rdm_update.f32",
-            "rbm.rdm_update.f64", "gaussian.ula_step.n32"}
+            "rbm.rdm_update.f64", "gaussian.ula_step.n32", "convnet.ula_step.12x12", "convnet.param_grad.12x12",
+            "convnet.rdm_update.12x12"}
 assert expected <= set(names), f"missing entries: {expected - set(names)}"
 assert sum(n.startswith("bm.gibbs_sweep.") for n in names) == 2, names
 for r in rows:
@@ -40,13 +41,16 @@ head -1 "$work/table.out" | grep -q "^shortrun bench on " || fail "table: no mac
 grep -Eq "^name +median_s +GFLOP/s +gemm_fraction +notes" "$work/table.out" || fail "table header: $(cat "$work/table.out")"
 [[ $(grep -c "^gemm\." "$work/table.out") -eq 2 ]] || fail "--what gemm: $(cat "$work/table.out")"
 grep -q "^rbm" "$work/table.out" && fail "--what gemm ran rbm entries"
+"$shortrun" bench --what convnet --quick --repeats 1 > "$work/convnet.out" 2> /dev/null
+[[ $(grep -c "^convnet\." "$work/convnet.out") -eq 3 ]] || fail "--what convnet: $(cat "$work/convnet.out")"
 
 # Help teaches every entry; bad options are bad input.
 "$shortrun" bench --help > "$work/help.out"
-for word in gemm_fraction rbm.block_gibbs rbm.rdm_update bm.gibbs_sweep gaussian.ula_step float64 --quick; do
+for word in gemm_fraction rbm.block_gibbs rbm.rdm_update bm.gibbs_sweep gaussian.ula_step convnet.ula_step \
+  convnet.param_grad convnet.rdm_update float64 --quick; do
   grep -q -- "$word" "$work/help.out" || fail "bench --help does not mention $word"
 done
-for args in "--what convnet" "--repeats 0" "--bogus"; do
+for args in "--what convnets" "--repeats 0" "--bogus"; do
   set +e
   "$shortrun" bench $args --quick > /dev/null 2> "$work/err"
   rc=$?

@@ -93,11 +93,17 @@ struct ConvNetShape {
   }
 };
 
-/// Floating-point operations per image (multiply and add counted separately), for benchmarks.
+/// Floating-point operations per image of the matrix products (multiply and add counted
+/// separately), for benchmarks.
 struct ConvNetFlops {
-  double forward = 0;     ///< E(x)
-  double input_grad = 0;  ///< dE/dx, after a forward pass
-  double param_grad = 0;  ///< dE/dtheta, after a forward pass
+  double forward = 0;      ///< E(x): W cols of every layer and the read-out
+  double input_grad = 0;   ///< W^T G of every layer (dE/dx needs all of them)
+  double param_grad = 0;   ///< G cols^T of every layer
+  double first_input = 0;  ///< the first layer's W^T G, which a parameter gradient skips
+  /// grad_x(): forward and backward to the input (what a Langevin step computes).
+  double langevin() const { return forward + input_grad; }
+  /// accumulate_grad_energy(): forward and backward to every parameter.
+  double parameter_gradient() const { return forward + param_grad + input_grad - first_input; }
 };
 
 template <class Scalar = float>
@@ -174,6 +180,7 @@ class ConvNet {
       f.input_grad += 2 * macs;  // W^T G (also on the first layer, for dE/dx)
       f.param_grad += 2 * macs;  // G cols^T
     }
+    f.first_input = 2 * geometry_.front().forward_macs();
     f.forward += 2.0 * static_cast<double>(shape_.features());
     return f;
   }
