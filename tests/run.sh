@@ -13,7 +13,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Each phase says how long it took, so a slow CI run shows where its time went.
+phase_start=$SECONDS
+phase() { echo "== tests/run.sh: $1 took $((SECONDS - phase_start)) s" >&2; phase_start=$SECONDS; }
+
 jobs/local/install-deps.sh
+phase "installing packages"
 
 build=${SHORTRUN_BUILD_DIR:-build}
 werror=OFF
@@ -21,14 +26,19 @@ werror=OFF
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DSHORTRUN_WERROR="$werror" > "$build-configure.log" 2>&1 ||
   { cat "$build-configure.log"; exit 1; }
 cmake --build "$build" -j"$(nproc)"
+phase "the Release build"
 
 # mpirun refuses root and more ranks than cores unless told (shared/ENV.md); tests need both.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 (cd "$build" && ctest --output-on-failure -j"$(nproc)" "$@")
+phase "the tests"
 
 if [[ "${CI:-}" == "true" || "${SHORTRUN_SANITIZE_TESTS:-}" == "1" ]]; then
   echo "== sanitizers: ASan + UBSan build of the unit and io tests"
   cmake --preset sanitize > build-sanitize-configure.log 2>&1 || { cat build-sanitize-configure.log; exit 1; }
   cmake --build --preset sanitize -j"$(nproc)"
+  phase "the sanitizer build"
   ctest --preset sanitize -j"$(nproc)"
+  phase "the sanitizer tests"
 fi
+echo "== tests/run.sh: all done in $SECONDS s" >&2
