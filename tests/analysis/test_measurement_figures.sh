@@ -40,17 +40,8 @@ train "$configs/bm-ising.ini" bm --set train.updates=200 --set train.k=3 --set s
 images=()
 if [[ ! -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz &&
       ! -e /usr/local/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]]; then
-  "$python" - "$tmp/bars-idx3-ubyte" <<'PY' || fail "making IDX images"
-import struct, sys
-import numpy as np
-rng = np.random.default_rng(1)
-x = np.zeros((200, 28, 28), dtype=np.uint8)
-for img in x:
-    for i in rng.choice(7, size=3, replace=False):
-        img[4 * i:4 * i + 4] = 255 if rng.random() < 0.5 else 0
-        img[:, 4 * i:4 * i + 4] ^= 255 if rng.random() < 0.5 else 0
-open(sys.argv[1], "wb").write(struct.pack(">IIII", 0x803, 200, 28, 28) + x.tobytes())
-PY
+  "$python" "$repo/tests/support/bars_idx.py" "$tmp/bars-idx3-ubyte" 200 ||
+    fail "making IDX images"
   images=(--set data.source=idx --set data.path="$tmp/bars-idx3-ubyte")
 fi
 train "$configs/rbm-fashion-mnist.ini" rbm "${images[@]}" --set data.downscale=4 --set data.n_samples=200 \

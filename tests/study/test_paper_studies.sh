@@ -9,6 +9,7 @@
 #   3  Boltzmann machine N = 6, (rdm, pcd) x k, exact p_k moments, measured at every checkpoint:
 #      rdm matches the data's correlations at t = k, pcd at equilibrium
 #   4  RBM on 7 x 7 images (Fashion-MNIST, or generated bars without it), rdm and pcd, AIS log Z
+#   5  ConvNet on the same 7 x 7 images, two conv layers, k = 3 and 10: energies against the files
 #   6  k x lr grid, bm N = 6, exact moments: the heat maps' numbers against the manifest
 # Each config runs with --set overrides that shrink it but keep its axes, so that the figures are of
 # the same kind as at full size. A config of another study number fails the test until it gets a
@@ -37,17 +38,8 @@ t0=$SECONDS
 images=()
 if [[ ! -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz &&
       ! -e /usr/local/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]]; then
-  "$python" - "$tmp/bars-idx3-ubyte" <<'PY' || fail "making IDX images"
-import struct, sys
-import numpy as np
-rng = np.random.default_rng(1)
-x = np.zeros((300, 28, 28), dtype=np.uint8)
-for img in x:
-    for i in rng.choice(7, size=3, replace=False):
-        img[4 * i:4 * i + 4] = 255 if rng.random() < 0.5 else 0
-        img[:, 4 * i:4 * i + 4] ^= 255 if rng.random() < 0.5 else 0
-open(sys.argv[1], "wb").write(struct.pack(">IIII", 0x803, 300, 28, 28) + x.tobytes())
-PY
+  "$python" "$repo/tests/support/bars_idx.py" "$tmp/bars-idx3-ubyte" 300 ||
+    fail "making IDX images"
   images=(--set data.source=idx --set data.path="$tmp/bars-idx3-ubyte")
 fi
 
@@ -63,6 +55,10 @@ tiny() {  # STUDY NUMBER -> the --set overrides of its tiny version, one argumen
          --set train.checkpoints=2 --set measure.chains=100 --set measure.t_max=40 --set measure.t_points=12 \
          --set measure.equilibrium_sweeps=40 --set measure.ais_runs=16 --set measure.ais_temperatures=100 \
          --set measure.samples=9 ;;
+    5) printf '%s\n' "${images[@]}" --set data.downscale=4 --set data.n_samples=300 --set model.channels=4,8 \
+         --set train.k=3,10 --set train.updates=60 --set train.batch=50 --set train.chains=50 \
+         --set train.checkpoints=2 --set measure.chains=100 --set measure.t_points=10 \
+         --set measure.equilibrium_sweeps=50 ;;
     6) printf '%s\n' --set model.n_visible=6 --set train.k=1,2,4 --set train.lr=0.1,0.4 --set train.updates=400 ;;
     *) return 1 ;;
   esac
