@@ -7,7 +7,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from shortrun_analysis import SchemaError, load_measurements  # noqa: E402
-from shortrun_analysis.cli import figure_path, make_out, print_figures, run_main, step_spec  # noqa: E402
+from shortrun_analysis.cli import figure_per_run, run_main, step_spec  # noqa: E402
 from shortrun_analysis.figures import plot_samples, sample_panels  # noqa: E402
 
 PROG = "plot_samples.py"
@@ -52,17 +52,8 @@ def main(argv):
     def body():
         if args.n < 1:
             raise SchemaError(f"--n {args.n}: expected an integer >= 1")
-        runs = load_measurements(args.runs)
-        steps = [m.step(args.step) for m in runs]
-        for m, step in zip(runs, steps):
-            sample_panels(m, step)  # every file checked before any figure is written
-        out = make_out(args.out)
-        used = set()
-        figures = []
-        for m, step in zip(runs, steps):
-            figures.append(plot_samples(m, step, args.n, figure_path(out, m, "samples", used), args.dpi))
-        print_figures(figures)
-        return 0
+        return figure_per_run(load_measurements(args.runs), args.step, args.out, "samples", sample_panels,
+                              lambda m, step, path: plot_samples(m, step, args.n, path, args.dpi))
 
     return run_main(PROG, body)
 

@@ -10,7 +10,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from shortrun_analysis import SchemaError, load_measurements  # noqa: E402
-from shortrun_analysis.cli import figure_path, make_out, print_figures, run_main, step_spec  # noqa: E402
+from shortrun_analysis.cli import figure_per_run, run_main, step_spec  # noqa: E402
 from shortrun_analysis.plotting import colour, pyplot, save, time_axis  # noqa: E402
 
 PROG = "plot_theory_overlay.py"
@@ -159,17 +159,8 @@ def main(argv):
     args = parse_args(argv)
 
     def body():
-        runs = load_measurements(args.runs)
-        steps = [m.step(args.step) for m in runs]
-        for m, step in zip(runs, steps):
-            what_to_plot(m, step)  # every file checked before any figure is written
-        out = make_out(args.out)
-        used = set()
-        figures = []
-        for m, step in zip(runs, steps):
-            figures.append(plot(m, step, args.units, figure_path(out, m, "theory", used), args.dpi))
-        print_figures(figures)
-        return 0
+        return figure_per_run(load_measurements(args.runs), args.step, args.out, "theory", what_to_plot,
+                              lambda m, step, path: plot(m, step, args.units, path, args.dpi))
 
     return run_main(PROG, body)
 

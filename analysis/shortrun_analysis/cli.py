@@ -55,3 +55,16 @@ def print_figures(paths: Sequence[str], notes: Optional[List[str]] = None) -> No
     for note in notes or []:
         print(f"note: {note}")
     print("figures: " + " ".join(paths))
+
+
+def figure_per_run(runs, spec: str, out: str, suffix: str, check: Callable, plot: Callable) -> int:
+    """One figure per measured run file at training step `spec` (last or an update number):
+    check(m, step) on every file first, so a bad file stops the script before any figure is
+    written; then plot(m, step, path) into <out>/<run id>_<suffix>.png. Prints the figures."""
+    steps = [m.step(spec) for m in runs]
+    for m, step in zip(runs, steps):
+        check(m, step)
+    out = make_out(out)
+    used: set = set()
+    print_figures([plot(m, step, figure_path(out, m, suffix, used)) for m, step in zip(runs, steps)])
+    return 0
