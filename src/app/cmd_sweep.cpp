@@ -111,9 +111,11 @@ std::optional<SweepArgs> parse_args(int argc, char** argv, bool print) {
   return args;
 }
 
-/// Relative cost of a configuration, to hand out the most expensive first.
+/// Relative cost of a configuration, to hand out the most expensive first and to estimate the ETA.
+/// dim = 0 (image data, whose size is known only once loaded) counts as 1: within one sweep the
+/// images are the same, so the ratios still hold (without this a ConvNet sweep had no ETA).
 double cost(const RunConfig& c, Index dim) {
-  const double n = static_cast<double>(dim);
+  const double n = static_cast<double>(std::max<Index>(dim, 1));
   if (c.moments == "exact" || c.scheme == "exact") return static_cast<double>(c.updates) * n * n * n;
   return static_cast<double>(c.updates) * static_cast<double>(c.k) * static_cast<double>(c.chains) * n * n;
 }
