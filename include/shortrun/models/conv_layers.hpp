@@ -95,23 +95,61 @@ void im2col_impl(const Geometry& g, Index n, const Scalar* a, Scalar* cols) {
   }
 }
 
-/// col2im (adds into da, which the caller zeroed), C as in im2col_impl.
-template <Index C, class Scalar>
-void col2im_impl(const Geometry& g, Index n, const Scalar* dcols, Scalar* da) {
-  const Index c = C > 0 ? C : g.c_in, ho = g.h_out(), wo = g.w_out(), patch = kKernel * kKernel * c;
-  for (Index j = 0; j < n; ++j) {
-    Scalar* image = da + j * g.s_in() * c;
-    for (Index oy = 0; oy < ho; ++oy)
-      for (Index ox = 0; ox < wo; ++ox) {
-        const Scalar* in = dcols + ((j * ho + oy) * wo + ox) * patch;
-        for_taps(g, oy, ox, [&](Index tap, Index y, Index x) {
-          if (y < 0) return;
-          const Scalar* i = in + tap * c;
-          Scalar* o = image + (y * g.w_in + x) * c;
-          for (Index ci = 0; ci < c; ++ci) o[ci] += i[ci];
-        });
-      }
+/// The taps that read input row (or column) y of a layer with n_out outputs along it: pairs
+/// (k, o) with 2 o + k - 1 = y, 0 <= o < n_out. An even y is read by the centre tap of output y/2
+/// only; an odd y by tap 2 of output (y-1)/2 and tap 0 of output (y+1)/2 when that exists.
+struct TapList {
+  Index count = 0;
+  Index k[2] = {};
+  Index o[2] = {};
+};
+inline TapList taps_reading(Index y, Index n_out) {
+  static_assert(kKernel == 3 && kStride == 2 && kPad == 1, "taps_reading assumes 3 x 3, stride 2, padding 1");
+  TapList t;
+  if (y % 2 == 0) {
+    t.count = 1;
+    t.k[0] = 1;
+    t.o[0] = y / 2;
+  } else {
+    t.count = 1;
+    t.k[0] = 2;
+    t.o[0] = (y - 1) / 2;
+    if ((y + 1) / 2 < n_out) {
+      t.count = 2;
+      t.k[1] = 0;
+      t.o[1] = (y + 1) / 2;
+    }
   }
+  return t;
+}
+
+/// col2im as a gather: each input pixel's c-vector is written once, as the sum of the patch
+/// entries that read it (1, 2 or 4 of them), times scale (same layout as da) when given. No
+/// zeroing pass and no read-modify-write of da, which the scatter-add form needed.
+template <Index C, class Scalar>
+void col2im_impl(const Geometry& g, Index n, const Scalar* dcols, Scalar* da, const Scalar* scale) {
+  const Index c = C > 0 ? C : g.c_in, ho = g.h_out(), wo = g.w_out(), patch = kKernel * kKernel * c;
+  for (Index j = 0; j < n; ++j)
+    for (Index y = 0; y < g.h_in; ++y) {
+      const TapList ty = taps_reading(y, ho);
+      for (Index x = 0; x < g.w_in; ++x) {
+        const TapList tx = taps_reading(x, wo);
+        const Index pixel = (j * g.h_in + y) * g.w_in + x;
+        Scalar* o = da + pixel * c;
+        // The first contribution is copied, the others added: every pixel has at least one.
+        const Scalar* first = dcols + ((j * ho + ty.o[0]) * wo + tx.o[0]) * patch + (ty.k[0] * kKernel + tx.k[0]) * c;
+        for (Index ci = 0; ci < c; ++ci) o[ci] = first[ci];
+        for (Index a = 0; a < ty.count; ++a)
+          for (Index b = a == 0 ? 1 : 0; b < tx.count; ++b) {
+            const Scalar* i = dcols + ((j * ho + ty.o[a]) * wo + tx.o[b]) * patch + (ty.k[a] * kKernel + tx.k[b]) * c;
+            for (Index ci = 0; ci < c; ++ci) o[ci] += i[ci];
+          }
+        if (scale != nullptr) {
+          const Scalar* sc = scale + pixel * c;
+          for (Index ci = 0; ci < c; ++ci) o[ci] *= sc[ci];
+        }
+      }
+    }
 }
 
 }  // namespace detail
@@ -124,13 +162,14 @@ void im2col(const Geometry& g, Index n, const Scalar* a, Eigen::Ref<Mat<Scalar>>
   else detail::im2col_impl<0>(g, n, a, cols.data());
 }
 
-/// da (c_in x S_in n, overwritten) = col2im(dcols): the adjoint of im2col.
+/// da (c_in x S_in n, overwritten) = col2im(dcols): the adjoint of im2col; times `scale`
+/// elementwise (an array of da's layout) when given, e.g. phi' to turn dL/da into dL/dz.
 template <class Scalar>
-void col2im(const Geometry& g, Index n, const Eigen::Ref<const Mat<Scalar>>& dcols, Scalar* da) {
+void col2im(const Geometry& g, Index n, const Eigen::Ref<const Mat<Scalar>>& dcols, Scalar* da,
+            const Scalar* scale = nullptr) {
   if (dcols.rows() != g.patch() || dcols.cols() != g.s_out() * n) throw std::invalid_argument("col2im: dcols shape");
-  std::fill(da, da + g.c_in * g.s_in() * n, Scalar(0));
-  if (g.c_in == 1) detail::col2im_impl<1>(g, n, dcols.data(), da);
-  else detail::col2im_impl<0>(g, n, dcols.data(), da);
+  if (g.c_in == 1) detail::col2im_impl<1>(g, n, dcols.data(), da, scale);
+  else detail::col2im_impl<0>(g, n, dcols.data(), da, scale);
 }
 
 // The layer functions below write into views the caller has sized (the model keeps fixed
@@ -142,8 +181,10 @@ template <class Scalar>
 void conv_forward(const Geometry& g, Index n, const Scalar* a, const Mat<Scalar>& W, const Vec<Scalar>& b,
                   Eigen::Ref<Mat<Scalar>> cols, Eigen::Ref<Mat<Scalar>> z) {
   im2col(g, n, a, cols);
-  z.noalias() = W * cols;
-  z.colwise() += b;
+  // The bias first, then the product added: Eigen zeroes the destination of a plain product,
+  // so this saves a pass over z.
+  z.colwise() = b;
+  z.noalias() += W * cols;
 }
 
 /// Parameter gradients of one convolution layer: dW += G cols^T, db += row sums of G.
@@ -154,12 +195,13 @@ void conv_backward_params(const Eigen::Ref<const Mat<Scalar>>& G, const Eigen::R
   db.noalias() += G.rowwise().sum();
 }
 
-/// Input gradient of one convolution layer: da = col2im(W^T G); dcols (9 c_in x S_out n) is scratch.
+/// Input gradient of one convolution layer: da = col2im(W^T G) (times `scale` elementwise when
+/// given, see col2im); dcols (9 c_in x S_out n) is scratch.
 template <class Scalar>
 void conv_backward_input(const Geometry& g, Index n, const Mat<Scalar>& W, const Eigen::Ref<const Mat<Scalar>>& G,
-                         Eigen::Ref<Mat<Scalar>> dcols, Scalar* da) {
+                         Eigen::Ref<Mat<Scalar>> dcols, Scalar* da, const Scalar* scale = nullptr) {
   dcols.noalias() = W.transpose() * G;
-  col2im<Scalar>(g, n, dcols, da);
+  col2im<Scalar>(g, n, dcols, da, scale);
 }
 
 /// Pointwise nonlinearity between layers.
@@ -180,7 +222,7 @@ inline const char* activation_name(Activation a) { return a == Activation::silu 
 template <class Scalar>
 void activate(Activation f, const Eigen::Ref<const Mat<Scalar>>& z, Eigen::Ref<Mat<Scalar>> y) {
   if (f == Activation::silu) {
-    y.array() = z.array() / (Scalar(1) + (-z.array()).exp());
+    y.array() = z.array() * z.array().logistic();
   } else {
     const Scalar slope = static_cast<Scalar>(kLeakySlope);
     y.array() = (z.array() > Scalar(0)).select(z.array(), slope * z.array());
@@ -192,11 +234,37 @@ void activate(Activation f, const Eigen::Ref<const Mat<Scalar>>& z, Eigen::Ref<M
 template <class Scalar>
 void activation_backward(Activation f, const Eigen::Ref<const Mat<Scalar>>& z, Eigen::Ref<Mat<Scalar>> D) {
   if (f == Activation::silu) {
-    const auto s = (Scalar(1) / (Scalar(1) + (-z.array()).exp()));
+    const auto s = z.array().logistic();
     D.array() *= s * (Scalar(1) + z.array() * (Scalar(1) - s));
   } else {
     const Scalar slope = static_cast<Scalar>(kLeakySlope);
     D.array() *= (z.array() > Scalar(0)).template cast<Scalar>() * (Scalar(1) - slope) + slope;
+  }
+}
+
+/// The forward pass's pointwise work in one sweep over z (c x S n, bias included), a block of
+/// columns at a time while it is in cache: y = phi(z) and dphi = phi'(z), kept so that the
+/// backward pass multiplies (G = D dphi) instead of evaluating the sigmoids again. y and dphi
+/// have z's shape; neither may alias z. Sigmoids use Eigen's vectorised logistic (in float a
+/// rational approximation, accurate to a few ulp).
+template <class Scalar>
+void activate_with_derivative(Activation f, const Eigen::Ref<const Mat<Scalar>>& z, Eigen::Ref<Mat<Scalar>> y,
+                              Eigen::Ref<Mat<Scalar>> dphi) {
+  const Scalar slope = static_cast<Scalar>(kLeakySlope);
+  constexpr Index kBlock = 256;  // columns per block: the three arrays stay in L1
+  for (Index j0 = 0; j0 < z.cols(); j0 += kBlock) {
+    const Index n = std::min(kBlock, z.cols() - j0);
+    const auto zb = z.middleCols(j0, n).array();
+    auto yb = y.middleCols(j0, n).array();
+    auto db = dphi.middleCols(j0, n).array();
+    if (f == Activation::silu) {
+      yb = zb.logistic();                             // s
+      db = yb * (Scalar(1) + zb * (Scalar(1) - yb));  // s (1 + z (1 - s))
+      yb *= zb;                                       // z s
+    } else {
+      db = (zb > Scalar(0)).select(Mat<Scalar>::Ones(zb.rows(), n).array(), slope);
+      yb = zb * db;
+    }
   }
 }
 
