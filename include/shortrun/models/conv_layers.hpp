@@ -172,6 +172,20 @@ void col2im(const Geometry& g, Index n, const Eigen::Ref<const Mat<Scalar>>& dco
   else detail::col2im_impl<0>(g, n, dcols.data(), da, scale);
 }
 
+/// dst += lhs rhs, a slice of dst's columns at a time: Eigen packs a product's operands into
+/// buffers on the stack when they fit EIGEN_STACK_ALLOCATION_LIMIT and on the heap otherwise;
+/// slices of at most kPackBytes per packed block keep the Langevin step free of allocations.
+template <class Scalar, class Dst, class Lhs, class Rhs>
+void add_product_in_slices(Dst&& dst, const Lhs& lhs, const Rhs& rhs) {
+  constexpr Index kPackBytes = 96 * 1024;
+  const Index depth = std::max<Index>(lhs.cols(), 1);
+  const Index slice = std::max<Index>(16, kPackBytes / (depth * static_cast<Index>(sizeof(Scalar))));
+  for (Index j0 = 0; j0 < dst.cols(); j0 += slice) {
+    const Index n = std::min(slice, dst.cols() - j0);
+    dst.middleCols(j0, n).noalias() += lhs * rhs.middleCols(j0, n);
+  }
+}
+
 // The layer functions below write into views the caller has sized (the model keeps fixed
 // buffers: resizing them chunk by chunk returned pages to the OS and made dE/dx 20x slower).
 
@@ -184,7 +198,7 @@ void conv_forward(const Geometry& g, Index n, const Scalar* a, const Mat<Scalar>
   // The bias first, then the product added: Eigen zeroes the destination of a plain product,
   // so this saves a pass over z.
   z.colwise() = b;
-  z.noalias() += W * cols;
+  add_product_in_slices<Scalar>(z, W, cols);
 }
 
 /// Parameter gradients of one convolution layer: dW += G cols^T, db += row sums of G.
@@ -200,7 +214,8 @@ void conv_backward_params(const Eigen::Ref<const Mat<Scalar>>& G, const Eigen::R
 template <class Scalar>
 void conv_backward_input(const Geometry& g, Index n, const Mat<Scalar>& W, const Eigen::Ref<const Mat<Scalar>>& G,
                          Eigen::Ref<Mat<Scalar>> dcols, Scalar* da, const Scalar* scale = nullptr) {
-  dcols.noalias() = W.transpose() * G;
+  dcols.setZero();
+  add_product_in_slices<Scalar>(dcols, W.transpose(), G);
   col2im<Scalar>(g, n, dcols, da, scale);
 }
 
