@@ -69,12 +69,15 @@ def configure_openblas(threads):
     """Sets OPENBLAS_CORETYPE (when unset) and the BLAS thread counts before torch is imported:
     OpenBLAS reads them when it is loaded. Returns a note for the report, or None."""
     note = None
+    flags = cpu_flags()
+    core = "SkylakeX" if "avx512f" in flags else "Haswell" if "avx2" in flags else None
     if "OPENBLAS_CORETYPE" not in os.environ:
-        flags = cpu_flags()
-        core = "SkylakeX" if "avx512f" in flags else "Haswell" if "avx2" in flags else None
         if core:
             os.environ["OPENBLAS_CORETYPE"] = core
             note = f"OPENBLAS_CORETYPE was unset: set to {core} for this run (shared/ENV.md)"
+    elif core and os.environ["OPENBLAS_CORETYPE"] != core:
+        note = (f"OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']} from the environment is kept; "
+                f"{core} suits this CPU and may make the PyTorch side faster")
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(threads)
     return note
