@@ -95,61 +95,29 @@ void im2col_impl(const Geometry& g, Index n, const Scalar* a, Scalar* cols) {
   }
 }
 
-/// The taps that read input row (or column) y of a layer with n_out outputs along it: pairs
-/// (k, o) with 2 o + k - 1 = y, 0 <= o < n_out. An even y is read by the centre tap of output y/2
-/// only; an odd y by tap 2 of output (y-1)/2 and tap 0 of output (y+1)/2 when that exists.
-struct TapList {
-  Index count = 0;
-  Index k[2] = {};
-  Index o[2] = {};
-};
-inline TapList taps_reading(Index y, Index n_out) {
-  static_assert(kKernel == 3 && kStride == 2 && kPad == 1, "taps_reading assumes 3 x 3, stride 2, padding 1");
-  TapList t;
-  if (y % 2 == 0) {
-    t.count = 1;
-    t.k[0] = 1;
-    t.o[0] = y / 2;
-  } else {
-    t.count = 1;
-    t.k[0] = 2;
-    t.o[0] = (y - 1) / 2;
-    if ((y + 1) / 2 < n_out) {
-      t.count = 2;
-      t.k[1] = 0;
-      t.o[1] = (y + 1) / 2;
-    }
-  }
-  return t;
-}
-
-/// col2im as a gather: each input pixel's c-vector is written once, as the sum of the patch
-/// entries that read it (1, 2 or 4 of them), times scale (same layout as da) when given. No
-/// zeroing pass and no read-modify-write of da, which the scatter-add form needed.
+/// col2im: zeroes da, scatter-adds every patch entry onto the pixel it was read from, then
+/// multiplies by scale (same layout as da) when given. C as in im2col_impl. (A gather form that
+/// writes each pixel once was tried: its per-pixel tap bookkeeping made it slower.)
 template <Index C, class Scalar>
 void col2im_impl(const Geometry& g, Index n, const Scalar* dcols, Scalar* da, const Scalar* scale) {
   const Index c = C > 0 ? C : g.c_in, ho = g.h_out(), wo = g.w_out(), patch = kKernel * kKernel * c;
-  for (Index j = 0; j < n; ++j)
-    for (Index y = 0; y < g.h_in; ++y) {
-      const TapList ty = taps_reading(y, ho);
-      for (Index x = 0; x < g.w_in; ++x) {
-        const TapList tx = taps_reading(x, wo);
-        const Index pixel = (j * g.h_in + y) * g.w_in + x;
-        Scalar* o = da + pixel * c;
-        // The first contribution is copied, the others added: every pixel has at least one.
-        const Scalar* first = dcols + ((j * ho + ty.o[0]) * wo + tx.o[0]) * patch + (ty.k[0] * kKernel + tx.k[0]) * c;
-        for (Index ci = 0; ci < c; ++ci) o[ci] = first[ci];
-        for (Index a = 0; a < ty.count; ++a)
-          for (Index b = a == 0 ? 1 : 0; b < tx.count; ++b) {
-            const Scalar* i = dcols + ((j * ho + ty.o[a]) * wo + tx.o[b]) * patch + (ty.k[a] * kKernel + tx.k[b]) * c;
-            for (Index ci = 0; ci < c; ++ci) o[ci] += i[ci];
-          }
-        if (scale != nullptr) {
-          const Scalar* sc = scale + pixel * c;
-          for (Index ci = 0; ci < c; ++ci) o[ci] *= sc[ci];
-        }
+  const Index size = c * g.s_in() * n;
+  std::fill(da, da + size, Scalar(0));
+  for (Index j = 0; j < n; ++j) {
+    Scalar* image = da + j * g.s_in() * c;
+    for (Index oy = 0; oy < ho; ++oy)
+      for (Index ox = 0; ox < wo; ++ox) {
+        const Scalar* in = dcols + ((j * ho + oy) * wo + ox) * patch;
+        for_taps(g, oy, ox, [&](Index tap, Index y, Index x) {
+          if (y < 0) return;
+          const Scalar* i = in + tap * c;
+          Scalar* o = image + (y * g.w_in + x) * c;
+          for (Index ci = 0; ci < c; ++ci) o[ci] += i[ci];
+        });
       }
-    }
+  }
+  if (scale != nullptr)
+    for (Index i = 0; i < size; ++i) da[i] *= scale[i];
 }
 
 }  // namespace detail
