@@ -12,6 +12,12 @@ packages=(
 # Extra packages a caller asks for (e.g. SHORTRUN_EXTRA_PACKAGES="slurm-wlm munge").
 read -r -a extra <<<"${SHORTRUN_EXTRA_PACKAGES:-}"
 packages+=("${extra[@]}")
+# Optional, not installed by default (about 750 MB): CPU PyTorch and a multithreaded OpenBLAS for
+# the PyTorch baselines of analysis/baselines/compare.py (docs/performance.md):
+#   SHORTRUN_WITH_TORCH=1 jobs/local/install-deps.sh
+if [[ "${SHORTRUN_WITH_TORCH:-0}" == 1 ]]; then
+  packages+=(python3-torch libopenblas0-pthread)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

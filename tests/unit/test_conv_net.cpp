@@ -148,6 +148,75 @@ TEST_CASE("activation gradients match finite differences (silu and leaky-relu)",
   }
 }
 
+TEST_CASE("fused activation with derivative equals activate and activation_backward", "[convnet]") {
+  for (const Activation f : {Activation::silu, Activation::leaky_relu}) {
+    INFO(conv::activation_name(f));
+    // More columns than one block of the fused sweep (256), and an odd count.
+    const MatD z = random_matrix(5, 601, 21, 6.0);
+    const MatD D = random_matrix(5, 601, 22);
+    MatD y(z.rows(), z.cols()), y_fused(z.rows(), z.cols()), dphi(z.rows(), z.cols());
+    conv::activate<double>(f, z, y);
+    conv::activate_with_derivative<double>(f, z, y_fused, dphi);
+    CHECK((y - y_fused).cwiseAbs().maxCoeff() < 1e-14);
+    MatD G = D;
+    conv::activation_backward<double>(f, z, G);
+    CHECK((G.array() - D.array() * dphi.array()).abs().maxCoeff() < 1e-14);
+  }
+  // float32: Eigen's rational logistic against the double reference, a few ulp.
+  const conv::Mat<float> zf = random_matrix(3, 300, 23, 10.0).cast<float>();
+  conv::Mat<float> yf(zf.rows(), zf.cols()), df(zf.rows(), zf.cols());
+  conv::activate_with_derivative<float>(Activation::silu, zf, yf, df);
+  const MatD zd = zf.cast<double>();
+  const MatD s = (1.0 / (1.0 + (-zd.array()).exp())).matrix();
+  CHECK((yf.cast<double>().array() - zd.array() * s.array()).abs().maxCoeff() < 1e-5);
+  CHECK((df.cast<double>().array() - s.array() * (1.0 + zd.array() * (1.0 - s.array()))).abs().maxCoeff() < 1e-5);
+}
+
+TEST_CASE("col2im with a scale is col2im times the scale and conv_forward adds the bias", "[convnet]") {
+  for (const auto& [h, w] : {std::pair<Index, Index>{5, 6}, {7, 7}, {4, 3}, {1, 1}, {2, 9}}) {
+    for (const Index c_in : {Index{1}, Index{3}}) {
+      conv::Geometry g;
+      g.c_in = c_in;
+      g.c_out = 2;
+      g.h_in = h;
+      g.w_in = w;
+      const Index n = 3;
+      const MatD dcols = random_matrix(g.patch(), g.s_out() * n, 24);
+      const MatD scale = random_matrix(g.c_in, g.s_in() * n, 25);
+      MatD plain(g.c_in, g.s_in() * n), scaled(g.c_in, g.s_in() * n);
+      plain.setConstant(7.0);  // col2im overwrites: nothing of this may survive
+      conv::col2im<double>(g, n, dcols, plain.data());
+      conv::col2im<double>(g, n, dcols, scaled.data(), scale.data());
+      CHECK((scaled.array() - plain.array() * scale.array()).abs().maxCoeff() < 1e-14);
+      // Against the scatter-add definition of the adjoint of im2col.
+      MatD scatter = MatD::Zero(g.c_in, g.s_in() * n);
+      for (Index j = 0; j < n; ++j)
+        for (Index oy = 0; oy < g.h_out(); ++oy)
+          for (Index ox = 0; ox < g.w_out(); ++ox)
+            for (Index ky = 0; ky < 3; ++ky)
+              for (Index kx = 0; kx < 3; ++kx) {
+                const Index y = 2 * oy + ky - 1, x = 2 * ox + kx - 1;
+                if (y < 0 || y >= h || x < 0 || x >= w) continue;
+                for (Index ci = 0; ci < g.c_in; ++ci)
+                  scatter(ci, j * g.s_in() + y * w + x) +=
+                      dcols((ky * 3 + kx) * g.c_in + ci, (j * g.h_out() + oy) * g.w_out() + ox);
+              }
+      CHECK((scatter - plain).cwiseAbs().maxCoeff() < 1e-14);
+    }
+  }
+  conv::Geometry g;
+  g.c_in = 2;
+  g.c_out = 3;
+  g.h_in = 5;
+  g.w_in = 4;
+  const MatD a = random_matrix(g.c_in, g.s_in() * 2, 26), W = random_matrix(g.c_out, g.patch(), 27);
+  const VecD b = random_matrix(g.c_out, 1, 28);
+  MatD cols(g.patch(), g.s_out() * 2), z(g.c_out, g.s_out() * 2);
+  z.setConstant(5.0);  // overwritten, not accumulated into
+  conv::conv_forward<double>(g, 2, a.data(), W, b, cols, z);
+  CHECK(((W * cols).colwise() + b - z).cwiseAbs().maxCoeff() < 1e-13);
+}
+
 TEST_CASE("whole ConvNet dE/dx and dE/dtheta match finite differences in double", "[convnet]") {
   for (const Activation f : {Activation::silu, Activation::leaky_relu}) {
     INFO(conv::activation_name(f));

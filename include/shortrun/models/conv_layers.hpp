@@ -95,10 +95,14 @@ void im2col_impl(const Geometry& g, Index n, const Scalar* a, Scalar* cols) {
   }
 }
 
-/// col2im (adds into da, which the caller zeroed), C as in im2col_impl.
+/// col2im: zeroes da, scatter-adds every patch entry onto the pixel it was read from, then
+/// multiplies by scale (same layout as da) when given. C as in im2col_impl. (A gather form that
+/// writes each pixel once was tried: its per-pixel tap bookkeeping made it slower.)
 template <Index C, class Scalar>
-void col2im_impl(const Geometry& g, Index n, const Scalar* dcols, Scalar* da) {
+void col2im_impl(const Geometry& g, Index n, const Scalar* dcols, Scalar* da, const Scalar* scale) {
   const Index c = C > 0 ? C : g.c_in, ho = g.h_out(), wo = g.w_out(), patch = kKernel * kKernel * c;
+  const Index size = c * g.s_in() * n;
+  std::fill(da, da + size, Scalar(0));
   for (Index j = 0; j < n; ++j) {
     Scalar* image = da + j * g.s_in() * c;
     for (Index oy = 0; oy < ho; ++oy)
@@ -112,6 +116,8 @@ void col2im_impl(const Geometry& g, Index n, const Scalar* dcols, Scalar* da) {
         });
       }
   }
+  if (scale != nullptr)
+    for (Index i = 0; i < size; ++i) da[i] *= scale[i];
 }
 
 }  // namespace detail
@@ -124,13 +130,28 @@ void im2col(const Geometry& g, Index n, const Scalar* a, Eigen::Ref<Mat<Scalar>>
   else detail::im2col_impl<0>(g, n, a, cols.data());
 }
 
-/// da (c_in x S_in n, overwritten) = col2im(dcols): the adjoint of im2col.
+/// da (c_in x S_in n, overwritten) = col2im(dcols): the adjoint of im2col; times `scale`
+/// elementwise (an array of da's layout) when given, e.g. phi' to turn dL/da into dL/dz.
 template <class Scalar>
-void col2im(const Geometry& g, Index n, const Eigen::Ref<const Mat<Scalar>>& dcols, Scalar* da) {
+void col2im(const Geometry& g, Index n, const Eigen::Ref<const Mat<Scalar>>& dcols, Scalar* da,
+            const Scalar* scale = nullptr) {
   if (dcols.rows() != g.patch() || dcols.cols() != g.s_out() * n) throw std::invalid_argument("col2im: dcols shape");
-  std::fill(da, da + g.c_in * g.s_in() * n, Scalar(0));
-  if (g.c_in == 1) detail::col2im_impl<1>(g, n, dcols.data(), da);
-  else detail::col2im_impl<0>(g, n, dcols.data(), da);
+  if (g.c_in == 1) detail::col2im_impl<1>(g, n, dcols.data(), da, scale);
+  else detail::col2im_impl<0>(g, n, dcols.data(), da, scale);
+}
+
+/// dst += lhs rhs, a slice of dst's columns at a time: Eigen packs a product's operands into
+/// buffers on the stack when they fit EIGEN_STACK_ALLOCATION_LIMIT and on the heap otherwise;
+/// slices of at most kPackBytes per packed block keep the Langevin step free of allocations.
+template <class Scalar, class Dst, class Lhs, class Rhs>
+void add_product_in_slices(Dst&& dst, const Lhs& lhs, const Rhs& rhs) {
+  constexpr Index kPackBytes = 96 * 1024;
+  const Index depth = std::max<Index>(lhs.cols(), 1);
+  const Index slice = std::max<Index>(16, kPackBytes / (depth * static_cast<Index>(sizeof(Scalar))));
+  for (Index j0 = 0; j0 < dst.cols(); j0 += slice) {
+    const Index n = std::min(slice, dst.cols() - j0);
+    dst.middleCols(j0, n).noalias() += lhs * rhs.middleCols(j0, n);
+  }
 }
 
 // The layer functions below write into views the caller has sized (the model keeps fixed
@@ -142,8 +163,10 @@ template <class Scalar>
 void conv_forward(const Geometry& g, Index n, const Scalar* a, const Mat<Scalar>& W, const Vec<Scalar>& b,
                   Eigen::Ref<Mat<Scalar>> cols, Eigen::Ref<Mat<Scalar>> z) {
   im2col(g, n, a, cols);
-  z.noalias() = W * cols;
-  z.colwise() += b;
+  // The bias first, then the product added: Eigen zeroes the destination of a plain product,
+  // so this saves a pass over z.
+  z.colwise() = b;
+  add_product_in_slices<Scalar>(z, W, cols);
 }
 
 /// Parameter gradients of one convolution layer: dW += G cols^T, db += row sums of G.
@@ -154,12 +177,14 @@ void conv_backward_params(const Eigen::Ref<const Mat<Scalar>>& G, const Eigen::R
   db.noalias() += G.rowwise().sum();
 }
 
-/// Input gradient of one convolution layer: da = col2im(W^T G); dcols (9 c_in x S_out n) is scratch.
+/// Input gradient of one convolution layer: da = col2im(W^T G) (times `scale` elementwise when
+/// given, see col2im); dcols (9 c_in x S_out n) is scratch.
 template <class Scalar>
 void conv_backward_input(const Geometry& g, Index n, const Mat<Scalar>& W, const Eigen::Ref<const Mat<Scalar>>& G,
-                         Eigen::Ref<Mat<Scalar>> dcols, Scalar* da) {
-  dcols.noalias() = W.transpose() * G;
-  col2im<Scalar>(g, n, dcols, da);
+                         Eigen::Ref<Mat<Scalar>> dcols, Scalar* da, const Scalar* scale = nullptr) {
+  dcols.setZero();
+  add_product_in_slices<Scalar>(dcols, W.transpose(), G);
+  col2im<Scalar>(g, n, dcols, da, scale);
 }
 
 /// Pointwise nonlinearity between layers.
@@ -180,7 +205,7 @@ inline const char* activation_name(Activation a) { return a == Activation::silu 
 template <class Scalar>
 void activate(Activation f, const Eigen::Ref<const Mat<Scalar>>& z, Eigen::Ref<Mat<Scalar>> y) {
   if (f == Activation::silu) {
-    y.array() = z.array() / (Scalar(1) + (-z.array()).exp());
+    y.array() = z.array() * z.array().logistic();
   } else {
     const Scalar slope = static_cast<Scalar>(kLeakySlope);
     y.array() = (z.array() > Scalar(0)).select(z.array(), slope * z.array());
@@ -192,11 +217,37 @@ void activate(Activation f, const Eigen::Ref<const Mat<Scalar>>& z, Eigen::Ref<M
 template <class Scalar>
 void activation_backward(Activation f, const Eigen::Ref<const Mat<Scalar>>& z, Eigen::Ref<Mat<Scalar>> D) {
   if (f == Activation::silu) {
-    const auto s = (Scalar(1) / (Scalar(1) + (-z.array()).exp()));
+    const auto s = z.array().logistic();
     D.array() *= s * (Scalar(1) + z.array() * (Scalar(1) - s));
   } else {
     const Scalar slope = static_cast<Scalar>(kLeakySlope);
     D.array() *= (z.array() > Scalar(0)).template cast<Scalar>() * (Scalar(1) - slope) + slope;
+  }
+}
+
+/// The forward pass's pointwise work in one sweep over z (c x S n, bias included), a block of
+/// columns at a time while it is in cache: y = phi(z) and dphi = phi'(z), kept so that the
+/// backward pass multiplies (G = D dphi) instead of evaluating the sigmoids again. y and dphi
+/// have z's shape; neither may alias z. Sigmoids use Eigen's vectorised logistic (in float a
+/// rational approximation, accurate to a few ulp).
+template <class Scalar>
+void activate_with_derivative(Activation f, const Eigen::Ref<const Mat<Scalar>>& z, Eigen::Ref<Mat<Scalar>> y,
+                              Eigen::Ref<Mat<Scalar>> dphi) {
+  const Scalar slope = static_cast<Scalar>(kLeakySlope);
+  constexpr Index kBlock = 256;  // columns per block: the three arrays stay in L1
+  for (Index j0 = 0; j0 < z.cols(); j0 += kBlock) {
+    const Index n = std::min(kBlock, z.cols() - j0);
+    const auto zb = z.middleCols(j0, n).array();
+    auto yb = y.middleCols(j0, n).array();
+    auto db = dphi.middleCols(j0, n).array();
+    if (f == Activation::silu) {
+      yb = zb.logistic();                             // s
+      db = yb * (Scalar(1) + zb * (Scalar(1) - yb));  // s (1 + z (1 - s))
+      yb *= zb;                                       // z s
+    } else {
+      db = (zb > Scalar(0)).select(Mat<Scalar>::Ones(zb.rows(), n).array(), slope);
+      yb = zb * db;
+    }
   }
 }
 

@@ -139,9 +139,9 @@ class ConvNet {
       dW_.emplace_back(g.c_out, g.patch());
       db_.emplace_back(g.c_out);
       cols_.emplace_back(g.patch(), g.s_out() * chunk_);
-      dcols_.emplace_back(g.patch(), g.s_out() * chunk_);
       z_.emplace_back(g.c_out, g.s_out() * chunk_);
       a_.emplace_back(g.c_out, g.s_out() * chunk_);
+      dphi_.emplace_back(g.c_out, g.s_out() * chunk_);
       D_.emplace_back(g.c_out, g.s_out() * chunk_);
     }
     input_.resize(dim(), chunk_);
@@ -260,7 +260,8 @@ class ConvNet {
       const Index cols = geometry_[l].s_out() * m;
       const Scalar* in = l == 0 ? input_.data() : a_[l - 1].data();
       conv::conv_forward<Scalar>(geometry_[l], m, in, W_[l], b_[l], cols_[l].leftCols(cols), z_[l].leftCols(cols));
-      conv::activate<Scalar>(shape_.activation, z_[l].leftCols(cols), a_[l].leftCols(cols));
+      conv::activate_with_derivative<Scalar>(shape_.activation, z_[l].leftCols(cols), a_[l].leftCols(cols),
+                                             dphi_[l].leftCols(cols));
     }
   }
 
@@ -272,20 +273,24 @@ class ConvNet {
 
   /// Backward pass of dE_j/d(.) for every image j of the last forward pass: parameter gradients
   /// summed over the images into dW_, db_ (want_params), input gradients into input_grad_.
+  /// D_[l] holds G_l = dE/dz_l: phi' is applied as each layer's input gradient is written.
   void backward(Index m, bool want_input, bool want_params) const {
     const auto last = W_.size() - 1;
-    // dE/da_L: w_out for every image.
+    // G_L = w_out phi'(z_L) for every image (dE/da_L = w_out).
+    const Index f = shape_.features();
     for (Index j = 0; j < m; ++j)
-      Eigen::Map<Vec>(D_[last].data() + j * shape_.features(), shape_.features()) = w_out_;
+      Eigen::Map<Vec>(D_[last].data() + j * f, f).array() =
+          w_out_.array() * Eigen::Map<const Vec>(dphi_[last].data() + j * f, f).array();
     for (std::size_t l = W_.size(); l-- > 0;) {
       const Index cols = geometry_[l].s_out() * m;
-      auto D = D_[l].leftCols(cols);
-      conv::activation_backward<Scalar>(shape_.activation, z_[l].leftCols(cols), D);  // D = dE/dz_l
-      if (want_params) conv::conv_backward_params<Scalar>(D, cols_[l].leftCols(cols), dW_[l], db_[l]);
-      // dE/da_{l-1} lands in the previous layer's D (the input gradient for the first layer).
-      if (l > 0 || want_input)
-        conv::conv_backward_input<Scalar>(geometry_[l], m, W_[l], D, dcols_[l].leftCols(cols),
-                                          l > 0 ? D_[l - 1].data() : input_grad_.data());
+      const auto G = D_[l].leftCols(cols);
+      if (want_params) conv::conv_backward_params<Scalar>(G, cols_[l].leftCols(cols), dW_[l], db_[l]);
+      if (l == 0 && !want_input) break;
+      // G_{l-1} = col2im(W^T G_l) phi'(z_{l-1}) into the previous layer's D (dE/dx for the first
+      // layer); the patches are no longer needed and hold W^T G_l.
+      conv::conv_backward_input<Scalar>(geometry_[l], m, W_[l], G, cols_[l].leftCols(cols),
+                                        l > 0 ? D_[l - 1].data() : input_grad_.data(),
+                                        l > 0 ? dphi_[l - 1].data() : nullptr);
     }
   }
 
@@ -301,11 +306,11 @@ class ConvNet {
   mutable std::vector<Mat> dW_;
   mutable std::vector<Vec> db_;
   mutable Mat input_;
-  mutable std::vector<Mat> cols_;
+  mutable std::vector<Mat> cols_;  ///< patches; the backward pass reuses them for W^T G
   mutable std::vector<Mat> z_;
   mutable std::vector<Mat> a_;
+  mutable std::vector<Mat> dphi_;  ///< phi'(z) of the last forward pass
   mutable std::vector<Mat> D_;
-  mutable std::vector<Mat> dcols_;
   mutable Mat input_grad_;
 };
 
