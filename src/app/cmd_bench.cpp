@@ -20,6 +20,7 @@
 #include "shortrun/core/error.hpp"
 #include "shortrun/core/random.hpp"
 #include "shortrun/core/reducer.hpp"
+#include "shortrun/core/threads.hpp"
 #include "shortrun/data/bars_stripes.hpp"
 #include "shortrun/data/blobs.hpp"
 #include "shortrun/estimators/data_term.hpp"
@@ -47,9 +48,9 @@ namespace po = boost::program_options;
 namespace shortrun::cli {
 namespace {
 
-constexpr const char* kHelp = R"(usage: shortrun bench [--what rbm|bm|gaussian|convnet|gemm|all] [--json] [--repeats N] [--quick]
+constexpr const char* kHelp = R"(usage: shortrun bench [--what rbm|bm|gaussian|convnet|gemm|all] [--json] [--repeats N] [--quick] [--threads N]
 
-Times the kernels that training runs, one core, and compares them with this machine's measured
+Times the kernels that training runs, on one core (or --threads N), and compares them with this machine's measured
 GEMM rate. Each entry runs once untimed (warm-up), then N timed repeats; it reports the median
 wall time, the matrix-product rate it reached, and gemm_fraction = (its matrix-product flops /
 the measured GEMM rate of its precision) / its median time: 1 means the kernel runs as fast as
@@ -98,6 +99,11 @@ Output: an aligned table (name, median_s, GFLOP/s, gemm_fraction, notes) after a
 machine; with --json, a JSON list with one object per entry: name, kernel, precision, sizes,
 repeats, median_s, min_s, flops, gflops, gemm_fraction (null where it does not apply), notes,
 and machine (hostname, cpu_model, build_flags, eigen_simd, compiler, shortrun version and git).
+Threads: --threads N (default 1) runs every entry on N OpenMP threads (a build with
+-DSHORTRUN_OPENMP=ON; OMP_NUM_THREADS is ignored here so that the default stays one core): the
+samplers' per-chain loops and their products split over chains, and the reference GEMM rows use
+Eigen's threaded GEMM on N threads, so gemm_fraction compares with the N-thread GEMM rate. The
+table's first line and the JSON rows (machine.threads) say how many threads ran.
 Progress goes to stderr. Timings on a shared machine vary by 20-30 % between runs: compare rows
 of one run, and use --repeats to tighten the medians. --quick shrinks every size (GEMM 128,
 RBM 64 x 32 with k = 3, 100 chains) to check in seconds that every entry runs.
@@ -205,17 +211,19 @@ Row timed(const std::string& name, int repeats, F&& once) {
 volatile double g_sink = 0;
 
 template <class Scalar>
-Row bench_gemm(Index n, int repeats) {
+Row bench_gemm(Index n, int repeats, int threads) {
   const MatrixOf<Scalar> a = MatrixOf<Scalar>::Random(n, n), b = MatrixOf<Scalar>::Random(n, n);
   MatrixOf<Scalar> c(n, n);
   const char* tag = sizeof(Scalar) == 4 ? "f32" : "f64";
+  Eigen::setNbThreads(threads);  // the machine's GEMM rate on this many threads
   Row row = timed(std::string("gemm.") + tag, repeats, [&](int) { c.noalias() = a * b; });
+  Eigen::setNbThreads(1);  // the kernels split their products themselves (core/threads.hpp)
   g_sink = g_sink + static_cast<double>(c(0, 0));
   row.kernel = "gemm";
   row.precision = sizeof(Scalar) == 4 ? "float32" : "float64";
   row.sizes = std::to_string(n) + "x" + std::to_string(n) + "x" + std::to_string(n);
   row.flops = 2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n);
-  row.notes = "Eigen C = A B, " + row.sizes + ", 1 thread";
+  row.notes = "Eigen C = A B, " + row.sizes + ", " + std::to_string(threads) + (threads == 1 ? " thread" : " threads");
   return row;
 }
 
@@ -493,11 +501,11 @@ std::string json_number(double x) {
   return buf;
 }
 
-void print_json(const std::vector<Row>& rows, const Machine& m) {
+void print_json(const std::vector<Row>& rows, const Machine& m, int threads) {
   const std::string machine = "{\"hostname\": " + json_string(m.hostname) + ", \"cpu_model\": " + json_string(m.cpu_model) +
                               ", \"build_flags\": " + json_string(m.build_flags) + ", \"eigen_simd\": " +
                               json_string(m.eigen_simd) + ", \"compiler\": " + json_string(m.compiler) +
-                              ", \"threads\": 1, \"shortrun_version\": " + json_string(kVersion) +
+                              ", \"threads\": " + std::to_string(threads) + ", \"shortrun_version\": " + json_string(kVersion) +
                               ", \"git_sha\": " + json_string(kGitSha) + "}";
   std::printf("[\n");
   for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -514,9 +522,9 @@ void print_json(const std::vector<Row>& rows, const Machine& m) {
   std::printf("]\n");
 }
 
-void print_table(const std::vector<Row>& rows, const Machine& m) {
-  std::printf("shortrun bench on %s: %s; build %s; Eigen SIMD: %s; 1 thread\n", m.hostname.c_str(),
-              m.cpu_model.c_str(), m.build_flags.c_str(), m.eigen_simd.c_str());
+void print_table(const std::vector<Row>& rows, const Machine& m, int threads) {
+  std::printf("shortrun bench on %s: %s; build %s; Eigen SIMD: %s; %d %s\n", m.hostname.c_str(), m.cpu_model.c_str(),
+              m.build_flags.c_str(), m.eigen_simd.c_str(), threads, threads == 1 ? "thread" : "threads");
   std::printf("%-24s %10s %9s %14s  %s\n", "name", "median_s", "GFLOP/s", "gemm_fraction", "notes");
   for (const Row& r : rows) {
     char fraction[32] = "-";
@@ -530,13 +538,14 @@ void print_table(const std::vector<Row>& rows, const Machine& m) {
 int cmd_bench(int argc, char** argv) {
   std::string what = "all";
   bool json = false, quick = false;
-  int repeats = 0;
+  int repeats = 0, threads = 1;
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")("what", po::value<std::string>(&what),
                                                   "rbm, bm, gaussian, convnet, gemm or all (default all)")(
       "json", po::bool_switch(&json), "print a JSON list instead of the table")(
       "repeats", po::value<int>(&repeats), "timed repeats per entry (default 5; 2 with --quick)")(
-      "quick", po::bool_switch(&quick), "small sizes and 2 repeats (checks that every entry runs)");
+      "quick", po::bool_switch(&quick), "small sizes and 2 repeats (checks that every entry runs)")(
+      "threads", po::value<int>(&threads), "OpenMP threads (default 1; > 1 needs a build with SHORTRUN_OPENMP=ON)");
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(argc, argv).options(opts).run(), vm);
@@ -555,13 +564,19 @@ int cmd_bench(int argc, char** argv) {
     if (repeats < 1) throw BadInput("--repeats: expected an integer >= 1, got " + std::to_string(repeats));
     z.repeats = repeats;
   }
+  if (threads < 1) throw BadInput("--threads: expected an integer >= 1, got " + std::to_string(threads));
+  if (threads > max_thread_count())
+    throw BadInput("--threads: " + std::to_string(threads) + " threads asked, but this build " +
+                   (max_thread_count() == 1 ? std::string("has no OpenMP (configure with -DSHORTRUN_OPENMP=ON)")
+                                            : "allows at most " + std::to_string(max_thread_count())));
+  set_thread_count(threads);
   const bool all = what == "all";
-  Eigen::setNbThreads(1);  // one core, even in a build with OpenMP
+  Eigen::setNbThreads(1);  // the kernels split their products over chains themselves (core/threads.hpp)
 
   // The GEMM rates are the reference of every gemm_fraction: always measured.
   std::vector<Row> rows;
-  rows.push_back(bench_gemm<float>(z.gemm_n, z.repeats));
-  rows.push_back(bench_gemm<double>(z.gemm_n, z.repeats));
+  rows.push_back(bench_gemm<float>(z.gemm_n, z.repeats, threads));
+  rows.push_back(bench_gemm<double>(z.gemm_n, z.repeats, threads));
   const double rate32 = rows[0].flops / rows[0].median_s, rate64 = rows[1].flops / rows[1].median_s;
   const std::size_t first_kernel = rows.size();
   if (all || what == "rbm") {
@@ -585,8 +600,8 @@ int cmd_bench(int argc, char** argv) {
   }
 
   const Machine machine = this_machine();
-  if (json) print_json(rows, machine);
-  else print_table(rows, machine);
+  if (json) print_json(rows, machine, threads);
+  else print_table(rows, machine, threads);
   return kExitOk;
 }
 

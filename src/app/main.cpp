@@ -4,6 +4,8 @@
 #include <exception>
 #include <string>
 
+#include <Eigen/Core>
+
 #include "shortrun/app/commands.hpp"
 #include "shortrun/app/stop_control.hpp"
 #include "shortrun/core/error.hpp"
@@ -39,6 +41,9 @@ int main(int argc, char** argv) {
     return argc < 2 ? kExitBadInput : kExitOk;
   }
   const std::string command = argv[1];
+  // In an OpenMP build the core splits its products over chains itself (core/threads.hpp);
+  // Eigen's own threading would round differently with the thread count.
+  Eigen::setNbThreads(1);
   if (command == "--version") {
     std::printf("shortrun %s (git %s)\n", shortrun::kVersion, shortrun::kGitSha);
     return kExitOk;

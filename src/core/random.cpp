@@ -41,6 +41,37 @@ Index Stream::below(Index n) {
   return static_cast<Index>((word * static_cast<u128>(n)) >> 64);
 }
 
+template <class Scalar>
+void Stream::fill_uniform(Scalar* out, Index n) {
+  // Whole Philox blocks inline, four words at a time: the CPU overlaps consecutive blocks' multiply
+  // chains by itself (measured: as fast as hand-interleaving three blocks, and faster than eight
+  // interleaved lanes, which spill), and the call and branch per word of uniform() are gone.
+  Index i = 0;
+  while (i < n && used_ < 4) out[i++] = static_cast<Scalar>(r123::u01<double>(out_[static_cast<std::size_t>(used_++)]));
+  const Philox philox;
+  for (; n - i >= 4; i += 4) {
+    const Philox::ctr_type w = philox(ctr_, key_);
+    ++ctr_[3];
+    for (int k = 0; k < 4; ++k) out[i + k] = static_cast<Scalar>(r123::u01<double>(w[static_cast<std::size_t>(k)]));
+  }
+  while (i < n) out[i++] = static_cast<Scalar>(uniform());
+}
+template void Stream::fill_uniform<float>(float*, Index);
+template void Stream::fill_uniform<double>(double*, Index);
+
+void Stream::skip(Index n) {
+  while (n > 0 && used_ < 4) {
+    ++used_;
+    --n;
+  }
+  ctr_[3] += static_cast<std::uint64_t>(n / 4);
+  if (n % 4 != 0) {
+    out_ = Philox()(ctr_, key_);
+    ++ctr_[3];
+    used_ = static_cast<int>(n % 4);
+  }
+}
+
 void Stream::fill_normal(Eigen::Ref<Vector> x) {
   for (Index i = 0; i < x.size(); ++i) x[i] = normal();
 }

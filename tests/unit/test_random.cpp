@@ -67,3 +67,37 @@ TEST_CASE("below(n) is uniform over 0 to n-1", "[random]") {
   for (int c : counts) chi2 += (c - expected) * (c - expected) / expected;
   CHECK(chi2 < 27.9);
 }
+
+TEST_CASE("fill_uniform and skip give exactly the numbers of one-at-a-time draws", "[random]") {
+  // Every split of 0..300 draws into uniform() calls, fills and skips: the batched Philox path
+  // (32 words at a time), its remainders and the stream position after it must all agree.
+  for (int head : {0, 1, 3, 4, 5}) {
+    for (int n : {0, 1, 7, 31, 32, 33, 64, 100, 257}) {
+      Stream ref(9, Purpose::sampler, 4, 2, 1), fill(9, Purpose::sampler, 4, 2, 1), fill32(9, Purpose::sampler, 4, 2, 1),
+          skipped(9, Purpose::sampler, 4, 2, 1);
+      std::vector<double> expected;
+      for (int i = 0; i < head + n + 5; ++i) expected.push_back(ref.uniform());
+      for (int i = 0; i < head; ++i) {
+        REQUIRE(fill.uniform() == expected[static_cast<std::size_t>(i)]);
+        fill32.uniform();
+        skipped.uniform();
+      }
+      std::vector<double> got(static_cast<std::size_t>(n));
+      std::vector<float> got32(static_cast<std::size_t>(n));
+      fill.fill_uniform(got.data(), n);
+      fill32.fill_uniform(got32.data(), n);
+      skipped.skip(n);
+      for (int i = 0; i < n; ++i) {
+        const auto k = static_cast<std::size_t>(i);
+        REQUIRE(got[k] == expected[static_cast<std::size_t>(head + i)]);
+        REQUIRE(got32[k] == static_cast<float>(expected[static_cast<std::size_t>(head + i)]));
+      }
+      for (int i = head + n; i < head + n + 5; ++i) {
+        const double e = expected[static_cast<std::size_t>(i)];
+        REQUIRE(fill.uniform() == e);
+        REQUIRE(fill32.uniform() == e);
+        REQUIRE(skipped.uniform() == e);
+      }
+    }
+  }
+}

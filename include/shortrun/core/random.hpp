@@ -46,6 +46,13 @@ class Stream {
   Index below(Index n);
   /// Fills x with independent standard normals.
   void fill_normal(Eigen::Ref<Vector> x);
+  /// The next n uniforms of this stream, out[0..n): exactly the values of n calls of uniform(),
+  /// rounded to Scalar (float or double), computed a whole Philox block at a time without a call
+  /// and a branch per word. The stream continues after them as after the n calls.
+  template <class Scalar>
+  void fill_uniform(Scalar* out, Index n);
+  /// Skips the next n 64-bit words (n uniforms) without computing them: O(1).
+  void skip(Index n);
 
  private:
   std::uint64_t next_word();

@@ -6,6 +6,8 @@
 /// energy F(v) = -log sum_h exp(-E(v, h)) = -a^T v - sum_j softplus(b_j + (W^T v)_j), and its
 /// gradients are dF/dtheta (hidden units averaged exactly given v):
 ///   dF/dW = -v sigma(b + W^T v)^T,  dF/da = -v,  dF/db = -sigma(b + W^T v).
+#include <type_traits>
+
 #include "shortrun/core/parameters.hpp"
 #include "shortrun/core/types.hpp"
 #include "shortrun/models/spin.hpp"
@@ -48,8 +50,14 @@ struct RbmWeights {
   /// dF/dtheta(v) = (-v p^T, -v, -p), p = sigmoid(b + W^T v). `p` is scratch (Nh x n).
   template <class GW, class GA, class GB>
   void accumulate_grad_energy(const Mat& v, Scalar weight, GW&& gW, GA&& ga, GB&& gb, Mat& p) const {
-    hidden_input(v, p);
-    p = p.unaryExpr([](Scalar x) { return sigmoid(x); });
+    p.noalias() = W.transpose() * v;
+    if constexpr (std::is_same_v<Scalar, double>) {
+      // float64 keeps the scalar sigmoid: training results stay those of the earlier kernel.
+      p = (p.colwise() + b.col(0)).unaryExpr([](Scalar x) { return sigmoid(x); });
+    } else {
+      // float32: Eigen's vectorised exp (within a few float ulp of sigmoid()).
+      p = (Scalar(1) + (-(p.colwise() + b.col(0)).array()).exp()).inverse().matrix();
+    }
     gW.noalias() -= weight * v * p.transpose();
     ga.noalias() -= weight * v.rowwise().sum();
     gb.noalias() -= weight * p.rowwise().sum();

@@ -8,8 +8,10 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "shortrun/core/random.hpp"
+#include "shortrun/core/threads.hpp"
 #include "shortrun/core/types.hpp"
 #include "shortrun/models/spin.hpp"
 
@@ -52,9 +54,13 @@ class BinaryP0 {
       x.setConstant(low);
       return;
     }
+    // One buffer of uniforms per thread (filled a chain at a time by the batched Philox path).
+    std::vector<Vector> uniforms(static_cast<std::size_t>(max_threads()), Vector(x.rows()));
+    SHORTRUN_PARALLEL_FOR
     for (Index j = 0; j < x.cols(); ++j) {
-      Stream s = rng.chain(j);
-      for (Index i = 0; i < x.rows(); ++i) x(i, j) = s.uniform() <= prob_up_[i] ? Scalar(1) : low;
+      Vector& u = uniforms[static_cast<std::size_t>(thread_index())];
+      rng.chain(j).fill_uniform(u.data(), x.rows());
+      for (Index i = 0; i < x.rows(); ++i) x(i, j) = u[i] <= prob_up_[i] ? Scalar(1) : low;
     }
   }
 

@@ -9,41 +9,18 @@
 /// The step is a template over the scalar type: training runs the float64 instantiation; the
 /// float32 one (same draws, compared in float) exists for `shortrun bench`. The draws are
 /// vectorised (bernoulli_of_sigmoid) without changing any decision of the scalar loop.
-#include <limits>
+#include <algorithm>
 #include <type_traits>
+#include <vector>
 
 #include "shortrun/core/random.hpp"
+#include "shortrun/core/threads.hpp"
 #include "shortrun/core/types.hpp"
 #include "shortrun/models/bernoulli_rbm.hpp"
+#include "shortrun/samplers/bernoulli_draw.hpp"
 #include "shortrun/models/spin.hpp"
 
 namespace shortrun {
-
-/// Bernoulli draws from sigmoid probabilities, one column of units:
-///   out[i] = 1 if u[i] <= sigmoid(x[i]) else 0,
-/// decided exactly as the scalar sigmoid() of models/spin.hpp decides it (so float64 results are
-/// those of the plain loop, bit for bit), but vectorised: p = 1 / (1 + exp(-x)) with Eigen's
-/// packet exp (measured within 5e-16 relative of sigmoid() in float64, 3.2e-7 in float32) settles
-/// every unit whose uniform lies outside a relative margin around p (1e-10 in float64, 3e-5 in
-/// float32: far wider than p's error), and only the rare units inside it call sigmoid(). Uniforms
-/// are those of Stream::uniform(), in [2^-65, 1]: where exp under- or overflows, p and sigmoid()
-/// are both far below 2^-65 or both 1. NaN inputs fall to sigmoid() and give 0, as before.
-/// `out` may alias `x`; `p` is scratch.
-template <class Scalar>
-void bernoulli_of_sigmoid(const Scalar* x, const Scalar* u, Scalar* out, Index rows, VectorOf<Scalar>& p) {
-  constexpr Scalar margin = std::is_same_v<Scalar, float> ? Scalar(3e-5) : Scalar(1e-10);
-  constexpr Scalar below = Scalar(1) - margin, above = Scalar(1) + margin;
-  const Eigen::Map<const VectorOf<Scalar>> xs(x, rows);
-  p = (Scalar(1) + (-xs.array()).exp()).inverse().matrix();
-  Scalar* pp = p.data();
-  int unsure = 0;  // branch-free, so that the loop vectorises
-  for (Index i = 0; i < rows; ++i) unsure |= int(!(u[i] < pp[i] * below)) & int(!(u[i] > pp[i] * above));
-  if (unsure != 0)
-    for (Index i = 0; i < rows; ++i)
-      if (!(u[i] < pp[i] * below) && !(u[i] > pp[i] * above))
-        pp[i] = u[i] <= sigmoid(x[i]) ? std::numeric_limits<Scalar>::infinity() : Scalar(0);  // settled below
-  for (Index i = 0; i < rows; ++i) out[i] = u[i] < pp[i] * below ? Scalar(1) : Scalar(0);
-}
 
 class BlockGibbs {
  public:
@@ -55,38 +32,56 @@ class BlockGibbs {
     step(rbm.weights(), v, rng, work);
   }
 
-  /// One step for every chain, in precision Scalar.
+  /// One step for every chain, in precision Scalar. Chains go in chunks of kChainChunk columns
+  /// (core/threads.hpp), one OpenMP iteration each: W^T v into `work`, the hidden draws, W h
+  /// straight into v (whose old value is no longer needed), the visible draws. A chain's uniforms
+  /// (Nh for h, then Nv for v, from its own stream; the second batch found by skipping the
+  /// first) are drawn into a small per-thread buffer and used at once, so no (Nh + Nv) x chains
+  /// matrix of uniforms is written and read back, and nothing is allocated once the scratch has
+  /// its size. The bias is added inside the draw (bernoulli_of_sigmoid), not in a separate pass.
   template <class Scalar>
   void step(const RbmWeights<Scalar>& rbm, MatrixOf<Scalar>& v, const ChainStreams& rng,
             MatrixOf<Scalar>& work) const {
     const Index nv = v.rows(), nh = rbm.n_hidden(), n = v.cols();
-    Scratch<Scalar>& s = scratch<Scalar>();
-    // Uniforms first, chain by chain, so every chain's draws come from its stream in a fixed order.
-    s.uniforms.resize(nh + nv, n);
-    for (Index j = 0; j < n; ++j) {
-      Stream stream = rng.chain(j);
-      for (Index r = 0; r < nh + nv; ++r) s.uniforms(r, j) = static_cast<Scalar>(stream.uniform());
+    std::vector<Scratch<Scalar>>& scratch = scratch_of<Scalar>();
+    if (scratch.size() < static_cast<std::size_t>(max_threads())) scratch.resize(static_cast<std::size_t>(max_threads()));
+    work.resize(nh, n);
+    SHORTRUN_PARALLEL_FOR
+    for (Index c = 0; c < chain_chunks(n); ++c) {
+      Scratch<Scalar>& s = scratch[static_cast<std::size_t>(thread_index())];
+      s.uniforms.resize(std::max(nh, nv));
+      const Index first = c * kChainChunk, width = std::min(kChainChunk, n - first);
+      auto hid = work.middleCols(first, width);
+      auto vis = v.middleCols(first, width);
+      hid.noalias() = rbm.W.transpose() * vis;
+      for (Index j = first; j < first + width; ++j) {
+        rng.chain(j).fill_uniform(s.uniforms.data(), nh);
+        bernoulli_of_sigmoid(&work(0, j), rbm.b.data(), s.uniforms.data(), &work(0, j), nh, s.p);
+      }
+      vis.noalias() = rbm.W * hid;
+      for (Index j = first; j < first + width; ++j) {
+        Stream stream = rng.chain(j);
+        stream.skip(nh);
+        stream.fill_uniform(s.uniforms.data(), nv);
+        bernoulli_of_sigmoid(&v(0, j), rbm.a.data(), s.uniforms.data(), &v(0, j), nv, s.p);
+      }
     }
-    rbm.hidden_input(v, work);
-    for (Index j = 0; j < n; ++j) bernoulli_of_sigmoid(&work(0, j), &s.uniforms(0, j), &work(0, j), nh, s.p);
-    rbm.visible_input(work, s.input);
-    for (Index j = 0; j < n; ++j) bernoulli_of_sigmoid(&s.input(0, j), &s.uniforms(nh, j), &v(0, j), nv, s.p);
   }
 
  private:
   template <class Scalar>
   struct Scratch {
-    MatrixOf<Scalar> uniforms;  // (Nh + Nv) x chains
-    MatrixOf<Scalar> input;     // visible pre-activations, Nv x chains
+    VectorOf<Scalar> uniforms;  // one chain's uniforms
     VectorOf<Scalar> p;         // approximate probabilities of one column
   };
   template <class Scalar>
-  Scratch<Scalar>& scratch() const {
+  std::vector<Scratch<Scalar>>& scratch_of() const {
     if constexpr (std::is_same_v<Scalar, float>) return float_;
     else return double_;
   }
-  mutable Scratch<double> double_;
-  mutable Scratch<float> float_;
+  // One per thread, sized on first use (a sampler object is used by one rank's loop at a time).
+  mutable std::vector<Scratch<double>> double_;
+  mutable std::vector<Scratch<float>> float_;
 };
 
 }  // namespace shortrun
