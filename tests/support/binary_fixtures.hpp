@@ -2,6 +2,7 @@
 // Small helpers shared by the binary-model tests: random tiny models drawn from a fixed seed,
 // chain sampling to a state histogram, and the chi-square statistic against an exact law.
 #include <cstdint>
+#include <cstring>
 
 #include "shortrun/core/random.hpp"
 #include "shortrun/models/bernoulli_rbm.hpp"
@@ -10,6 +11,12 @@
 #include "shortrun/theory/binary_enumeration.hpp"
 
 namespace shortrun::test {
+
+/// Same shape and the same bits in every entry (NaNs included).
+inline bool bitwise_equal(const Matrix& a, const Matrix& b) {
+  return a.rows() == b.rows() && a.cols() == b.cols() &&
+         std::memcmp(a.data(), b.data(), static_cast<std::size_t>(a.size()) * sizeof(double)) == 0;
+}
 
 /// h_i ~ N(0, scale_h^2), J_ij = J_ji ~ N(0, scale_j^2) (i < j), zero diagonal.
 inline BoltzmannMachine tiny_bm(Index n, Spin spin, std::uint64_t seed, double scale_h = 0.5,

@@ -4,7 +4,6 @@
 // sampler that splits its chains over OpenMP threads (a build with SHORTRUN_OPENMP=ON; without
 // OpenMP the thread counts below all run the same serial loops and the checks hold trivially).
 #include <cmath>
-#include <cstring>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -21,11 +20,6 @@
 using namespace shortrun;
 
 namespace {
-
-bool bitwise_equal(const Matrix& a, const Matrix& b) {
-  return a.rows() == b.rows() && a.cols() == b.cols() &&
-         std::memcmp(a.data(), b.data(), static_cast<std::size_t>(a.size()) * sizeof(double)) == 0;
-}
 
 // Couplings of SK scale: fields of order 1, so a sizeable share of units flips every sweep.
 BoltzmannMachine sk_bm(Index n, Spin spin, std::uint64_t seed) {
@@ -143,7 +137,7 @@ TEST_CASE("binary samplers give bitwise the same chains on any number of threads
   for (int threads : {2, 3, 4}) {
     INFO(threads << " threads");
     const std::vector<Matrix> many = run(threads);
-    for (std::size_t i = 0; i < one.size(); ++i) CHECK(bitwise_equal(one[i], many[i]));
+    for (std::size_t i = 0; i < one.size(); ++i) CHECK(test::bitwise_equal(one[i], many[i]));
   }
   set_thread_count(max_threads());
 }

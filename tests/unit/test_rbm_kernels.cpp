@@ -5,7 +5,6 @@
 // kept verbatim. The float32 instantiation (timed by `shortrun bench`) must agree with float64 to
 // float precision.
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -53,11 +52,6 @@ void legacy_accumulate_grad_energy(const BernoulliRbm& rbm, const Matrix& v, dou
 }
 // ----
 
-bool bitwise_equal(const Matrix& a, const Matrix& b) {
-  return a.rows() == b.rows() && a.cols() == b.cols() &&
-         std::memcmp(a.data(), b.data(), static_cast<std::size_t>(a.size()) * sizeof(double)) == 0;
-}
-
 struct Size {
   Index nv, nh, chains;
 };
@@ -79,8 +73,8 @@ TEST_CASE("float64 block-Gibbs steps are bitwise those of the earlier kernel", "
     for (std::uint64_t s = 0; s < 5; ++s) {
       gibbs.step(rbm, v, rng.with_time(1, s), work);
       legacy_step(rbm, v_old, rng.with_time(1, s), work_old);
-      REQUIRE(bitwise_equal(v, v_old));
-      REQUIRE(bitwise_equal(work, work_old));
+      REQUIRE(test::bitwise_equal(v, v_old));
+      REQUIRE(test::bitwise_equal(work, work_old));
     }
   }
 }
@@ -96,9 +90,9 @@ TEST_CASE("float64 RBM gradient statistics are bitwise those of the earlier kern
     legacy_accumulate_grad_energy(rbm, v, 1.0 / 3.0, g_old);
     rbm.accumulate_grad_energy(v, -0.7, g);
     legacy_accumulate_grad_energy(rbm, v, -0.7, g_old);
-    CHECK(bitwise_equal(g, g_old));
-    CHECK(bitwise_equal(rbm.hidden_input(v), legacy_hidden_input(rbm, v)));
-    CHECK(bitwise_equal(rbm.visible_input(v.topRows(z.nh)), legacy_visible_input(rbm, v.topRows(z.nh))));
+    CHECK(test::bitwise_equal(g, g_old));
+    CHECK(test::bitwise_equal(rbm.hidden_input(v), legacy_hidden_input(rbm, v)));
+    CHECK(test::bitwise_equal(rbm.visible_input(v.topRows(z.nh)), legacy_visible_input(rbm, v.topRows(z.nh))));
   }
 }
 
