@@ -31,17 +31,32 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DSHORTRUN_WERROR="$werror" -D
 cmake --build "$build" -j"$(nproc)"
 phase "the Release build"
 
+# The sanitizer build compiles while the tests run, at the lowest priority (nice 19): it takes
+# only the CPU the tests leave idle (MPI start-up, SLURM's polling, waits on signals), so the
+# tests' timings stay theirs and the build's time mostly hides behind them.
+sanitize=
+if [[ "${CI:-}" == "true" || "${SHORTRUN_SANITIZE_TESTS:-}" == "1" ]]; then
+  echo "== sanitizers: ASan + UBSan build of the unit and io tests, in the background (build-sanitize.log)"
+  cmake --preset sanitize > build-sanitize-configure.log 2>&1 || { cat build-sanitize-configure.log; exit 1; }
+  nice -n 19 cmake --build --preset sanitize -j"$(nproc)" > build-sanitize.log 2>&1 &
+  sanitize=$!
+fi
+
 # mpirun refuses root and more ranks than cores unless told (shared/ENV.md); tests need both.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-(cd "$build" && ctest --output-on-failure -j"$(nproc)" "$@")
+rc=0
+(cd "$build" && ctest --output-on-failure -j"$(nproc)" "$@") || rc=$?
 phase "the tests"
 
-if [[ "${CI:-}" == "true" || "${SHORTRUN_SANITIZE_TESTS:-}" == "1" ]]; then
-  echo "== sanitizers: ASan + UBSan build of the unit and io tests"
-  cmake --preset sanitize > build-sanitize-configure.log 2>&1 || { cat build-sanitize-configure.log; exit 1; }
-  cmake --build --preset sanitize -j"$(nproc)"
-  phase "the sanitizer build"
-  ctest --preset sanitize -j"$(nproc)"
+if [[ -n $sanitize ]]; then
+  if ! wait "$sanitize"; then
+    tail -n 60 build-sanitize.log
+    echo "== sanitizers: the build failed (whole log: build-sanitize.log)" >&2
+    exit 1
+  fi
+  phase "the rest of the sanitizer build"
+  ctest --preset sanitize -j"$(nproc)" || rc=$?
   phase "the sanitizer tests"
 fi
-echo "== tests/run.sh: all done in $SECONDS s" >&2
+echo "== tests/run.sh: all done in $SECONDS s (exit $rc)" >&2
+exit "$rc"
