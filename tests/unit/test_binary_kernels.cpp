@@ -22,7 +22,7 @@ using namespace shortrun;
 
 namespace {
 
-bool bitwise_equal(const Matrix& a, const Matrix& b) {
+bool binary_kernels_bitwise_equal(const Matrix& a, const Matrix& b) {
   return a.rows() == b.rows() && a.cols() == b.cols() &&
          std::memcmp(a.data(), b.data(), static_cast<std::size_t>(a.size()) * sizeof(double)) == 0;
 }
@@ -121,6 +121,9 @@ TEST_CASE("binary samplers give bitwise the same chains on any number of threads
     BinaryP0::uniform(Spin::pm1, 70).draw(x, rng.with_purpose(Purpose::p0));
     out.push_back(v);
     out.push_back(x);
+    MatrixOf<float> p0_32(40, 300);  // float32 p0: its own float uniforms
+    BinaryP0::uniform(Spin::zero_one, 40).draw(p0_32, rng.with_purpose(Purpose::p0));
+    out.push_back(p0_32.cast<double>());
     MatrixOf<float> v32 = v.cast<float>(), work32;
     const BlockGibbs gibbs;
     const Gibbs bm_gibbs;
@@ -143,7 +146,7 @@ TEST_CASE("binary samplers give bitwise the same chains on any number of threads
   for (int threads : {2, 3, 4}) {
     INFO(threads << " threads");
     const std::vector<Matrix> many = run(threads);
-    for (std::size_t i = 0; i < one.size(); ++i) CHECK(bitwise_equal(one[i], many[i]));
+    for (std::size_t i = 0; i < one.size(); ++i) CHECK(binary_kernels_bitwise_equal(one[i], many[i]));
   }
   set_thread_count(max_threads());
 }
