@@ -80,8 +80,9 @@ Entries (sizes without --quick):
                         one Langevin step of the documented ConvNet EBM (3 x 3 stride-2 conv
                         layers of 16, 32, 64 channels, SiLU, linear read-out; float32) on
                         100 chains of 28 x 28 images: forward pass, input gradient (im2col +
-                        matrix products) and 784 normals per chain; counted: the products of
-                        the forward and input-gradient passes.
+                        matrix products) and 784 float normals per chain (vectorised
+                        Box-Muller, Stream::fill_float_normal); counted: the products of the
+                        forward and input-gradient passes.
   convnet.param_grad.28x28
                         forward pass and the gradient of every parameter for 100 images (what
                         each update runs on the minibatch and on the chains).
@@ -92,8 +93,8 @@ Entries (sizes without --quick):
                         blobs) and of the chains, and the Adam step.
 
 Precision: training runs in float64 today, except the ConvNet, which computes in float32. The f32 rows time the float32 instantiation of the
-same templated RBM kernels (what float32 training would cost); the f64 rows are what training
-costs now.
+same templated RBM kernels (what float32 training would cost), with float uniforms drawn two
+per Philox word (Stream::fill_float_uniform); the f64 rows are what training costs now.
 
 Output: an aligned table (name, median_s, GFLOP/s, gemm_fraction, notes) after a line naming the
 machine; with --json, a JSON list with one object per entry: name, kernel, precision, sizes,

@@ -115,6 +115,9 @@ TEST_CASE("binary samplers give bitwise the same chains on any number of threads
     BinaryP0::uniform(Spin::pm1, 70).draw(x, rng.with_purpose(Purpose::p0));
     out.push_back(v);
     out.push_back(x);
+    MatrixOf<float> p0_32(40, 300);  // float32 p0: its own float uniforms
+    BinaryP0::uniform(Spin::zero_one, 40).draw(p0_32, rng.with_purpose(Purpose::p0));
+    out.push_back(p0_32.cast<double>());
     MatrixOf<float> v32 = v.cast<float>(), work32;
     const BlockGibbs gibbs;
     const Gibbs bm_gibbs;

@@ -3,6 +3,7 @@
 // that make the image path: uniform p0, blobs images, data noise.
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -142,4 +143,44 @@ TEST_CASE("rdm-trained ConvNet: energy of chains from p0 meets the data energy a
   // The data's pixel means too are met best at t = k among the recorded times.
   for (const Index t : spec.times)
     if (t != k) CHECK(at(k).mean_err < at(t).mean_err);
+}
+
+TEST_CASE("ConvNet Langevin noise is float Box-Muller addressed by seed and chain and time only", "[convnet][langevin]") {
+  static_assert(std::is_same_v<LangevinNoiseOf<ConvNet<float>>, float>);
+  static_assert(std::is_same_v<LangevinNoiseOf<ConvNet<double>>, double>);
+  // A network with zero parameters has dE/dx = 0 exactly, so a step from x = 0 leaves exactly the
+  // noise sqrt(2 eta T) xi: xi must be the float normals of chain j's own stream
+  // (seed, sampler, global chain index, time, sub), whatever the columns are split into (ranks,
+  // chunks of the network's batches).
+  ConvNetShape shape;
+  shape.height = 8;
+  shape.width = 8;
+  shape.channels = {4, 8};
+  const ConvNet<float> net(shape);
+  const Langevin ula(0.3, 0.02);
+  const double noise = std::sqrt(2.0 * 0.3 * 0.02);
+  const Index n = 50, split = 20;
+  const ChainStreams all{31, Purpose::sampler, 100, 0, 0};
+  ChainStreams tail = all;
+  tail.first_chain = all.first_chain + static_cast<std::uint64_t>(split);
+  std::vector<float> z(static_cast<std::size_t>(net.dim()));
+  for (const std::uint64_t t : {std::uint64_t{1}, std::uint64_t{2}, std::uint64_t{9}}) {
+    INFO("time " << t);
+    Matrix x = Matrix::Zero(net.dim(), n), head = Matrix::Zero(net.dim(), split),
+           rest = Matrix::Zero(net.dim(), n - split), work;
+    ula.step(net, x, all.with_time(t, 3), work);
+    ula.step(net, head, all.with_time(t, 3), work);
+    ula.step(net, rest, tail.with_time(t, 3), work);
+    CHECK(x.leftCols(split) == head);
+    CHECK(x.rightCols(n - split) == rest);
+    Matrix expected(net.dim(), n);
+    for (Index j = 0; j < n; ++j) {
+      Stream(31, Purpose::sampler, 100 + static_cast<std::uint64_t>(j), t, 3).fill_float_normal(z.data(), net.dim());
+      for (Index i = 0; i < net.dim(); ++i) expected(i, j) = noise * static_cast<double>(z[static_cast<std::size_t>(i)]);
+    }
+    CHECK(x == expected);
+    // And the noise has the right scale: 3200 draws, variance within 5 sd (sd of z^2 is sqrt 2).
+    const double var = x.array().square().mean() / (noise * noise);
+    CHECK(std::abs(var - 1.0) < 5 * std::sqrt(2.0 / static_cast<double>(x.size())));
+  }
 }

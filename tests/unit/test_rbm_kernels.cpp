@@ -2,10 +2,14 @@
 // type. The float64 instantiation is what training runs, and must give bit for bit what the
 // kernels gave before they were templated (resumed and repeated runs are compared bitwise, and
 // results must not move between versions without a reason): the oracle below is the earlier code,
-// kept verbatim. The float32 instantiation (timed by `shortrun bench`) must agree with float64 to
+// kept verbatim. The float32 instantiation (timed by `shortrun bench`) draws its own float
+// uniforms (two per Philox word), so its chains are another sample of the same Markov chain: it
+// must decide every unit as a plain float loop on those uniforms does, and give the exact unit
+// means of p_t on a small RBM, as float64 does; its gradient statistics agree with float64's to
 // float precision.
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -14,6 +18,7 @@
 #include "shortrun/models/bernoulli_rbm.hpp"
 #include "shortrun/samplers/binary_p0.hpp"
 #include "shortrun/samplers/block_gibbs.hpp"
+#include "shortrun/theory/binary_enumeration.hpp"
 
 using namespace shortrun;
 
@@ -96,14 +101,13 @@ TEST_CASE("float64 RBM gradient statistics are bitwise those of the earlier kern
   }
 }
 
-TEST_CASE("float32 RBM kernels agree with float64 to float precision", "[rbm][kernels]") {
+TEST_CASE("float32 RBM gradient statistics agree with float64 to float precision", "[rbm][kernels]") {
   const Size z{196, 64, 300};
   const BernoulliRbm rbm = test::tiny_rbm(z.nv, z.nh, 79, 0.2);
   const RbmParametersOf<float> rbm32(rbm);
   REQUIRE(rbm32.params().size() == rbm.params().size());
-  const ChainStreams rng{8, Purpose::sampler, 0, 0, 0};
   Matrix v(z.nv, z.chains);
-  BinaryP0::uniform(Spin::zero_one, z.nv).draw(v, rng.with_purpose(Purpose::p0));
+  BinaryP0::uniform(Spin::zero_one, z.nv).draw(v, ChainStreams{8, Purpose::p0, 0, 0, 0});
 
   // Gradient statistics of the same batch: float sums of a few hundred terms of size <= 1.
   Vector g = Vector::Zero(rbm.params().size());
@@ -113,26 +117,113 @@ TEST_CASE("float32 RBM kernels agree with float64 to float precision", "[rbm][ke
   rbm.accumulate_grad_energy(v, 1.0 / static_cast<double>(z.chains), g);
   rbm32.accumulate_grad_energy(v32, 1.0f / static_cast<float>(z.chains), g32, p32);
   CHECK((g32.cast<double>() - g).cwiseAbs().maxCoeff() < 1e-5);
-
-  // One step from the same state with the same draws: a unit differs only where its uniform falls
-  // within float rounding (~1e-7) of its probability, or downstream of such a hidden unit.
-  const BlockGibbs gibbs;
-  Matrix work;
-  MatrixOf<float> work32, v_next32 = v32;
-  Matrix v_next = v;
-  gibbs.step(rbm, v_next, rng.with_time(1, 0), work);
-  gibbs.step(rbm32.weights(), v_next32, rng.with_time(1, 0), work32);
-  const double hidden_differ = (work32.cast<double>() - work).cwiseAbs().sum() / static_cast<double>(work.size());
-  const double visible_differ = (v_next32.cast<double>() - v_next).cwiseAbs().sum() / static_cast<double>(v.size());
-  INFO("hidden units differing " << hidden_differ << " visible " << visible_differ);
-  CHECK(hidden_differ < 1e-3);
-  CHECK(visible_differ < 1e-2);
-  CHECK(((v_next32.array() == 0.0f) || (v_next32.array() == 1.0f)).all());
 }
 
 namespace {
 
-// Stream::uniform() is r123::u01: in [2^-65, 1] (the float kernels round it to float).
+// ---- The float32 step as a plain loop (the oracle of the float32 kernel) ----
+// Per chain, one stream: Nh float uniforms for h, then Nv for v (Stream::fill_float_uniform), a
+// unit up iff u <= sigmoid(input + bias) in float with the scalar sigmoid() of models/spin.hpp.
+void rbm_kernels_reference_step_f32(const RbmParametersOf<float>& rbm, MatrixOf<float>& v, const ChainStreams& rng,
+                                    MatrixOf<float>& hid) {
+  const RbmWeights<float> w = rbm.weights();
+  const Index nv = v.rows(), nh = w.n_hidden(), n = v.cols();
+  const MatrixOf<float> in_h = w.W.transpose() * v;
+  hid.resize(nh, n);
+  std::vector<float> uh(static_cast<std::size_t>(nh)), uv(static_cast<std::size_t>(nv));
+  std::vector<std::vector<float>> visible_uniforms;
+  for (Index j = 0; j < n; ++j) {
+    Stream s = rng.chain(j);
+    s.fill_float_uniform(uh.data(), nh);
+    s.fill_float_uniform(uv.data(), nv);
+    visible_uniforms.push_back(uv);
+    for (Index k = 0; k < nh; ++k)
+      hid(k, j) = uh[static_cast<std::size_t>(k)] <= sigmoid(static_cast<float>(in_h(k, j) + w.b(k, 0))) ? 1.0f : 0.0f;
+  }
+  const MatrixOf<float> in_v = w.W * hid;
+  for (Index j = 0; j < n; ++j)
+    for (Index i = 0; i < nv; ++i)
+      v(i, j) = visible_uniforms[static_cast<std::size_t>(j)][static_cast<std::size_t>(i)] <=
+                        sigmoid(static_cast<float>(in_v(i, j) + w.a(i, 0)))
+                    ? 1.0f
+                    : 0.0f;
+}
+
+}  // namespace
+
+TEST_CASE("float32 block-Gibbs steps decide every unit as a scalar loop on the same float uniforms", "[rbm][kernels]") {
+  for (const Size& z : kSizes) {
+    INFO("Nv " << z.nv << " Nh " << z.nh << " chains " << z.chains);
+    const RbmParametersOf<float> rbm(test::tiny_rbm(z.nv, z.nh, 83, 0.3));
+    const ChainStreams rng{7, Purpose::sampler, 13, 0, 0};
+    MatrixOf<float> v(z.nv, z.chains);
+    BinaryP0::uniform(Spin::zero_one, z.nv).draw(v, rng.with_purpose(Purpose::p0));
+    MatrixOf<float> v_ref = v, work, work_ref;
+    const BlockGibbs gibbs;
+    Index flips = 0;
+    for (std::uint64_t s = 0; s < 5; ++s) {
+      const MatrixOf<float> before = v;
+      gibbs.step(rbm.weights(), v, rng.with_time(1, s), work);
+      rbm_kernels_reference_step_f32(rbm, v_ref, rng.with_time(1, s), work_ref);
+      REQUIRE(work == work_ref);
+      REQUIRE(v == v_ref);
+      flips += (v.array() != before.array()).count();
+    }
+    CHECK(flips > z.nv * z.chains);  // the chains did move (about half the units per step)
+  }
+}
+
+TEST_CASE("float32 and float64 block Gibbs give the exact unit means of p_t on a small RBM", "[rbm][kernels]") {
+  // Nv = 6, Nh = 4: p_t = p0 T^t exactly over the 64 visible states (T: the block-Gibbs kernel),
+  // and the hidden units of step t are drawn from P(h | v_{t-1}). R = 40000 independent chains per
+  // precision from uniform p0 (float32 with its own float p0 and step draws, float64 with
+  // Stream::uniform()'s), fixed seeds. Each unit mean is a binomial proportion with sd
+  // sqrt(m (1 - m) / R) <= 0.0025: every mean must lie within 5 sd of the exact one, and the
+  // two precisions within 5 sqrt(2) sd of each other (their draws come from the same Philox words,
+  // so the independent-sample sd is an upper bound).
+  const Index nv = 6, nh = 4, chains = 40000;
+  const BernoulliRbm rbm = test::tiny_rbm(nv, nh, 91, 0.9);
+  const RbmParametersOf<float> rbm32(rbm);
+  const ChainStreams rng{17, Purpose::sampler, 0, 0, 0};
+  Matrix v(nv, chains), work;
+  MatrixOf<float> v32(nv, chains), work32;
+  const BinaryP0 p0 = BinaryP0::uniform(Spin::zero_one, nv);
+  p0.draw(v, rng.with_purpose(Purpose::p0));
+  p0.draw(v32, rng.with_purpose(Purpose::p0));
+
+  const Matrix t_matrix = exact::rbm_block_gibbs_matrix(rbm);
+  const Matrix states = exact::states(nv, Spin::zero_one, 0, Index(1) << nv);
+  // P(h_k = 1 | v) for every visible state, (Nh x 2^Nv).
+  const Matrix hidden_given_v =
+      ((rbm.W().transpose() * states).colwise() + rbm.b().col(0)).unaryExpr([](double x) { return sigmoid(x); });
+  Vector p = exact::product_law(p0.prob_up());
+  const BlockGibbs gibbs;
+  const double r = static_cast<double>(chains);
+  for (std::uint64_t t = 1; t <= 4; ++t) {
+    const Vector hidden_mean = hidden_given_v * p;  // h of step t from p_{t-1}
+    p = (p.transpose() * t_matrix).transpose();
+    const Vector visible_mean = exact::law_moments(p, nv, Spin::zero_one).mean;
+    gibbs.step(rbm, v, rng.with_time(1, t), work);
+    gibbs.step(rbm32.weights(), v32, rng.with_time(1, t), work32);
+    if (t != 1 && t != 4) continue;
+    INFO("t = " << t);
+    auto check_means = [&](const Vector& exact_mean, const Vector& m64, const Vector& m32) {
+      for (Index i = 0; i < exact_mean.size(); ++i) {
+        const double sd = std::sqrt(exact_mean[i] * (1.0 - exact_mean[i]) / r);
+        INFO("unit " << i << " exact " << exact_mean[i] << " float64 " << m64[i] << " float32 " << m32[i] << " sd " << sd);
+        CHECK(std::abs(m64[i] - exact_mean[i]) < 5 * sd);
+        CHECK(std::abs(m32[i] - exact_mean[i]) < 5 * sd);
+        CHECK(std::abs(m32[i] - m64[i]) < 5 * std::sqrt(2.0) * sd);
+      }
+    };
+    check_means(visible_mean, v.rowwise().mean(), v32.cast<double>().rowwise().mean());
+    check_means(hidden_mean, work.rowwise().mean(), work32.cast<double>().rowwise().mean());
+  }
+}
+
+namespace {
+
+// Stream::uniform() is r123::u01: in [2^-65, 1]; the float kernels draw multiples of 2^-24 in (0, 1].
 template <class Scalar>
 const Scalar kSmallestUniform = static_cast<Scalar>(std::ldexp(1.0, -65));
 
@@ -149,11 +240,12 @@ void check_bernoulli_of_sigmoid() {
   std::vector<Scalar> xs, us;
   const Scalar inf = std::numeric_limits<Scalar>::infinity();
   for (Scalar x : {Scalar(0), Scalar(-0.0), Scalar(1e-30), Scalar(-1e-30), Scalar(0.3), Scalar(-2.5), Scalar(17),
-                   Scalar(-17), Scalar(40), Scalar(-40), Scalar(88), Scalar(-88), Scalar(100), Scalar(-100),
+                   Scalar(-17), Scalar(-16.6355), Scalar(-16.64), Scalar(40), Scalar(-40), Scalar(88), Scalar(-88),
+                   Scalar(100), Scalar(-100),
                    Scalar(709.5), Scalar(-709.5), Scalar(745), Scalar(-745), Scalar(1e30), Scalar(-1e30), inf, -inf}) {
     const Scalar s = sigmoid(x);
     for (Scalar u : {s, std::nextafter(s, Scalar(2)), std::nextafter(s, Scalar(-1)), Scalar(1), Scalar(0.5),
-                     Scalar(std::ldexp(1.0, -65)), Scalar(1e-30)}) {
+                     Scalar(std::ldexp(1.0, -24)), Scalar(std::ldexp(1.0, -65)), Scalar(1e-30)}) {
       if (!(u >= kSmallestUniform<Scalar>) || u > 1) continue;
       xs.push_back(x);
       us.push_back(u);
@@ -170,6 +262,15 @@ void check_bernoulli_of_sigmoid() {
     if (!(u >= kSmallestUniform<Scalar>) || u > 1) continue;
     xs.push_back(x);
     us.push_back(u);
+  }
+  if constexpr (std::is_same_v<Scalar, float>) {
+    // The float samplers' own uniforms (Stream::fill_float_uniform: multiples of 2^-24 in (0, 1]).
+    std::vector<float> float_uniforms(20000);
+    Stream(15, Purpose::sampler, 0).fill_float_uniform(float_uniforms.data(), 20000);
+    for (float u : float_uniforms) {
+      xs.push_back(static_cast<float>(6.0 * s.normal()));
+      us.push_back(u);
+    }
   }
   const auto n = static_cast<Index>(xs.size());
   VectorOf<Scalar> out(n), in_place = Eigen::Map<VectorOf<Scalar>>(xs.data(), n), p;

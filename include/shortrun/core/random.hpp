@@ -54,8 +54,35 @@ class Stream {
   /// Skips the next n 64-bit words (n uniforms) without computing them: O(1).
   void skip(Index n);
 
+  /// Float uniforms, two from each 64-bit word w of the stream (the float32 samplers' draws: half
+  /// the Philox work of fill_uniform<float>, whose values are the float64 ones rounded):
+  ///   out[2k]     = (floor(lo / 2^8) + 1) 2^-24,   lo = w mod 2^32  (24 high bits of the low half)
+  ///   out[2k + 1] = (floor(w / 2^40) + 1) 2^-24                   (24 high bits of the high half)
+  /// with w the k-th word from the stream's position. Every value is one of the 2^24 floats
+  /// j 2^-24, j = 1 .. 2^24, in (0, 1], never 0, each with probability 2^-24; for p in [0, 1],
+  /// P(u <= p) = floor(p 2^24) / 2^24 (within 6e-8 of p). Consumes float_words(n) = ceil(n / 2)
+  /// words: an odd n drops the high half of its last word. The stream continues after them as
+  /// after that many uniform() calls, so skip(float_words(n)) passes over the same draws.
+  void fill_float_uniform(float* out, Index n);
+  /// Float standard normals by Box-Muller (Box and Muller 1958), two from each 64-bit word: with
+  /// u, v the word's two uniforms as fill_float_uniform defines them (u from the low half),
+  ///   r = sqrt(-2 ln u),  theta = pi (2 v - 1),  out[2k] = r cos(theta),  out[2k + 1] = r sin(theta),
+  /// in float with Eigen's vectorised log, sqrt, sin and cos, always on whole packets of
+  /// kFloatNormalWords words, so each value is a function of its word alone (not of n, nor of
+  /// where a fill starts). u >= 2^-24 bounds |z| by sqrt(48 ln 2) = 5.77: the N(0, 1) mass cut
+  /// off is P(|z| > 5.77) = 8e-9. Consumes float_words(n) words, as fill_float_uniform.
+  void fill_float_normal(float* out, Index n);
+
+  /// Words consumed by n float draws (fill_float_uniform, fill_float_normal): ceil(n / 2).
+  static constexpr Index float_words(Index n) { return (n + 1) / 2; }
+  /// Words per vectorised Box-Muller pass of fill_float_normal (one AVX-512 packet of floats).
+  static constexpr Index kFloatNormalWords = 16;
+
  private:
   std::uint64_t next_word();
+  /// The next n words, as n next_word() calls, whole Philox blocks at a time, into the 8 n bytes
+  /// at out (native byte order).
+  void fill_words(void* out, Index n);
 
   using Philox = r123::Philox4x64;
   Philox::key_type key_{};

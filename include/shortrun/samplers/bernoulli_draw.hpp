@@ -16,8 +16,9 @@ namespace shortrun {
 /// packet exp (measured within 5e-16 relative of sigmoid() in float64, 3.2e-7 in float32) settles
 /// every unit whose uniform lies outside a relative margin around p (1e-10 in float64, 3e-5 in
 /// float32: far wider than p's error), and only the rare units inside it call sigmoid(). Uniforms
-/// are those of Stream::uniform(), in [2^-65, 1]: where exp under- or overflows, p and sigmoid()
-/// are both far below 2^-65 or both 1. NaN inputs fall to sigmoid() and give 0, as before.
+/// are in (0, 1]: Stream::uniform()'s in [2^-65, 1] (float64), Stream::fill_float_uniform()'s in
+/// [2^-24, 1] (float32). Where exp under- or overflows, p and sigmoid() are both far below the
+/// smallest uniform or both 1. NaN inputs fall to sigmoid() and give 0, as before.
 /// x + bias is rounded once, as the earlier `in.colwise() += b` then sigmoid(in) did.
 /// `out` may alias `x`; `p` is scratch.
 template <class Scalar>

@@ -4,9 +4,13 @@
 ///   zeros:     p_i = 0              (every unit low: -1 for pm1, 0 for 01; no randomness)
 ///   data-mean: p_i from the data's <s_i>: (1 + m_i)/2 for pm1, mu_i for 01
 /// Drawing consumes N uniforms per chain from its own stream (none for zeros); unit i is up iff
-/// u <= p_i.
+/// u <= p_i. In float64 these are Stream::uniform()'s (N words); in float32 (the float kernels of
+/// `shortrun bench`) the float uniforms of Stream::fill_float_uniform (ceil(N / 2) words), so
+/// unit i is up with probability floor(p_i 2^24) / 2^24, within 6e-8 of p_i (exactly 1/2 for
+/// uniform).
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -46,7 +50,7 @@ class BinaryP0 {
   Vector mean() const { return (spin_low(spin_) + spin_gap(spin_) * prob_up_.array()).matrix(); }
 
   /// Fills every column of x (N x chains) with an independent draw (Scalar: double in training,
-  /// float for the float32 kernels of `shortrun bench`; the same draws either way).
+  /// float for the float32 kernels of `shortrun bench`, which draw float uniforms: see above).
   template <class Scalar>
   void draw(MatrixOf<Scalar>& x, const ChainStreams& rng) const {
     const auto low = static_cast<Scalar>(spin_low(spin_));
@@ -55,12 +59,15 @@ class BinaryP0 {
       return;
     }
     // One buffer of uniforms per thread (filled a chain at a time by the batched Philox path).
-    std::vector<Vector> uniforms(static_cast<std::size_t>(max_threads()), Vector(x.rows()));
+    std::vector<VectorOf<Scalar>> uniforms(static_cast<std::size_t>(max_threads()), VectorOf<Scalar>(x.rows()));
     SHORTRUN_PARALLEL_FOR
     for (Index j = 0; j < x.cols(); ++j) {
-      Vector& u = uniforms[static_cast<std::size_t>(thread_index())];
-      rng.chain(j).fill_uniform(u.data(), x.rows());
-      for (Index i = 0; i < x.rows(); ++i) x(i, j) = u[i] <= prob_up_[i] ? Scalar(1) : low;
+      VectorOf<Scalar>& u = uniforms[static_cast<std::size_t>(thread_index())];
+      Stream stream = rng.chain(j);
+      if constexpr (std::is_same_v<Scalar, float>) stream.fill_float_uniform(u.data(), x.rows());
+      else stream.fill_uniform(u.data(), x.rows());
+      // u <= p_i compared in double: exact for the float uniforms too.
+      for (Index i = 0; i < x.rows(); ++i) x(i, j) = static_cast<double>(u[i]) <= prob_up_[i] ? Scalar(1) : low;
     }
   }
 

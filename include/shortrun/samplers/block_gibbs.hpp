@@ -6,9 +6,13 @@
 /// marginal p(v) invariant. Each chain draws Nh uniforms (for h, in order) then Nv (for v) from
 /// its own stream; a unit is 1 iff its uniform u <= its conditional probability.
 ///
-/// The step is a template over the scalar type: training runs the float64 instantiation; the
-/// float32 one (same draws, compared in float) exists for `shortrun bench`. The draws are
-/// vectorised (bernoulli_of_sigmoid) without changing any decision of the scalar loop.
+/// The step is a template over the scalar type: training runs the float64 instantiation, whose
+/// uniforms are Stream::uniform()'s (one 64-bit word each: Nh words, then Nv). The float32 one
+/// (timed by `shortrun bench`) draws float uniforms, two per word (Stream::fill_float_uniform:
+/// float_words(Nh) words for h, then float_words(Nv) for v), so its chains are a different
+/// sample of the same Markov chain, not the float64 chains rounded. Either way the draws are
+/// vectorised (bernoulli_of_sigmoid) without changing any decision of the scalar loop
+///   unit = (u <= sigmoid(input + bias)) in Scalar, sigmoid() of models/spin.hpp.
 #include <algorithm>
 #include <type_traits>
 #include <vector>
@@ -55,20 +59,34 @@ class BlockGibbs {
       auto vis = v.middleCols(first, width);
       hid.noalias() = rbm.W.transpose() * vis;
       for (Index j = first; j < first + width; ++j) {
-        rng.chain(j).fill_uniform(s.uniforms.data(), nh);
+        Stream stream = rng.chain(j);
+        draw_uniforms(stream, s.uniforms.data(), nh);
         bernoulli_of_sigmoid(&work(0, j), rbm.b.data(), s.uniforms.data(), &work(0, j), nh, s.p);
       }
       vis.noalias() = rbm.W * hid;
       for (Index j = first; j < first + width; ++j) {
         Stream stream = rng.chain(j);
-        stream.skip(nh);
-        stream.fill_uniform(s.uniforms.data(), nv);
+        stream.skip(words_of<Scalar>(nh));
+        draw_uniforms(stream, s.uniforms.data(), nv);
         bernoulli_of_sigmoid(&v(0, j), rbm.a.data(), s.uniforms.data(), &v(0, j), nv, s.p);
       }
     }
   }
 
  private:
+  /// n uniforms of one chain: Stream::uniform()'s in float64, two per word in float32.
+  template <class Scalar>
+  static void draw_uniforms(Stream& stream, Scalar* out, Index n) {
+    if constexpr (std::is_same_v<Scalar, float>) stream.fill_float_uniform(out, n);
+    else stream.fill_uniform(out, n);
+  }
+  /// Stream words consumed by n uniforms.
+  template <class Scalar>
+  static Index words_of(Index n) {
+    if constexpr (std::is_same_v<Scalar, float>) return Stream::float_words(n);
+    else return n;
+  }
+
   template <class Scalar>
   struct Scratch {
     VectorOf<Scalar> uniforms;  // one chain's uniforms

@@ -2,12 +2,36 @@
 /// Unadjusted Langevin (ULA), one step = one sweep of all coordinates of every chain:
 ///   x <- x - eta dE/dx(x) + sqrt(2 eta T) xi,  xi ~ N(0, I).
 /// Biased by O(eta): its stationary law is not exp(-E/T) (THEORY.md section 2). x is (N x chains).
+///
+/// The noise of chain j comes from its own stream (global chain index, time, sub), in the
+/// precision the model names with `using LangevinNoise = float;` (the ConvNet, which computes in
+/// float32 anyway), else in double:
+///   double: xi_i = Stream::normal(), one at a time (2 words per 2 coordinates, Box-Muller in double)
+///   float:  xi = Stream::fill_float_normal() of the N coordinates (ceil(N / 2) words, vectorised
+///           Box-Muller in float), widened to double.
 #include <cmath>
+#include <type_traits>
 
 #include "shortrun/core/random.hpp"
 #include "shortrun/core/types.hpp"
 
 namespace shortrun {
+
+namespace detail {
+template <class Model>
+struct LangevinNoiseOf {
+  using type = double;
+};
+template <class Model>
+  requires requires { typename Model::LangevinNoise; }
+struct LangevinNoiseOf<Model> {
+  using type = typename Model::LangevinNoise;
+};
+}  // namespace detail
+
+/// The precision of a model's Langevin noise: Model::LangevinNoise where declared, else double.
+template <class Model>
+using LangevinNoiseOf = typename detail::LangevinNoiseOf<Model>::type;
 
 class Langevin {
  public:
@@ -21,17 +45,26 @@ class Langevin {
   void step(const Model& model, Matrix& x, const ChainStreams& rng, Matrix& work) const {
     model.grad_x(x, work);
     const double noise = std::sqrt(2.0 * step_ * temperature_);
-    for (Index j = 0; j < x.cols(); ++j) {
-      Stream s = rng.chain(j);
-      auto col = x.col(j);
-      auto g = work.col(j);
-      for (Index i = 0; i < x.rows(); ++i) col[i] += -step_ * g[i] + noise * s.normal();
+    if constexpr (std::is_same_v<LangevinNoiseOf<Model>, float>) {
+      noise_.resize(x.rows());
+      for (Index j = 0; j < x.cols(); ++j) {
+        rng.chain(j).fill_float_normal(noise_.data(), x.rows());
+        x.col(j).array() += -step_ * work.col(j).array() + noise * noise_.array().template cast<double>();
+      }
+    } else {
+      for (Index j = 0; j < x.cols(); ++j) {
+        Stream s = rng.chain(j);
+        auto col = x.col(j);
+        auto g = work.col(j);
+        for (Index i = 0; i < x.rows(); ++i) col[i] += -step_ * g[i] + noise * s.normal();
+      }
     }
   }
 
  private:
   double step_;
   double temperature_;
+  mutable VectorOf<float> noise_;  // one chain's float noise (a sampler is used by one loop at a time)
 };
 
 }  // namespace shortrun
