@@ -102,6 +102,18 @@ def colour(alpha):
     return plt.get_cmap("tab10")(alpha % 10)
 
 
+def save_with_two_legends(fig, ax, styles, styles_loc, path, dpi):
+    """One legend for the line styles (at styles_loc), one for the modes (lower right), a grid;
+    writes the figure to path and closes it."""
+    first = ax.legend(handles=styles, loc=styles_loc, fontsize=8)
+    ax.add_artist(first)
+    ax.legend(loc="lower right", fontsize=8)
+    ax.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+
+
 def plot_j_vs_k(runs, modes, path, dpi):
     fig, ax = plt.subplots(figsize=(7, 5))
     ks = np.array([r.theory.k for r in runs], dtype=float)
@@ -125,13 +137,7 @@ def plot_j_vs_k(runs, modes, path, dpi):
               plt.Line2D([], [], color="grey", marker="x", ls="-", label="J*(k), rdm fixed point"),
               plt.Line2D([], [], color="grey", ls="--", label="J_eq (cd, pcd, k→∞)"),
               plt.Line2D([], [], color="grey", ls=":", label="J_ml = T/c")]
-    first = ax.legend(handles=styles, loc="upper right", fontsize=8)
-    ax.add_artist(first)
-    ax.legend(loc="lower right", fontsize=8)
-    ax.grid(True, which="both", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=dpi)
-    plt.close(fig)
+    save_with_two_legends(fig, ax, styles, "upper right", path, dpi)
 
 
 def plot_variance(run, modes, path, dpi):
@@ -164,13 +170,7 @@ def plot_variance(run, modes, path, dpi):
               plt.Line2D([], [], color="grey", ls="--", label="theory J*(k)"),
               plt.Line2D([], [], color="grey", ls=":", label=r"data $c_\alpha$"),
               plt.Line2D([], [], color="grey", lw=1, label="t = k")]
-    first = ax.legend(handles=styles, loc="upper left", fontsize=8)
-    ax.add_artist(first)
-    ax.legend(loc="lower right", fontsize=8)
-    ax.grid(True, which="both", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=dpi)
-    plt.close(fig)
+    save_with_two_legends(fig, ax, styles, "upper left", path, dpi)
 
 
 def fmt(x, width, spec):
