@@ -23,8 +23,8 @@ namespace shortrun {
 /// over all 1000 chains of the benchmark (64 costs about 5 % more in repacking the weights).
 inline constexpr Index kChainChunk = 128;
 
-/// Number of chunks of kChainChunk columns covering n columns.
-inline Index chain_chunks(Index n) { return (n + kChainChunk - 1) / kChainChunk; }
+/// Number of chunks of `chunk` columns (default kChainChunk) covering n columns.
+inline Index chain_chunks(Index n, Index chunk = kChainChunk) { return (n + chunk - 1) / chunk; }
 
 /// Threads a parallel loop of the core uses (1 without OpenMP).
 inline int max_threads() {
