@@ -261,7 +261,8 @@ def main(argv):
         machine=dict(hostname=socket.gethostname(), cpu_model=(machine or {}).get("cpu_model"),
                      cpus=os.cpu_count(), load_average_start=load_start, load_average_end=load_end,
                      shortrun_build_flags=(machine or {}).get("build_flags"),
-                     shortrun_git_sha=(machine or {}).get("git_sha"), python=platform.python_version()),
+                     shortrun_git_sha=(machine or {}).get("git_sha"),
+                     shortrun_matrix_products=(machine or {}).get("matrix_products"), python=platform.python_version()),
         notes=notes, results=results)
     if args.json:
         print(json.dumps(report, indent=2))
@@ -274,7 +275,8 @@ def print_table(rep):
     m = rep["machine"]
     torch_desc = (f"PyTorch {rep['torch_version']} (OPENBLAS_CORETYPE={rep['openblas_coretype']})"
                   if rep["torch_version"] else "no PyTorch (--shortrun-only)")
-    print(f"shortrun ({rep['shortrun']}, git {m['shortrun_git_sha']}) vs {torch_desc}")
+    print(f"shortrun ({rep['shortrun']}, git {m['shortrun_git_sha']}, products: "
+          f"{m.get('shortrun_matrix_products') or 'Eigen'}) vs {torch_desc}")
     print(f"machine: {m['hostname']}: {m['cpu_model']}, {m['cpus']} CPUs, load average "
           f"{m['load_average_start']:.1f} at start, {m['load_average_end']:.1f} at end")
     print(f"{rep['rounds']} alternating rounds x {rep['repeats']} repeats per side; medians over rounds of "

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -18,6 +19,7 @@
 
 #include "shortrun/app/commands.hpp"
 #include "shortrun/core/error.hpp"
+#include "shortrun/core/matrix_backend.hpp"
 #include "shortrun/core/random.hpp"
 #include "shortrun/core/reducer.hpp"
 #include "shortrun/core/threads.hpp"
@@ -57,8 +59,10 @@ the measured GEMM rate of its precision) / its median time: 1 means the kernel r
 its matrix products alone could; the rest is random numbers, sigmoids, copies and bookkeeping.
 
 Entries (sizes without --quick):
-  gemm.f32, gemm.f64    C = A B with Eigen, 1000 x 1000 x 1000 (2 n^3 flops): the reference
+  gemm.f32, gemm.f64    C = A B through Eigen, 1000 x 1000 x 1000 (2 n^3 flops): the reference
                         rate of gemm_fraction (always measured; gemm_fraction is null here).
+                        Eigen's own GEMM, or OpenBLAS in a build with -DSHORTRUN_BLAS=ON: the
+                        same library as every product of the kernels (machine.matrix_products).
   rbm.block_gibbs.*     one block-Gibbs step (h | v, then v | h) of an RBM with Nv = 784,
                         Nh = 500, on 1000 chains: the sampler the trainer runs
                         (samplers/block_gibbs.hpp), 2 products of 2 Nv Nh chains flops each.
@@ -99,11 +103,13 @@ per Philox word (Stream::fill_float_uniform); the f64 rows are what training cos
 Output: an aligned table (name, median_s, GFLOP/s, gemm_fraction, notes) after a line naming the
 machine; with --json, a JSON list with one object per entry: name, kernel, precision, sizes,
 repeats, median_s, min_s, flops, gflops, gemm_fraction (null where it does not apply), notes,
-and machine (hostname, cpu_model, build_flags, eigen_simd, compiler, shortrun version and git).
+and machine (hostname, cpu_model, build_flags, eigen_simd, matrix_products, compiler, shortrun
+version and git).
 Threads: --threads N (default 1) runs every entry on N OpenMP threads (a build with
 -DSHORTRUN_OPENMP=ON; OMP_NUM_THREADS is ignored here so that the default stays one core): the
 samplers' per-chain loops and their products split over chains, and the reference GEMM rows use
-Eigen's threaded GEMM on N threads, so gemm_fraction compares with the N-thread GEMM rate. The
+the threaded GEMM (Eigen's or OpenBLAS's) on N threads, so gemm_fraction compares with the
+N-thread GEMM rate. The
 table's first line and the JSON rows (machine.threads) say how many threads ran.
 Progress goes to stderr. Timings on a shared machine vary by 20-30 % between runs: compare rows
 of one run, and use --repeats to tighten the medians. --quick shrinks every size (GEMM 128,
@@ -114,7 +120,7 @@ RBM 64 x 32 with k = 3, 100 chains) to check in seconds that every entry runs.
 using clock_type = std::chrono::steady_clock;
 
 struct Machine {
-  std::string hostname, cpu_model, build_flags, eigen_simd, compiler;
+  std::string hostname, cpu_model, build_flags, eigen_simd, matrix_products, compiler;
 };
 
 struct Row {
@@ -177,6 +183,7 @@ Machine this_machine() {
   m.cpu_model = first_line_of("/proc/cpuinfo", "model name");
   m.build_flags = SHORTRUN_BUILD_FLAGS;
   m.eigen_simd = Eigen::SimdInstructionSetsInUse();
+  m.matrix_products = matrix_backend();
 #ifdef __VERSION__
   m.compiler = __VERSION__;
 #endif
@@ -216,15 +223,15 @@ Row bench_gemm(Index n, int repeats, int threads) {
   const MatrixOf<Scalar> a = MatrixOf<Scalar>::Random(n, n), b = MatrixOf<Scalar>::Random(n, n);
   MatrixOf<Scalar> c(n, n);
   const char* tag = sizeof(Scalar) == 4 ? "f32" : "f64";
-  Eigen::setNbThreads(threads);  // the machine's GEMM rate on this many threads
+  set_product_threads(threads);  // the machine's GEMM rate on this many threads
   Row row = timed(std::string("gemm.") + tag, repeats, [&](int) { c.noalias() = a * b; });
-  Eigen::setNbThreads(1);  // the kernels split their products themselves (core/threads.hpp)
+  set_product_threads(1);  // the kernels split their products themselves (core/threads.hpp)
   g_sink = g_sink + static_cast<double>(c(0, 0));
   row.kernel = "gemm";
   row.precision = sizeof(Scalar) == 4 ? "float32" : "float64";
   row.sizes = std::to_string(n) + "x" + std::to_string(n) + "x" + std::to_string(n);
   row.flops = 2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n);
-  row.notes = "Eigen C = A B, " + row.sizes + ", " + std::to_string(threads) + (threads == 1 ? " thread" : " threads");
+  row.notes = matrix_backend() + " C = A B, " + row.sizes + ", " + std::to_string(threads) + (threads == 1 ? " thread" : " threads");
   return row;
 }
 
@@ -505,7 +512,8 @@ std::string json_number(double x) {
 void print_json(const std::vector<Row>& rows, const Machine& m, int threads) {
   const std::string machine = "{\"hostname\": " + json_string(m.hostname) + ", \"cpu_model\": " + json_string(m.cpu_model) +
                               ", \"build_flags\": " + json_string(m.build_flags) + ", \"eigen_simd\": " +
-                              json_string(m.eigen_simd) + ", \"compiler\": " + json_string(m.compiler) +
+                              json_string(m.eigen_simd) + ", \"matrix_products\": " + json_string(m.matrix_products) +
+                              ", \"compiler\": " + json_string(m.compiler) +
                               ", \"threads\": " + std::to_string(threads) + ", \"shortrun_version\": " + json_string(kVersion) +
                               ", \"git_sha\": " + json_string(kGitSha) + "}";
   std::printf("[\n");
@@ -524,8 +532,8 @@ void print_json(const std::vector<Row>& rows, const Machine& m, int threads) {
 }
 
 void print_table(const std::vector<Row>& rows, const Machine& m, int threads) {
-  std::printf("shortrun bench on %s: %s; build %s; Eigen SIMD: %s; %d %s\n", m.hostname.c_str(), m.cpu_model.c_str(),
-              m.build_flags.c_str(), m.eigen_simd.c_str(), threads, threads == 1 ? "thread" : "threads");
+  std::printf("shortrun bench on %s: %s; build %s; Eigen SIMD: %s; products: %s; %d %s\n", m.hostname.c_str(),
+              m.cpu_model.c_str(), m.build_flags.c_str(), m.eigen_simd.c_str(), m.matrix_products.c_str(), threads, threads == 1 ? "thread" : "threads");
   std::printf("%-24s %10s %9s %14s  %s\n", "name", "median_s", "GFLOP/s", "gemm_fraction", "notes");
   for (const Row& r : rows) {
     char fraction[32] = "-";
@@ -572,7 +580,12 @@ int cmd_bench(int argc, char** argv) {
                                             : "allows at most " + std::to_string(max_thread_count())));
   set_thread_count(threads);
   const bool all = what == "all";
-  Eigen::setNbThreads(1);  // the kernels split their products over chains themselves (core/threads.hpp)
+  set_product_threads(1);  // the kernels split their products over chains themselves (core/threads.hpp)
+  // OpenBLAS takes its kernel from OPENBLAS_CORETYPE when set (read as the library loads): a value
+  // meant for another program can select slower kernels than this CPU runs (ENV.md's Haswell).
+  if (const char* core = std::getenv("OPENBLAS_CORETYPE"); core && matrix_backend().rfind("OpenBLAS", 0) == 0)
+    std::fprintf(stderr, "bench: OPENBLAS_CORETYPE=%s is set: OpenBLAS uses its %s kernels (unset it to let OpenBLAS pick "
+                 "this CPU's)\n", core, core);
 
   // The GEMM rates are the reference of every gemm_fraction: always measured.
   std::vector<Row> rows;

@@ -49,8 +49,10 @@ void print_json(const h5::File& f) {
 void print_text(const h5::File& f) {
   auto attr = [&](const char* name) { return f.has_attr(name) ? f.attr_as_text(name) : std::string("?"); };
   std::printf("%s\n", f.file_path().c_str());
-  std::printf("  schema     %s v%s (shortrun %s, git %s)\n", attr("schema").c_str(),
-              attr("schema_version").c_str(), attr("shortrun_version").c_str(), attr("git_sha").c_str());
+  std::printf("  schema     %s v%s (shortrun %s, git %s%s%s)\n", attr("schema").c_str(),
+              attr("schema_version").c_str(), attr("shortrun_version").c_str(), attr("git_sha").c_str(),
+              f.has_attr("matrix_products") ? ", products: " : "",
+              f.has_attr("matrix_products") ? attr("matrix_products").c_str() : "");
   std::printf("  status     %s%s%s\n", attr("status").c_str(), attr("status_reason").empty() ? "" : ": ",
               attr("status_reason").c_str());
   std::printf("  created    %s  finished %s  on %s, %s MPI rank(s)\n", attr("created").c_str(),

@@ -4,11 +4,10 @@
 #include <exception>
 #include <string>
 
-#include <Eigen/Core>
-
 #include "shortrun/app/commands.hpp"
 #include "shortrun/app/stop_control.hpp"
 #include "shortrun/core/error.hpp"
+#include "shortrun/core/matrix_backend.hpp"
 #include "shortrun/version.hpp"
 
 namespace {
@@ -41,11 +40,13 @@ int main(int argc, char** argv) {
     return argc < 2 ? kExitBadInput : kExitOk;
   }
   const std::string command = argv[1];
-  // In an OpenMP build the core splits its products over chains itself (core/threads.hpp);
-  // Eigen's own threading would round differently with the thread count.
-  Eigen::setNbThreads(1);
+  // One thread per matrix product: in an OpenMP build the core splits its products over chains
+  // itself (core/threads.hpp); Eigen's or OpenBLAS's own threading would round differently with
+  // the thread count.
+  shortrun::set_product_threads(1);
   if (command == "--version") {
-    std::printf("shortrun %s (git %s)\n", shortrun::kVersion, shortrun::kGitSha);
+    std::printf("shortrun %s (git %s, matrix products: %s)\n", shortrun::kVersion, shortrun::kGitSha,
+                shortrun::matrix_backend().c_str());
     return kExitOk;
   }
   // Stop signals are caught from the start, so one that arrives while MPI starts up still ends

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "shortrun/core/error.hpp"
+#include "shortrun/core/matrix_backend.hpp"
 #include "shortrun/version.hpp"
 
 namespace shortrun::io {
@@ -45,6 +46,7 @@ RunWriter::RunWriter(std::string final_path, const RunConfig& config, const RunM
   file_.attr("schema_version", kRunSchemaVersion);
   file_.attr("shortrun_version", kVersion);
   file_.attr("git_sha", kGitSha);
+  file_.attr("matrix_products", matrix_backend());
   file_.attr("run_id", meta.run_id);
   file_.attr("created", utc_now());
   file_.attr("finished", "");

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include "../support/binary_fixtures.hpp"
+#include "shortrun/core/matrix_backend.hpp"
 #include "shortrun/core/threads.hpp"
 #include "shortrun/models/bernoulli_rbm.hpp"
 #include "shortrun/models/boltzmann_machine.hpp"
@@ -106,7 +107,7 @@ TEST_CASE("binary samplers give bitwise the same chains on any number of threads
   const RbmParametersOf<float> rbm32(rbm);
   const BoltzmannMachine bm = sk_bm(70, Spin::pm1, 9);
   const ChainStreams rng{21, Purpose::sampler, 3, 0, 0};
-  Eigen::setNbThreads(1);  // as main() does: Eigen's own threading rounds with the thread count
+  set_product_threads(1);  // as main() does: Eigen's or OpenBLAS's threading rounds with the thread count
   auto run = [&](int threads) {
     set_thread_count(threads);
     std::vector<Matrix> out;
