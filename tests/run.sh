@@ -8,8 +8,9 @@
 #   tests/run.sh -L unit         only one label (any ctest arguments are passed on)
 #
 # CI (CI=true) builds with warnings as errors, as a unity build, then builds the unit and io tests
-# again with AddressSanitizer and UndefinedBehaviorSanitizer (cmake --preset sanitize) and runs them
-# (label sanitize). SHORTRUN_SANITIZE_TESTS=1 does the same outside CI.
+# again with AddressSanitizer and UndefinedBehaviorSanitizer (cmake --preset sanitize, which also
+# turns on the optional OpenMP and OpenBLAS builds, -DSHORTRUN_OPENMP=ON -DSHORTRUN_BLAS=ON, so CI
+# compiles and tests them) and runs them (label sanitize). SHORTRUN_SANITIZE_TESTS=1 does the same outside CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,7 +37,7 @@ phase "the Release build"
 # tests' timings stay theirs and the build's time mostly hides behind them.
 sanitize=
 if [[ "${CI:-}" == "true" || "${SHORTRUN_SANITIZE_TESTS:-}" == "1" ]]; then
-  echo "== sanitizers: ASan + UBSan build of the unit and io tests, in the background (build-sanitize.log)"
+  echo "== sanitizers: ASan + UBSan build (with OpenMP and OpenBLAS) of the unit and io tests, in the background (build-sanitize.log)"
   cmake --preset sanitize > build-sanitize-configure.log 2>&1 || { cat build-sanitize-configure.log; exit 1; }
   nice -n 19 cmake --build --preset sanitize -j"$(nproc)" > build-sanitize.log 2>&1 &
   sanitize=$!
