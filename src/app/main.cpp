@@ -1,5 +1,8 @@
 // shortrun: train energy-based models with short-run MCMC and measure dynamics vs equilibrium.
+#include <sched.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <string>
@@ -8,6 +11,7 @@
 #include "shortrun/app/stop_control.hpp"
 #include "shortrun/core/error.hpp"
 #include "shortrun/core/matrix_backend.hpp"
+#include "shortrun/core/threads.hpp"
 #include "shortrun/version.hpp"
 
 namespace {
@@ -31,6 +35,26 @@ Exit codes: 0 success, 2 bad input, 3 some run diverged, 1 internal error.
 Docs: README.md, docs/hdf5-schema.md; science: THEORY.md of the project.
 )";
 
+/// An OpenMP build whose threads outnumber the CPUs this process may run on: mpirun binds each
+/// rank to one core by default, and the threads then share it (measured: no speed-up at all).
+/// Said once per job (the first rank, as the launcher numbers them), before any work starts.
+void warn_if_threads_share_cpus() {
+  const int threads = shortrun::max_threads();
+  if (threads <= 1) return;
+  cpu_set_t mask;
+  CPU_ZERO(&mask);
+  if (sched_getaffinity(0, sizeof mask, &mask) != 0) return;
+  const int cpus = CPU_COUNT(&mask);
+  if (cpus >= threads) return;
+  for (const char* rank_var : {"OMPI_COMM_WORLD_RANK", "PMI_RANK", "SLURM_PROCID"})
+    if (const char* r = std::getenv(rank_var); r && std::strcmp(r, "0") != 0) return;
+  std::fprintf(stderr,
+               "shortrun: warning: %d OpenMP threads but this process may run on %d CPU%s (its affinity, set by the "
+               "launcher): the threads will share %s; give each rank its cores (mpirun --map-by slot:PE=%d or "
+               "--bind-to none; srun --cpus-per-task=%d) or set OMP_NUM_THREADS=%d\n",
+               threads, cpus, cpus == 1 ? "" : "s", cpus == 1 ? "it" : "them", threads, threads, cpus);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -52,6 +76,7 @@ int main(int argc, char** argv) {
   // Stop signals are caught from the start, so one that arrives while MPI starts up still ends
   // in a checkpoint and exit code 75 rather than the default termination.
   if (command == "train" || command == "sweep") install_stop_signals();
+  if (command == "train" || command == "sweep" || command == "measure") warn_if_threads_share_cpus();
   try {
     if (command == "train") return cmd_train(argc - 1, argv + 1);
     if (command == "sweep") return cmd_sweep(argc - 1, argv + 1);
