@@ -7,9 +7,12 @@
 
 #include <catch2/catch.hpp>
 
+#include "../support/binary_fixtures.hpp"
 #include "shortrun/core/error.hpp"
 #include "shortrun/core/random.hpp"
+#include "shortrun/core/threads.hpp"
 #include "shortrun/models/conv_net.hpp"
+#include "shortrun/samplers/langevin.hpp"
 
 using namespace shortrun;
 using conv::Activation;
@@ -312,4 +315,40 @@ TEST_CASE("ConvNet layout names every tensor and bad shapes name model.channels"
   CHECK(message(shape_of(28, 28, {}, Activation::silu)).rfind("model.channels: expected", 0) == 0);
   CHECK(message(shape_of(28, 28, {16, 0}, Activation::silu)).rfind("model.channels: expected", 0) == 0);
   CHECK_THROWS_AS(ConvNet<float>(shape_of(4, 4, {16, 32, 64}, Activation::silu)), BadInput);
+}
+
+TEST_CASE("ConvNet energies gradients and Langevin steps are bitwise the same on 1 to 4 threads", "[convnet][threads]") {
+  // A build with SHORTRUN_OPENMP=ON runs the chunks (and the Langevin noise of each chain) on the
+  // threads; without OpenMP every thread count runs the same serial loops and this holds trivially.
+  // 64 first-layer channels keep the chunks small (about 20 images), so 5 chunks stay cheap.
+  const ConvNetShape shape = shape_of(14, 14, {64, 8}, Activation::silu);
+  ConvNet<float> net(shape);
+  net.init_params(9);
+  REQUIRE(net.chunk() <= 32);
+  const Index n = 5 * net.chunk() + 3;  // several rounds of chunks, a short last one
+  const Matrix x = random_images(net.dim(), n, 31);
+  const ChainStreams rng{4, Purpose::sampler, 0, 0, 0};
+  auto run = [&](int threads) {
+    set_thread_count(threads);
+    std::vector<Matrix> out;
+    out.push_back(net.energy(x));
+    Matrix gx;
+    net.grad_x(x, gx);
+    out.push_back(gx);
+    Vector g = Vector::Zero(net.params().size());
+    net.accumulate_grad_energy(x, 0.5, g);
+    out.push_back(g);
+    Matrix chains = x, work;
+    const Langevin ula(0.01, 1.0);
+    for (std::uint64_t s = 0; s < 3; ++s) ula.step(net, chains, rng.with_time(1, s), work);
+    out.push_back(chains);
+    return out;
+  };
+  const std::vector<Matrix> one = run(1);
+  for (int threads : {2, 3, 4}) {
+    INFO(threads << " threads");
+    const std::vector<Matrix> many = run(threads);
+    for (std::size_t i = 0; i < one.size(); ++i) CHECK(test::bitwise_equal(one[i], many[i]));
+  }
+  set_thread_count(max_threads());
 }

@@ -20,8 +20,12 @@
 /// activation array is about kChunkBytes, so the backward pass works in cache (at 28 x 28 with 16
 /// first-layer channels, 100 images at once made dE/dx 2x slower than chunks of 20).
 ///
+/// With OpenMP (SHORTRUN_OPENMP) the chunks run on the threads, each in its own workspace; every
+/// chunk computes what it computes serially and the parameter gradient adds the chunks' sums in
+/// chunk order, so results are bitwise the same for any thread count.
+///
 /// Sign convention: gradients are of the NLL; accumulate_grad_energy adds weight * sum_j dE/dtheta(x_j).
-/// Scratch space is mutable: one object must not be used from two threads at once.
+/// Scratch space is mutable: one object must not be used from two loops at once.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -32,6 +36,7 @@
 #include "shortrun/core/error.hpp"
 #include "shortrun/core/parameters.hpp"
 #include "shortrun/core/random.hpp"
+#include "shortrun/core/threads.hpp"
 #include "shortrun/core/types.hpp"
 #include "shortrun/models/conv_layers.hpp"
 
@@ -136,20 +141,10 @@ class ConvNet {
     Index widest = dim();
     for (const conv::Geometry& g : geometry_) widest = std::max(widest, g.c_out * g.s_out());
     chunk_ = std::clamp<Index>(kChunkBytes / (widest * static_cast<Index>(sizeof(Scalar))), 8, 256);
-    // Scratch for one chunk, allocated once: a chunk of m images uses the first columns.
     for (const conv::Geometry& g : geometry_) {
       W_.emplace_back(g.c_out, g.patch());
       b_.emplace_back(g.c_out);
-      dW_.emplace_back(g.c_out, g.patch());
-      db_.emplace_back(g.c_out);
-      cols_.emplace_back(g.patch(), g.s_out() * chunk_);
-      z_.emplace_back(g.c_out, g.s_out() * chunk_);
-      a_.emplace_back(g.c_out, g.s_out() * chunk_);
-      dphi_.emplace_back(g.c_out, g.s_out() * chunk_);
-      D_.emplace_back(g.c_out, g.s_out() * chunk_);
     }
-    input_.resize(dim(), chunk_);
-    input_grad_.resize(dim(), chunk_);
   }
 
   Index dim() const { return shape_.height * shape_.width; }
@@ -194,10 +189,14 @@ class ConvNet {
     check_rows(x);
     sync();
     Vector e(x.cols());
-    for (Index j0 = 0; j0 < x.cols(); j0 += chunk_) {
-      const Index m = std::min(chunk_, x.cols() - j0);
-      forward(x.middleCols(j0, m));
-      e.segment(j0, m) = energies(m).template cast<double>();
+    const Index chunks = chunks_of(x.cols());
+    prepare_workspaces(max_threads());  // indexed by thread
+    SHORTRUN_PARALLEL_FOR
+    for (Index c = 0; c < chunks; ++c) {
+      Workspace& w = workspace_[static_cast<std::size_t>(thread_index())];
+      const Index j0 = c * chunk_, m = std::min(chunk_, x.cols() - j0);
+      forward(w, x.middleCols(j0, m));
+      e.segment(j0, m) = energies(w, m).template cast<double>();
     }
     return e;
   }
@@ -207,39 +206,90 @@ class ConvNet {
     check_rows(x);
     sync();
     grad.resize(x.rows(), x.cols());
-    for (Index j0 = 0; j0 < x.cols(); j0 += chunk_) {
-      const Index m = std::min(chunk_, x.cols() - j0);
-      forward(x.middleCols(j0, m));
-      backward(m, /*want_input=*/true, /*want_params=*/false);
-      grad.middleCols(j0, m) = input_grad_.leftCols(m).template cast<double>();
+    const Index chunks = chunks_of(x.cols());
+    prepare_workspaces(max_threads());  // indexed by thread
+    SHORTRUN_PARALLEL_FOR
+    for (Index c = 0; c < chunks; ++c) {
+      Workspace& w = workspace_[static_cast<std::size_t>(thread_index())];
+      const Index j0 = c * chunk_, m = std::min(chunk_, x.cols() - j0);
+      forward(w, x.middleCols(j0, m));
+      backward(w, m, /*want_input=*/true, /*want_params=*/false);
+      grad.middleCols(j0, m) = w.input_grad.leftCols(m).template cast<double>();
     }
   }
 
-  /// grad += weight * sum over columns of dE/dtheta(x).
+  /// grad += weight * sum over columns of dE/dtheta(x). Chunks go in rounds of one per thread;
+  /// each round's float sums are added to the double gradient in chunk order, so rounding does
+  /// not grow with n and does not depend on the thread count.
   void accumulate_grad_energy(const Matrix& x, double weight, Vector& grad) const {
     check_rows(x);
     sync();
-    for (Index j0 = 0; j0 < x.cols(); j0 += chunk_) {
-      const Index m = std::min(chunk_, x.cols() - j0);
-      for (std::size_t l = 0; l < W_.size(); ++l) {
-        dW_[l].setZero();
-        db_[l].setZero();
+    const Index chunks = chunks_of(x.cols());
+    const Index round = std::max<Index>(1, std::min<Index>(chunks, max_threads()));
+    prepare_workspaces(round);
+    const auto& blocks = layout_.blocks();
+    for (Index c0 = 0; c0 < chunks; c0 += round) {
+      const Index in_round = std::min(round, chunks - c0);
+      SHORTRUN_PARALLEL_FOR
+      for (Index t = 0; t < in_round; ++t) {
+        Workspace& w = workspace_[static_cast<std::size_t>(t)];
+        const Index j0 = (c0 + t) * chunk_, m = std::min(chunk_, x.cols() - j0);
+        for (std::size_t l = 0; l < W_.size(); ++l) {
+          w.dW[l].setZero();
+          w.db[l].setZero();
+        }
+        forward(w, x.middleCols(j0, m));
+        backward(w, m, /*want_input=*/false, /*want_params=*/true);
+        w.out_sum = Eigen::Map<const Mat>(w.a.back().data(), shape_.features(), m).rowwise().sum();
       }
-      forward(x.middleCols(j0, m));
-      backward(m, /*want_input=*/false, /*want_params=*/true);
-      // Each chunk's float sums go into the double gradient, so rounding does not grow with n.
-      const auto& blocks = layout_.blocks();
-      for (std::size_t l = 0; l < W_.size(); ++l) {
-        view(grad, blocks[2 * l]) += weight * dW_[l].template cast<double>();
-        view(grad, blocks[2 * l + 1]) += weight * db_[l].template cast<double>();
+      for (Index t = 0; t < in_round; ++t) {
+        const Workspace& w = workspace_[static_cast<std::size_t>(t)];
+        for (std::size_t l = 0; l < W_.size(); ++l) {
+          view(grad, blocks[2 * l]) += weight * w.dW[l].template cast<double>();
+          view(grad, blocks[2 * l + 1]) += weight * w.db[l].template cast<double>();
+        }
+        Eigen::Map<Vector>(grad.data() + blocks.back().offset, shape_.features()) +=
+            weight * w.out_sum.template cast<double>();
       }
-      const Eigen::Map<const Mat> a_last(a_.back().data(), shape_.features(), m);
-      Eigen::Map<Vector>(grad.data() + blocks.back().offset, shape_.features()) +=
-          weight * a_last.rowwise().sum().template cast<double>();
     }
   }
 
  private:
+  /// Scratch of one chunk of work, allocated once per thread: a chunk of m images uses the first
+  /// columns of each array.
+  struct Workspace {
+    std::vector<Mat> dW;
+    std::vector<Vec> db;
+    Vec out_sum;     ///< the chunk's sum of a_L over images (the out_w gradient)
+    Mat input;
+    std::vector<Mat> cols;  ///< patches; the backward pass reuses them for W^T G
+    std::vector<Mat> z;
+    std::vector<Mat> a;
+    std::vector<Mat> dphi;  ///< phi'(z) of the last forward pass
+    std::vector<Mat> D;
+    Mat input_grad;
+  };
+
+  Index chunks_of(Index n) const { return (n + chunk_ - 1) / chunk_; }
+
+  /// At least `count` workspaces (called outside parallel loops).
+  void prepare_workspaces(Index count) const {
+    while (static_cast<Index>(workspace_.size()) < count) {
+      Workspace& w = workspace_.emplace_back();
+      for (const conv::Geometry& g : geometry_) {
+        w.dW.emplace_back(g.c_out, g.patch());
+        w.db.emplace_back(g.c_out);
+        w.cols.emplace_back(g.patch(), g.s_out() * chunk_);
+        w.z.emplace_back(g.c_out, g.s_out() * chunk_);
+        w.a.emplace_back(g.c_out, g.s_out() * chunk_);
+        w.dphi.emplace_back(g.c_out, g.s_out() * chunk_);
+        w.D.emplace_back(g.c_out, g.s_out() * chunk_);
+      }
+      w.input.resize(dim(), chunk_);
+      w.input_grad.resize(dim(), chunk_);
+    }
+  }
+
   void check_rows(const Matrix& x) const {
     if (x.rows() != dim())
       throw std::invalid_argument("ConvNet: images of " + std::to_string(x.rows()) + " pixels, expected " +
@@ -256,45 +306,45 @@ class ConvNet {
     w_out_ = Eigen::Map<const Vector>(theta_.data() + blocks.back().offset, shape_.features()).template cast<Scalar>();
   }
 
-  /// Forward pass of m images (columns of x), keeping what the backward pass needs.
-  void forward(const Eigen::Ref<const Matrix>& x) const {
+  /// Forward pass of m images (columns of x) in workspace w, keeping what the backward pass needs.
+  void forward(Workspace& w, const Eigen::Ref<const Matrix>& x) const {
     const Index m = x.cols();
-    input_.leftCols(m) = x.template cast<Scalar>();
+    w.input.leftCols(m) = x.template cast<Scalar>();
     for (std::size_t l = 0; l < W_.size(); ++l) {
       const Index cols = geometry_[l].s_out() * m;
-      const Scalar* in = l == 0 ? input_.data() : a_[l - 1].data();
-      conv::conv_forward<Scalar>(geometry_[l], m, in, W_[l], b_[l], cols_[l].leftCols(cols), z_[l].leftCols(cols));
-      conv::activate_with_derivative<Scalar>(shape_.activation, z_[l].leftCols(cols), a_[l].leftCols(cols),
-                                             dphi_[l].leftCols(cols));
+      const Scalar* in = l == 0 ? w.input.data() : w.a[l - 1].data();
+      conv::conv_forward<Scalar>(geometry_[l], m, in, W_[l], b_[l], w.cols[l].leftCols(cols), w.z[l].leftCols(cols));
+      conv::activate_with_derivative<Scalar>(shape_.activation, w.z[l].leftCols(cols), w.a[l].leftCols(cols),
+                                             w.dphi[l].leftCols(cols));
     }
   }
 
-  /// E of the m images of the last forward pass.
-  Vec energies(Index m) const {
-    const Eigen::Map<const Mat> a_last(a_.back().data(), shape_.features(), m);
+  /// E of the m images of w's last forward pass.
+  Vec energies(const Workspace& w, Index m) const {
+    const Eigen::Map<const Mat> a_last(w.a.back().data(), shape_.features(), m);
     return a_last.transpose() * w_out_;
   }
 
-  /// Backward pass of dE_j/d(.) for every image j of the last forward pass: parameter gradients
-  /// summed over the images into dW_, db_ (want_params), input gradients into input_grad_.
-  /// D_[l] holds G_l = dE/dz_l: phi' is applied as each layer's input gradient is written.
-  void backward(Index m, bool want_input, bool want_params) const {
+  /// Backward pass of dE_j/d(.) for every image j of w's last forward pass: parameter gradients
+  /// summed over the images into w.dW, w.db (want_params), input gradients into w.input_grad.
+  /// w.D[l] holds G_l = dE/dz_l: phi' is applied as each layer's input gradient is written.
+  void backward(Workspace& w, Index m, bool want_input, bool want_params) const {
     const auto last = W_.size() - 1;
     // G_L = w_out phi'(z_L) for every image (dE/da_L = w_out).
     const Index f = shape_.features();
     for (Index j = 0; j < m; ++j)
-      Eigen::Map<Vec>(D_[last].data() + j * f, f).array() =
-          w_out_.array() * Eigen::Map<const Vec>(dphi_[last].data() + j * f, f).array();
+      Eigen::Map<Vec>(w.D[last].data() + j * f, f).array() =
+          w_out_.array() * Eigen::Map<const Vec>(w.dphi[last].data() + j * f, f).array();
     for (std::size_t l = W_.size(); l-- > 0;) {
       const Index cols = geometry_[l].s_out() * m;
-      const auto G = D_[l].leftCols(cols);
-      if (want_params) conv::conv_backward_params<Scalar>(G, cols_[l].leftCols(cols), dW_[l], db_[l]);
+      const auto G = w.D[l].leftCols(cols);
+      if (want_params) conv::conv_backward_params<Scalar>(G, w.cols[l].leftCols(cols), w.dW[l], w.db[l]);
       if (l == 0 && !want_input) break;
       // G_{l-1} = col2im(W^T G_l) phi'(z_{l-1}) into the previous layer's D (dE/dx for the first
       // layer); the patches are no longer needed and hold W^T G_l.
-      conv::conv_backward_input<Scalar>(geometry_[l], m, W_[l], G, cols_[l].leftCols(cols),
-                                        l > 0 ? D_[l - 1].data() : input_grad_.data(),
-                                        l > 0 ? dphi_[l - 1].data() : nullptr);
+      conv::conv_backward_input<Scalar>(geometry_[l], m, W_[l], G, w.cols[l].leftCols(cols),
+                                        l > 0 ? w.D[l - 1].data() : w.input_grad.data(),
+                                        l > 0 ? w.dphi[l - 1].data() : nullptr);
     }
   }
 
@@ -303,19 +353,12 @@ class ConvNet {
   Index chunk_ = 1;
   Layout layout_;
   Vector theta_;
-  // Working copies of the parameters and scratch space (mutable: energy and gradients are const).
+  // Working copies of the parameters (read by every thread) and one workspace per thread
+  // (mutable: energy and gradients are const).
   mutable std::vector<Mat> W_;
   mutable std::vector<Vec> b_;
   mutable Vec w_out_;
-  mutable std::vector<Mat> dW_;
-  mutable std::vector<Vec> db_;
-  mutable Mat input_;
-  mutable std::vector<Mat> cols_;  ///< patches; the backward pass reuses them for W^T G
-  mutable std::vector<Mat> z_;
-  mutable std::vector<Mat> a_;
-  mutable std::vector<Mat> dphi_;  ///< phi'(z) of the last forward pass
-  mutable std::vector<Mat> D_;
-  mutable Mat input_grad_;
+  mutable std::vector<Workspace> workspace_;
 };
 
 }  // namespace shortrun

@@ -11,8 +11,10 @@
 ///           Box-Muller in float), widened to double.
 #include <cmath>
 #include <type_traits>
+#include <vector>
 
 #include "shortrun/core/random.hpp"
+#include "shortrun/core/threads.hpp"
 #include "shortrun/core/types.hpp"
 
 namespace shortrun {
@@ -45,13 +47,19 @@ class Langevin {
   void step(const Model& model, Matrix& x, const ChainStreams& rng, Matrix& work) const {
     model.grad_x(x, work);
     const double noise = std::sqrt(2.0 * step_ * temperature_);
+    // Every chain draws from its own stream into its own column: the chains split over OpenMP
+    // threads (SHORTRUN_OPENMP) with bitwise the same result for any thread count.
     if constexpr (std::is_same_v<LangevinNoiseOf<Model>, float>) {
-      noise_.resize(x.rows());
+      if (noise_.size() < static_cast<std::size_t>(max_threads())) noise_.resize(static_cast<std::size_t>(max_threads()));
+      SHORTRUN_PARALLEL_FOR
       for (Index j = 0; j < x.cols(); ++j) {
-        rng.chain(j).fill_float_normal(noise_.data(), x.rows());
-        x.col(j).array() += -step_ * work.col(j).array() + noise * noise_.array().template cast<double>();
+        VectorOf<float>& buffer = noise_[static_cast<std::size_t>(thread_index())];
+        buffer.resize(x.rows());
+        rng.chain(j).fill_float_normal(buffer.data(), x.rows());
+        x.col(j).array() += -step_ * work.col(j).array() + noise * buffer.array().template cast<double>();
       }
     } else {
+      SHORTRUN_PARALLEL_FOR
       for (Index j = 0; j < x.cols(); ++j) {
         Stream s = rng.chain(j);
         auto col = x.col(j);
@@ -64,7 +72,8 @@ class Langevin {
  private:
   double step_;
   double temperature_;
-  mutable VectorOf<float> noise_;  // one chain's float noise (a sampler is used by one loop at a time)
+  // One chain's float noise per thread (a sampler is used by one loop at a time).
+  mutable std::vector<VectorOf<float>> noise_;
 };
 
 }  // namespace shortrun
