@@ -107,11 +107,12 @@ and machine (hostname, cpu_model, build_flags, eigen_simd, matrix_products, comp
 version and git).
 Threads: --threads N (default 1) runs every entry on N OpenMP threads (a build with
 -DSHORTRUN_OPENMP=ON; OMP_NUM_THREADS is ignored here so that the default stays one core): the
-samplers' per-chain loops and their products split over chains, and the reference GEMM rows use
-the threaded GEMM (Eigen's or OpenBLAS's) on N threads, so gemm_fraction compares with the
-N-thread GEMM rate. The table's first line and the JSON rows (machine.threads) say how many
-threads ran. In an OpenBLAS build an OPENBLAS_CORETYPE in the environment chooses OpenBLAS's
-kernel (the bench says so when it is set; the header names the kernel in use).
+samplers' per-chain loops and their products split over chains, the ConvNet's chunks of images
+over the threads, and the reference GEMM rows use the threaded GEMM (Eigen's or OpenBLAS's) on N
+threads, so gemm_fraction compares with the N-thread GEMM rate. The table's first line and the
+JSON rows (machine.threads) say how many threads ran. In an OpenBLAS build an OPENBLAS_CORETYPE
+in the environment chooses OpenBLAS's kernel (the bench says so when it is set; the header names
+the kernel in use).
 Progress goes to stderr. Timings on a shared machine vary by 20-30 % between runs: compare rows
 of one run, and use --repeats to tighten the medians. --quick shrinks every size (GEMM 128,
 RBM 64 x 32 with k = 3, 100 chains) to check in seconds that every entry runs.
