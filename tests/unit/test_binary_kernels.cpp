@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include "../support/binary_fixtures.hpp"
+#include "../support/thread_invariance.hpp"
 #include "shortrun/core/matrix_backend.hpp"
 #include "shortrun/core/threads.hpp"
 #include "shortrun/models/bernoulli_rbm.hpp"
@@ -108,8 +109,7 @@ TEST_CASE("binary samplers give bitwise the same chains on any number of threads
   const BoltzmannMachine bm = sk_bm(70, Spin::pm1, 9);
   const ChainStreams rng{21, Purpose::sampler, 3, 0, 0};
   set_product_threads(1);  // as main() does: Eigen's or OpenBLAS's threading rounds with the thread count
-  auto run = [&](int threads) {
-    set_thread_count(threads);
+  auto run = [&] {
     std::vector<Matrix> out;
     Matrix v(40, 300), x(70, 300), work;
     BinaryP0::uniform(Spin::zero_one, 40).draw(v, rng.with_purpose(Purpose::p0));
@@ -137,11 +137,5 @@ TEST_CASE("binary samplers give bitwise the same chains on any number of threads
     out.push_back(g);
     return out;
   };
-  const std::vector<Matrix> one = run(1);
-  for (int threads : {2, 3, 4}) {
-    INFO(threads << " threads");
-    const std::vector<Matrix> many = run(threads);
-    for (std::size_t i = 0; i < one.size(); ++i) CHECK(test::bitwise_equal(one[i], many[i]));
-  }
-  set_thread_count(max_threads());
+  test::check_bitwise_same_on_any_thread_count(run);
 }

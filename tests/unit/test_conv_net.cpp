@@ -7,7 +7,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "../support/binary_fixtures.hpp"
+#include "../support/thread_invariance.hpp"
 #include "shortrun/core/error.hpp"
 #include "shortrun/core/random.hpp"
 #include "shortrun/core/threads.hpp"
@@ -328,8 +328,7 @@ TEST_CASE("ConvNet energies gradients and Langevin steps are bitwise the same on
   const Index n = 5 * net.chunk() + 3;  // several rounds of chunks, a short last one
   const Matrix x = random_images(net.dim(), n, 31);
   const ChainStreams rng{4, Purpose::sampler, 0, 0, 0};
-  auto run = [&](int threads) {
-    set_thread_count(threads);
+  auto run = [&] {
     std::vector<Matrix> out;
     out.push_back(net.energy(x));
     Matrix gx;
@@ -344,11 +343,5 @@ TEST_CASE("ConvNet energies gradients and Langevin steps are bitwise the same on
     out.push_back(chains);
     return out;
   };
-  const std::vector<Matrix> one = run(1);
-  for (int threads : {2, 3, 4}) {
-    INFO(threads << " threads");
-    const std::vector<Matrix> many = run(threads);
-    for (std::size_t i = 0; i < one.size(); ++i) CHECK(test::bitwise_equal(one[i], many[i]));
-  }
-  set_thread_count(max_threads());
+  test::check_bitwise_same_on_any_thread_count(run);
 }
