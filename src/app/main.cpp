@@ -27,9 +27,9 @@ commands:
                                        re-measure dynamics and equilibrium of a trained run
   theory  CONFIG.ini [--out FILE.h5]   closed-form predictions of a solvable model, as a table
   info    FILE.h5 [--json]             summary of a run file
-  bench   [--what rbm|bm|gaussian|gemm|all] [--json] [--repeats N] [--quick]
+  bench   [--what rbm|bm|gaussian|convnet|gemm|all] [--json] [--repeats N] [--quick] [--threads N]
                                        time the training kernels against this machine's GEMM
-  --version                            version and git commit
+  --version                            version, git commit and matrix-product library
 
 Exit codes: 0 success, 2 bad input, 3 some run diverged, 1 internal error.
 Docs: README.md, docs/hdf5-schema.md; science: THEORY.md of the project.
