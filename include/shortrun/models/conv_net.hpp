@@ -186,36 +186,20 @@ class ConvNet {
 
   /// E(x) of each column of x (N x n) -> (n).
   Vector energy(const Matrix& x) const {
-    check_rows(x);
-    sync();
     Vector e(x.cols());
-    const Index chunks = chunks_of(x.cols());
-    prepare_workspaces(max_threads());  // indexed by thread
-    SHORTRUN_PARALLEL_FOR
-    for (Index c = 0; c < chunks; ++c) {
-      Workspace& w = workspace_[static_cast<std::size_t>(thread_index())];
-      const Index j0 = c * chunk_, m = std::min(chunk_, x.cols() - j0);
-      forward(w, x.middleCols(j0, m));
+    for_each_forward_chunk(x, [&](Workspace& w, Index j0, Index m) {
       e.segment(j0, m) = energies(w, m).template cast<double>();
-    }
+    });
     return e;
   }
 
   /// dE/dx for each column; grad gets the shape of x.
   void grad_x(const Matrix& x, Matrix& grad) const {
-    check_rows(x);
-    sync();
     grad.resize(x.rows(), x.cols());
-    const Index chunks = chunks_of(x.cols());
-    prepare_workspaces(max_threads());  // indexed by thread
-    SHORTRUN_PARALLEL_FOR
-    for (Index c = 0; c < chunks; ++c) {
-      Workspace& w = workspace_[static_cast<std::size_t>(thread_index())];
-      const Index j0 = c * chunk_, m = std::min(chunk_, x.cols() - j0);
-      forward(w, x.middleCols(j0, m));
+    for_each_forward_chunk(x, [&](Workspace& w, Index j0, Index m) {
       backward(w, m, /*want_input=*/true, /*want_params=*/false);
       grad.middleCols(j0, m) = w.input_grad.leftCols(m).template cast<double>();
-    }
+    });
   }
 
   /// grad += weight * sum over columns of dE/dtheta(x). Chunks go in rounds of one per thread;
@@ -271,6 +255,23 @@ class ConvNet {
   };
 
   Index chunks_of(Index n) const { return (n + chunk_ - 1) / chunk_; }
+
+  /// The forward pass of each chunk of x's columns in its thread's workspace, then
+  /// use(workspace, first column, columns), which writes only those columns' results.
+  template <class Use>
+  void for_each_forward_chunk(const Matrix& x, Use&& use) const {
+    check_rows(x);
+    sync();
+    const Index chunks = chunks_of(x.cols());
+    prepare_workspaces(max_threads());  // indexed by thread
+    SHORTRUN_PARALLEL_FOR
+    for (Index c = 0; c < chunks; ++c) {
+      Workspace& w = workspace_[static_cast<std::size_t>(thread_index())];
+      const Index j0 = c * chunk_, m = std::min(chunk_, x.cols() - j0);
+      forward(w, x.middleCols(j0, m));
+      use(w, j0, m);
+    }
+  }
 
   /// At least `count` workspaces (called outside parallel loops).
   void prepare_workspaces(Index count) const {
