@@ -24,6 +24,11 @@ import time
 import h5py
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from shortrun_analysis.cli import run_main  # noqa: E402
+from shortrun_analysis.schema import RUN_SCHEMA, SWEEP_SCHEMA, check_schema  # noqa: E402
+
+PROG = "bench_sweep.py"
 CONFIG = os.path.join(HERE, "..", "jobs", "configs", "gaussian.ini")
 RBM_CONFIG = os.path.join(HERE, "..", "jobs", "configs", "bench-rbm.ini")
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
@@ -48,10 +53,14 @@ def sweep(shortrun, ranks, per_run, extra, config=CONFIG, log=None):
         start = time.perf_counter()
         subprocess.run(cmd, check=True, env=ENV, stdout=subprocess.DEVNULL)
         wall = time.perf_counter() - start
-        with h5py.File(os.path.join(out, "sweep.h5")) as m:
+        manifest = os.path.join(out, "sweep.h5")
+        with h5py.File(manifest, "r") as m:
+            check_schema(m, manifest, SWEEP_SCHEMA)
             runs = list(m["runs/wall_s"][()])
         if log is not None:
-            with h5py.File(os.path.join(out, "runs", log + ".h5")) as r:
+            run_file = os.path.join(out, "runs", log + ".h5")
+            with h5py.File(run_file, "r") as r:
+                check_schema(r, run_file, RUN_SCHEMA)
                 step, t = r["train/step"][()], r["train/wall_s"][()]
             runs = [(step[-1] - step[0]) / (t[-1] - t[0])]
         return wall, runs
@@ -63,7 +72,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     if not os.access(args.shortrun, os.X_OK):
-        sys.exit(f"bench_sweep.py: error: {args.shortrun}: not an executable (build first)")
+        sys.exit(f"{PROG}: error: {args.shortrun}: not an executable (build first)")
 
     rows = []
     grid = {1: [], 2: []}
@@ -93,4 +102,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    # Files of another schema or schema_version (a shortrun newer than this script): one line, exit 2.
+    sys.exit(run_main(PROG, main))

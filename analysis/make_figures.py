@@ -58,7 +58,8 @@ Runs that diverged or were interrupted are listed and left out of the numbers th
 The errors are those of summary.py: corr_err (mean_err for spins) of fresh chains from p0.
 
 Exit status: 0 done, 2 bad input (no sweep.h5 in a folder, not a shortrun sweep manifest, a study
-of no known kind, a run file that cannot be read); one line `make_figures.py: error: <file>: <what>`.
+of no known kind, a run file that cannot be read, a manifest or run file of a schema_version this
+package does not read); one line `make_figures.py: error: <file>: <what>`.
 Run it with /usr/bin/python3 (Debian's h5py, numpy, matplotlib)."""
 
 EPILOG = """\

@@ -40,8 +40,9 @@ or cd run the curve falls towards the equilibrium line, which lies low.
 
 Runs that diverged or were interrupted have no measurement: they are left out with a warning.
 
-Exit status: 0 done, 2 bad input (not a shortrun run file, no /dynamics: run `shortrun measure
-FILE`, a step that was not measured, no measured run at all); the error is one line
+Exit status: 0 done, 2 bad input (not a shortrun run file or of another schema_version, no
+/dynamics: run `shortrun measure FILE`, a step that was not measured, no measured run at all); the
+error is one line
 `plot_dynamics.py: error: <file>: <what>`.
 Run it with /usr/bin/python3 (Debian's h5py, numpy, matplotlib)."""
 

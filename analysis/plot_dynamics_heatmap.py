@@ -24,8 +24,8 @@ Needs a run measured at every checkpoint: measure.at = all when training, or
 --stat: corr_err, mean_err, energy (|<E>_t - <E>_D|), h_err, vh_err (RBM); default corr_err,
 mean_err for independent spins and N = 1.
 
-Exit status: 0 done, 2 bad input (not a shortrun run file; no /dynamics: run `shortrun measure
-FILE`; fewer than two measured checkpoints); one line `plot_dynamics_heatmap.py: error: <file>: <what>`.
+Exit status: 0 done, 2 bad input (not a shortrun run file or of another schema_version; no
+/dynamics: run `shortrun measure FILE`; fewer than two measured checkpoints); one line `plot_dynamics_heatmap.py: error: <file>: <what>`.
 Run it with /usr/bin/python3 (Debian's h5py, numpy, matplotlib)."""
 
 EPILOG = """\

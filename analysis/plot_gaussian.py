@@ -34,7 +34,8 @@ and prints, per run, a table: k, mode, c_alpha, J_trained, J*(k), J_eq and the d
 J_trained from the fixed point the scheme should reach (the /theory attribute `expected`:
 J_star for rdm, J_eq for cd/pcd, J_ml for exact).
 
-Exit status: 0 done, 2 bad input (a file that is not a shortrun run file, or lacks /theory);
+Exit status: 0 done, 2 bad input (a file that is not a shortrun run file, is of another
+schema_version, or lacks /theory);
 the error is one line `plot_gaussian.py: error: <file>: <what>`.
 Run it with /usr/bin/python3 (Debian's h5py, numpy, matplotlib)."""
 

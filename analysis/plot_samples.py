@@ -22,8 +22,8 @@ no equilibrium samples exist (another method, or none), the last panel is t = t_
 labelled as such. Pixels are grey levels from the model's spin convention (0/1: black 0, white 1;
 +-1: black -1, white +1). The same chains are shown in every dynamics panel.
 
-Exit status: 0 done, 2 bad input (not a shortrun run file; no /dynamics: run `shortrun measure
-FILE`; no image samples); one line `plot_samples.py: error: <file>: <what>`.
+Exit status: 0 done, 2 bad input (not a shortrun run file or of another schema_version; no
+/dynamics: run `shortrun measure FILE`; no image samples); one line `plot_samples.py: error: <file>: <what>`.
 Run it with /usr/bin/python3 (Debian's h5py, numpy, matplotlib)."""
 
 EPILOG = """\

@@ -32,8 +32,8 @@ closed-form curve of the same parameters that the run file stores beside it. One
 The exact measurement path (measure.moments = exact) has no sampling error: its dots lie on the line.
 The t axis is symlog (linear on [0, 1], logarithmic above) so that t = 0, the noise p0, shows.
 
-Exit status: 0 done, 2 bad input (not a shortrun run file; no /dynamics: run `shortrun measure
-FILE`; a model without theory curves: bm, rbm); one line `plot_theory_overlay.py: error: <file>: <what>`.
+Exit status: 0 done, 2 bad input (not a shortrun run file or of another schema_version; no
+/dynamics: run `shortrun measure FILE`; a model without theory curves: bm, rbm); one line `plot_theory_overlay.py: error: <file>: <what>`.
 Run it with /usr/bin/python3 (Debian's h5py, numpy, matplotlib)."""
 
 EPILOG = """\

@@ -27,8 +27,8 @@ energy (|<E>_t - <E>_D|), h_err, vh_err (RBM); default: corr_err, or mean_err fo
 spins and N = 1. --json prints a JSON list of the same records instead (numbers unrounded; null
 where a value does not exist).
 
-Exit status: 0 done, 2 bad input (not a shortrun run file; no /dynamics: run `shortrun measure
-FILE`; a step that was not measured); one line `summary.py: error: <file>: <what>`.
+Exit status: 0 done, 2 bad input (not a shortrun run file or of another schema_version; no
+/dynamics: run `shortrun measure FILE`; a step that was not measured); one line `summary.py: error: <file>: <what>`.
 Run it with /usr/bin/python3 (Debian's h5py, numpy)."""
 
 EPILOG = """\

@@ -18,7 +18,8 @@ from typing import Any, Dict, List, Optional, Tuple
 import h5py
 import numpy as np
 
-from .runfile import RootAttrs, SchemaError, _attrs, _check_run_schema, _open
+from .runfile import RootAttrs, _attrs, _open
+from .schema import RUN_SCHEMA, SchemaError, check_schema
 
 # Statistics the scripts can plot or tabulate: name -> (what it is, for axis labels).
 STATS = {
@@ -232,12 +233,13 @@ def load_measurement(path: str, unfinished_ok: bool = False) -> Measurement:
     """Reads /dynamics and /equilibrium of a run file (and the root attributes, /config and /theory).
 
     Raises SchemaError (one line, naming the file) when the file cannot be opened, is not a
-    shortrun run file, or has not been measured: then the message says to run `shortrun measure`.
+    shortrun run file of the schema version this package reads, or has not been measured: then
+    the message says to run `shortrun measure`.
     A run that did not complete (diverged, interrupted) is never measured; with unfinished_ok it
     comes back with no steps instead, so that a table over a sweep can list it.
     """
     with _open(path) as f:
-        _check_run_schema(path, f)
+        check_schema(f, path, RUN_SCHEMA)
         attrs = _attrs(f)
         steps = _step_groups(f["dynamics"]) if "dynamics" in f else []
         if not steps:

@@ -12,15 +12,10 @@ from typing import Any, Dict, Optional
 import h5py
 import numpy as np
 
-RUN_SCHEMA = "shortrun.run"
-THEORY_SCHEMA = "shortrun.theory"
+from .schema import RUN_SCHEMA, THEORY_SCHEMA, SchemaError, check_schema
 
 # The /theory attribute `expected` names the dataset of the fixed point training should reach.
 _EXPECTED_DATASETS = ("J_star", "J_eq", "J_ml")
-
-
-class SchemaError(Exception):
-    """A file is not what the analysis needs. str(e) is one line: '<file>: <what was expected>'."""
 
 
 def _plain(value: Any) -> Any:
@@ -155,19 +150,12 @@ def _open(path: str) -> h5py.File:
         raise SchemaError(f"{path}: cannot open ({reason}); expected a shortrun run file") from None
 
 
-def _check_run_schema(path: str, f: h5py.File) -> None:
-    schema = _plain(f.attrs.get("schema", ""))
-    if schema != RUN_SCHEMA:
-        found = f"'{schema}'" if schema else "missing"
-        raise SchemaError(f"{path}: not a shortrun run file (root attribute schema is {found}, "
-                          f"expected '{RUN_SCHEMA}')")
-
-
 def load_run(path: str) -> Run:
     """Reads a run file written by `shortrun train`. Raises SchemaError when the file cannot be
-    opened or its root attribute `schema` is not "shortrun.run"."""
+    opened, its root attribute `schema` is not "shortrun.run" or its `schema_version` is not the
+    one this package reads (schema.SUPPORTED_VERSIONS)."""
     with _open(path) as f:
-        _check_run_schema(path, f)
+        check_schema(f, path, RUN_SCHEMA)
         checkpoints: Dict[int, Dict[str, np.ndarray]] = {}
         if "checkpoints" in f:
             for name in sorted(f["checkpoints"], key=int):
@@ -199,12 +187,10 @@ def load_run(path: str) -> Run:
 
 def load_theory(path: str) -> Theory:
     """The /theory group of a run file or of a `shortrun theory --out` file (schema
-    "shortrun.theory"). Raises SchemaError for any other file or when /theory is missing."""
+    "shortrun.theory"). Raises SchemaError for any other file or schema_version, or when /theory
+    is missing."""
     with _open(path) as f:
-        schema = _plain(f.attrs.get("schema", ""))
-        if schema not in (RUN_SCHEMA, THEORY_SCHEMA):
-            raise SchemaError(f"{path}: not a shortrun file (root attribute schema is "
-                              f"{schema or 'missing'}, expected '{RUN_SCHEMA}' or '{THEORY_SCHEMA}')")
+        check_schema(f, path, (RUN_SCHEMA, THEORY_SCHEMA))
         if "theory" not in f:
             raise SchemaError(f"{path}: no /theory group (expected one for a solvable model)")
         return _read_theory(path, f["theory"])

@@ -15,9 +15,9 @@ from typing import Any, Dict, List
 import h5py
 import numpy as np
 
-from .runfile import SchemaError, _attrs, _plain
+from .runfile import _attrs, _plain
+from .schema import RUN_SCHEMA, SWEEP_SCHEMA, SchemaError, check_schema
 
-SWEEP_SCHEMA = "shortrun.sweep"
 MANIFEST = "sweep.h5"
 
 
@@ -67,7 +67,8 @@ class Sweep:
 
     def statuses(self) -> List[str]:
         """Each row's status as its run file says (root attribute `status`), or the manifest's
-        where there is no run file. The run file decides because a sweep run again lists the runs
+        where there is no run file (SchemaError for a run file of another schema or
+        schema_version). The run file decides because a sweep run again lists the runs
         of an earlier invocation as `completed` in /runs/status, diverged ones included."""
         out = []
         for i in range(len(self)):
@@ -76,6 +77,7 @@ class Sweep:
             if os.path.isfile(path):
                 try:
                     with h5py.File(path, "r") as f:
+                        check_schema(f, path, RUN_SCHEMA)
                         status = str(_plain(f.attrs.get("status", status)))
                 except OSError:
                     pass
@@ -119,7 +121,8 @@ def find_manifest(path: str) -> str:
 
 def load_sweep(path: str) -> Sweep:
     """Reads a sweep manifest, given the study folder or the manifest file. Raises SchemaError
-    (one line naming the file) when it is missing, not HDF5, or not a shortrun.sweep file."""
+    (one line naming the file) when it is missing, not HDF5, not a shortrun.sweep file, or of a
+    schema_version this package does not read."""
     manifest = find_manifest(path)
     try:
         f = h5py.File(manifest, "r")
@@ -128,10 +131,7 @@ def load_sweep(path: str) -> Sweep:
         raise SchemaError(f"{manifest}: cannot open ({reason}); expected the sweep manifest that "
                           "`shortrun sweep CONFIG --out DIR` writes as DIR/sweep.h5") from None
     with f:
-        schema = _plain(f.attrs.get("schema", ""))
-        if schema != SWEEP_SCHEMA:
-            raise SchemaError(f"{manifest}: not a shortrun sweep manifest (root attribute schema is "
-                              f"{repr(schema) if schema else 'missing'}, expected '{SWEEP_SCHEMA}')")
+        check_schema(f, manifest, SWEEP_SCHEMA)
         if "runs" not in f or "run_id" not in f["runs"]:
             raise SchemaError(f"{manifest}: no /runs table")
         attrs = _attrs(f)

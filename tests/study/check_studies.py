@@ -12,6 +12,11 @@ import sys
 import h5py
 import numpy as np
 
+# Only the schema check comes from the package under test (every reader makes it, docs/hdf5-schema.md):
+# the numbers below are read with h5py and computed here.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "analysis"))
+from shortrun_analysis.schema import RUN_SCHEMA, SWEEP_SCHEMA, check_schema  # noqa: E402
+
 out, study_dirs = sys.argv[1], sys.argv[2:]
 
 # Tolerances. Training with exact moments is deterministic and converges geometrically; the tiny
@@ -35,8 +40,19 @@ def fmt(x, spec=".3g"):
     return "-" if x is None or not math.isfinite(x) else f"{x:{spec}}"
 
 
+def open_h5(path, schema=RUN_SCHEMA):
+    """h5py.File(path, "r") after the schema check of every reader (SchemaError otherwise)."""
+    f = h5py.File(path, "r")
+    try:
+        check_schema(f, path, schema)
+    except BaseException:
+        f.close()
+        raise
+    return f
+
+
 def manifest(folder):
-    with h5py.File(os.path.join(folder, "sweep.h5"), "r") as f:
+    with open_h5(os.path.join(folder, "sweep.h5"), SWEEP_SCHEMA) as f:
         runs = {name: f["runs"][name][()] for name in f["runs"]}
         attrs = dict(f.attrs)
     runs = {k: np.array([text(x) for x in v]) if v.dtype.kind in "OS" else v for k, v in runs.items()}
@@ -102,7 +118,7 @@ def check_gaussian(folder, record):
     runs, _ = manifest(folder)
     worst = {}
     for path in (os.path.join(folder, p) for p in runs["file"]):
-        with h5py.File(path, "r") as f:
+        with open_h5(path) as f:
             th = f["theory"]
             eta, temp, sigma0, k = (float(th.attrs[a]) for a in ("eta", "temperature", "sigma0", "k"))
             scheme = text(f["config"].attrs["train.scheme"])
@@ -167,7 +183,7 @@ def check_spins(folder, record):
     runs, _ = manifest(folder)
     by_sampler = {}
     for path, status in zip(runs["file"], runs["status"]):
-        with h5py.File(os.path.join(folder, path), "r") as f:
+        with open_h5(os.path.join(folder, path)) as f:
             th = f["theory"]
             k, sampler = int(th.attrs["k"]), text(th.attrs["sampler"])
             m = th["m_data"][()]
@@ -217,7 +233,7 @@ def check_spins(folder, record):
 
 def measured(path):
     """(stat, err at t = k, min over t, t of the min, equilibrium or None, eq attrs) at the last step."""
-    with h5py.File(path, "r") as f:
+    with open_h5(path) as f:
         step = max(int(s) for s in f["dynamics"] if s.isdigit())
         d, e = f[f"dynamics/{step}"], f[f"equilibrium/{step}"]
         k = int(f["dynamics"].attrs["k"])
@@ -295,7 +311,7 @@ def check_convnet(folder, record):
     assert sorted(rows) == sorted(runs["run_id"][runs["status"] == "completed"]), (sorted(rows), runs["run_id"])
     assert len({r["k"] for r in rows.values()}) == 2, rows  # the study's two values of k
     for i, run_id in enumerate(runs["run_id"]):
-        with h5py.File(os.path.join(folder, runs["file"][i]), "r") as f:
+        with open_h5(os.path.join(folder, runs["file"][i])) as f:
             step = max(int(s) for s in f["dynamics"] if s.isdigit())
             d, e = f[f"dynamics/{step}"], f[f"equilibrium/{step}"]
             k = int(f["dynamics"].attrs["k"])
