@@ -301,7 +301,7 @@ Row bench_rdm_update_f64(const Sizes& z) {
     plan.first_step = r + 1;
     plan.log_every = 1;
     const TrainOutcome out = train(rbm, data_term, chains, sgd, team, plan, TrainObserver{});
-    if (out.status != TrainOutcome::Status::completed) throw std::runtime_error("bench: rdm update: " + out.reason);
+    if (out.status != RunStatus::completed) throw std::runtime_error("bench: rdm update: " + out.reason);
   });
   g_sink = g_sink + rbm.params().sum();
   return row;
@@ -473,7 +473,7 @@ Row bench_convnet_rdm_update(const Sizes& z) {
     plan.first_step = r + 1;
     plan.log_every = 1;
     const TrainOutcome out = train(net, data_term, chains, adam, team, plan, TrainObserver{});
-    if (out.status != TrainOutcome::Status::completed) throw std::runtime_error("bench: convnet update: " + out.reason);
+    if (out.status != RunStatus::completed) throw std::runtime_error("bench: convnet update: " + out.reason);
   });
   g_sink = g_sink + net.params().sum();
   const ConvNetFlops f = net.flops_per_image();

@@ -13,6 +13,7 @@
 #include "shortrun/app/measure_run.hpp"
 #include "shortrun/app/run.hpp"
 #include "shortrun/core/error.hpp"
+#include "shortrun/families/composition.hpp"
 #include "shortrun/io/run_file.hpp"
 #include "shortrun/parallel/mpi.hpp"
 
@@ -79,7 +80,7 @@ Job prepare(const MeasureArgs& args) {
   h5::File file(args.path, h5::File::Mode::read);
   io::check_run_schema(file);
   const std::string status = file.attr_string("status");
-  if (status != "completed")
+  if (find_name<RunStatus>(status) != RunStatus::completed)
     throw BadInput(args.path + ": the run's status is " + status + "; only completed runs are measured");
   ConfigSource source;
   source.path = args.path;
@@ -88,10 +89,10 @@ Job prepare(const MeasureArgs& args) {
   const RunConfig config = load_run_config(source, "measure");
   Job job;
   job.run = prepare_run(config, file.has_attr("run_id") ? file.attr_string("run_id") : config.run_name);
-  const Layout layout = model_layout(config, job.run.data.data.dim());
+  const Layout layout = families::model_layout(config, job.run.data);
   const auto steps = io::checkpoint_steps(file);
   if (steps.empty()) throw BadInput(args.path + ": no /checkpoints to measure");
-  const std::string which = args.checkpoint.empty() ? config.measure_at : args.checkpoint;
+  const std::string which = args.checkpoint.empty() ? std::string(name_of(config.measure_at)) : args.checkpoint;
   std::vector<std::int64_t> chosen;
   if (which == "all") chosen = steps;
   else if (which == "last") chosen = {steps.back()};
@@ -110,12 +111,12 @@ Job prepare(const MeasureArgs& args) {
     }
     chosen = {step};
   }
-  for (auto s : chosen) job.checkpoints.emplace_back(s, read_checkpoint_params(file, s, layout));
+  for (auto s : chosen) job.checkpoints.emplace_back(s, io::read_checkpoint_params(file, s, layout));
   return job;
 }
 
 /// Copies the run file, replaces its measurement groups, and renames the copy over the original.
-void replace_measurements(const std::string& path, const RunConfig& config, Index dim,
+void replace_measurements(const std::string& path, const RunConfig& config, Index side,
                           const std::vector<CheckpointMeasurement>& measurements) {
   const std::string tmp = path + ".tmp";
   fs::copy_file(path, tmp, fs::copy_options::overwrite_existing);
@@ -123,7 +124,7 @@ void replace_measurements(const std::string& path, const RunConfig& config, Inde
     h5::File f(tmp, h5::File::Mode::read_write);
     if (f.exists("dynamics")) f.remove("dynamics");
     if (f.exists("equilibrium")) f.remove("equilibrium");
-    write_measurements(f, config, dim, measurements);
+    io::write_measurements(f, config, side, measurements);
     f.attr("measured", io::utc_now());
     f.close();
   } catch (...) {
@@ -153,7 +154,7 @@ int cmd_measure(int argc, char** argv) {
     const auto measurements =
         measure_checkpoints(config, job.run.data, job.checkpoints, world, leader && !args->quiet, job.run.run_id);
     if (leader) {
-      replace_measurements(args->path, config, job.run.data.data.dim(), measurements);
+      replace_measurements(args->path, config, image_side(config, job.run.data.dim()), measurements);
       std::printf("measured %s: %zu checkpoint(s) -> %s\n", job.run.run_id.c_str(), measurements.size(),
                   args->path.c_str());
       std::fputs(measurement_summary(config, measurements).c_str(), stdout);

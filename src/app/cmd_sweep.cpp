@@ -116,7 +116,7 @@ std::optional<SweepArgs> parse_args(int argc, char** argv, bool print) {
 /// images are the same, so the ratios still hold (without this a ConvNet sweep had no ETA).
 double cost(const RunConfig& c, Index dim) {
   const double n = static_cast<double>(std::max<Index>(dim, 1));
-  if (c.moments == "exact" || c.scheme == "exact") return static_cast<double>(c.updates) * n * n * n;
+  if (c.exact_training()) return static_cast<double>(c.updates) * n * n * n;
   return static_cast<double>(c.updates) * static_cast<double>(c.k) * static_cast<double>(c.chains) * n * n;
 }
 
@@ -124,28 +124,39 @@ Index dim_of(const RunConfig& c) {
   return c.spectrum.size() == 1 && c.n_visible > 0 ? c.n_visible : static_cast<Index>(c.spectrum.size());
 }
 
-// Final states of the work queue's records.
+// A run's status in the work queue's records, which hold doubles (an MPI window): pending and
+// running as the queue's own states, the final ones from kFirstFinal on.
 constexpr double kCompleted = mpi::WorkQueue::kFirstFinal;
 constexpr double kDiverged = kCompleted + 1;
 constexpr double kInterrupted = kCompleted + 2;
 
-const char* state_name(double state) {
-  if (state == mpi::WorkQueue::kPending) return "pending";
-  if (state == mpi::WorkQueue::kRunning) return "running";
-  if (state == kCompleted) return "completed";
-  if (state == kDiverged) return "diverged";
-  if (state == kInterrupted) return "interrupted";
-  return "failed";
+double queue_state(RunStatus s) {
+  switch (s) {
+    case RunStatus::pending: return mpi::WorkQueue::kPending;
+    case RunStatus::running: return mpi::WorkQueue::kRunning;
+    case RunStatus::completed: return kCompleted;
+    case RunStatus::diverged: return kDiverged;
+    case RunStatus::interrupted: return kInterrupted;
+    case RunStatus::failed: break;
+  }
+  return kInterrupted + 1;
+}
+
+RunStatus status_of(double state) {
+  for (RunStatus s : {RunStatus::pending, RunStatus::running, RunStatus::completed, RunStatus::diverged,
+                      RunStatus::interrupted})
+    if (queue_state(s) == state) return s;
+  return RunStatus::failed;
 }
 
 /// What world rank 0 keeps of the sweep: the manifest rows and the progress line.
 /// A manifest row of a run completed (or diverged) in an earlier invocation, from its run file:
 /// status, training wall time, and the measured errors; the team is -1 (not run now).
 void fill_from_run_file(io::ManifestRow& row, const std::string& path) {
-  row.status = "completed";
+  row.status = RunStatus::completed;
   try {
     h5::File f(path, h5::File::Mode::read);
-    row.status = f.attr_string("status");
+    row.status = find_name<RunStatus>(f.attr_string("status")).value_or(RunStatus::failed);
     if (f.exists("train/wall_s")) {
       const Vector wall = f.read_vector("train/wall_s");
       if (wall.size() > 0) row.wall_s = wall[wall.size() - 1];
@@ -174,10 +185,11 @@ class SweepMonitor {
       row.config = &plan.configs[i];
       rows_.push_back(row);
     }
-    for (std::size_t item : todo_) row_of(item).status = "pending";
+    std::vector<bool> to_run(rows_.size(), false);
+    for (std::size_t item : todo_) to_run[row_index(item)] = true;
     // Runs finished by an earlier invocation keep their status and numbers from their files.
-    for (io::ManifestRow& row : rows_)
-      if (row.status.empty()) fill_from_run_file(row, (fs::path(plan.out) / row.file).string());
+    for (std::size_t r = 0; r < rows_.size(); ++r)
+      if (!to_run[r]) fill_from_run_file(rows_[r], (fs::path(plan.out) / rows_[r].file).string());
     path_ = (fs::path(plan.out) / (n_shards == 1 ? std::string("sweep.h5")
                                                   : "sweep-shard" + std::to_string(shard) + "of" +
                                                         std::to_string(n_shards) + ".h5"))
@@ -194,7 +206,7 @@ class SweepMonitor {
     bool changed = force;
     for (std::size_t item = 0; item < records.size(); ++item) {
       io::ManifestRow& row = row_of(todo_[item]);
-      const std::string status = state_name(records[item].state);
+      const RunStatus status = status_of(records[item].state);
       if (status != row.status) changed = true;
       row.status = status;
       row.team = records[item].state == mpi::WorkQueue::kPending ? -1 : static_cast<std::int64_t>(records[item].team);
@@ -243,9 +255,10 @@ class SweepMonitor {
 
  private:
   /// The manifest row of grid point `index` (a shard lists only its own points).
-  io::ManifestRow& row_of(std::size_t index) {
-    return rows_[static_cast<std::size_t>(std::find(index_of_.begin(), index_of_.end(), index) - index_of_.begin())];
+  std::size_t row_index(std::size_t index) const {
+    return static_cast<std::size_t>(std::find(index_of_.begin(), index_of_.end(), index) - index_of_.begin());
   }
+  io::ManifestRow& row_of(std::size_t index) { return rows_[row_index(index)]; }
 
   void print_progress(const std::vector<mpi::ItemStatus>& records) {
     // ETA: a team's throughput (cost per second) from the finished runs' own wall times, applied
@@ -366,13 +379,12 @@ int cmd_sweep(int argc, char** argv) {
     teams.team.broadcast(item, 0);
     if (item >= queue.size()) break;
     const std::size_t index = todo[static_cast<std::size_t>(item)];
-    if (teams.leader()) queue.report(item, {mpi::WorkQueue::kRunning, static_cast<double>(teams.team_index), 0, 0, 0, 0, 0});
+    if (teams.leader())
+      queue.report(item, {queue_state(RunStatus::running), static_cast<double>(teams.team_index), 0, 0, 0, 0, 0});
     const PreparedRun run = prepare_run(plan.configs[index], plan.run_ids[index]);
     const RunResult result = execute_run(run, teams.team, context);
-    const double state = result.status == "completed" ? kCompleted
-                         : result.status == "diverged" ? kDiverged
-                                                       : kInterrupted;
-    interrupted = interrupted || state == kInterrupted;
+    const double state = queue_state(result.status);
+    interrupted = interrupted || result.status == RunStatus::interrupted;
     if (teams.leader())
       queue.report(item, {state, static_cast<double>(teams.team_index), result.wall_s, result.theory_gap,
                           result.err_k, result.err_min, result.err_eq});
@@ -398,9 +410,9 @@ int cmd_sweep(int argc, char** argv) {
     std::printf("  %-28s %-10s %5s %9s %12s %10s %10s %10s\n", "run_id", "status", "team", "wall_s", "|J-theory|",
                 "err(t=k)", "min_t err", "err(eq)");
     for (const auto& r : monitor->rows()) {
-      std::printf("  %-28s %-10s %5lld %9.2f %12.3g %10.3g %10.3g %10.3g\n", r.run_id.c_str(), r.status.c_str(),
+      std::printf("  %-28s %-10s %5lld %9.2f %12.3g %10.3g %10.3g %10.3g\n", r.run_id.c_str(), name_of(r.status),
                   static_cast<long long>(r.team), r.wall_s, r.theory_gap, r.err_k, r.err_min, r.err_eq);
-      all_completed = all_completed && r.status == "completed";
+      all_completed = all_completed && r.status == RunStatus::completed;
     }
     std::fflush(stdout);
   }

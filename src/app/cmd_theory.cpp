@@ -8,14 +8,19 @@
 #include "shortrun/app/cli_args.hpp"
 #include "shortrun/app/commands.hpp"
 #include "shortrun/app/config_parser.hpp"
-#include "shortrun/app/gaussian_run.hpp"
+#include "shortrun/app/run.hpp"
 #include "shortrun/core/error.hpp"
+#include "shortrun/families/composition.hpp"
 #include "shortrun/io/run_file.hpp"
 #include "shortrun/version.hpp"
 
 namespace po = boost::program_options;
+namespace fs = std::filesystem;
 
 namespace shortrun::cli {
+
+inline constexpr const char* kTheorySchema = "shortrun.theory";
+inline constexpr std::int64_t kTheorySchemaVersion = 1;
 
 int cmd_theory(int argc, char** argv) {
   ConfigSource source;
@@ -30,44 +35,56 @@ int cmd_theory(int argc, char** argv) {
   const po::variables_map vm = parse_command_line(argc, argv, opts, "config", source.path, "theory");
   if (vm.count("help")) {
     std::cout << "usage: shortrun theory CONFIG.ini [--set SECTION.KEY=VALUE]... [--out FILE.h5 [--force]]\n\n"
-                 "Prints the closed-form fixed points of a solvable model (THEORY.md) for the data of\n"
-                 "CONFIG.ini, per mode alpha of the data covariance (gaussian model):\n"
+                 "Prints the closed-form fixed points of a solvable model for the data of\n"
+                 "CONFIG.ini. The two solvable models:\n\n"
+                 "gaussian, per mode alpha of the data covariance:\n"
                  "  c_alpha   data variance of the mode\n"
                  "  J*(k)     rdm fixed point: the root of v(k; J) = c_alpha (equation F1)\n"
                  "  J_eq      cd / pcd / k -> infinity fixed point (ULA stationary variance = c_alpha)\n"
                  "  J_ml      exact-gradient fixed point T / c_alpha\n"
                  "  v_inf(J*) where the rdm-trained model's samples relax to (inf: no equilibrium)\n\n"
+                 "spins (independent binary units), per site i:\n"
+                 "  m_data    data magnetisation (in the model's unit convention)\n"
+                 "  h*(k)     rdm fixed point of the configured sampler and p0 (nan: none exists, the\n"
+                 "            field runs away during training)\n"
+                 "  h_ml      cd / pcd / exact fixed point (the equilibrium mean equals m_data)\n"
+                 "  m_k(h*)   the mean after k sweeps from p0 under h* (equals m_data)\n"
+                 "  m_inf(h*) the equilibrium mean under h*, where long samples relax to\n\n"
+                 "Other models (bm, rbm, convnet) have no closed form: exit code 2.\n\n"
               << opts;
     return kExitOk;
   }
   if (source.path.empty()) throw BadInput("shortrun theory: missing CONFIG.ini (see shortrun theory --help)");
   const RunConfig config = load_run_config(source, "theory");
-  if (!out.empty() && std::filesystem::exists(out) && !force)
-    throw BadInput(out + ": file exists; remove it or pass --force");
-  const GaussianData data = make_gaussian_data(config);
-  const auto ula = ula_of(config);
-  const double sigma0 = config.init_type == "zeros" ? 0.0 : config.init_sigma;
-  const auto fp = gaussian_theory::fixed_points(data.data, static_cast<double>(config.k), sigma0, ula);
-  std::printf("gaussian model, ULA eta = %g, T = %g, p0 sigma0 = %g, k = %lld, %s data\n", config.step,
-              config.temperature, sigma0, static_cast<long long>(config.k),
-              data.data.population ? "population" : (std::to_string(data.data.n_samples()) + "-sample").c_str());
-  std::printf("%4s %12s %14s %14s %14s %14s\n", "mode", "c_alpha", "J*(k)", "J_eq", "J_ml", "v_inf(J*)");
-  for (Index a = 0; a < fp.c.size(); ++a)
-    std::printf("%4lld %12.6g %14.8g %14.8g %14.8g %14.6g\n", static_cast<long long>(a + 1), fp.c[a],
-                fp.j_star[a], fp.j_eq[a], fp.j_ml[a],
-                gaussian_theory::stationary_variance(fp.j_star[a], ula));
+  if (!out.empty()) {
+    if (fs::exists(out) && !force) throw BadInput(out + ": file exists; remove it or pass --force");
+    const fs::path parent = fs::absolute(out).parent_path();
+    if (!fs::is_directory(parent)) throw BadInput(out + ": its folder " + parent.string() + " does not exist");
+  }
+  const Dataset data = families::make_data(config);
+  const std::string table = families::theory_table(config, data);
+  if (table.empty())
+    throw BadInput(std::string("model.type: shortrun theory has closed forms for gaussian and spins, not ") +
+                   name_of(config.model()) + " (its equilibrium comes from `shortrun measure`)");
+  std::fputs(table.c_str(), stdout);
   if (!out.empty()) {
     const std::string tmp = out + ".tmp";
-    h5::File file(tmp, h5::File::Mode::create);
-    file.attr("schema", "shortrun.theory");
-    file.attr("schema_version", std::int64_t{1});
-    file.attr("shortrun_version", kVersion);
-    file.attr("git_sha", kGitSha);
-    file.attr("created", io::utc_now());
-    file.attr("config", config.to_ini());
-    write_gaussian_theory(file, config, data, nullptr);
-    file.close();
-    std::filesystem::rename(tmp, out);
+    try {
+      h5::File file(tmp, h5::File::Mode::create);
+      file.attr("schema", kTheorySchema);
+      file.attr("schema_version", kTheorySchemaVersion);
+      file.attr("shortrun_version", kVersion);
+      file.attr("git_sha", kGitSha);
+      file.attr("created", io::utc_now());
+      file.attr("config", config.to_ini());
+      io::write_theory(file, *families::theory_tables(config, data, nullptr));
+      file.close();
+      fs::rename(tmp, out);
+    } catch (const h5::Error& e) {
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      throw BadInput(out + ": cannot write the theory file (" + e.what() + ")");
+    }
     std::printf("wrote %s\n", out.c_str());
   }
   return kExitOk;

@@ -123,15 +123,16 @@ int cmd_train(int argc, char** argv) {
     const RunResult result = execute_run(run, world, context);
     if (leader) {
       std::printf("run %s: %s after %lld updates in %.2fs -> %s\n", run.run_id.c_str(),
-                  result.status == "completed" ? "completed" : (result.status + ": " + result.reason).c_str(),
+                  result.status == RunStatus::completed ? "completed"
+                                                        : (std::string(name_of(result.status)) + ": " + result.reason).c_str(),
                   static_cast<long long>(result.updates_done), result.wall_s, run.path.c_str());
-      if (result.status == "interrupted")
+      if (result.status == RunStatus::interrupted)
         std::printf("  resume: run the same command again (checkpoint %s)\n", run.resume_path.c_str());
       std::fputs(result.table.c_str(), stdout);
       std::fflush(stdout);
     }
-    if (result.status == "interrupted") return kExitInterrupted;
-    return result.status == "completed" ? kExitOk : kExitDiverged;
+    if (result.status == RunStatus::interrupted) return kExitInterrupted;
+    return result.status == RunStatus::completed ? kExitOk : kExitDiverged;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "shortrun: internal error on rank %d: %s\n", world.rank(), e.what());
     throw;

@@ -6,11 +6,13 @@
 #include <fstream>
 #include <sstream>
 #include <map>
+#include <optional>
 #include <type_traits>
 
 #include <boost/program_options.hpp>
 
 #include "shortrun/core/error.hpp"
+#include "shortrun/families/composition.hpp"
 
 namespace po = boost::program_options;
 
@@ -51,6 +53,18 @@ void parse(const std::string& key, const std::string& text, double& out) {
   const auto r = std::from_chars(text.data(), text.data() + text.size(), out);
   if (text.empty() || r.ec != std::errc() || r.ptr != text.data() + text.size())
     throw BadInput(key + ": expected a number, got '" + text + "'");
+}
+
+template <NamedEnum E>
+void parse(const std::string& key, const std::string& text, E& out) {
+  out = parse_name<E>(key, text);
+}
+
+/// An empty value leaves a choice unset (its model-dependent default).
+template <NamedEnum E>
+void parse(const std::string& key, const std::string& text, std::optional<E>& out) {
+  if (text.empty()) out.reset();
+  else out = parse_name<E>(key, text);
 }
 
 void parse(const std::string& key, const std::string& text, std::vector<double>& out) {
@@ -117,7 +131,7 @@ RunConfig from_raw(const std::map<std::string, std::string>& raw, const ConfigSo
   if (config.run_name.empty()) config.run_name = std::filesystem::path(source.path).stem().string();
   if (!source.out.empty()) config.run_out = source.out;
   if (config.run_out.empty()) config.run_out = "results/" + config.run_name;
-  config.resolve_defaults();
+  families::resolve_defaults(config);
   return config;
 }
 
@@ -134,7 +148,7 @@ std::string axis_label(const std::string& key) {
 
 RunConfig load_run_config(const ConfigSource& source, const std::string& command) {
   RunConfig config = from_raw(read_raw(source, RunConfig{}), source, command);
-  config.validate();
+  families::resolve_and_validate(config);
   return config;
 }
 
@@ -193,7 +207,7 @@ SweepPlan load_sweep(const ConfigSource& source) {
     config.run_name = run_id;
     config.run_out = plan.out;
     try {
-      config.validate();
+      families::resolve_and_validate(config);
     } catch (const BadInput& e) {
       throw BadInput(std::string(e.what()) + " (in run " + run_id + ")");
     }

@@ -3,11 +3,10 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "shortrun/app/binary_run.hpp"
-#include "shortrun/app/convnet_run.hpp"
-#include "shortrun/app/gaussian_run.hpp"
 #include "shortrun/app/measure_run.hpp"
+#include "shortrun/app/train_loop.hpp"
 #include "shortrun/core/error.hpp"
+#include "shortrun/families/composition.hpp"
 #include "shortrun/io/resume_file.hpp"
 
 namespace fs = std::filesystem;
@@ -21,10 +20,7 @@ PreparedRun prepare_run(const RunConfig& config, const std::string& run_id) {
   const fs::path folder = fs::path(config.run_out) / "runs";
   run.path = (folder / (run_id + ".h5")).string();
   run.resume_path = (folder / (run_id + ".ckpt.h5")).string();
-  if (config.model_type == "convnet") run.data.data = make_convnet_data(config).data;
-  else if (config.binary()) run.data.data = make_binary_data(config);
-  else run.data = make_gaussian_data(config);
-  check_measurement(config, run.data.data.dim());
+  run.data = families::make_data(config);
   return run;
 }
 
@@ -72,6 +68,8 @@ OnDisk inspect_on_disk(const std::string& run_path, const std::string& resume_pa
       config_text = io::read_resume_state(resume_path).config_text;
     } catch (const h5::Error& e) {
       refuse_or_delete(resume_path, std::string("unreadable resume checkpoint (") + e.what() + ")");
+    } catch (const BadInput& e) {
+      refuse_or_delete(resume_path, std::string("unusable resume checkpoint (") + e.what() + ")");
     }
     if (!config_text.empty() && config_text != mine) refuse_or_delete(resume_path, "resume checkpoint of another configuration");
     if (fs::exists(resume_path)) return OnDisk::resumable;
@@ -87,66 +85,107 @@ OnDisk inspect_on_disk(const std::string& run_path, const std::string& resume_pa
     refuse_or_delete(run_path, std::string("exists and is not a readable run file (") + e.what() + ")");
     return OnDisk::nothing;
   } catch (const BadInput& e) {
-    refuse_or_delete(run_path, "exists and is not a shortrun run file");
+    refuse_or_delete(run_path, std::string("exists and is not a run file this shortrun reads (") + e.what() + ")");
     return OnDisk::nothing;
   }
   if (config_text != mine) {
     refuse_or_delete(run_path, "exists with another configuration");
     return OnDisk::nothing;
   }
-  if (status == "completed" || status == "diverged") return OnDisk::completed;
+  const auto s = find_name<RunStatus>(status);
+  if (s == RunStatus::completed || s == RunStatus::diverged) return OnDisk::completed;
   return OnDisk::nothing;  // interrupted or failed without a checkpoint: run again from the start
+}
+
+State gather_state(State state, mpi::Communicator& team) {
+  for (StateBlock& b : state.blocks()) {
+    if (!b.split) continue;
+    Matrix all = Matrix::Zero(b.value.rows(), b.total_columns);
+    all.middleCols(b.first_column, b.value.cols()) = b.value;
+    team.sum_inplace({all.data(), static_cast<std::size_t>(all.size())});
+    b.value = std::move(all);
+    b.first_column = 0;
+  }
+  return state;
+}
+
+State local_state(const State& team_state, const State& mine) {
+  State out;
+  for (const StateBlock& b : team_state.blocks()) {
+    const StateBlock* local = mine.find(b.name);
+    if (b.split && local != nullptr && local->split) {
+      if (b.value.cols() != local->total_columns) continue;  // another chain count: not this run's
+      out.add_split(b.name, b.value.middleCols(local->first_column, local->value.cols()), local->first_column,
+                    local->total_columns);
+    } else {
+      out.add(b.name, b.value);
+    }
+  }
+  return out;
 }
 
 namespace {
 
+void broadcast_state(State& s, const mpi::Communicator& team) {
+  std::int64_t n = static_cast<std::int64_t>(s.blocks().size());
+  team.broadcast(n, 0);
+  s.blocks().resize(static_cast<std::size_t>(n));
+  for (StateBlock& b : s.blocks()) {
+    team.broadcast(b.name, 0);
+    std::int64_t dims[3] = {b.value.rows(), b.value.cols(), b.split ? 1 : 0};
+    for (auto& d : dims) team.broadcast(d, 0);
+    b.value.resize(dims[0], dims[1]);
+    b.split = dims[2] != 0;
+    b.total_columns = dims[1];
+    team.broadcast({b.value.data(), static_cast<std::size_t>(b.value.size())}, 0);
+  }
+}
+
 /// The leader's resume state, sent to the team (what every rank needs to continue).
 void broadcast_resume(io::ResumeState& s, const mpi::Communicator& team) {
-  std::int64_t dims[7] = {s.step, s.params.size(), s.chains.rows(), s.chains.cols(),
-                          s.moments_mean.size(), s.chains_started ? 1 : 0, s.optimizer.size()};
+  std::int64_t dims[2] = {s.step, s.params.size()};
   for (auto& d : dims) team.broadcast(d, 0);
   s.step = dims[0];
   s.params.resize(dims[1]);
-  s.chains.resize(dims[2], dims[3]);
-  s.moments_mean.resize(dims[4]);
-  s.moments_cov.resize(dims[4], dims[4]);
-  s.chains_started = dims[5] != 0;
-  s.optimizer.resize(dims[6]);
-  auto bcast = [&](auto& m) { team.broadcast({m.data(), static_cast<std::size_t>(m.size())}, 0); };
-  bcast(s.params);
-  bcast(s.chains);
-  bcast(s.moments_mean);
-  bcast(s.moments_cov);
-  bcast(s.optimizer);
+  team.broadcast({s.params.data(), static_cast<std::size_t>(s.params.size())}, 0);
+  broadcast_state(s.estimator, team);
+  broadcast_state(s.optimizer, team);
   team.broadcast({&s.elapsed_s, 1}, 0);
 }
 
-void write_run_file(const PreparedRun& run, const ModelOutcome& out, const std::string& status,
-                    const std::string& reason, int mpi_ranks,
-                    const std::vector<CheckpointMeasurement>& measurements) {
+void write_run_file(const PreparedRun& run, const ModelOutcome& out, RunStatus status, const std::string& reason,
+                    int mpi_ranks, const std::vector<CheckpointMeasurement>& measurements) {
   io::RunWriter writer(run.path, run.config, io::RunMeta{run.run_id, mpi_ranks});
   try {
-    writer.write_data(run.data.data);
-    if (run.config.model_type == "convnet") {
-      h5::Group data_group = writer.file().open_group("data");
-      write_image_examples(data_group, run.data.data, 64);
-    }
+    writer.write_data(run.data);
+    const Index side = image_side(run.config, run.data.dim());
+    if (const Index n = families::example_images(run.config); n > 0) writer.write_image_examples(run.data, n);
     for (const auto& [step, params] : out.record.checkpoints) writer.write_checkpoint(step, out.layout, params);
     writer.write_train_log(out.record.log);
-    const bool completed = status == "completed";
-    if (run.config.model_type == "gaussian") {
-      const Matrix J = out.block("J");
-      write_gaussian_theory(writer.file(), run.config, run.data, completed ? &J : nullptr);
-    } else if (run.config.model_type == "spins") {
-      const Vector h = out.block("h");
-      write_spins_theory(writer.file(), run.config, run.data.data, completed ? &h : nullptr);
-    }
-    if (!measurements.empty()) write_measurements(writer.file(), run.config, run.data.data.dim(), measurements);
+    const bool completed = status == RunStatus::completed;
+    if (const auto theory = families::theory_tables(run.config, run.data, completed ? &out.params : nullptr))
+      writer.write_theory(*theory);
+    if (!measurements.empty()) writer.write_measurements(run.config, side, measurements);
     writer.finish(status, reason);
   } catch (...) {
     writer.discard();
     throw;
   }
+}
+
+/// Trains the run's configuration on `team` through the composition (collective).
+ModelOutcome train_run(const PreparedRun& run, mpi::Communicator& team, const TrainHooks& hooks) {
+  const RunConfig& c = run.config;
+  const families::TeamPosition position{team.rank(), team.size()};
+  return families::with_run_types(c, run.data, position,
+                                  [&](auto, auto& model, const auto&, const auto&, auto& estimator, auto& optimizer) {
+                                    DataTerm data_term(run.data, c.batch, static_cast<std::uint64_t>(c.seed),
+                                                       team.rank(), team.size());
+                                    data_term.set_noise(c.data_noise);
+                                    TrainRecord record =
+                                        train_with_hooks(model, data_term, estimator, optimizer, team, c, hooks);
+                                    return ModelOutcome{std::move(record), model.layout(), model.params()};
+                                  });
 }
 
 }  // namespace
@@ -167,36 +206,23 @@ RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, const Run
   hooks.tick = context.tick;
   hooks.resume = resuming != 0 ? &resume : nullptr;
   hooks.save = [&](const io::ResumeState& state) { io::write_resume_state(run.resume_path, state); };
-  const ModelOutcome model =
-      run.config.model_type == "convnet"
-          ? train_convnet(run.config, run.data.data, team, hooks)
-      : run.config.binary() ? train_binary(run.config, run.data.data, team, hooks)
-                            : train_gaussian(run.config, run.data, team, hooks);
+  const ModelOutcome model = train_run(run, team, hooks);
   const TrainRecord& out = model.record;
 
   RunResult result;
-  switch (out.train.status) {
-    case TrainOutcome::Status::completed: result.status = "completed"; break;
-    case TrainOutcome::Status::diverged: result.status = "diverged"; break;
-    case TrainOutcome::Status::interrupted: result.status = "interrupted"; break;
-  }
+  result.status = out.train.status;
   result.reason = out.train.reason;
-  if (out.train.status == TrainOutcome::Status::interrupted && context.stop != nullptr)
+  if (out.train.status == RunStatus::interrupted && context.stop != nullptr)
     result.reason += " (" + context.stop->stop_reason() + ")";
   result.updates_done = out.train.last_step;
   result.wall_s = out.wall_s;
-  if (result.status == "completed") {
-    if (run.config.model_type == "gaussian")
-      result.table = gaussian_summary_table(run.config, run.data, model.block("J"), &result.theory_gap);
-    else if (run.config.model_type == "spins")
-      result.table = spins_summary_table(run.config, run.data.data, model.block("h"), &result.theory_gap);
-  }
   // The measurement runs on the whole team after a completed training (the status is the same on
   // every rank: it comes from the all-reduced gradient).
   std::vector<CheckpointMeasurement> measurements;
-  if (result.status == "completed") {
+  if (result.status == RunStatus::completed) {
+    result.table = families::summary_table(run.config, run.data, model.params, &result.theory_gap);
     std::vector<std::pair<Index, Vector>> measured;
-    if (run.config.measure_at == "all") measured = out.checkpoints;
+    if (run.config.measure_at == MeasureAt::all) measured = out.checkpoints;
     else measured.emplace_back(out.train.last_step, model.params);
     measurements = measure_checkpoints(run.config, run.data, measured, team, context.show_progress, run.run_id);
     result.table += measurement_summary(run.config, measurements);
@@ -210,7 +236,7 @@ RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, const Run
   if (leader) {
     write_run_file(run, model, result.status, result.reason, team.size(), measurements);
     std::error_code ec;
-    if (result.status != "interrupted") fs::remove(run.resume_path, ec);
+    if (result.status != RunStatus::interrupted) fs::remove(run.resume_path, ec);
   }
   return result;
 }

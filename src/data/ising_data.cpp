@@ -14,13 +14,6 @@
 
 namespace shortrun {
 
-IsingGraph ising_graph_from_name(const std::string& name) {
-  if (name == "curie-weiss") return IsingGraph::curie_weiss;
-  if (name == "2d") return IsingGraph::square;
-  if (name == "sk") return IsingGraph::sk;
-  throw BadInput("data.graph: " + name + "; expected curie-weiss, 2d or sk");
-}
-
 const char* ising_graph_name(IsingGraph g) {
   switch (g) {
     case IsingGraph::curie_weiss: return "curie-weiss";

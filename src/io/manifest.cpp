@@ -29,6 +29,9 @@ void write_axis_column(h5::Group& g, const std::string& key, const std::vector<M
       } else if constexpr (std::is_same_v<T, std::string>) {
         strings.push_back(field);
         kind = 2;
+      } else if constexpr (NamedEnum<T> || kIsOptional<T>) {
+        strings.push_back(format_value(field));
+        kind = 2;
       }
     });
   }
@@ -67,7 +70,7 @@ void write_manifest(const std::string& path, const ManifestMeta& meta,
     for (const auto& r : rows) {
       id.push_back(r.run_id);
       file.push_back(r.file);
-      status.push_back(r.status);
+      status.push_back(name_of(r.status));
       team.push_back(r.team);
       wall.push_back(r.wall_s);
       gap.push_back(r.theory_gap);

@@ -8,22 +8,42 @@
 
 namespace shortrun::io {
 
+void write_state(h5::Group& group, const State& state) {
+  for (const StateBlock& b : state.blocks()) {
+    group.write(b.name, b.value);
+    if (b.split) group.attr("split:" + b.name, std::int64_t{1});
+  }
+}
+
+State read_state(const h5::Group& group) {
+  State s;
+  for (const auto& name : group.children()) {
+    Matrix value = group.read_matrix(name);
+    if (group.has_attr("split:" + name)) {
+      const Index cols = value.cols();
+      s.add_split(name, std::move(value), 0, cols);
+    } else {
+      s.add(name, std::move(value));
+    }
+  }
+  return s;
+}
+
 void write_resume_state(const std::string& path, const ResumeState& s) {
   const std::string tmp = path + ".tmp";
   {
     h5::File f(tmp, h5::File::Mode::create);
     f.attr("schema", kResumeSchema);
-    f.attr("schema_version", std::int64_t{1});
+    f.attr("schema_version", kResumeSchemaVersion);
     f.attr("config", s.config_text);
     f.attr("step", static_cast<std::int64_t>(s.step));
     f.attr("elapsed_s", s.elapsed_s);
-    f.attr("chains_started", static_cast<std::int64_t>(s.chains_started ? 1 : 0));
     f.attr("written", utc_now());
     f.write("params", s.params);
-    f.write("chains", s.chains);
-    f.write("moments_mean", s.moments_mean);
-    f.write("moments_cov", s.moments_cov);
-    f.write("optimizer", s.optimizer);
+    h5::Group est = f.create_group("estimator");
+    write_state(est, s.estimator);
+    h5::Group opt = f.create_group("optimizer");
+    write_state(opt, s.optimizer);
     h5::Group log = f.create_group("log");
     write_train_log(log, s.log);
     h5::Group ck = f.create_group("checkpoints");
@@ -35,18 +55,14 @@ void write_resume_state(const std::string& path, const ResumeState& s) {
 
 ResumeState read_resume_state(const std::string& path) {
   h5::File f(path, h5::File::Mode::read);
-  if (!f.has_attr("schema") || f.attr_string("schema") != kResumeSchema)
-    throw h5::Error("HDF5: " + path + " is not a shortrun resume checkpoint");
+  check_schema(f, kResumeSchema, kResumeSchemaVersion);
   ResumeState s;
   s.config_text = f.attr_string("config");
   s.step = f.attr_int("step");
   s.elapsed_s = f.attr_double("elapsed_s");
-  s.chains_started = f.attr_int("chains_started") != 0;
   s.params = f.read_vector("params");
-  s.chains = f.read_matrix("chains");
-  s.moments_mean = f.read_vector("moments_mean");
-  s.moments_cov = f.read_matrix("moments_cov");
-  s.optimizer = f.read_vector("optimizer");
+  s.estimator = read_state(f.open_group("estimator"));
+  s.optimizer = read_state(f.open_group("optimizer"));
   const auto step = f.read_ints("log/step");
   const Vector wall = f.read_vector("log/wall_s"), grad = f.read_vector("log/grad_norm"),
                param = f.read_vector("log/param_norm");

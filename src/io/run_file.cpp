@@ -6,9 +6,11 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <variant>
 
 #include "shortrun/core/error.hpp"
 #include "shortrun/core/matrix_backend.hpp"
+#include "shortrun/data/bars_stripes.hpp"
 #include "shortrun/version.hpp"
 
 namespace shortrun::io {
@@ -57,7 +59,7 @@ RunWriter::RunWriter(std::string final_path, const RunConfig& config, const RunM
   file_.attr("host", host_name());
   h5::Group cfg = file_.create_group("config");
   config.visit([&](const std::string& key, const auto& value, const char*, Sweep) {
-    cfg.attr(key, value);
+    cfg.attr(key, attr_value(value));
   });
 }
 
@@ -100,8 +102,25 @@ void RunWriter::write_train_log(const std::vector<TrainLogRow>& rows) {
   io::write_train_log(g, rows);
 }
 
-void RunWriter::finish(const std::string& status, const std::string& reason) {
-  file_.attr("status", status);
+void RunWriter::write_image_examples(const Dataset& data, Index n) {
+  h5::Group g = file_.open_group("data");
+  const Index kept = std::min(n, data.n_samples());
+  const auto side = static_cast<hsize_t>(square_side(data.dim(), "model.n_visible"));
+  // Sample columns of L L pixels (row-major) are, in memory, the C-order array [n, L, L].
+  g.write_array("examples", std::vector<double>(data.x.data(), data.x.data() + kept * data.dim()),
+                {static_cast<hsize_t>(kept), side, side});
+  g.attr("height", static_cast<std::int64_t>(side));
+  g.attr("width", static_cast<std::int64_t>(side));
+}
+
+void write_theory(h5::Group& parent, const TheoryTables& tables) {
+  h5::Group g = parent.create_group("theory");
+  for (const auto& [name, value] : tables.attrs) std::visit([&](const auto& v) { g.attr(name, v); }, value);
+  for (const auto& [name, value] : tables.datasets) std::visit([&](const auto& v) { g.write(name, v); }, value);
+}
+
+void RunWriter::finish(RunStatus status, const std::string& reason) {
+  file_.attr("status", name_of(status));
   file_.attr("status_reason", reason);
   file_.attr("finished", utc_now());
   if (last_checkpoint_ >= 0) file_.soft_link("final", "/checkpoints/" + std::to_string(last_checkpoint_));
@@ -121,10 +140,37 @@ void RunWriter::discard() {
   std::filesystem::remove(tmp_path_, ec);
 }
 
-void check_run_schema(const h5::File& file) {
-  if (!file.has_attr("schema") || file.attr_string("schema") != kRunSchema)
-    throw BadInput(file.file_path() + ": not a shortrun run file (root attribute schema != '" +
-                   kRunSchema + "')");
+void check_schema(const h5::File& file, const char* schema, std::int64_t version) {
+  if (!file.has_attr("schema") || file.attr_string("schema") != schema)
+    throw BadInput(file.file_path() + ": not a shortrun " +
+                   (std::string(schema) == kRunSchema ? std::string("run file") : std::string(schema) + " file") +
+                   " (root attribute schema != '" + schema + "')");
+  const std::int64_t found = file.has_attr("schema_version") ? file.attr_int("schema_version") : -1;
+  if (found != version)
+    throw BadInput(file.file_path() + ": schema_version " +
+                   (found < 0 ? std::string("missing") : std::to_string(found)) + " of " + schema +
+                   ", but this shortrun reads version " + std::to_string(version));
+}
+
+void check_run_schema(const h5::File& file) { check_schema(file, kRunSchema, kRunSchemaVersion); }
+
+Vector read_checkpoint_params(const h5::File& file, Index step, const Layout& layout) {
+  const std::string group = "checkpoints/" + std::to_string(step) + "/params";
+  Vector params(layout.size());
+  for (const Block& b : layout.blocks()) {
+    const std::string name = group + "/" + b.name;
+    if (!file.exists(name)) throw BadInput(file.file_path() + ": no /" + name + " (not a checkpoint of this model)");
+    const auto shape = file.shape(name);
+    const bool ok = b.cols == 1 ? shape.size() == 1 && static_cast<Index>(shape[0]) == b.rows
+                                : shape.size() == 2 && static_cast<Index>(shape[0]) == b.rows &&
+                                      static_cast<Index>(shape[1]) == b.cols;
+    if (!ok)
+      throw BadInput(file.file_path() + ": /" + name + " has the wrong shape for the configuration's model (" +
+                     std::to_string(b.rows) + " x " + std::to_string(b.cols) + " expected)");
+    if (b.cols == 1) view(params, b) = file.read_vector(name);
+    else view(params, b) = file.read_matrix(name);
+  }
+  return params;
 }
 
 }  // namespace shortrun::io

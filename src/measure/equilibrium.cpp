@@ -10,9 +10,9 @@ namespace {
 
 constexpr Index kChunk = 4096;  // states per block when summing over 2^n states
 
-EquilibriumResult no_equilibrium(std::string method, std::string note) {
+EquilibriumResult no_equilibrium(EquilibriumMethod method, std::string note) {
   EquilibriumResult out;
-  out.method = std::move(method);
+  out.method = method;
   out.exists = false;
   out.note = std::move(note);
   out.stats.finite = false;
@@ -33,11 +33,11 @@ EquilibriumResult gaussian_theory_equilibrium(const GaussianEnergy& model, const
   const Vector lambda = es.eigenvalues();
   for (Index a = 0; a < lambda.size(); ++a)
     if (!(lambda[a] > 0.0 && lambda[a] < 2.0 / ula.step))
-      return no_equilibrium("theory", "no equilibrium: J has eigenvalue " + std::to_string(lambda[a]) +
+      return no_equilibrium(EquilibriumMethod::theory, "no equilibrium: J has eigenvalue " + std::to_string(lambda[a]) +
                                           " outside (0, 2/eta) = (0, " + std::to_string(2.0 / ula.step) +
                                           "), so ULA has no stationary law");
   EquilibriumResult out;
-  out.method = "theory";
+  out.method = EquilibriumMethod::theory;
   out.stats = gaussian_law_statistics(model, gaussian_theory::stationary(J, model.h(), ula), ref);
   const Vector he = es.eigenvectors().transpose() * Vector(model.h());
   const double temp = ula.temperature;
@@ -66,7 +66,7 @@ EquilibriumResult spins_theory_equilibrium(const IndependentSpins& model, const 
   }
   const Vector h = model.h();
   EquilibriumResult out;
-  out.method = "theory";
+  out.method = EquilibriumMethod::theory;
   out.stats = from_moments(mean, Matrix(var.asDiagonal()), -h.dot(mean),
                            std::sqrt(h.cwiseAbs2().dot(var)), ref);
   out.log_z = log_z;
@@ -76,7 +76,7 @@ EquilibriumResult spins_theory_equilibrium(const IndependentSpins& model, const 
 
 EquilibriumResult exact_equilibrium(const exact::PairwiseModel& model, const DataReference& ref) {
   EquilibriumResult out;
-  out.method = "exact";
+  out.method = EquilibriumMethod::exact;
   const Vector minus_e = exact::log_weights(model);
   out.log_z = log_sum_exp(minus_e);
   const Vector p = (minus_e.array() - out.log_z).exp().matrix();
@@ -88,7 +88,7 @@ EquilibriumResult exact_equilibrium(const exact::PairwiseModel& model, const Dat
 EquilibriumResult exact_equilibrium(const BernoulliRbm& rbm, const DataReference& ref, bool over_hidden) {
   const Index nv = rbm.n_visible(), nh = rbm.n_hidden();
   EquilibriumResult out;
-  out.method = "exact";
+  out.method = EquilibriumMethod::exact;
   out.log_z = exact::rbm_log_partition(rbm);
   if (!over_hidden && nv <= exact::kMaxEnumerableUnits) {
     const Vector minus_f = -rbm.energy(exact::states(nv, Spin::zero_one, 0, Index{1} << nv));

@@ -13,7 +13,7 @@ TEST_CASE("a run file is written under a temporary name and renamed when finishe
   const std::string path = (dir / "r.h5").string();
   RunConfig config;
   config.run_name = "r";
-  config.model_type = "gaussian";
+  config.model_type = ModelType::gaussian;
   config.k = 7;
   config.lr = 0.01;
   config.spectrum = {1.0, 2.0};
@@ -34,7 +34,7 @@ TEST_CASE("a run file is written under a temporary name and renamed when finishe
     theta *= 2;
     w.write_checkpoint(10, layout, theta);
     w.write_train_log({{1, 0.5, 3.0, 4.0}, {10, 1.0, 0.1, 5.0}});
-    w.finish("completed", "");
+    w.finish(RunStatus::completed, "");
   }
   CHECK_FALSE(fs::exists(path + ".tmp"));
   h5::File f(path, h5::File::Mode::read);
@@ -66,4 +66,27 @@ TEST_CASE("a file of another schema is refused with its path", "[run_file]") {
   }
   h5::File f(path, h5::File::Mode::read);
   CHECK_THROWS_WITH(io::check_run_schema(f), Catch::Contains(path));
+}
+
+TEST_CASE("a run file of another schema_version, or without one, is refused naming the file and both versions",
+          "[run_file]") {
+  const auto dir = fs::temp_directory_path() / ("shortrun_version_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string newer = (dir / "newer.h5").string(), bare = (dir / "bare.h5").string();
+  {
+    h5::File f(newer, h5::File::Mode::create);
+    f.attr("schema", io::kRunSchema);
+    f.attr("schema_version", io::kRunSchemaVersion + 1);
+    h5::File g(bare, h5::File::Mode::create);
+    g.attr("schema", io::kRunSchema);
+  }
+  const std::string expected = "schema_version " + std::to_string(io::kRunSchemaVersion + 1) +
+                               " of shortrun.run, but this shortrun reads version " +
+                               std::to_string(io::kRunSchemaVersion);
+  h5::File f(newer, h5::File::Mode::read);
+  CHECK_THROWS_AS(io::check_run_schema(f), BadInput);
+  CHECK_THROWS_WITH(io::check_run_schema(f), Catch::StartsWith(newer) && Catch::Contains(expected));
+  h5::File g(bare, h5::File::Mode::read);
+  CHECK_THROWS_WITH(io::check_run_schema(g), Catch::StartsWith(bare) && Catch::Contains("schema_version missing"));
+  fs::remove_all(dir);
 }

@@ -275,6 +275,4 @@ TEST_CASE("ising data reject bad sizes and parameters naming the key", "[data][i
   spec.n_visible = 30;
   spec.n_samples = 0;
   CHECK_THROWS_WITH(make_ising_data(spec), Catch::Contains("data.n_samples"));
-  CHECK_THROWS_WITH(ising_graph_from_name("3d"), Catch::Contains("data.graph"));
-  CHECK(ising_graph_from_name("2d") == IsingGraph::square);
 }

@@ -102,5 +102,4 @@ TEST_CASE("binary p0 draws have the stated means and zeros is the all-low state"
   CHECK(x.cwiseAbs().maxCoeff() == 0.0);
   BinaryP0::zeros(Spin::pm1, 3).draw(x, ChainStreams{});
   CHECK((x.array() == -1.0).all());
-  CHECK_THROWS(BinaryP0::from_name("gaussian", Spin::pm1, 3, m));
 }

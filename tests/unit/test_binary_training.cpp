@@ -47,7 +47,7 @@ TEST_CASE("rdm-trained tiny bm matches the data at t = k exactly and not at equi
     s.dynamics = c.dynamics;
     s.lr = c.lr;
     s.updates = 20000;
-    REQUIRE(test::train_binary_exact(model, data, s).status == TrainOutcome::Status::completed);
+    REQUIRE(test::train_binary_exact(model, data, s).status == RunStatus::completed);
 
     const auto pm = exact::pairwise(model);
     const exact::SweepKernel kernel(pm, c.dynamics);

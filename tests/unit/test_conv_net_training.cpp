@@ -39,7 +39,7 @@ Dataset blobs_in_unit_box(Index side, Index n, std::uint64_t seed) {
 }  // namespace
 
 TEST_CASE("uniform p0 draws on -1 to 1 with mean 0 and variance 1/3", "[convnet][p0]") {
-  const P0 p0 = P0::from_name("uniform", 5.0);  // sigma is ignored
+  const P0 p0(P0::Kind::uniform, 5.0);  // sigma is ignored
   Matrix x(50, 400);
   ChainStreams rng;
   rng.seed = 3;
@@ -111,12 +111,12 @@ TEST_CASE("rdm-trained ConvNet: energy of chains from p0 meets the data energy a
   SampledChains<Langevin> chains(Scheme::rdm, k, n_train_chains, model.dim(), p0, ula, 1, 0, 1);
   Adam fast(1e-2);
   TrainPlan plan{updates, {updates}, updates};
-  REQUIRE(train(model, data_term, chains, fast, team, plan, TrainObserver{}).status == TrainOutcome::Status::completed);
+  REQUIRE(train(model, data_term, chains, fast, team, plan, TrainObserver{}).status == RunStatus::completed);
   Adam slow(1e-3);
   plan.first_step = updates + 1;
   plan.updates = 2 * updates;
   plan.checkpoint_steps = {2 * updates};
-  REQUIRE(train(model, data_term, chains, slow, team, plan, TrainObserver{}).status == TrainOutcome::Status::completed);
+  REQUIRE(train(model, data_term, chains, slow, team, plan, TrainObserver{}).status == RunStatus::completed);
 
   const DataReference ref = make_reference(model, data);
   DynamicsSpec spec;

@@ -133,7 +133,7 @@ TEST_CASE("a mode whose data variance exceeds what k steps can reach makes rdm t
   Sgd sgd(0.5);
   LocalReducer team;
   const TrainOutcome out = train(model, data_term, est, sgd, team, TrainPlan{20000, {20000}, 100}, TrainObserver{});
-  CHECK(out.status == TrainOutcome::Status::diverged);
+  CHECK(out.status == RunStatus::diverged);
   CHECK(out.last_step < 20000);
   CHECK_FALSE(out.reason.empty());
 }

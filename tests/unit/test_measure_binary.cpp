@@ -65,7 +65,7 @@ BoltzmannMachine train_sampled(const Dataset& data, const SampledTrainSpec& s) {
   TrainObserver obs;
   obs.on_checkpoint = [&](Index, const Vector& theta) { sum += theta; };
   const TrainOutcome out = train(model, data_term, est, sgd, team, TrainPlan{s.updates, steps, s.updates}, obs);
-  REQUIRE(out.status == TrainOutcome::Status::completed);
+  REQUIRE(out.status == RunStatus::completed);
   model.params() = sum / static_cast<double>(s.averaged);
   return model;
 }
@@ -84,7 +84,7 @@ TEST_CASE("exact path of a tiny bm trained with exact rdm moments meets the data
   s.dynamics = dynamics;
   s.lr = 0.5;
   s.updates = 20000;
-  REQUIRE(test::train_binary_exact(model, data, s).status == TrainOutcome::Status::completed);
+  REQUIRE(test::train_binary_exact(model, data, s).status == RunStatus::completed);
 
   const DataReference ref = make_reference(model, data);
   const BinaryP0 p0 = BinaryP0::uniform(Spin::pm1, n);
@@ -108,7 +108,7 @@ TEST_CASE("exact path of a tiny bm trained with exact rdm moments meets the data
   CHECK(eq.log_z == Approx(exact::log_partition(exact::pairwise(model))).epsilon(1e-14));
   // auto picks enumeration for a small bm.
   LocalReducer team;
-  CHECK(measure_equilibrium("auto", model, GibbsRandom{}, p0, ref, LongRunSpec{}, team).method == "exact");
+  CHECK(measure_equilibrium(EquilibriumMethod::automatic, model, GibbsRandom{}, p0, ref, LongRunSpec{}, team).method == EquilibriumMethod::exact);
 
   // The sampled path follows the exact one: entries of means and covariances of pm1 units have
   // per-chain variance <= 1, so standard errors <= 1/sqrt(R).
@@ -140,10 +140,10 @@ TEST_CASE("long-run equilibrium of a small bm agrees with enumeration and passes
   spec.window = 400;
   spec.seed = 3;
   LocalReducer team;
-  const EquilibriumResult lr = measure_equilibrium("long-run", model, MetropolisRandom{}, p0, ref, spec, team);
+  const EquilibriumResult lr = measure_equilibrium(EquilibriumMethod::long_run, model, MetropolisRandom{}, p0, ref, spec, team);
   const EquilibriumResult ex = exact_equilibrium(exact::pairwise(model), ref);
   INFO(lr.note);
-  CHECK(lr.method == "long-run");
+  CHECK(lr.method == EquilibriumMethod::long_run);
   CHECK(lr.check.converged);
   REQUIRE(lr.check.mean_se.size() == n);
   for (Index i = 0; i < n; ++i) {
@@ -214,7 +214,7 @@ TEST_CASE("closed-form spin equilibrium equals enumeration and both RBM enumerat
     const EquilibriumResult theory = spins_theory_equilibrium(spins, ref);
     const EquilibriumResult enumerated = exact_equilibrium(exact::pairwise(spins), ref);
     INFO("spin " << spin_name(spin));
-    CHECK(theory.method == "theory");
+    CHECK(theory.method == EquilibriumMethod::theory);
     CHECK((theory.stats.mean - enumerated.stats.mean).cwiseAbs().maxCoeff() < 1e-13);
     CHECK((theory.stats.cov - enumerated.stats.cov).cwiseAbs().maxCoeff() < 1e-13);
     CHECK(theory.stats.energy_mean == Approx(enumerated.stats.energy_mean).epsilon(1e-12));

@@ -93,8 +93,8 @@ TEST_CASE("Gaussian model at J* follows v_alpha(t) and meets the data at t = k",
   const Vector v_eq = mode_variances(eq.stats.cov, fp.basis);
   for (Index a = 0; a < 3; ++a) CHECK(v_eq[a] == Approx(gt::stationary_variance(fp.j_star[a], ula)).epsilon(1e-10));
   // auto picks the closed form for a Gaussian model sampled with Langevin.
-  const EquilibriumResult chosen = measure_equilibrium("auto", model, Langevin(ula.step, ula.temperature), p0, ref, LongRunSpec{}, team);
-  CHECK(chosen.method == "theory");
+  const EquilibriumResult chosen = measure_equilibrium(EquilibriumMethod::automatic, model, Langevin(ula.step, ula.temperature), p0, ref, LongRunSpec{}, team);
+  CHECK(chosen.method == EquilibriumMethod::theory);
   CHECK(chosen.stats.corr_err == eq.stats.corr_err);
 }
 
@@ -114,7 +114,7 @@ TEST_CASE("a J* with a negative mode has no equilibrium and its measurement flag
   CHECK_FALSE(eq.stats.finite);
   CHECK_FALSE(eq.note.empty());
   LocalReducer team;
-  CHECK_FALSE(measure_equilibrium("auto", model, Langevin(ula.step, ula.temperature), p0, ref, LongRunSpec{}, team).exists);
+  CHECK_FALSE(measure_equilibrium(EquilibriumMethod::automatic, model, Langevin(ula.step, ula.temperature), p0, ref, LongRunSpec{}, team).exists);
 
   // Mode 4 grows like a^t, a = 1 + 0.0187: x^2 overflows near t = 19000.
   const std::vector<Index> times = log_grid(1000000, 30, true, {k});

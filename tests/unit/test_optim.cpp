@@ -51,7 +51,7 @@ TEST_CASE("rdm training with adam reaches the same h*(k) as sgd", "[optim][spins
   BinaryExactMoments est(Scheme::rdm, k, {SiteRule::gibbs, SiteOrder::random}, BinaryP0::uniform(Spin::pm1, n), 0);
   Adam adam(0.01);
   REQUIRE(train(model, data_term, est, adam, team, TrainPlan{6000, {6000}, 6000}, TrainObserver{}).status ==
-          TrainOutcome::Status::completed);
+          RunStatus::completed);
   for (Index i = 0; i < n; ++i)
     CHECK(std::abs(model.h()(i, 0) - spin_theory::h_star_gibbs_random(Spin::pm1, data_mean[i], 0.0, n, k)) < 1e-6);
 }

@@ -63,7 +63,7 @@ TEST_CASE("exact-scheme RBM training climbs the exact log-likelihood to a vanish
   TrainPlan plan{updates, {}, updates};
   for (Index s = 10; s <= updates; s *= 2) plan.checkpoint_steps.push_back(s);
   plan.checkpoint_steps.push_back(updates);
-  REQUIRE(train(rbm, data_term, est, sgd, team, plan, observer).status == TrainOutcome::Status::completed);
+  REQUIRE(train(rbm, data_term, est, sgd, team, plan, observer).status == RunStatus::completed);
 
   const double grad_end = full_gradient(rbm, data_term, est).norm();
   INFO("log-likelihood " << ll_start << " -> " << ll.back() << "; gradient norm " << grad_start << " -> " << grad_end);

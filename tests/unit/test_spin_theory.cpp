@@ -59,7 +59,7 @@ TEST_CASE("rdm with exact moments reaches h*(k) for gibbs-random to 1e-8", "[spi
     s.k = k;
     s.lr = spin == Spin::pm1 ? 1.0 : 2.0;
     const TrainOutcome out = test::train_binary_exact(model, data, s);
-    REQUIRE(out.status == TrainOutcome::Status::completed);
+    REQUIRE(out.status == RunStatus::completed);
     const double m0 = spin_low(spin) + 0.5 * spin_gap(spin);
     for (Index i = 0; i < n; ++i) {
       INFO("spin " << spin_name(spin) << " unit " << i);
@@ -83,7 +83,7 @@ TEST_CASE("exact and pcd schemes reach the maximum-likelihood field for every k"
     s.k = 1;
     s.lr = 0.5;
     s.updates = 20000;
-    REQUIRE(test::train_binary_exact(model, data, s).status == TrainOutcome::Status::completed);
+    REQUIRE(test::train_binary_exact(model, data, s).status == RunStatus::completed);
     for (Index i = 0; i < 3; ++i) {
       INFO("scheme " << static_cast<int>(scheme) << " unit " << i);
       CHECK(std::abs(model.h()(i, 0) - std::atanh(data_mean[i])) < 1e-8);
@@ -105,7 +105,7 @@ TEST_CASE("rdm training diverges and the trainer says so where the data mean is 
   s.lr = 1.0;
   s.updates = 5000;
   const TrainOutcome out = test::train_binary_exact(model, data, s);
-  CHECK(out.status == TrainOutcome::Status::diverged);
+  CHECK(out.status == RunStatus::diverged);
   CHECK(out.last_step < s.updates);
   CHECK_FALSE(out.reason.empty());
 }
@@ -247,10 +247,10 @@ TEST_CASE("rdm with exact moments reaches h*(k) for all four samplers or diverge
                                << " h* " << h_star.transpose() << " trained " << model.h().transpose() << " ("
                                << out.reason << ")");
           if (h_star.allFinite()) {
-            REQUIRE(out.status == TrainOutcome::Status::completed);
+            REQUIRE(out.status == RunStatus::completed);
             CHECK((model.h().col(0) - h_star).cwiseAbs().maxCoeff() < 1e-8);
           } else {
-            CHECK(out.status == TrainOutcome::Status::diverged);
+            CHECK(out.status == RunStatus::diverged);
           }
         }
   }

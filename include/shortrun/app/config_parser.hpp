@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "shortrun/core/config.hpp"
+#include "shortrun/config/run_config.hpp"
 
 namespace shortrun::cli {
 

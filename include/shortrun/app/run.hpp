@@ -7,8 +7,8 @@
 #include <string>
 
 #include "shortrun/app/stop_control.hpp"
-#include "shortrun/core/config.hpp"
-#include "shortrun/data/gaussian_data.hpp"
+#include "shortrun/config/run_config.hpp"
+#include "shortrun/data/dataset.hpp"
 #include "shortrun/io/run_file.hpp"
 #include "shortrun/parallel/mpi.hpp"
 
@@ -19,10 +19,11 @@ struct PreparedRun {
   std::string run_id;  ///< file stem under <run.out>/runs/
   std::string path;    ///< <run.out>/runs/<run_id>.h5
   std::string resume_path;  ///< <run.out>/runs/<run_id>.ckpt.h5
-  GaussianData data;  ///< binary models use data.data only (basis is the gaussian data's U)
+  Dataset data;  ///< the family's data set (families::make_data)
 };
 
-/// Builds the data and the output paths of a validated configuration. Throws BadInput.
+/// Builds the data (families::make_data, which also checks the measure.* keys against the model)
+/// and the output paths of a validated configuration. Throws BadInput.
 PreparedRun prepare_run(const RunConfig& config, const std::string& run_id);
 
 /// What a run's files on disk say, for `train` and `sweep` deciding what to do.
@@ -46,7 +47,7 @@ OnDisk inspect_on_disk(const std::string& run_path, const std::string& resume_pa
                        const RunConfig& config, bool force);
 
 struct RunResult {
-  std::string status;  ///< completed | diverged | interrupted
+  RunStatus status = RunStatus::completed;  ///< completed, diverged or interrupted
   std::string reason;
   Index updates_done = 0;
   double wall_s = 0;

@@ -28,15 +28,12 @@
 #include <string>
 
 #include "shortrun/data/dataset.hpp"
+#include "shortrun/data/ising_graph.hpp"
 #include "shortrun/models/boltzmann_machine.hpp"
 #include "shortrun/models/spin.hpp"
 
 namespace shortrun {
 
-enum class IsingGraph { curie_weiss, square, sk };
-
-/// curie-weiss, 2d or sk; else BadInput naming data.graph.
-IsingGraph ising_graph_from_name(const std::string& name);
 const char* ising_graph_name(IsingGraph g);
 
 /// Long-run MCMC settings for teachers too large to enumerate.

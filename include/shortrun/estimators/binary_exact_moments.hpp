@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <stdexcept>
 
+#include "shortrun/core/state.hpp"
 #include "shortrun/estimators/data_term.hpp"
 #include "shortrun/estimators/sampled_chains.hpp"
 #include "shortrun/models/boltzmann_machine.hpp"
@@ -35,16 +36,20 @@ class BinaryExactMoments {
 
   Index k() const { return k_; }
 
-  /// pcd's persistent state, for resume checkpoints: the means (N) for IndependentSpins, the law
-  /// over all states (2^N) for a BoltzmannMachine; empty before the first update.
-  Vector persistent() const { return persistent_.size() > 0 ? persistent_ : persistent_mean_; }
-  /// Puts back what persistent() returned (the two sizes never coincide: 2^N > N).
-  void restore(const Vector& state) {
-    if (state.size() == persistent_mean_.size()) {
-      persistent_mean_ = state;
-    } else if (state.size() > 0) {
+  /// pcd's persistent state, for resume checkpoints: "mean", the means (N) for IndependentSpins,
+  /// and "law", the law over all states (2^N) for a BoltzmannMachine once it exists.
+  State state() const {
+    State s;
+    s.add("mean", persistent_mean_);
+    if (persistent_.size() > 0) s.add("law", persistent_);
+    return s;
+  }
+  /// Puts back what state() returned.
+  void restore(const State& state) {
+    if (const auto mean = state.vector("mean")) persistent_mean_ = *mean;
+    if (const auto law = state.vector("law")) {
       p0_law_ = exact::product_law(p0_prob_up_);
-      persistent_ = state;
+      persistent_ = *law;
     }
   }
 

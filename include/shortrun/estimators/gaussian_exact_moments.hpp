@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <stdexcept>
 
+#include "shortrun/core/state.hpp"
 #include "shortrun/estimators/data_term.hpp"
 #include "shortrun/estimators/sampled_chains.hpp"
 #include "shortrun/models/gaussian_energy.hpp"
@@ -50,9 +51,20 @@ class GaussianExactMoments {
     model.accumulate_grad_energy_moments(m.mean, second, -1.0, grad);
   }
 
- /// The persistent law of pcd (p0 until the first update), for resume checkpoints.
-  const gaussian_theory::Moments& persistent() const { return persistent_; }
-  void restore(const gaussian_theory::Moments& m) { persistent_ = m; }
+  /// The persistent law of pcd (p0 until the first update), for resume checkpoints: "mean" (N) and
+  /// "cov" (N x N).
+  State state() const {
+    State s;
+    s.add("mean", persistent_.mean);
+    s.add("cov", persistent_.cov);
+    return s;
+  }
+  void restore(const State& state) {
+    const StateBlock* mean = state.find("mean");
+    const StateBlock* cov = state.find("cov");
+    if (mean == nullptr || cov == nullptr || mean->value.rows() != persistent_.mean.size()) return;
+    persistent_ = {Vector(mean->value.col(0)), cov->value};
+  }
 
  private:
   Scheme scheme_;

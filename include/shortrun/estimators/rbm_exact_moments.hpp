@@ -12,6 +12,7 @@
 #include <string>
 
 #include "shortrun/estimators/data_term.hpp"
+#include "shortrun/core/state.hpp"
 #include "shortrun/models/bernoulli_rbm.hpp"
 #include "shortrun/theory/binary_enumeration.hpp"
 
@@ -31,6 +32,10 @@ class RbmExactMoments {
     moments_ = exact::rbm_moments(model);
     model.accumulate_grad_energy_moments(moments_, -1.0, grad);
   }
+
+  /// Nothing persists between updates.
+  State state() const { return {}; }
+  void restore(const State&) {}
 
   /// The equilibrium moments that entered the last gradient (empty on other ranks than the first).
   const RbmMoments& last_moments() const { return moments_; }

@@ -10,21 +10,14 @@
 #include <utility>
 
 #include "shortrun/core/random.hpp"
+#include "shortrun/core/state.hpp"
 #include "shortrun/core/team_share.hpp"
 #include "shortrun/estimators/data_term.hpp"
+#include "shortrun/estimators/scheme.hpp"
 #include "shortrun/samplers/p0.hpp"
 
 namespace shortrun {
 
-enum class Scheme { rdm, cd, pcd, exact };
-
-inline Scheme scheme_from_name(const std::string& s) {
-  if (s == "rdm") return Scheme::rdm;
-  if (s == "cd") return Scheme::cd;
-  if (s == "pcd") return Scheme::pcd;
-  if (s == "exact") return Scheme::exact;
-  throw std::invalid_argument("unknown scheme " + s);
-}
 
 /// Start: the p0 type (P0 for continuous models, BinaryP0 for binary ones); it needs
 /// draw(Matrix& x, const ChainStreams&).
@@ -40,6 +33,7 @@ class SampledChains {
     chains_.resize(dim, s.count);
     streams_.seed = seed;
     streams_.first_chain = static_cast<std::uint64_t>(s.begin);
+    first_chain_ = s.begin;
   }
 
   Index k() const { return k_; }
@@ -73,19 +67,30 @@ class SampledChains {
 
   const Matrix& chains() const { return chains_; }
 
-  /// Persistent state for a resume checkpoint: this rank's chains (pcd), and whether they have
-  /// been drawn from p0 yet. rdm and cd keep nothing between updates.
-  bool persistent() const { return scheme_ == Scheme::pcd; }
-  bool started() const { return started_; }
-  void restore(const Matrix& local_chains, bool started) {
-    chains_ = local_chains;
-    started_ = started;
+  /// Persistent state for a resume checkpoint (pcd only; rdm and cd keep nothing between updates):
+  /// "chains", this rank's columns of the team's chains (split), and "started", whether they have
+  /// been drawn from p0 yet.
+  State state() const {
+    State s;
+    if (scheme_ != Scheme::pcd) return s;
+    s.add_split("chains", started_ ? chains_ : Matrix::Zero(chains_.rows(), chains_.cols()), first_chain_,
+                n_chains_);
+    s.add_scalar("started", started_ ? 1.0 : 0.0);
+    return s;
+  }
+  /// Puts back state() (this rank's columns of "chains").
+  void restore(const State& state) {
+    const StateBlock* chains = state.find("chains");
+    if (scheme_ != Scheme::pcd || chains == nullptr || chains->value.cols() != chains_.cols()) return;
+    chains_ = chains->value;
+    started_ = state.scalar("started").value_or(0.0) != 0.0;
   }
 
  private:
   Scheme scheme_;
   Index k_;
   Index n_chains_ = 0;
+  Index first_chain_ = 0;
   Start p0_;
   Sampler sampler_;
   ChainStreams streams_;

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "shortrun/core/config.hpp"
+#include "shortrun/config/run_config.hpp"
 
 namespace shortrun::io {
 
@@ -17,7 +17,7 @@ inline constexpr std::int64_t kSweepSchemaVersion = 1;
 struct ManifestRow {
   std::string run_id;
   std::string file;    ///< relative to the manifest's folder: runs/<run_id>.h5
-  std::string status;  ///< pending | running | completed | diverged | failed
+  RunStatus status = RunStatus::pending;
   std::int64_t team = -1;
   double wall_s = std::numeric_limits<double>::quiet_NaN();
   double theory_gap = std::numeric_limits<double>::quiet_NaN();

@@ -25,6 +25,7 @@
 #include "shortrun/core/reducer.hpp"
 #include "shortrun/core/team_share.hpp"
 #include "shortrun/measure/dynamics.hpp"
+#include "shortrun/measure/equilibrium_method.hpp"
 #include "shortrun/measure/exact_dynamics.hpp"
 #include "shortrun/models/boltzmann_machine.hpp"
 #include "shortrun/models/independent_spins.hpp"
@@ -56,7 +57,7 @@ struct ConvergenceCheck {
 };
 
 struct EquilibriumResult {
-  std::string method;       ///< "theory", "exact", "long-run" or "none"
+  EquilibriumMethod method = EquilibriumMethod::none;  ///< theory, exact, long_run or none (never automatic)
   /// False: the model has no equilibrium reachable by its sampler (an unstable Gaussian mode, or
   /// long-run chains that overflowed); `stats` is then empty with stats.finite = false.
   bool exists = true;
@@ -133,7 +134,7 @@ EquilibriumResult long_run_equilibrium(const Model& model, const Sampler& sample
   team.sum_inplace(as_span(moments));
 
   EquilibriumResult out;
-  out.method = "long-run";
+  out.method = EquilibriumMethod::long_run;
   if (spec.n_kept > 0) out.samples = gather_kept(x, share, std::min(spec.n_kept, spec.n_chains), team);
   ConvergenceCheck& c = out.check;
   c.z_threshold = spec.z_threshold;
@@ -175,11 +176,11 @@ EquilibriumResult long_run_equilibrium(const Model& model, const Sampler& sample
   return out;
 }
 
-/// Dispatches on `method`: "auto", "theory", "exact", "long-run" or "none" (see the file comment).
-/// Throws std::invalid_argument for a method the model cannot use (theory for a bm, exact beyond
-/// 20 units, an unknown name).
+/// Dispatches on `method` (see the file comment); `automatic` picks theory, exact or long-run by the
+/// model. Throws std::invalid_argument for a method the model cannot use (theory for a bm, exact
+/// beyond 20 units): the configuration's validation refuses those first.
 template <class Model, class Sampler, class Start, Reducer R>
-EquilibriumResult measure_equilibrium(const std::string& method, const Model& model, const Sampler& sampler,
+EquilibriumResult measure_equilibrium(EquilibriumMethod method, const Model& model, const Sampler& sampler,
                                       const Start& p0, const DataReference& ref, const LongRunSpec& spec,
                                       R& team) {
   constexpr bool is_gaussian = std::same_as<Model, GaussianEnergy>;
@@ -187,23 +188,24 @@ EquilibriumResult measure_equilibrium(const std::string& method, const Model& mo
   constexpr bool is_pairwise = is_spins || std::same_as<Model, BoltzmannMachine>;
   constexpr bool is_rbm = std::same_as<Model, BernoulliRbm>;
   constexpr bool has_ula = requires { sampler.step_size(); sampler.temperature(); };
-  if (method == "none") {
+  using M = EquilibriumMethod;
+  if (method == M::none) {
     EquilibriumResult out;
-    out.method = "none";
+    out.method = EquilibriumMethod::none;
     out.exists = false;
     out.note = "not measured (measure.equilibrium = none)";
     out.stats.finite = false;
     return out;
   }
-  std::string chosen = method;
-  if (method == "auto") {
-    if constexpr ((is_gaussian && has_ula) || is_spins) chosen = "theory";
-    else if constexpr (is_pairwise) chosen = model.dim() <= exact::kMaxEnumerableUnits ? "exact" : "long-run";
+  M chosen = method;
+  if (method == M::automatic) {
+    if constexpr ((is_gaussian && has_ula) || is_spins) chosen = M::theory;
+    else if constexpr (is_pairwise) chosen = model.dim() <= exact::kMaxEnumerableUnits ? M::exact : M::long_run;
     else if constexpr (is_rbm)
-      chosen = std::min(model.n_visible(), model.n_hidden()) <= exact::kMaxEnumerableUnits ? "exact" : "long-run";
-    else chosen = "long-run";
+      chosen = std::min(model.n_visible(), model.n_hidden()) <= exact::kMaxEnumerableUnits ? M::exact : M::long_run;
+    else chosen = M::long_run;
   }
-  if (chosen == "theory") {
+  if (chosen == M::theory) {
     if constexpr (is_gaussian && has_ula)
       return gaussian_theory_equilibrium(model, {sampler.step_size(), sampler.temperature()}, ref);
     else if constexpr (is_spins)
@@ -211,13 +213,12 @@ EquilibriumResult measure_equilibrium(const std::string& method, const Model& mo
     else
       throw std::invalid_argument("equilibrium method theory: only gaussian (langevin) and spins have closed forms");
   }
-  if (chosen == "exact") {
+  if (chosen == M::exact) {
     if constexpr (is_pairwise) return exact_equilibrium(exact::pairwise(model), ref);
     else if constexpr (is_rbm) return exact_equilibrium(model, ref);
     else throw std::invalid_argument("equilibrium method exact: only spins, bm and rbm can be enumerated");
   }
-  if (chosen == "long-run") return long_run_equilibrium(model, sampler, p0, ref, spec, team);
-  throw std::invalid_argument("unknown equilibrium method " + method + " (expected auto, theory, exact, long-run or none)");
+  return long_run_equilibrium(model, sampler, p0, ref, spec, team);
 }
 
 }  // namespace shortrun

@@ -24,6 +24,7 @@
 #include <Eigen/Core>
 
 #include "shortrun/core/types.hpp"
+#include "shortrun/models/activation.hpp"
 
 namespace shortrun::conv {
 
@@ -187,18 +188,9 @@ void conv_backward_input(const Geometry& g, Index n, const Mat<Scalar>& W, const
   col2im<Scalar>(g, n, dcols, da, scale);
 }
 
-/// Pointwise nonlinearity between layers.
-///   silu:       phi(z) = z sigmoid(z)           (smooth: the Langevin drift is continuous)
-///   leaky-relu: phi(z) = z (z > 0), 0.2 z (z <= 0)
-enum class Activation { silu, leaky_relu };
 
 inline constexpr double kLeakySlope = 0.2;
 
-inline Activation activation_from_name(const std::string& name) {
-  if (name == "silu") return Activation::silu;
-  if (name == "leaky-relu") return Activation::leaky_relu;
-  throw std::invalid_argument("unknown activation " + name + " (expected silu or leaky-relu)");
-}
 inline const char* activation_name(Activation a) { return a == Activation::silu ? "silu" : "leaky-relu"; }
 
 /// y = phi(z), elementwise, y of z's shape; y may not alias z.

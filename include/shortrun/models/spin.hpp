@@ -14,11 +14,6 @@ namespace shortrun {
 
 enum class Spin { pm1, zero_one };
 
-inline Spin spin_from_name(const std::string& name) {
-  if (name == "pm1") return Spin::pm1;
-  if (name == "01") return Spin::zero_one;
-  throw std::invalid_argument("unknown spin convention " + name + " (expected pm1 or 01)");
-}
 inline const char* spin_name(Spin s) { return s == Spin::pm1 ? "pm1" : "01"; }
 
 /// The low value of a unit: -1 (pm1) or 0 (01).

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "shortrun/core/state.hpp"
 #include "shortrun/core/types.hpp"
 
 namespace shortrun {
@@ -33,10 +34,19 @@ class Adam {
 
   double lr() const { return lr_; }
   double l2() const { return l2_; }
-  /// The optimizer's state (t, m, v), to checkpoint for an exact resume.
-  std::int64_t& steps() { return t_; }
-  Vector& first_moment() { return m_; }
-  Vector& second_moment() { return v_; }
+  /// The optimizer's state, to checkpoint for an exact resume: "steps" t, "m" and "v".
+  State state() const {
+    State s;
+    s.add_scalar("steps", static_cast<double>(t_));
+    s.add("m", m_);
+    s.add("v", v_);
+    return s;
+  }
+  void restore(const State& s) {
+    t_ = static_cast<std::int64_t>(s.scalar("steps").value_or(0.0));
+    m_ = s.vector("m").value_or(Vector());
+    v_ = s.vector("v").value_or(Vector());
+  }
 
  private:
   double lr_;

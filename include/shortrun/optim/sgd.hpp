@@ -3,6 +3,7 @@
 ///   g = grad + l2 theta,   u <- mu u + g,   theta <- theta - lr u
 /// (mu = 0, l2 = 0: plain theta <- theta - lr grad). The L2 term is the gradient of
 /// (l2 / 2) |theta|^2; a zero-gradient, zero-valued entry (a bm's J diagonal) stays zero.
+#include "shortrun/core/state.hpp"
 #include "shortrun/core/types.hpp"
 
 namespace shortrun {
@@ -24,9 +25,14 @@ class Sgd {
   double lr() const { return lr_; }
   double momentum() const { return momentum_; }
   double l2() const { return l2_; }
-  /// u: the optimizer's state, to checkpoint for an exact resume (empty until the first step
-  /// with momentum or L2).
-  Vector& velocity() { return velocity_; }
+  /// The optimizer's state, to checkpoint for an exact resume: "velocity" u (empty until the first
+  /// step with momentum or L2).
+  State state() const {
+    State s;
+    s.add("velocity", velocity_);
+    return s;
+  }
+  void restore(const State& s) { velocity_ = s.vector("velocity").value_or(Vector()); }
 
  private:
   double lr_;

@@ -34,13 +34,6 @@ class BinaryP0 {
       throw std::invalid_argument("data-mean p0: means outside the unit range");
     return {Kind::data_mean, spin, p};
   }
-  /// uniform, zeros or data-mean; `data_mean` is used by data-mean only.
-  static BinaryP0 from_name(const std::string& name, Spin spin, Index n, const Vector& mean) {
-    if (name == "uniform") return uniform(spin, n);
-    if (name == "zeros") return zeros(spin, n);
-    if (name == "data-mean") return data_mean(spin, mean);
-    throw std::invalid_argument("unknown binary p0 " + name + " (expected uniform, zeros or data-mean)");
-  }
 
   Kind kind() const { return kind_; }
   Spin spin() const { return spin_; }

@@ -15,12 +15,6 @@ class P0 {
   /// gaussian: N(0, sigma^2 I); zeros: x = 0; uniform: every coordinate uniform on [-1, 1]
   /// (images; sigma is ignored).
   P0(Kind kind, double sigma) : kind_(kind), sigma_(kind == Kind::gaussian ? sigma : 0.0) {}
-  static P0 from_name(const std::string& name, double sigma) {
-    if (name == "gaussian") return {Kind::gaussian, sigma};
-    if (name == "zeros") return {Kind::zeros, 0.0};
-    if (name == "uniform") return {Kind::uniform, 0.0};
-    throw std::invalid_argument("unknown p0 " + name);
-  }
 
   /// Fills every column of x (N x chains) with an independent draw.
   void draw(Matrix& x, const ChainStreams& rng) const {

@@ -46,14 +46,6 @@ struct SiteDynamics {
   SiteOrder order = SiteOrder::sequential;
 };
 
-/// gibbs, gibbs-random, metropolis, metropolis-random.
-inline SiteDynamics site_dynamics_from_name(const std::string& name) {
-  if (name == "gibbs") return {SiteRule::gibbs, SiteOrder::sequential};
-  if (name == "gibbs-random") return {SiteRule::gibbs, SiteOrder::random};
-  if (name == "metropolis") return {SiteRule::metropolis, SiteOrder::sequential};
-  if (name == "metropolis-random") return {SiteRule::metropolis, SiteOrder::random};
-  throw std::invalid_argument("unknown single-site sampler " + name);
-}
 
 /// Probability that a single-site update of unit i moves it away from its value s_i, given its
 /// local field f: Gibbs P(s_i' != s_i | rest); Metropolis min(1, exp(-dE)).

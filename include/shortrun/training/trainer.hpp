@@ -13,6 +13,7 @@
 #include "shortrun/core/parameters.hpp"
 #include "shortrun/core/reducer.hpp"
 #include "shortrun/estimators/data_term.hpp"
+#include "shortrun/training/run_status.hpp"
 
 namespace shortrun {
 
@@ -42,8 +43,7 @@ struct TrainPlan {
 };
 
 struct TrainOutcome {
-  enum class Status { completed, diverged, interrupted };
-  Status status = Status::completed;
+  RunStatus status = RunStatus::completed;  ///< completed, diverged or interrupted
   std::string reason;
   Index last_step = 0;  ///< last update applied with finite, bounded parameters
 };
@@ -98,14 +98,14 @@ TrainOutcome train(Model& model, DataTerm& data, Estimator& estimator, Optimizer
     // The reduced gradient is identical on every rank, but the decision is still taken
     // collectively so that no rank can leave a collective behind.
     if (!team.all(grad.allFinite())) {
-      outcome.status = TrainOutcome::Status::diverged;
+      outcome.status = RunStatus::diverged;
       outcome.reason = "non-finite gradient at update " + std::to_string(step);
       break;
     }
     optimizer.step(model.params(), grad.head(n));
     const double param_norm = model.params().norm();
     if (!team.all(std::isfinite(param_norm) && param_norm < kDivergedNorm)) {
-      outcome.status = TrainOutcome::Status::diverged;
+      outcome.status = RunStatus::diverged;
       char buf[160];
       std::snprintf(buf, sizeof buf, "parameter norm %.3g at update %lld (non-finite or above %.0e)",
                     param_norm, static_cast<long long>(step), kDivergedNorm);
@@ -115,7 +115,7 @@ TrainOutcome train(Model& model, DataTerm& data, Estimator& estimator, Optimizer
     if constexpr (HasParamBound<Model>) {
       const double largest = model.params().size() ? model.params().cwiseAbs().maxCoeff() : 0.0;
       if (!team.all(largest <= model.param_bound())) {
-        outcome.status = TrainOutcome::Status::diverged;
+        outcome.status = RunStatus::diverged;
         outcome.reason = "a parameter reached magnitude " + std::to_string(largest) + " at update " +
                          std::to_string(step) + " (above " + std::to_string(model.param_bound()) +
                          ": the model saturates; no finite fixed point)";
@@ -137,7 +137,7 @@ TrainOutcome train(Model& model, DataTerm& data, Estimator& estimator, Optimizer
     if (save) observer.on_save(step);
     observer.on_progress(step, plan.updates);
     if (stop_requested && step < plan.updates) {
-      outcome.status = TrainOutcome::Status::interrupted;
+      outcome.status = RunStatus::interrupted;
       outcome.reason = "stopped after update " + std::to_string(step) + " of " + std::to_string(plan.updates);
       break;
     }

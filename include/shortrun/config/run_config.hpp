@@ -2,11 +2,19 @@
 /// The resolved configuration of one run: plain data with one field list (visit), which the app
 /// uses to register INI keys, to write /config attributes and the resolved INI text, so input and
 /// output cannot drift apart (DCA++'s readWrite). Defaults here are the documented defaults.
+/// Every key that names one of a fixed set of choices is an enum (config/enums.hpp), parsed once
+/// with its name table (config/names.hpp); keys whose default depends on the model are optional
+/// until families::resolve_defaults() fills them.
 #include <algorithm>
 #include <cstdint>
-#include <utility>
+#include <optional>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
+
+#include "shortrun/config/enums.hpp"
+#include "shortrun/config/names.hpp"
 
 namespace shortrun {
 
@@ -20,43 +28,43 @@ struct RunConfig {
   std::string run_out;  ///< empty: results/<name>
   double checkpoint_every = 600;  ///< seconds between resume checkpoints; 0: scheduled ones only
   // [model]
-  std::string model_type;  ///< required
+  std::optional<ModelType> model_type;  ///< required
   std::int64_t n_visible = 0;  ///< 0: inferred from the data
   std::int64_t n_hidden = 0;   ///< rbm: hidden units
-  std::string spin;            ///< pm1 or 01; empty: pm1 (spins, bm), 01 (rbm)
+  std::optional<Spin> spin;    ///< binary models: pm1 (spins, bm) or 01 (rbm) by default; unset otherwise
   std::vector<double> channels{16, 32, 64};  ///< convnet: channels per conv layer (integers)
-  std::string activation = "silu";           ///< convnet: silu or leaky-relu
+  conv::Activation activation = conv::Activation::silu;  ///< convnet
   // [data]
-  std::string data_source;  ///< empty: gaussian for the gaussian model, spins otherwise
+  std::optional<DataSource> data_source;  ///< default by model (families::resolve_defaults)
   std::int64_t data_seed = 1;
   std::int64_t n_samples = 10000;  ///< 0: exact population moments, no samples (gaussian)
   std::vector<double> spectrum;    ///< gaussian: covariance eigenvalues c_alpha
   std::vector<double> data_mean;   ///< gaussian: mean mu_D (one value, or N); empty: 0
   std::vector<double> magnetization;  ///< spins data: m_i in pm1 terms (one value, or N)
   double beta = 0.5;                 ///< ising teacher inverse temperature
-  std::string graph = "curie-weiss"; ///< ising teacher graph: curie-weiss, 2d, sk
+  IsingGraph graph = IsingGraph::curie_weiss;  ///< ising teacher graph
   std::string data_path;             ///< idx: a file; hdf5: file.h5:/dataset
   double binarize = -1;              ///< images: threshold in [0, 1); < 0: off
   std::int64_t downscale = 1;        ///< images: 1, 2 or 4
   double data_noise = 0;             ///< convnet: std of Gaussian noise added to data per update
   // [sampler]
-  std::string sampler_type;  ///< empty: langevin (gaussian), gibbs (spins, bm), block-gibbs (rbm)
+  std::optional<SamplerType> sampler_type;  ///< default: langevin (gaussian, convnet), gibbs (spins, bm), block-gibbs (rbm)
   double step = 0.05;
   double temperature = 1.0;
   // [init]
-  std::string init_type;  ///< empty: gaussian (gaussian model), uniform (binary models)
+  std::optional<P0Type> init_type;  ///< default: gaussian (gaussian model), uniform (the others)
   double init_sigma = 1.0;
   // [train]
-  std::string scheme = "rdm";
+  Scheme scheme = Scheme::rdm;
   std::int64_t k = 10;
   double lr = 0.1;
-  std::string optimizer = "sgd";
+  OptimizerType optimizer = OptimizerType::sgd;
   double momentum = 0;
   double l2 = 0;
   std::int64_t batch = 0;  ///< 0: the whole data set every update
   std::int64_t chains = 1000;
   std::int64_t updates = 1000;
-  std::string moments = "sampled";
+  MomentsMode moments = MomentsMode::sampled;
   std::int64_t checkpoints = 10;
   std::int64_t log_every = 0;       ///< 0: about 1000 rows over the run
   double init_coupling = 1.0;       ///< gaussian: J starts at init_coupling * I, h at 0
@@ -64,10 +72,10 @@ struct RunConfig {
   std::int64_t t_max = 0;       ///< 0: 20 k, at least 100
   std::int64_t t_points = 40;
   std::int64_t measure_chains = 1000;
-  std::string measure_moments = "auto";   ///< auto, sampled, exact
-  std::string equilibrium = "auto";       ///< auto, theory, exact, long-run, none
+  MeasureMoments measure_moments = MeasureMoments::automatic;
+  EquilibriumMethod equilibrium = EquilibriumMethod::automatic;
   std::int64_t equilibrium_sweeps = 0;    ///< long-run burn-in and window; 0: max(1000, 10 t_max)
-  std::string measure_at = "last";        ///< last, all
+  MeasureAt measure_at = MeasureAt::last;
   std::int64_t measure_samples = 16;      ///< image data: chains kept at the sample times
   std::int64_t ais_runs = 100;            ///< rbm beyond enumeration: AIS runs for log Z (0: off)
   std::int64_t ais_temperatures = 1000;   ///< AIS annealing steps
@@ -131,13 +139,24 @@ struct RunConfig {
     const_cast<RunConfig*>(this)->visit(std::forward<V>(v));
   }
 
-  /// Fills the defaults that depend on the model (sampler, p0, data source, spin convention).
-  void resolve_defaults();
+  /// Throws BadInput naming the first offending key of those every model shares; each family checks
+  /// its own keys (families::validate runs both).
+  void validate_common() const;
 
-  /// Throws BadInput naming the first offending key and what was expected.
-  void validate() const;
+  /// The resolved choices (after families::resolve_defaults; std::bad_optional_access before).
+  ModelType model() const { return model_type.value(); }
+  DataSource source() const { return data_source.value(); }
+  SamplerType sampler() const { return sampler_type.value(); }
+  P0Type p0() const { return init_type.value(); }
+  /// The binary unit convention (binary models only).
+  Spin units() const { return spin.value(); }
 
-  bool binary() const { return model_type == "spins" || model_type == "bm" || model_type == "rbm"; }
+  /// spins, bm or rbm: models of binary units.
+  bool binary() const {
+    return model_type == ModelType::spins || model_type == ModelType::bm || model_type == ModelType::rbm;
+  }
+  /// Whether training uses exact moments (train.moments = exact or train.scheme = exact).
+  bool exact_training() const { return moments == MomentsMode::exact || scheme == Scheme::exact; }
 
   /// The resolved configuration as INI text ([section] blocks, every key with its value).
   std::string to_ini() const;
@@ -148,11 +167,13 @@ struct RunConfig {
   std::int64_t effective_equilibrium_sweeps() const {
     return equilibrium_sweeps > 0 ? equilibrium_sweeps : std::max<std::int64_t>(1000, 10 * effective_t_max());
   }
-  /// Measurement path of the dynamics: "sampled" or "exact" (measure.moments, auto resolved).
-  std::string measurement_path() const {
-    if (measure_moments != "auto") return measure_moments;
-    return moments == "exact" ? "exact" : "sampled";
+  /// Measurement path of the dynamics: sampled chains or the exact law (measure.moments, auto resolved).
+  MomentsMode measurement_path() const {
+    if (measure_moments == MeasureMoments::automatic) return moments;
+    return measure_moments == MeasureMoments::exact ? MomentsMode::exact : MomentsMode::sampled;
   }
+  /// sigma0 of a Gaussian p0 (0 for init.type = zeros).
+  double p0_sigma() const { return init_type == P0Type::zeros ? 0.0 : init_sigma; }
 };
 
 /// Shortest text that reads back as the same value.
@@ -160,5 +181,28 @@ std::string format_value(const std::string& v);
 std::string format_value(std::int64_t v);
 std::string format_value(double v);
 std::string format_value(const std::vector<double>& v);
+template <NamedEnum E>
+std::string format_value(E v) {
+  return name_of(v);
+}
+/// An unset choice reads and writes as empty text.
+template <NamedEnum E>
+std::string format_value(const std::optional<E>& v) {
+  return v ? std::string(name_of(*v)) : std::string();
+}
+
+template <class T>
+inline constexpr bool kIsOptional = false;
+template <class T>
+inline constexpr bool kIsOptional<std::optional<T>> = true;
+
+/// A field as an HDF5 attribute value: choices (enums) as their names, the rest as they are.
+template <class T>
+auto attr_value(const T& v) {
+  if constexpr (NamedEnum<T> || kIsOptional<T>)
+    return format_value(v);
+  else
+    return v;
+}
 
 }  // namespace shortrun

@@ -1,0 +1,57 @@
+#pragma once
+/// The fully visible Boltzmann machine family (model.type = bm): E = -sum_i h_i s_i -
+/// sum_{i<j} J_ij s_i s_j, single-site samplers; sampled chains, or exact moments of p_k (N <= 12)
+/// or of the equilibrium (N <= 20). No closed form: the measurement's equilibrium is exact
+/// enumeration (N <= 20) or long runs. The family contract: families/family.hpp.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "shortrun/families/spins.hpp"
+#include "shortrun/models/boltzmann_machine.hpp"
+
+namespace shortrun::families {
+
+struct Bm {
+  static constexpr ModelType kModel = ModelType::bm;
+  static constexpr Index kExampleImages = 0;
+
+  static void resolve_defaults(RunConfig& c) { binary::resolve_defaults(c, SamplerType::gibbs, Spin::pm1); }
+  static void validate(const RunConfig& c) {
+    binary::validate(c);
+    expect_one_of("sampler.type", c.sampler(), binary::kSiteSamplers);
+  }
+  static Dataset make_data(const RunConfig& c);
+  static void check_measurement(const RunConfig& c, Index dim) { binary::check_measurement(c, dim, dim, false); }
+
+  template <class F>
+  static decltype(auto) with_model(const RunConfig& c, const Dataset& data, F&& f) {
+    return binary::with_site_sampler(c.sampler(), [&](auto sampler) -> decltype(auto) {
+      BoltzmannMachine model(data.dim(), c.units());
+      return f(model, sampler, binary::p0(c, data));
+    });
+  }
+
+  template <class Sampler, class F>
+  static decltype(auto) with_estimator(const RunConfig& c, const BoltzmannMachine& model, const Sampler& sampler,
+                                       const BinaryP0& p0, TeamPosition team, F&& f) {
+    return with_pairwise_estimator(c, model.dim(), sampler, p0, team, std::forward<F>(f));
+  }
+
+  static std::optional<TheoryTables> theory(const RunConfig&, const Dataset&, const Vector*) { return std::nullopt; }
+  static std::string summary(const RunConfig&, const Dataset&, const Vector&, double*) { return {}; }
+  static std::string theory_table(const RunConfig&, const Dataset&) { return {}; }
+
+  template <class Sampler>
+  static DynamicsResult exact_dynamics(const RunConfig&, const BoltzmannMachine& model, const Sampler&,
+                                       const BinaryP0& p0, const std::vector<Index>& times, const DataReference& ref) {
+    return binary_exact_dynamics(exact::pairwise(model), Sampler::dynamics(), p0, times, ref);
+  }
+
+  template <class Sampler, class R>
+  static void measure_extras(const RunConfig&, const Dataset&, const BoltzmannMachine&, const Sampler&,
+                             const BinaryP0&, const DataReference&, const std::vector<Index>&,
+                             CheckpointMeasurement&, R&) {}
+};
+
+}  // namespace shortrun::families

@@ -1,0 +1,89 @@
+#pragma once
+/// The single composition path: the one place that turns model.type into a family type, and builds
+/// from a validated configuration the model, sampler, p0, estimator and optimizer of a run. train,
+/// sweep, measure, theory and bench all go through it; hot loops below are templates over the
+/// types it picks, with no virtual call per sample.
+#include <string>
+#include <utility>
+
+#include "shortrun/config/run_config.hpp"
+#include "shortrun/data/dataset.hpp"
+#include "shortrun/families/bm.hpp"
+#include "shortrun/families/convnet.hpp"
+#include "shortrun/families/gaussian.hpp"
+#include "shortrun/families/rbm.hpp"
+#include "shortrun/families/spins.hpp"
+
+namespace shortrun::families {
+
+/// Calls f(Family{}) for model type `t`. Adding a model family = one line here.
+template <class F>
+decltype(auto) with_family(ModelType t, F&& f) {
+  switch (t) {
+    case ModelType::gaussian: return f(Gaussian{});
+    case ModelType::spins: return f(Spins{});
+    case ModelType::bm: return f(Bm{});
+    case ModelType::rbm: return f(Rbm{});
+    case ModelType::convnet: return f(ConvNetFamily{});
+  }
+  throw std::logic_error("unknown model type");
+}
+
+/// Fills the model-dependent defaults (data source, sampler, p0, unit convention); nothing without
+/// a model.type.
+void resolve_defaults(RunConfig& c);
+
+/// Fills the model-dependent defaults, then checks every key (the shared ones, then the family's).
+/// BadInput naming the first offending key.
+void resolve_and_validate(RunConfig& c);
+
+/// The data set of a validated configuration (the family's data, and the checks that need its
+/// size, measurement keys included). BadInput naming the key or file.
+Dataset make_data(const RunConfig& c);
+
+/// Calls f(family, model, sampler, p0): the configured model with its initial parameters (or
+/// `params`, when given), sampler and p0.
+template <class F>
+decltype(auto) with_model_types(const RunConfig& c, const Dataset& data, const Vector* params, F&& f) {
+  return with_family(c.model(), [&](auto family) -> decltype(auto) {
+    using Family = decltype(family);
+    return Family::with_model(c, data, [&](auto& model, const auto& sampler, const auto& p0) -> decltype(auto) {
+      if (params != nullptr) set_params(model, *params);
+      return f(family, model, sampler, p0);
+    });
+  });
+}
+
+/// Calls f(family, model, sampler, p0, estimator, optimizer): everything a training run needs.
+template <class F>
+decltype(auto) with_run_types(const RunConfig& c, const Dataset& data, TeamPosition team, F&& f) {
+  return with_model_types(c, data, nullptr, [&](auto family, auto& model, const auto& sampler, const auto& p0)
+                                                -> decltype(auto) {
+    using Family = decltype(family);
+    return Family::with_estimator(c, model, sampler, p0, team, [&](auto& estimator) -> decltype(auto) {
+      return with_optimizer(c, [&](auto& optimizer) -> decltype(auto) {
+        return f(family, model, sampler, p0, estimator, optimizer);
+      });
+    });
+  });
+}
+
+/// Data images a run file keeps in /data/examples (0: none).
+inline Index example_images(const RunConfig& c) {
+  return with_family(c.model(), [](auto family) { return decltype(family)::kExampleImages; });
+}
+
+/// The parameter layout of the configuration's model on `data`.
+Layout model_layout(const RunConfig& c, const Dataset& data);
+
+/// The /theory tables of a configuration (nullopt: its family has no closed form).
+std::optional<TheoryTables> theory_tables(const RunConfig& c, const Dataset& data, const Vector* params);
+
+/// The closed-form table `shortrun theory` prints; empty when the family has none.
+std::string theory_table(const RunConfig& c, const Dataset& data);
+
+/// The terminal table of a completed run against theory, and the largest gap to the fixed point the
+/// scheme should reach (NaN: no theory). Empty when the family has none.
+std::string summary_table(const RunConfig& c, const Dataset& data, const Vector& params, double* gap);
+
+}  // namespace shortrun::families

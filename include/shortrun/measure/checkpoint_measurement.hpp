@@ -1,0 +1,36 @@
+#pragma once
+/// One measured checkpoint of a run (the dynamics from p0 against equilibrium, THEORY.md section 5),
+/// as the measurement composes it and the run-file writer stores it under /dynamics/<step> and
+/// /equilibrium/<step> (docs/hdf5-schema.md).
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "shortrun/core/types.hpp"
+#include "shortrun/measure/dynamics.hpp"
+#include "shortrun/measure/equilibrium.hpp"
+
+namespace shortrun {
+
+struct CheckpointMeasurement {
+  Index step = 0;
+  DynamicsResult dynamics;
+  EquilibriumResult equilibrium;
+  /// Theory curves of the solvable models for these parameters, at theory_t (the recorded times
+  /// while the law stays finite): gaussian v_alpha(t) in the data eigenbasis ("mode_var_theory"),
+  /// spins m_i(t) ("mean_theory"). Empty for the other models.
+  std::string theory_name;
+  std::vector<Index> theory_t;
+  Matrix theory;
+  /// Gaussian: the measured v_alpha(t) = diag(U^T C(t) U) [T, N] and at equilibrium [N].
+  Matrix mode_var;
+  Vector equilibrium_mode_var;
+  /// RBM beyond enumeration (measure.ais_runs > 0): AIS log Z and its standard error; NaN otherwise.
+  double ais_log_z = std::numeric_limits<double>::quiet_NaN();
+  double ais_log_z_se = std::numeric_limits<double>::quiet_NaN();
+  double data_energy = 0;  ///< <E>_D under these parameters (NaN if unknown)
+  Matrix components;  ///< data principal components of a projected covariance (N x m); empty if full
+  double seconds = 0;
+};
+
+}  // namespace shortrun

@@ -1,0 +1,84 @@
+#include "shortrun/config/run_config.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+
+#include "shortrun/core/error.hpp"
+
+namespace shortrun {
+namespace {
+
+void expect(bool ok, const std::string& key, const std::string& what) {
+  if (!ok) throw BadInput(key + ": expected " + what);
+}
+
+bool valid_name(const std::string& s) {
+  return !s.empty() && s != "." && s != ".." &&
+         std::all_of(s.begin(), s.end(), [](unsigned char c) {
+           return std::isalnum(c) || c == '-' || c == '_' || c == '.';
+         });
+}
+
+}  // namespace
+
+void RunConfig::validate_common() const {
+  expect(valid_name(run_name), "run.name",
+         "letters, digits, '-', '_' and '.' only (and not '.' or '..'), got '" + run_name + "'");
+  expect(seed >= 0, "run.seed", "an integer >= 0");
+  expect(std::isfinite(checkpoint_every) && checkpoint_every >= 0, "run.checkpoint_every", "seconds >= 0");
+  if (!model_type) throw BadInput("model.type: missing; expected one of " + names_list<ModelType>());
+  expect(n_visible >= 0, "model.n_visible", "an integer >= 1");
+  expect(data_seed >= 0, "data.seed", "an integer >= 0");
+  expect(n_samples >= 0, "data.n_samples", "an integer >= 0 (0: exact population moments)");
+  expect(std::isfinite(step) && step > 0, "sampler.step", "a number > 0");
+  expect(std::isfinite(temperature) && temperature > 0, "sampler.temperature", "a number > 0");
+  expect(std::isfinite(init_sigma) && init_sigma >= 0, "init.sigma", "a number >= 0");
+  expect(k >= 1, "train.k", "an integer >= 1, got " + std::to_string(k));
+  expect(std::isfinite(lr) && lr > 0, "train.lr", "a number > 0");
+  expect(std::isfinite(momentum) && momentum >= 0 && momentum < 1, "train.momentum", "a number in [0, 1)");
+  expect(std::isfinite(l2) && l2 >= 0, "train.l2", "a number >= 0");
+  expect(batch >= 0, "train.batch", "an integer >= 0 (0: all data)");
+  expect(chains >= 1, "train.chains", "an integer >= 1");
+  expect(updates >= 1, "train.updates", "an integer >= 1");
+  expect(checkpoints >= 1, "train.checkpoints", "an integer >= 1");
+  expect(log_every >= 0, "train.log_every", "an integer >= 0");
+  expect(std::isfinite(init_coupling), "train.init_coupling", "a finite number");
+  expect(t_max >= 0, "measure.t_max", "an integer >= 0");
+  expect(t_points >= 2, "measure.t_points", "an integer >= 2");
+  expect(measure_chains >= 2, "measure.chains", "an integer >= 2");
+  expect(equilibrium_sweeps >= 0, "measure.equilibrium_sweeps", "an integer >= 0 (0: max(1000, 10 t_max))");
+  expect(measure_samples >= 0, "measure.samples", "an integer >= 0");
+  expect(ais_runs == 0 || ais_runs >= 2, "measure.ais_runs", "0 (off) or an integer >= 2");
+  expect(ais_temperatures >= 1, "measure.ais_temperatures", "an integer >= 1");
+  expect(std::isfinite(data_noise) && data_noise >= 0, "data.noise", "a standard deviation >= 0");
+}
+
+std::string format_value(const std::string& v) { return v; }
+std::string format_value(std::int64_t v) { return std::to_string(v); }
+std::string format_value(double v) {
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest text that reads back exactly
+  return std::string(buf, r.ptr);
+}
+std::string format_value(const std::vector<double>& v) {
+  std::string out;
+  for (std::size_t i = 0; i < v.size(); ++i) out += (i ? "," : "") + format_value(v[i]);
+  return out;
+}
+
+std::string RunConfig::to_ini() const {
+  std::string out, section;
+  visit([&](const std::string& key, const auto& field, const char*, Sweep) {
+    const std::string sec = key.substr(0, key.find('.'));
+    if (sec != section) {
+      out += (section.empty() ? "[" : "\n[") + sec + "]\n";
+      section = sec;
+    }
+    out += key.substr(key.find('.') + 1) + " = " + format_value(field) + "\n";
+  });
+  return out;
+}
+
+}  // namespace shortrun

@@ -1,0 +1,143 @@
+#include <catch2/catch.hpp>
+
+#include "shortrun/config/names.hpp"
+#include "shortrun/config/run_config.hpp"
+#include "shortrun/core/error.hpp"
+#include "shortrun/families/composition.hpp"
+
+using shortrun::BadInput;
+using shortrun::RunConfig;
+namespace sr = shortrun;
+
+namespace {
+RunConfig valid() {
+  RunConfig c;
+  c.run_name = "x";
+  c.model_type = sr::ModelType::gaussian;
+  c.spectrum = {1.0, 2.0};
+  sr::families::resolve_and_validate(c);
+  return c;
+}
+
+/// Does validating `c` fail with a message that starts with "key:"?
+bool fails_with(RunConfig c, const std::string& key) {
+  try {
+    sr::families::resolve_and_validate(c);
+  } catch (const BadInput& e) {
+    return std::string(e.what()).rfind(key + ":", 0) == 0;
+  }
+  return false;
+}
+}  // namespace
+
+TEST_CASE("a valid config passes and bad values name their key", "[config]") {
+  CHECK_NOTHROW(valid());
+  RunConfig c = valid();
+  c.k = 0;
+  CHECK(fails_with(c, "train.k"));
+  c = valid();
+  c.lr = -0.1;
+  CHECK(fails_with(c, "train.lr"));
+  c = valid();
+  c.run_name = "../evil";
+  CHECK(fails_with(c, "run.name"));
+  c = valid();
+  c.spectrum = {1.0, -2.0};
+  CHECK(fails_with(c, "data.spectrum"));
+  c = valid();
+  c.n_visible = 3;
+  CHECK(fails_with(c, "model.n_visible"));
+  c = valid();
+  c.model_type.reset();
+  CHECK(fails_with(c, "model.type"));
+  c = valid();
+  c.sampler_type = sr::SamplerType::gibbs;
+  CHECK(fails_with(c, "sampler.type"));
+}
+
+TEST_CASE("names parse once into enums, and an unknown name names its key and the choices", "[config]") {
+  CHECK(sr::parse_name<sr::Scheme>("train.scheme", "pcd") == sr::Scheme::pcd);
+  CHECK(sr::parse_name<sr::Spin>("model.spin", "01") == sr::Spin::zero_one);
+  CHECK(sr::parse_name<sr::SamplerType>("sampler.type", "metropolis-random") == sr::SamplerType::metropolis_random);
+  CHECK_THROWS_WITH(sr::parse_name<sr::Scheme>("train.scheme", "cdd"),
+                    "train.scheme: expected one of rdm, cd, pcd, exact, got 'cdd'");
+  CHECK_THROWS_WITH(sr::parse_name<sr::IsingGraph>("data.graph", "3d"),
+                    Catch::StartsWith("data.graph: expected one of curie-weiss, 2d, sk"));
+  // Every name reads back as its value: the tables have no duplicate and no gap.
+  for (const auto& [value, name] : sr::EnumNames<sr::DataSource>::kTable)
+    CHECK(sr::parse_name<sr::DataSource>("data.source", name) == value);
+  for (const auto& [value, name] : sr::EnumNames<sr::EquilibriumMethod>::kTable)
+    CHECK(std::string(sr::name_of(value)) == name);
+}
+
+TEST_CASE("model-dependent defaults: langevin and gaussian p0 for gaussian and gibbs and uniform p0 for bm", "[config]") {
+  RunConfig g = valid();
+  CHECK(g.sampler() == sr::SamplerType::langevin);
+  CHECK(g.p0() == sr::P0Type::gaussian);
+  CHECK_FALSE(g.spin.has_value());
+  RunConfig b;
+  b.run_name = "b";
+  b.model_type = sr::ModelType::bm;
+  b.magnetization = {0.1, 0.2};
+  sr::families::resolve_and_validate(b);
+  CHECK(b.sampler() == sr::SamplerType::gibbs);
+  CHECK(b.p0() == sr::P0Type::uniform);
+  CHECK(b.units() == sr::Spin::pm1);
+  RunConfig r;
+  r.run_name = "r";
+  r.model_type = sr::ModelType::rbm;
+  r.n_hidden = 2;
+  r.magnetization = {0.1, 0.2};
+  sr::families::resolve_and_validate(r);
+  CHECK(r.sampler() == sr::SamplerType::block_gibbs);
+  CHECK(r.units() == sr::Spin::zero_one);
+}
+
+TEST_CASE("the resolved INI text holds every key with a value that reads back", "[config]") {
+  RunConfig c = valid();
+  c.lr = 0.05;
+  const std::string ini = c.to_ini();
+  CHECK(ini.find("[train]\n") != std::string::npos);
+  CHECK(ini.find("lr = 0.05\n") != std::string::npos);
+  CHECK(ini.find("spectrum = 1,2\n") != std::string::npos);
+  CHECK(ini.find("scheme = rdm\n") != std::string::npos);
+  CHECK(ini.find("type = langevin\n") != std::string::npos);
+  CHECK(ini.find("spin = \n") != std::string::npos);  // unset for the gaussian model
+}
+
+TEST_CASE("convnet keys: defaults and bad values name their key", "[config][convnet]") {
+  RunConfig c;
+  c.run_name = "x";
+  c.model_type = sr::ModelType::convnet;
+  sr::families::resolve_and_validate(c);
+  CHECK(c.source() == sr::DataSource::fashion_mnist);
+  CHECK(c.sampler() == sr::SamplerType::langevin);
+  CHECK(c.p0() == sr::P0Type::uniform);
+  CHECK(c.channels == std::vector<double>{16, 32, 64});
+  c.n_samples = 0;  // every image of the file
+  CHECK_NOTHROW(sr::families::resolve_and_validate(c));
+  for (const std::vector<double>& channels : {std::vector<double>{}, {16, 0}, {16, 2.5}, {1, 2, 3, 4, 5, 6, 7, 8, 9}}) {
+    RunConfig bad = c;
+    bad.channels = channels;
+    CHECK(fails_with(bad, "model.channels"));
+  }
+  RunConfig bad = c;
+  bad.data_source = sr::DataSource::blobs;
+  bad.n_samples = 0;
+  CHECK(fails_with(bad, "data.n_samples"));
+  bad = c;
+  bad.scheme = sr::Scheme::exact;
+  CHECK(fails_with(bad, "train.scheme"));
+  bad = c;
+  bad.moments = sr::MomentsMode::exact;
+  CHECK(fails_with(bad, "train.moments"));
+  bad = c;
+  bad.init_type = sr::P0Type::zeros;
+  CHECK(fails_with(bad, "init.type"));
+  bad = c;
+  bad.data_noise = -0.1;
+  CHECK(fails_with(bad, "data.noise"));
+  RunConfig gaussian = valid();
+  gaussian.data_noise = 0.1;
+  CHECK(fails_with(gaussian, "data.noise"));
+}
