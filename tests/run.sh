@@ -43,7 +43,7 @@ if [[ "${CI:-}" == "true" || "${SHORTRUN_SANITIZE_TESTS:-}" == "1" ]]; then
   sanitize=$!
 fi
 
-# mpirun refuses root and more ranks than cores unless told (shared/ENV.md); tests need both.
+# Open MPI's mpirun refuses root and more ranks than cores unless told; tests need both.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 rc=0
 (cd "$build" && ctest --output-on-failure -j"$(nproc)" "$@") || rc=$?

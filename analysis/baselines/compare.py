@@ -17,7 +17,7 @@ Usage:
 Needs Debian's python3-torch and libopenblas0-pthread, optional packages (SHORTRUN_WITH_TORCH=1
 jobs/local/install-deps.sh; docs/performance.md);
 exits 2 with one line if torch or the shortrun binary is missing. OPENBLAS_CORETYPE is set here
-when unset (SkylakeX on AVX-512 machines, Haswell on AVX2 ones; shared/ENV.md): OpenBLAS 0.3.21
+when unset (SkylakeX on AVX-512 machines, Haswell on AVX2 ones): OpenBLAS 0.3.21
 does not recognise newer CPUs and would run generic kernels several times slower.
 --shortrun-only runs the shortrun side alone through the same rounds and report (PyTorch columns
 null), for machines without torch.
@@ -74,7 +74,7 @@ def configure_openblas(threads):
     if "OPENBLAS_CORETYPE" not in os.environ:
         if core:
             os.environ["OPENBLAS_CORETYPE"] = core
-            note = f"OPENBLAS_CORETYPE was unset: set to {core} for this run (shared/ENV.md)"
+            note = f"OPENBLAS_CORETYPE was unset: set to {core} for this run (README, Performance)"
     elif core and os.environ["OPENBLAS_CORETYPE"] != core:
         note = (f"OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']} from the environment is kept; "
                 f"{core} suits this CPU and may make the PyTorch side faster")

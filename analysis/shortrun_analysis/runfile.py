@@ -47,7 +47,7 @@ class RootAttrs:
 
 @dataclass
 class Theory:
-    """The /theory group of a Gaussian run (THEORY.md section 2), in the data eigenbasis.
+    """The /theory group of a Gaussian run (docs/theory.md section 2), in the data eigenbasis.
 
     c         [N]    data covariance eigenvalues c_alpha, ascending
     basis     [N,N]  U: column alpha is the eigenvector u_alpha (original coordinates)

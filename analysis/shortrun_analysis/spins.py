@@ -1,4 +1,4 @@
-"""Closed forms of the independent-spin model (THEORY.md section 3), +-1 spins, time in sweeps.
+"""Closed forms of the independent-spin model (docs/theory.md section 3), +-1 spins, time in sweeps.
 
 m_k(h) is the magnetisation of a site with field h after k sweeps from p0 with magnetisation m0:
 
@@ -60,7 +60,7 @@ def m_after_grid(h: np.ndarray, k: int, sampler: str, n: int, m0: float = 0.0) -
 
 
 def exists_gibbs_random(m_data: float, k: int, n: int, m0: float = 0.0) -> bool:
-    """THEORY.md's existence condition of the gibbs-random rdm-k fixed point: |m^D - q^k m0| < 1 - q^k."""
+    """The existence condition (docs/theory.md section 3) of the gibbs-random rdm-k fixed point: |m^D - q^k m0| < 1 - q^k."""
     qk = q_random_sweep(n) ** k
     return abs(m_data - qk * m0) < 1.0 - qk
 

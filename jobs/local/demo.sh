@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The demo: the paper's effect on the two models where it is clearest, with 2 MPI ranks.
-#  1. The Gaussian EBM of THEORY.md's worked example trained with short runs (rdm) of k = 1, 10, 100
-#     Langevin steps from p0 = N(0, 1) (jobs/configs/demo-gaussian.ini), and one pcd run (k = 10):
+#  1. The Gaussian EBM of the worked example of docs/theory.md section 2, trained with short runs
+#     (rdm) of k = 1, 10, 100 Langevin steps from p0 = N(0, 1) (jobs/configs/demo-gaussian.ini),
+#     and one pcd run (k = 10):
 #     the trained couplings land on the closed-form J*(k), not on the equilibrium J_eq.
 #  2. A 12-spin Boltzmann machine on Curie-Weiss teacher data, rdm with k = 1, 10, 100 random-site
 #     Gibbs sweeps (jobs/configs/demo-bm.ini), and one pcd run (k = 1).
-# Every run is then measured (THEORY.md section 5): fresh chains from p0 are followed for
+# Every run is then measured (docs/theory.md section 5): fresh chains from p0 are followed for
 # t = 0 ... 20 k sweeps and compared with the data and with equilibrium. The demo prints, per run,
 # the error at t = k, its minimum over t, and the equilibrium error, and draws the figures.
 # Runs from any working directory; about 3-4 minutes on 2 cores after the build.
@@ -22,7 +23,8 @@ jobs/local/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release > /dev/null
 cmake --build build -j"$(nproc)" --target shortrun   # tests are built by tests/run.sh
 
-# mpirun as root and with more ranks than cores (containers, laptops; shared/ENV.md).
+# Open MPI's mpirun refuses to run as root, or with more ranks than cores, unless told (containers,
+# laptops).
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 py=/usr/bin/python3   # Debian's python has numpy, h5py and matplotlib
 out=results/demo

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages shortrun needs to build, test and analyse (shared/ENV.md).
+# Installs the Debian 12 packages shortrun needs to build, test and analyse (README, "Quick start").
 # Idempotent and quiet when everything is present. Needs root (or sudo) only when something is missing.
 set -euo pipefail
 

@@ -12,7 +12,7 @@ set -euo pipefail
 shortrun=${1:?usage: test_compare_baselines.sh PATH/TO/shortrun}
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 script=$repo/analysis/baselines/compare.py
-python=/usr/bin/python3  # Debian's packages (shared/ENV.md)
+python=/usr/bin/python3  # Debian's packages (a python3 earlier on PATH may lack them)
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

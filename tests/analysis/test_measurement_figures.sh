@@ -16,7 +16,7 @@ shortrun=${1:?usage: test_measurement_figures.sh PATH/TO/shortrun}
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 analysis=$repo/analysis
 configs=$repo/jobs/configs
-python=/usr/bin/python3  # Debian's h5py, numpy, matplotlib (shared/ENV.md)
+python=/usr/bin/python3  # Debian's h5py, numpy, matplotlib (a python3 earlier on PATH may lack them)
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

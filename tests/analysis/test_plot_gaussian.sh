@@ -8,7 +8,7 @@ shortrun=${1:?usage: test_plot_gaussian.sh PATH/TO/shortrun}
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 script=$repo/analysis/plot_gaussian.py
 config=$repo/jobs/configs/gaussian.ini
-python=/usr/bin/python3  # Debian's h5py, numpy, matplotlib (shared/ENV.md)
+python=/usr/bin/python3  # Debian's h5py, numpy, matplotlib (a python3 earlier on PATH may lack them)
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

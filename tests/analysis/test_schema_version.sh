@@ -10,7 +10,7 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 analysis=$repo/analysis
-python=/usr/bin/python3  # Debian's h5py, numpy (shared/ENV.md)
+python=/usr/bin/python3  # Debian's h5py, numpy (a python3 earlier on PATH may lack them)
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -32,7 +32,7 @@ set -uo pipefail
 export LC_ALL=C
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-python=/usr/bin/python3  # Debian's h5py and numpy (shared/ENV.md)
+python=/usr/bin/python3  # Debian's h5py and numpy (a python3 earlier on PATH may lack them)
 
 # --- what decides the floating-point bits ---------------------------------------------------------
 # `--version` names only the matrix-product library; the compiler, the build flags (build type,
@@ -83,7 +83,7 @@ mkdir -p "$out" "$work/logs"
 rm -rf "$outdir" && mkdir -p "$outdir" || exit 2
 outdir=$(realpath "$outdir")
 
-# One core each, no SLURM job's time limit, mpirun allowed as root and oversubscribed (shared/ENV.md).
+# One core each, no SLURM job's time limit, mpirun allowed as root and oversubscribed.
 export OMP_NUM_THREADS=1
 while read -r v; do unset "$v"; done < <(compgen -e | grep '^SLURM_' || true)
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1

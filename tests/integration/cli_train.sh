@@ -36,7 +36,7 @@ grep -q "completed" "$work/mpi.out" || fail "mpirun train did not complete"
 "$shortrun" info --json "$work/b/runs/mpi.h5" > "$work/info.json"
 grep -q '"mpi_ranks": "2"' "$work/info.json" || fail "mpi_ranks != 2"
 
-# theory prints the worked example of THEORY.md for k = 20.
+# theory prints the worked example of docs/theory.md section 2 for k = 20.
 "$shortrun" theory "$config" --set data.n_samples=0 --set train.moments=exact --set train.k=20 --out "$work/theory.h5" > "$work/theory.out"
 grep -Eq "^ +4 +5 +-0\.3729" "$work/theory.out" || fail "theory table: $(cat "$work/theory.out")"
 [[ -s "$work/theory.h5" ]] || fail "theory --out wrote nothing"

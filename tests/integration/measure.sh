@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The dynamics-versus-equilibrium measurement end to end (issue 4, THEORY.md section 5), checked in
+# The dynamics-versus-equilibrium measurement end to end (issue 4, docs/theory.md section 5), checked in
 # the run files with h5py:
 #  1. Gaussian rdm (trained with exact p_k moments, so J is J*(k)), measured with sampled chains:
 #     v_alpha(t) matches the theory curve of the trained J at every recorded t within 4.5 standard

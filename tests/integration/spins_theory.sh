@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# /theory/h_star for every single-site sampler (THEORY.md section 3): rdm with exact moments lands
+# /theory/h_star for every single-site sampler (docs/theory.md section 3): rdm with exact moments lands
 # on it (gibbs, gibbs-random, metropolis, metropolis-random), and where a site has no fixed point
 # h_star is NaN and the run says diverged (exit 3).
 # Usage: spins_theory.sh SHORTRUN MPIEXEC

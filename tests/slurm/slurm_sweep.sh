@@ -111,7 +111,8 @@ start_munge() {
   skip "munged did not start"
 }
 
-# Minimal single-node slurm.conf (shared/ENV.md "Local SLURM").
+# Minimal single-node slurm.conf: munge authentication, no systemd, cgroups or accounting, one
+# partition (jobs/slurm/README.md section 8).
 write_slurm_conf() {  # NODE_LINE CTLD_PORT SLURMD_PORT
   local node_line=$1 node
   node=$(sed -n 's/^NodeName=\([^ ]*\).*/\1/p' <<<"$node_line")

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Checks make_figures.py's output (summary.json, summary.md, the figures) for the tiny studies of
 test_paper_studies.sh: every number against what h5py reads from the run files and manifests, and,
-where theory exists, against closed forms computed here (THEORY.md), not by the code under test.
+where theory exists, against closed forms computed here (docs/theory.md), not by the code under test.
 
 Usage: check_studies.py FIGURES_DIR STUDY_DIR...
 """
@@ -93,7 +93,7 @@ def check_figures(record):
 # --- study 1: Gaussian, J* from equation F1 solved here -----------------------------------------
 
 def v_k(j, k, eta, temp, sigma0):
-    """Variance of a mode after k ULA steps from N(0, sigma0^2) (THEORY.md section 2)."""
+    """Variance of a mode after k ULA steps from N(0, sigma0^2) (docs/theory.md section 2)."""
     a = 1.0 - eta * j
     if abs(a * a - 1.0) < 1e-15:
         return sigma0 ** 2 + 2 * eta * temp * k
@@ -154,7 +154,7 @@ def check_gaussian(folder, record):
 # --- study 2: spins, h*(k) and the existence condition computed here ---------------------------
 
 def m_after(h, k, sampler, n):
-    """m_k(h) from p0 uniform (m0 = 0), THEORY.md section 3."""
+    """m_k(h) from p0 uniform (m0 = 0), docs/theory.md section 3."""
     if sampler == "gibbs-random":
         r = (1 - 1 / n) ** n
     elif sampler == "metropolis":
@@ -193,7 +193,7 @@ def check_spins(folder, record):
         s["n"] += 1
         if sampler == "gibbs-random":
             q = (1 - 1 / n) ** n
-            no_root = [i + 1 for i in range(n) if abs(m[i]) >= 1 - q ** k]  # THEORY.md's condition
+            no_root = [i + 1 for i in range(n) if abs(m[i]) >= 1 - q ** k]  # docs/theory.md section 3
             if no_root:
                 s["predicted"][str(k)] = no_root
         if status == "diverged":
@@ -214,8 +214,8 @@ def check_spins(folder, record):
         assert sorted(r["diverged_k"]) == sorted(s["diverged"]), (r, s)
         assert r["max_gap_h_star"] is not None and r["max_gap_h_star"] < TRAINED, r
         if sampler == "gibbs-random":
-            # The runs that diverged are exactly those where THEORY.md says a site has no fixed point,
-            # and the sites that make_figures.py saw running away are exactly those sites.
+            # The runs that diverged are exactly those where docs/theory.md section 3 says a site has
+            # no fixed point, and the sites that make_figures.py saw running away are exactly those.
             assert sorted(int(k) for k in s["predicted"]) == sorted(s["diverged"]), (s, r)
             assert r["predicted_no_fixed_point"] == s["predicted"], (r, s)
             assert r["runaway_sites"] == s["predicted"], (r["runaway_sites"], s["predicted"])
@@ -226,7 +226,7 @@ def check_spins(folder, record):
     assert record["theory_agrees"] is True, record
     assert "| gibbs-random |" in md and "| yes |" in md
     print(f"study 2: h on h*(k) within {TRAINED:g}; diverged k = {sorted(by_sampler['gibbs-random']['diverged'])} "
-          "as THEORY.md's condition says")
+          "as the condition of docs/theory.md section 3 says")
 
 
 # --- studies 3 and 4: the measurement numbers against the files -------------------------------
@@ -269,7 +269,7 @@ def check_measured(folder, record, rbm):
 
 def check_bm(folder, record):
     rows = check_measured(folder, record, rbm=False)
-    # Exact p_k moments (claim (G), THEORY.md section 1): converged rdm matches the data's correlations
+    # Exact p_k moments (claim (G), docs/theory.md section 1): converged rdm matches the data's correlations
     # at t = k, not at equilibrium; pcd matches at equilibrium, not at t = k where k is too short
     # (k = 1; at larger k the k-step law is already close to equilibrium).
     for r in rows.values():

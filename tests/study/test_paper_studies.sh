@@ -5,7 +5,7 @@
 #   1  Gaussian: sigma0 x (rdm, cd, pcd) x k, exact moments, population data; trained J against J*
 #      (re-solved here from equation F1) and J_eq to 1e-6
 #   2  spins: (gibbs-random, metropolis) x k, exact moments; h against h*(k) computed here, and the
-#      diverged runs and running-away sites against THEORY.md's condition |m| < 1 - q^k
+#      diverged runs and running-away sites against the condition |m| < 1 - q^k of docs/theory.md section 3
 #   3  Boltzmann machine N = 6, (rdm, pcd) x k, exact p_k moments, measured at every checkpoint:
 #      rdm matches the data's correlations at t = k, pcd at equilibrium
 #   4  RBM on 7 x 7 images (Fashion-MNIST, or generated bars without it), rdm and pcd, AIS log Z
@@ -22,7 +22,7 @@ set -euo pipefail
 shortrun=$(realpath "${1:?usage: test_paper_studies.sh PATH/TO/shortrun}")
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-python=/usr/bin/python3  # Debian's h5py, numpy, matplotlib (shared/ENV.md)
+python=/usr/bin/python3  # Debian's h5py, numpy, matplotlib (a python3 earlier on PATH may lack them)
 
 tmp=$(mktemp -d)
 if [[ -n ${SHORTRUN_STUDY_KEEP:-} ]]; then
