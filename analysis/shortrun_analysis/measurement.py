@@ -1,11 +1,11 @@
 """Reading the dynamics-versus-equilibrium measurement of run files (/dynamics and /equilibrium,
-docs/hdf5-schema.md; THEORY.md section 5).
+docs/hdf5-schema.md; docs/theory.md section 5).
 
 Shapes: T recorded sampling times (sweeps from p0), N units (or Gaussian eigenmodes), m principal
 components of a projected covariance, S kept image samples of H x W pixels. A run measured with
 `measure.at = all` has one Dynamics and one Equilibrium per training checkpoint ("step").
 
-Errors are those of DESIGN.md: mean_err(t) = sqrt(mean_i (m_i(t) - m_i^D)^2) and
+Errors are those of docs/design.md section 4: mean_err(t) = sqrt(mean_i (m_i(t) - m_i^D)^2) and
 corr_err(t) = sqrt(mean_{i<j} (C_ij(t) - C_ij^D)^2). The statistic "energy" used by the scripts is
 the gap |<E>_t - <E>_D| between the samples' mean energy and the data's (attribute data_energy).
 """
