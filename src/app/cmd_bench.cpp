@@ -26,6 +26,7 @@
 #include "shortrun/data/bars_stripes.hpp"
 #include "shortrun/data/blobs.hpp"
 #include "shortrun/estimators/data_term.hpp"
+#include "shortrun/families/composition.hpp"
 #include "shortrun/estimators/sampled_chains.hpp"
 #include "shortrun/models/bernoulli_rbm.hpp"
 #include "shortrun/models/boltzmann_machine.hpp"
@@ -68,9 +69,9 @@ Entries (sizes without --quick):
                         (samplers/block_gibbs.hpp), 2 products of 2 Nv Nh chains flops each.
   rbm.rdm_update.*      one rdm parameter update: k = 10 block-Gibbs steps from p0 = uniform,
                         the negative and positive gradient statistics (a 1000-image minibatch of
-                        28 x 28 bars-and-stripes) and the SGD step. f64 calls the trainer itself
-                        (training/trainer.hpp with SampledChains, DataTerm, Sgd); f32 composes
-                        the float32 instantiations of the same kernels in the same order.
+                        28 x 28 bars-and-stripes) and the SGD step: the objects `shortrun train`
+                        builds (families::with_run_types) run by its trainer, with
+                        model.precision = float64 (f64) or float32 (f32).
                         Counted: 2 Nv Nh flops per column of each product: 2k + 2 products
                         over the chains, 2 over the minibatch.
   bm.gibbs_sweep.n64, bm.gibbs_sweep.n784
@@ -91,14 +92,15 @@ Entries (sizes without --quick):
                         forward pass and the gradient of every parameter for 100 images (what
                         each update runs on the minibatch and on the chains).
   convnet.rdm_update.28x28
-                        one rdm parameter update through the trainer (training/trainer.hpp with
-                        SampledChains, DataTerm, Adam): k = 20 Langevin steps on 100 chains from
+                        one rdm parameter update as `shortrun train` runs it (the composition
+                        and the trainer, Adam): k = 20 Langevin steps on 100 chains from
                         uniform noise, the parameter gradients of a 100-image minibatch (28 x 28
                         blobs) and of the chains, and the Adam step.
 
-Precision: training runs in float64 today, except the ConvNet, which computes in float32. The f32 rows time the float32 instantiation of the
-same templated RBM kernels (what float32 training would cost), with float uniforms drawn two
-per Philox word (Stream::fill_float_uniform); the f64 rows are what training costs now.
+Precision: model.precision = float64 (the default) or float32 (rbm) is the working precision of
+training's chains, samplers and gradient statistics; the f32 RBM rows are what float32 training
+runs (float uniforms drawn two per Philox word, Stream::fill_float_uniform), the f64 rows what
+float64 training runs. The ConvNet computes in float32 in either case.
 
 Output: an aligned table (name, median_s, GFLOP/s, gemm_fraction, notes) after a line naming the
 machine; with --json, a JSON list with one object per entry: name, kernel, precision, sizes,
@@ -276,79 +278,69 @@ Row bench_block_gibbs(const Sizes& z) {
   return row;
 }
 
-Dataset bench_rbm_data(const Sizes& z) {
-  BarsStripesSpec spec;
-  spec.side = square_side(z.rbm_nv);
-  spec.n_samples = z.rbm_data;
-  spec.seed = 3;
-  return make_bars_stripes_data(spec);
-}
-
 constexpr double kBenchLr = 0.01;
 
-/// float64: the trainer itself, one update per call (updates r .. r of a plan).
-Row bench_rdm_update_f64(const Sizes& z) {
-  BernoulliRbm rbm = bench_rbm(z.rbm_nv, z.rbm_nh);
-  const Dataset data = bench_rbm_data(z);
-  DataTerm data_term(data, z.rbm_batch, 5, 0, 1);
-  SampledChains<BlockGibbs, BinaryP0> chains(Scheme::rdm, z.rbm_k, z.rbm_chains, z.rbm_nv,
-                                             BinaryP0::uniform(Spin::zero_one, z.rbm_nv), BlockGibbs{}, 5, 0, 1);
-  Sgd sgd(kBenchLr);
-  LocalReducer team;
-  Row row = timed("rbm.rdm_update.f64", z.repeats, [&](int r) {
-    TrainPlan plan;
-    plan.updates = r + 1;
-    plan.first_step = r + 1;
-    plan.log_every = 1;
-    const TrainOutcome out = train(rbm, data_term, chains, sgd, team, plan, TrainObserver{});
-    if (out.status != RunStatus::completed) throw std::runtime_error("bench: rdm update: " + out.reason);
+/// Times one training update per call through the composition, exactly as `shortrun train` builds
+/// and runs it (families::with_run_types: model, sampler, p0, estimator, optimizer; the data term
+/// in the estimator's precision; the trainer), updates r .. r of a plan. `init(model)` sets the
+/// starting parameters.
+template <class Init>
+Row bench_training_update(const std::string& name, const RunConfig& config, const Dataset& data, int repeats,
+                          Init&& init) {
+  return families::with_run_types(config, data, {0, 1},
+                                  [&](auto, auto& model, const auto&, const auto&, auto& estimator, auto& optimizer) {
+    using Scalar = ScalarOf<std::remove_cvref_t<decltype(estimator)>>;
+    init(model);
+    DataTermOf<Scalar> data_term(data, config.batch, static_cast<std::uint64_t>(config.seed), 0, 1);
+    LocalReducer team;
+    Row row = timed(name, repeats, [&](int r) {
+      TrainPlan plan;
+      plan.updates = r + 1;
+      plan.first_step = r + 1;
+      plan.log_every = 1;
+      const TrainOutcome out = train(model, data_term, estimator, optimizer, team, plan, TrainObserver{});
+      if (out.status != RunStatus::completed) throw std::runtime_error("bench: " + name + ": " + out.reason);
+    });
+    g_sink = g_sink + model.params().sum();
+    return row;
   });
-  g_sink = g_sink + rbm.params().sum();
-  return row;
 }
 
-/// float32: the float32 instantiations of the same kernels, in the trainer's order (positive
-/// statistics of the minibatch, p0 draw, k steps, negative statistics, checks, SGD step).
-Row bench_rdm_update_f32(const Sizes& z) {
-  const BernoulliRbm rbm64 = bench_rbm(z.rbm_nv, z.rbm_nh);
-  RbmParametersOf<float> rbm(rbm64);
-  const Dataset data = bench_rbm_data(z);
-  const MatrixOf<float> x = data.x.cast<float>();
-  const BinaryP0 p0 = BinaryP0::uniform(Spin::zero_one, z.rbm_nv);
-  const BlockGibbs gibbs;
-  const ChainStreams streams{5, Purpose::sampler, 0, 0, 0};
-  MatrixOf<float> batch(z.rbm_nv, z.rbm_batch), v(z.rbm_nv, z.rbm_chains), work, p;
-  VectorOf<float> grad(rbm.params().size());
-  Row row = timed("rbm.rdm_update.f32", z.repeats, [&](int r) {
-    const auto update = static_cast<std::uint64_t>(r + 1);
-    grad.setZero();
-    for (Index j = 0; j < z.rbm_batch; ++j) {  // the minibatch by index, as DataTerm draws it
-      Stream s(5, Purpose::minibatch, static_cast<std::uint64_t>(j), update);
-      batch.col(j) = x.col(s.below(x.cols()));
-    }
-    rbm.accumulate_grad_energy(batch, 1.0f / static_cast<float>(z.rbm_batch), grad, p);
-    p0.draw(v, streams.with_purpose(Purpose::p0).with_time(update));
-    for (Index s = 0; s < z.rbm_k; ++s) gibbs.step(rbm.weights(), v, streams.with_time(update, static_cast<std::uint64_t>(s)), work);
-    rbm.accumulate_grad_energy(v, -1.0f / static_cast<float>(z.rbm_chains), grad, p);
-    if (!grad.allFinite()) throw std::runtime_error("bench: rdm update f32: non-finite gradient");
-    rbm.params().noalias() -= kBenchLr * grad;
-    if (!std::isfinite(rbm.params().norm()) || rbm.params().cwiseAbs().maxCoeff() > kSaturatedParam)
-      throw std::runtime_error("bench: rdm update f32: parameters ran away");
-  });
-  g_sink = g_sink + static_cast<double>(rbm.params().sum());
-  return row;
+/// The RBM rdm update's configuration: bars-and-stripes data, p0 uniform, plain SGD.
+RunConfig bench_rbm_config(const Sizes& z, Precision precision) {
+  RunConfig c;
+  c.run_name = "bench";
+  c.seed = 5;
+  c.model_type = ModelType::rbm;
+  c.n_visible = z.rbm_nv;
+  c.n_hidden = z.rbm_nh;
+  c.precision = precision;
+  c.data_source = DataSource::bars_stripes;
+  c.data_seed = 3;
+  c.n_samples = z.rbm_data;
+  c.scheme = Scheme::rdm;
+  c.k = z.rbm_k;
+  c.lr = kBenchLr;
+  c.batch = z.rbm_batch;
+  c.chains = z.rbm_chains;
+  families::resolve_and_validate(c);
+  return c;
 }
 
 template <class Scalar>
 Row bench_rdm_update(const Sizes& z) {
-  Row row = std::is_same_v<Scalar, double> ? bench_rdm_update_f64(z) : bench_rdm_update_f32(z);
+  const RunConfig config = bench_rbm_config(z, std::is_same_v<Scalar, double> ? Precision::float64 : Precision::float32);
+  const Dataset data = families::make_data(config);
+  const BernoulliRbm start = bench_rbm(z.rbm_nv, z.rbm_nh);
+  Row row = bench_training_update(std::string("rbm.rdm_update.") + (sizeof(Scalar) == 4 ? "f32" : "f64"), config, data,
+                                  z.repeats, [&](auto& model) { families::set_params(model, start.params()); });
   row.kernel = "rbm.rdm_update";
   row.precision = sizeof(Scalar) == 4 ? "float32" : "float64";
   row.sizes = rbm_sizes(z) + " k=" + std::to_string(z.rbm_k) + " batch=" + std::to_string(z.rbm_batch);
   const double product = 2.0 * static_cast<double>(z.rbm_nv * z.rbm_nh);
   row.flops = product * static_cast<double>((2 * z.rbm_k + 2) * z.rbm_chains + 2 * z.rbm_batch);
-  row.notes = "k=" + std::to_string(z.rbm_k) + std::string(std::is_same_v<Scalar, double> ? ", the trainer" : ", same kernels") +
-              ", batch=" + std::to_string(z.rbm_batch);
+  row.notes = "k=" + std::to_string(z.rbm_k) + ", the trainer (model.precision = " +
+              (sizeof(Scalar) == 4 ? "float32" : "float64") + "), batch=" + std::to_string(z.rbm_batch);
   return row;
 }
 
@@ -457,25 +449,31 @@ Row bench_convnet_param_grad(const Sizes& z) {
   return row;
 }
 
-/// The trainer itself, one update per call (updates r .. r of a plan), as bench_rdm_update_f64.
+/// One rdm update of the documented network through the composition and the trainer, with
+/// convnet-fashion-mnist.ini's sampler and optimizer (ULA step 1, T = 5e-5, Adam 1e-4) on blobs.
 Row bench_convnet_rdm_update(const Sizes& z) {
-  ConvNet<float> net = bench_convnet(z.conv_side);
-  const Dataset data = bench_convnet_data(z);
-  DataTerm data_term(data, z.conv_batch, 5, 0, 1);
-  SampledChains<Langevin> chains(Scheme::rdm, z.conv_k, z.conv_chains, net.dim(), P0(P0::Kind::uniform, 0.0),
-                                 Langevin(1.0, 5e-5), 5, 0, 1);
-  Adam adam(1e-4);
-  LocalReducer team;
+  RunConfig c;
+  c.run_name = "bench";
+  c.seed = 5;
+  c.model_type = ModelType::convnet;
+  c.data_source = DataSource::blobs;
+  c.n_visible = z.conv_side * z.conv_side;
+  c.data_seed = 3;
+  c.n_samples = 1000;
+  c.step = 1.0;
+  c.temperature = 5e-5;
+  c.scheme = Scheme::rdm;
+  c.k = z.conv_k;
+  c.lr = 1e-4;
+  c.optimizer = OptimizerType::adam;
+  c.batch = z.conv_batch;
+  c.chains = z.conv_chains;
+  families::resolve_and_validate(c);
+  const Dataset data = families::make_data(c);
+  const ConvNet<float> net = bench_convnet(z.conv_side);
   const std::string side = std::to_string(z.conv_side);
-  Row row = timed("convnet.rdm_update." + side + "x" + side, z.repeats, [&](int r) {
-    TrainPlan plan;
-    plan.updates = r + 1;
-    plan.first_step = r + 1;
-    plan.log_every = 1;
-    const TrainOutcome out = train(net, data_term, chains, adam, team, plan, TrainObserver{});
-    if (out.status != RunStatus::completed) throw std::runtime_error("bench: convnet update: " + out.reason);
-  });
-  g_sink = g_sink + net.params().sum();
+  Row row = bench_training_update("convnet.rdm_update." + side + "x" + side, c, data, z.repeats,
+                                  [&](auto& model) { families::set_params(model, net.params()); });
   const ConvNetFlops f = net.flops_per_image();
   row.kernel = "convnet.rdm_update";
   row.precision = "float32";

@@ -179,8 +179,9 @@ ModelOutcome train_run(const PreparedRun& run, mpi::Communicator& team, const Tr
   const families::TeamPosition position{team.rank(), team.size()};
   return families::with_run_types(c, run.data, position,
                                   [&](auto, auto& model, const auto&, const auto&, auto& estimator, auto& optimizer) {
-                                    DataTerm data_term(run.data, c.batch, static_cast<std::uint64_t>(c.seed),
-                                                       team.rank(), team.size());
+                                    using Scalar = ScalarOf<std::remove_cvref_t<decltype(estimator)>>;
+                                    DataTermOf<Scalar> data_term(run.data, c.batch, static_cast<std::uint64_t>(c.seed),
+                                                                 team.rank(), team.size());
                                     data_term.set_noise(c.data_noise);
                                     TrainRecord record =
                                         train_with_hooks(model, data_term, estimator, optimizer, team, c, hooks);

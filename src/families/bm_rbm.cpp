@@ -26,6 +26,9 @@ void Rbm::validate(const RunConfig& c) {
   if (c.units() != Spin::zero_one) throw BadInput("model.spin: expected 01 for the rbm (Bernoulli units)");
   binary::validate(c);
   expect_one_of("sampler.type", c.sampler(), std::array{SamplerType::block_gibbs});
+  if (c.precision == Precision::float32 && c.scheme == Scheme::exact)
+    throw BadInput("model.precision: float32 is for sampled chains; train.scheme = exact computes its exact moments "
+                   "in float64");
 }
 
 Dataset Rbm::make_data(const RunConfig& c) {

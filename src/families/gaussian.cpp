@@ -36,6 +36,7 @@ void Gaussian::resolve_defaults(RunConfig& c) {
 }
 
 void Gaussian::validate(const RunConfig& c) {
+  expect_float64(c);
   expect_one_of("data.source", c.source(), std::array{DataSource::gaussian});
   expect_one_of("sampler.type", c.sampler(), std::array{SamplerType::langevin});
   expect_one_of("init.type", c.p0(), std::array{P0Type::gaussian, P0Type::zeros});

@@ -41,6 +41,7 @@ const Vector& expected_fields(const RunConfig& c, const SpinsTheory& th) {
 }  // namespace
 
 void Spins::validate(const RunConfig& c) {
+  expect_float64(c);
   binary::validate(c);
   expect_one_of("sampler.type", c.sampler(), binary::kSiteSamplers);
 }

@@ -70,8 +70,8 @@ State local_state(const State& team_state, const State& mine);
 
 /// Trains `model` (collective over `team`), continuing from hooks.resume when given. The estimator's
 /// and the optimizer's state (their named blocks) go into resume checkpoints and come back from them.
-template <class Model, class Estimator, class Optimizer>
-TrainRecord train_with_hooks(Model& model, DataTerm& data, Estimator& estimator, Optimizer& optimizer,
+template <class Model, class Scalar, class Estimator, class Optimizer>
+TrainRecord train_with_hooks(Model& model, DataTermOf<Scalar>& data, Estimator& estimator, Optimizer& optimizer,
                              mpi::Communicator& team, const RunConfig& config, const TrainHooks& hooks) {
   TrainPlan plan = plan_of(config);
   TrainRecord out;

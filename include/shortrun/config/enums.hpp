@@ -23,6 +23,9 @@ enum class SamplerType { langevin, gibbs, gibbs_random, metropolis, metropolis_r
 /// init.type: p0, the law chains start from.
 enum class P0Type { gaussian, zeros, uniform, data_mean };
 
+/// model.precision: the working precision of chains, samplers and gradient statistics.
+enum class Precision { float64, float32 };
+
 /// train.optimizer.
 enum class OptimizerType { sgd, adam };
 

@@ -43,6 +43,7 @@ SHORTRUN_ENUM_NAMES(P0Type, {P0Type::gaussian, "gaussian"}, {P0Type::zeros, "zer
                     {P0Type::uniform, "uniform"}, {P0Type::data_mean, "data-mean"});
 SHORTRUN_ENUM_NAMES(Scheme, {Scheme::rdm, "rdm"}, {Scheme::cd, "cd"}, {Scheme::pcd, "pcd"},
                     {Scheme::exact, "exact"});
+SHORTRUN_ENUM_NAMES(Precision, {Precision::float64, "float64"}, {Precision::float32, "float32"});
 SHORTRUN_ENUM_NAMES(OptimizerType, {OptimizerType::sgd, "sgd"}, {OptimizerType::adam, "adam"});
 SHORTRUN_ENUM_NAMES(Spin, {Spin::pm1, "pm1"}, {Spin::zero_one, "01"});
 SHORTRUN_ENUM_NAMES(conv::Activation, {conv::Activation::silu, "silu"},

@@ -34,6 +34,7 @@ struct RunConfig {
   std::optional<Spin> spin;    ///< binary models: pm1 (spins, bm) or 01 (rbm) by default; unset otherwise
   std::vector<double> channels{16, 32, 64};  ///< convnet: channels per conv layer (integers)
   conv::Activation activation = conv::Activation::silu;  ///< convnet
+  Precision precision = Precision::float64;  ///< working precision of chains and gradient statistics
   // [data]
   std::optional<DataSource> data_source;  ///< default by model (families::resolve_defaults)
   std::int64_t data_seed = 1;
@@ -93,6 +94,7 @@ struct RunConfig {
     v("model.spin", spin, "binary convention: pm1 or 01 (default pm1; rbm: 01)", Sweep::no);
     v("model.channels", channels, "convnet: channels of each 3x3 stride-2 conv layer (list)", Sweep::no);
     v("model.activation", activation, "convnet: silu or leaky-relu", Sweep::no);
+    v("model.precision", precision, "float64 or float32: working precision of the chains, samplers, data term and gradient statistics (float32: rbm; parameters and optimizer stay float64)", Sweep::no);
     v("data.source", data_source, "data set: gaussian (gaussian model); spins, ising, bars-stripes, idx, hdf5, fashion-mnist (binary models); fashion-mnist, idx, blobs (convnet)", Sweep::no);
     v("data.seed", data_seed, "seed of the synthetic data (kept apart from run.seed so seeds can be swept on fixed data)", Sweep::no);
     v("data.n_samples", n_samples, "synthetic data size; 0 = exact population moments", Sweep::no);

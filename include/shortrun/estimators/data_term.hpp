@@ -5,25 +5,37 @@
 /// replacement), so it is the same whatever the team size. batch = 0 (or >= n) uses all data.
 /// With set_noise(sigma) > 0 (data.noise), every update adds fresh N(0, sigma^2) noise to each
 /// minibatch entry, from Stream(seed, Purpose::data_noise, minibatch position, update).
+///
+/// Scalar is the working precision of the data and of the gradient statistics (model.precision):
+/// double, or float (the data are converted once; the statistics are computed in float by the
+/// model's working copy, models/working_precision.hpp, and added to the double gradient).
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "shortrun/core/random.hpp"
 #include "shortrun/core/team_share.hpp"
 #include "shortrun/data/dataset.hpp"
+#include "shortrun/models/working_precision.hpp"
 
 namespace shortrun {
 
-class DataTerm {
+template <class Scalar>
+class DataTermOf {
  public:
-  DataTerm(const Dataset& data, Index batch, std::uint64_t seed, int rank, int size)
+  using Mat = MatrixOf<Scalar>;
+
+  DataTermOf(const Dataset& data, Index batch, std::uint64_t seed, int rank, int size)
       : data_(data), seed_(seed), rank_(rank) {
     const Index n = data.n_samples();
     full_ = data.population || batch <= 0 || batch >= n;
     global_batch_ = data.population ? 0 : (full_ ? n : batch);
     local_ = share_of(global_batch_, rank, size);
-    if (full_ && !data.population) batch_ = data.x.middleCols(local_.begin, local_.count);
+    if constexpr (!std::is_same_v<Scalar, double>) {
+      if (!data.population) x_ = data.x.cast<Scalar>();
+    }
+    if (full_ && !data.population) batch_ = x().middleCols(local_.begin, local_.count);
   }
 
   /// True when the moments are exact population moments (no samples to run chains from).
@@ -38,20 +50,20 @@ class DataTerm {
   double noise() const { return noise_; }
 
   /// This rank's columns of the minibatch of update u.
-  const Matrix& local_batch(std::uint64_t update) {
+  const Mat& local_batch(std::uint64_t update) {
     if (!full_) {
       batch_.resize(data_.dim(), local_.count);
       for (Index j = 0; j < local_.count; ++j) {
         Stream s(seed_, Purpose::minibatch, static_cast<std::uint64_t>(local_.begin + j), update);
-        batch_.col(j) = data_.x.col(s.below(data_.n_samples()));
+        batch_.col(j) = x().col(s.below(data_.n_samples()));
       }
     } else if (noise_ > 0) {
-      batch_ = data_.x.middleCols(local_.begin, local_.count);
+      batch_ = x().middleCols(local_.begin, local_.count);
     }
     if (noise_ > 0) {
       for (Index j = 0; j < local_.count; ++j) {
         Stream s(seed_, Purpose::data_noise, static_cast<std::uint64_t>(local_.begin + j), update);
-        for (Index i = 0; i < batch_.rows(); ++i) batch_(i, j) += noise_ * s.normal();
+        for (Index i = 0; i < batch_.rows(); ++i) batch_(i, j) += static_cast<Scalar>(noise_ * s.normal());
       }
     }
     return batch_;
@@ -69,10 +81,18 @@ class DataTerm {
       }
       return;
     }
-    model.accumulate_grad_energy(local_batch(update), 1.0 / static_cast<double>(global_batch_), grad);
+    const auto& batch = local_batch(update);
+    const auto& working = working_precision<Scalar>(model);
+    working.accumulate_grad_energy(batch, 1.0 / static_cast<double>(global_batch_), grad);
   }
 
  private:
+  /// The data in the working precision.
+  const Mat& x() const {
+    if constexpr (std::is_same_v<Scalar, double>) return data_.x;
+    else return x_;
+  }
+
   const Dataset& data_;
   std::uint64_t seed_;
   int rank_;
@@ -80,7 +100,25 @@ class DataTerm {
   Index global_batch_ = 0;
   double noise_ = 0;
   Share local_;
-  Matrix batch_;
+  Mat x_;  ///< float: the data converted once (double: unused, data_.x is the data)
+  Mat batch_;
 };
+
+/// The double-precision data term (the solvable models, exact moments).
+using DataTerm = DataTermOf<double>;
+
+/// The working precision of an estimator: its `Scalar` where it names one (sampled chains), else
+/// double (exact moments).
+template <class Estimator>
+struct ScalarOfEstimator {
+  using type = double;
+};
+template <class Estimator>
+  requires requires { typename Estimator::Scalar; }
+struct ScalarOfEstimator<Estimator> {
+  using type = typename Estimator::Scalar;
+};
+template <class Estimator>
+using ScalarOf = typename ScalarOfEstimator<Estimator>::type;
 
 }  // namespace shortrun

@@ -20,10 +20,15 @@ namespace shortrun {
 
 
 /// Start: the p0 type (P0 for continuous models, BinaryP0 for binary ones); it needs
-/// draw(Matrix& x, const ChainStreams&).
-template <class Sampler, class Start = P0>
+/// draw(MatrixOf<Scalar>& x, const ChainStreams&). Scalar: the working precision of the chains and
+/// of their gradient statistics (model.precision); the sampler steps the model's working copy in
+/// that precision (models/working_precision.hpp).
+template <class Sampler, class Start = P0, class ScalarType = double>
 class SampledChains {
  public:
+  using Scalar = ScalarType;
+  using Mat = MatrixOf<Scalar>;
+
   /// n_chains: for the whole team (ignored by cd, whose chains are the minibatch).
   SampledChains(Scheme scheme, Index k, Index n_chains, Index dim, Start p0, Sampler sampler,
                 std::uint64_t seed, int rank, int size)
@@ -39,7 +44,7 @@ class SampledChains {
   Index k() const { return k_; }
 
   template <class Model>
-  void accumulate(const Model& model, std::uint64_t update, DataTerm& data, Vector& grad) {
+  void accumulate(const Model& model, std::uint64_t update, DataTermOf<Scalar>& data, Vector& grad) {
     Index n_total = n_chains_;
     ChainStreams rng = streams_;
     switch (scheme_) {
@@ -60,12 +65,13 @@ class SampledChains {
         throw std::logic_error("exact scheme has no chains");
     }
     work_.resize(chains_.rows(), chains_.cols());
+    const auto& working = working_precision<Scalar>(model);
     for (Index s = 0; s < k_; ++s)
-      sampler_.step(model, chains_, rng.with_time(update, static_cast<std::uint64_t>(s)), work_);
-    model.accumulate_grad_energy(chains_, -1.0 / static_cast<double>(n_total), grad);
+      sampler_.step(working, chains_, rng.with_time(update, static_cast<std::uint64_t>(s)), work_);
+    working.accumulate_grad_energy(chains_, -1.0 / static_cast<double>(n_total), grad);
   }
 
-  const Matrix& chains() const { return chains_; }
+  const Mat& chains() const { return chains_; }
 
   /// Persistent state for a resume checkpoint (pcd only; rdm and cd keep nothing between updates):
   /// "chains", this rank's columns of the team's chains (split), and "started", whether they have
@@ -73,8 +79,9 @@ class SampledChains {
   State state() const {
     State s;
     if (scheme_ != Scheme::pcd) return s;
-    s.add_split("chains", started_ ? chains_ : Matrix::Zero(chains_.rows(), chains_.cols()), first_chain_,
-                n_chains_);
+    // Stored in double: exact for float chains too.
+    s.add_split("chains", started_ ? Matrix(chains_.template cast<double>()) : Matrix::Zero(chains_.rows(), chains_.cols()),
+                first_chain_, n_chains_);
     s.add_scalar("started", started_ ? 1.0 : 0.0);
     return s;
   }
@@ -82,7 +89,7 @@ class SampledChains {
   void restore(const State& state) {
     const StateBlock* chains = state.find("chains");
     if (scheme_ != Scheme::pcd || chains == nullptr || chains->value.cols() != chains_.cols()) return;
-    chains_ = chains->value;
+    chains_ = chains->value.template cast<Scalar>();
     started_ = state.scalar("started").value_or(0.0) != 0.0;
   }
 
@@ -94,8 +101,8 @@ class SampledChains {
   Start p0_;
   Sampler sampler_;
   ChainStreams streams_;
-  Matrix chains_;
-  Matrix work_;
+  Mat chains_;
+  Mat work_;
   bool started_ = false;
 };
 

@@ -18,6 +18,7 @@ struct Bm {
 
   static void resolve_defaults(RunConfig& c) { binary::resolve_defaults(c, SamplerType::gibbs, Spin::pm1); }
   static void validate(const RunConfig& c) {
+    expect_float64(c);
     binary::validate(c);
     expect_one_of("sampler.type", c.sampler(), binary::kSiteSamplers);
   }

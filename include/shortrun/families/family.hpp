@@ -70,6 +70,13 @@ inline void expect(bool ok, const std::string& key, const std::string& what) {
   if (!ok) throw BadInput(key + ": expected " + what);
 }
 
+/// BadInput unless model.precision is float64 (families without a float32 working copy yet).
+inline void expect_float64(const RunConfig& c) {
+  if (c.precision != Precision::float64)
+    throw BadInput(std::string("model.precision: expected float64 for model.type = ") + name_of(c.model()) +
+                   " (float32 training: rbm), got '" + name_of(c.precision) + "'");
+}
+
 /// The model's parameters, checked against its layout size.
 template <class Model>
 void set_params(Model& model, const Vector& params) {

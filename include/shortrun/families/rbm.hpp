@@ -44,8 +44,14 @@ struct Rbm {
       RbmExactMoments est(model.n_visible(), model.n_hidden(), team.rank);
       return f(est);
     }
-    SampledChains<BlockGibbs, BinaryP0> est(c.scheme, c.k, c.chains, model.dim(), p0, sampler,
-                                            static_cast<std::uint64_t>(c.seed), team.rank, team.size);
+    const auto seed = static_cast<std::uint64_t>(c.seed);
+    if (c.precision == Precision::float32) {
+      SampledChains<BlockGibbs, BinaryP0, float> est(c.scheme, c.k, c.chains, model.dim(), p0, sampler, seed,
+                                                     team.rank, team.size);
+      return f(est);
+    }
+    SampledChains<BlockGibbs, BinaryP0> est(c.scheme, c.k, c.chains, model.dim(), p0, sampler, seed, team.rank,
+                                            team.size);
     return f(est);
   }
 

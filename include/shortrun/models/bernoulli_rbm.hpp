@@ -11,6 +11,7 @@
 #include "shortrun/core/parameters.hpp"
 #include "shortrun/core/types.hpp"
 #include "shortrun/models/spin.hpp"
+#include "shortrun/models/working_precision.hpp"
 
 namespace shortrun {
 
@@ -143,8 +144,8 @@ class BernoulliRbm {
 };
 
 /// An RBM's parameters copied into precision Scalar, in BernoulliRbm's layout (W, a, b in one
-/// vector): the float32 operands that `shortrun bench` times the kernels with. Training keeps its
-/// parameters in double (BernoulliRbm).
+/// vector): the working copy of float32 training (model.precision = float32; the optimizer keeps
+/// the double parameters of BernoulliRbm, models/working_precision.hpp).
 template <class Scalar>
 class RbmParametersOf {
  public:
@@ -152,6 +153,7 @@ class RbmParametersOf {
   explicit RbmParametersOf(const BernoulliRbm& rbm)
       : nv_(rbm.n_visible()), nh_(rbm.n_hidden()), theta_(rbm.params().cast<Scalar>()) {}
 
+  Index dim() const { return nv_; }
   Index n_visible() const { return nv_; }
   Index n_hidden() const { return nh_; }
   VectorOf<Scalar>& params() { return theta_; }
@@ -166,11 +168,25 @@ class RbmParametersOf {
     weights().accumulate_grad_energy(v, weight, Eigen::Map<Mat>(g, nv_, nh_), Eigen::Map<Mat>(g + nv_ * nh_, nv_, 1),
                                      Eigen::Map<Mat>(g + nv_ * nh_ + nv_, nh_, 1), p);
   }
+  /// The double gradient of training += weight * sum over columns of dF/dtheta(v): the statistics
+  /// in precision Scalar, added once to grad.
+  void accumulate_grad_energy(const Mat& v, double weight, Vector& grad) const {
+    grad_.setZero(theta_.size());
+    accumulate_grad_energy(v, static_cast<Scalar>(weight), grad_, p_);
+    grad.head(theta_.size()) += grad_.template cast<double>();
+  }
 
  private:
   Index nv_;
   Index nh_;
   VectorOf<Scalar> theta_;
+  mutable VectorOf<Scalar> grad_;  // scratch of the double-gradient overload
+  mutable Mat p_;
 };
+
+/// The float32 working copy of an RBM (models/working_precision.hpp).
+inline RbmParametersOf<float> working_copy(const BernoulliRbm& rbm, PrecisionTag<float>) {
+  return RbmParametersOf<float>(rbm);
+}
 
 }  // namespace shortrun

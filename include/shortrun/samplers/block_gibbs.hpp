@@ -28,11 +28,11 @@ namespace shortrun {
 
 class BlockGibbs {
  public:
-  /// One step for every chain of a double-precision RBM model (BernoulliRbm). `work` receives
-  /// the sampled hidden units (Nh x chains).
-  template <class Rbm>
+  /// One step for every chain of an RBM model (BernoulliRbm, or its working copy in another
+  /// precision, RbmParametersOf). `work` receives the sampled hidden units (Nh x chains).
+  template <class Rbm, class Scalar>
     requires requires(const Rbm& r) { r.weights(); }
-  void step(const Rbm& rbm, Matrix& v, const ChainStreams& rng, Matrix& work) const {
+  void step(const Rbm& rbm, MatrixOf<Scalar>& v, const ChainStreams& rng, MatrixOf<Scalar>& work) const {
     step(rbm.weights(), v, rng, work);
   }
 

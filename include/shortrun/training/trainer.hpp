@@ -68,8 +68,10 @@ struct TrainObserver {
   std::function<void(Index step)> on_save = [](Index) {};
 };
 
-template <class Model, class Estimator, class Optimizer, Reducer R>
-TrainOutcome train(Model& model, DataTerm& data, Estimator& estimator, Optimizer& optimizer,
+/// Scalar: the working precision of the data term and the estimator (model.precision); the
+/// gradient, the parameters and the optimizer stay double.
+template <class Model, class Scalar, class Estimator, class Optimizer, Reducer R>
+TrainOutcome train(Model& model, DataTermOf<Scalar>& data, Estimator& estimator, Optimizer& optimizer,
                    R& team, const TrainPlan& plan, const TrainObserver& observer) {
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
