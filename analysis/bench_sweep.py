@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Measure sweep throughput on 1 and 2 MPI ranks, and the speed-up of one configuration trained by
 a team of 2 ranks against 1 rank (same total chains), side by side in one invocation.
 
@@ -9,7 +9,7 @@ targets (784 x 500 on 28 x 28 bars-and-stripes, k = 10, 1000 chains and a 1000-i
 SGD; 3.1 MB all-reduced per update), timed by its training log alone (updates per second between
 the first and last rows of /train, so start-up and the measurement do not count).
 
-Usage:  /usr/bin/python3 analysis/bench_sweep.py [--shortrun build/shortrun] [--repeats 3]
+Usage:  python3 analysis/bench_sweep.py [--shortrun build/shortrun] [--repeats 3]
 Prints one table; the numbers are medians over --repeats repetitions. Needs 2 free cores to mean
 anything: timings on a loaded machine vary by 20-30 %.
 """
@@ -23,10 +23,11 @@ import time
 
 import h5py
 
+# Run as a script, this file's folder is first on sys.path: the package next to it is imported.
+from shortrun_analysis.cli import run_main
+from shortrun_analysis.schema import RUN_SCHEMA, SWEEP_SCHEMA, check_schema
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-from shortrun_analysis.cli import run_main  # noqa: E402
-from shortrun_analysis.schema import RUN_SCHEMA, SWEEP_SCHEMA, check_schema  # noqa: E402
 
 PROG = "bench_sweep.py"
 CONFIG = os.path.join(HERE, "..", "jobs", "configs", "gaussian.ini")

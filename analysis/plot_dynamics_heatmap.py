@@ -1,66 +1,7 @@
-#!/usr/bin/python3
-"""Error against the data over (training checkpoint, sampling time t), for a run measured at every
-checkpoint (measure.at = all): where along the dynamics the model matches the data, as it trains."""
-import argparse
-import os
-import sys
+#!/usr/bin/env python3
+"""From a checkout, the tool installed as `shortrun-plot-dynamics-heatmap` (pip install ./analysis): the code is
+shortrun_analysis/tools/plot_dynamics_heatmap.py; `plot_dynamics_heatmap.py --help` says what it does. See _wrapper.py for how
+this file finds the package and a python3 with numpy and h5py."""
+from _wrapper import run
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from shortrun_analysis import STATS, SchemaError, load_measurement  # noqa: E402
-from shortrun_analysis.cli import figure_path, make_out, print_figures, run_main  # noqa: E402
-from shortrun_analysis.figures import plot_heatmap  # noqa: E402
-
-PROG = "plot_dynamics_heatmap.py"
-
-DESCRIPTION = """\
-Heat map of the dynamics measurement of one run file over (training checkpoint, sampling time t):
-colour = the error of the samples against the data (log colour scale), rows = measured training
-steps (log axis), columns = t (symlog axis: linear on [0, 1], logarithmic above, so t = 0 shows).
-A vertical line marks t = k, a white dot in each row its minimum over t, and the narrow column at
-the right the equilibrium error of that checkpoint (blank where none exists). For an rdm run the
-minimum settles at t = k as training converges; for pcd it moves to large t.
-Needs a run measured at every checkpoint: measure.at = all when training, or
-`shortrun measure FILE --checkpoint all`. Writes <run id>_heatmap_<stat>.png into --out.
---stat: corr_err, mean_err, energy (|<E>_t - <E>_D|), h_err, vh_err (RBM); default corr_err,
-mean_err for independent spins and N = 1.
-
-Exit status: 0 done, 2 bad input (not a shortrun run file or of another schema_version; no
-/dynamics: run `shortrun measure FILE`; fewer than two measured checkpoints); one line `plot_dynamics_heatmap.py: error: <file>: <what>`.
-Run it with /usr/bin/python3 (Debian's h5py, numpy, matplotlib)."""
-
-EPILOG = """\
-example:
-  build/shortrun train jobs/configs/bm-ising.ini --set train.moments=sampled --set measure.at=all --out results/bm
-  analysis/plot_dynamics_heatmap.py results/bm/runs/bm-ising.h5 --out results/bm/figures"""
-
-
-def parse_args(argv):
-    parser = argparse.ArgumentParser(prog=PROG, description=DESCRIPTION, epilog=EPILOG,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("run", metavar="RUN.h5", help="a run file measured at every checkpoint")
-    parser.add_argument("--out", default="figures", metavar="DIR",
-                        help="folder for the PNG file, created if needed (default: %(default)s)")
-    parser.add_argument("--stat", choices=list(STATS), metavar="STAT",
-                        help="error to show: " + ", ".join(STATS) + " (default: see above)")
-    parser.add_argument("--dpi", type=int, default=120, help="PNG resolution (default: %(default)s)")
-    return parser.parse_args(argv)
-
-
-def main(argv):
-    args = parse_args(argv)
-
-    def body():
-        m = load_measurement(args.run)
-        stat = m.check_stat(args.stat or m.default_stat)
-        if len(m.steps) < 2:
-            raise SchemaError(f"{m.path}: only step {m.steps[0]} was measured, a heat map needs every "
-                              f"checkpoint: run `shortrun measure {m.path} --checkpoint all`")
-        out = make_out(args.out)
-        print_figures([plot_heatmap(m, stat, figure_path(out, m, f"heatmap_{stat}", set()), args.dpi)])
-        return 0
-
-    return run_main(PROG, body)
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+run("plot_dynamics_heatmap")

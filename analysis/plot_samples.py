@@ -1,62 +1,7 @@
-#!/usr/bin/python3
-"""Image samples of a trained model along the dynamics from p0 (t = k/4, k, 4k) and at equilibrium:
-a short-run model's samples look like data at t = k, not necessarily after it."""
-import argparse
-import os
-import sys
+#!/usr/bin/env python3
+"""From a checkout, the tool installed as `shortrun-plot-samples` (pip install ./analysis): the code is
+shortrun_analysis/tools/plot_samples.py; `plot_samples.py --help` says what it does. See _wrapper.py for how
+this file finds the package and a python3 with numpy and h5py."""
+from _wrapper import run
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from shortrun_analysis import SchemaError, load_measurements  # noqa: E402
-from shortrun_analysis.cli import figure_per_run, run_main, step_spec  # noqa: E402
-from shortrun_analysis.figures import plot_samples, sample_panels  # noqa: E402
-
-PROG = "plot_samples.py"
-
-DESCRIPTION = """\
-Grids of image samples from run files on image data (data.source = idx or fashion-mnist,
-measure.samples > 0; docs/hdf5-schema.md). One figure per run, <run id>_samples.png in --out, with
-one panel per time: the first --n kept chains at t = k/4, k and 4k sweeps from p0
-(/dynamics/<step>/samples at sample_t; those beyond t_max are not recorded), then the final states
-of the long equilibrium runs (/equilibrium/<step>/samples, measure.equilibrium = long-run). Where
-no equilibrium samples exist (another method, or none), the last panel is t = t_max instead,
-labelled as such. Pixels are grey levels from the model's spin convention (0/1: black 0, white 1;
-+-1: black -1, white +1). The same chains are shown in every dynamics panel.
-
-Exit status: 0 done, 2 bad input (not a shortrun run file or of another schema_version; no
-/dynamics: run `shortrun measure FILE`; no image samples); one line `plot_samples.py: error: <file>: <what>`.
-Run it with /usr/bin/python3 (Debian's h5py, numpy, matplotlib)."""
-
-EPILOG = """\
-example:
-  build/shortrun train jobs/configs/rbm-fashion-mnist.ini --set measure.equilibrium=long-run --out results/rbm
-  analysis/plot_samples.py results/rbm/runs/rbm-fashion-mnist.h5 --out results/rbm/figures"""
-
-
-def parse_args(argv):
-    parser = argparse.ArgumentParser(prog=PROG, description=DESCRIPTION, epilog=EPILOG,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("runs", nargs="+", metavar="RUN.h5", help="measured run files on image data")
-    parser.add_argument("--out", default="figures", metavar="DIR",
-                        help="folder for the PNG files, created if needed (default: %(default)s)")
-    parser.add_argument("--step", default="last", type=step_spec, metavar="last|STEP",
-                        help="measured training step: last (default) or an update number")
-    parser.add_argument("--n", type=int, default=16, metavar="S",
-                        help="samples per panel, at most those kept (default: %(default)s)")
-    parser.add_argument("--dpi", type=int, default=120, help="PNG resolution (default: %(default)s)")
-    return parser.parse_args(argv)
-
-
-def main(argv):
-    args = parse_args(argv)
-
-    def body():
-        if args.n < 1:
-            raise SchemaError(f"--n {args.n}: expected an integer >= 1")
-        return figure_per_run(load_measurements(args.runs), args.step, args.out, "samples", sample_panels,
-                              lambda m, step, path: plot_samples(m, step, args.n, path, args.dpi))
-
-    return run_main(PROG, body)
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+run("plot_samples")

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """shortrun against PyTorch, side by side in one run: the RBM rdm update and the ConvNet Langevin
 step, parameter gradient and rdm update (issue 8), at equal thread counts.
 
@@ -11,7 +11,7 @@ per-round median, ratio = PyTorch median / shortrun median (> 1: shortrun is fas
 of the per-round ratios, the thread counts and the machine.
 
 Usage:
-  /usr/bin/python3 analysis/baselines/compare.py [--shortrun build/shortrun] [--threads 1]
+  python3 analysis/baselines/compare.py [--shortrun build/shortrun] [--threads 1]
       [--rounds 5] [--repeats 3] [--what rbm,convnet] [--quick] [--json] [--shortrun-only]
 
 Needs Debian's python3-torch and libopenblas0-pthread, optional packages (SHORTRUN_WITH_TORCH=1
@@ -113,8 +113,8 @@ def parse_sizes(kernel, sizes):
 
 
 def make_baseline(kernel, size):
-    """The PyTorch callable that does one repeat of `kernel` (imports torch)."""
-    sys.path.insert(0, HERE)
+    """The PyTorch callable that does one repeat of `kernel` (imports torch). torch_convnet and
+    torch_rbm lie next to this script, whose folder Python puts first on sys.path."""
     import torch_convnet
     import torch_rbm
     if kernel == "rbm.rdm_update":

@@ -1,5 +1,6 @@
-"""What the scripts share on the command line: the one-line error with exit code 2, argument
-types, the output folder, file names. No matplotlib here, so summary.py starts fast."""
+"""What the tools (shortrun_analysis/tools/, the console scripts shortrun-*) share on the command
+line: their name, the one-line error with exit code 2, argument types, sweep folders as inputs,
+the output folder and formats, file names. No matplotlib here, so the summary starts fast."""
 from __future__ import annotations
 
 import argparse
@@ -8,6 +9,93 @@ import sys
 from typing import Callable, List, Optional, Sequence
 
 from .runfile import SchemaError
+
+# The console scripts of analysis/pyproject.toml: tool module (shortrun_analysis/tools/) -> name.
+CONSOLE_SCRIPTS = {
+    "summary": "shortrun-summary",
+    "make_figures": "shortrun-make-figures",
+    "plot_dynamics": "shortrun-plot-dynamics",
+    "plot_dynamics_heatmap": "shortrun-plot-dynamics-heatmap",
+    "plot_gaussian": "shortrun-plot-gaussian",
+    "plot_samples": "shortrun-plot-samples",
+    "plot_theory_overlay": "shortrun-plot-theory-overlay",
+}
+
+
+def running(tool: str) -> str:
+    """The end of every tool's --help: how it is started and what it needs."""
+    return (f"Installed by `pip install ./analysis` as the command {CONSOLE_SCRIPTS[tool]}; from a checkout,\n"
+            f"`python3 analysis/{tool}.py` or, in analysis/, `python3 -m shortrun_analysis.tools.{tool}`.\n"
+            "Needs a python3 with numpy and h5py (and matplotlib for figures; Debian 12: python3-numpy,\n"
+            "python3-h5py, python3-matplotlib).")
+
+
+def prog(default: str) -> str:
+    """The name the tool was started by, for --help and error lines: the console script
+    (shortrun-summary), the checkout wrapper (summary.py) or the module (summary.py with -m)."""
+    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    return name if name and name not in ("-c", "-m", "__main__.py") else default
+
+
+def argv_or_default(argv: Optional[Sequence[str]]) -> List[str]:
+    return list(sys.argv[1:] if argv is None else argv)
+
+
+def format_list(value: str) -> List[str]:
+    """argparse type of --format: comma-separated png, pdf, svg."""
+    from .plotting import parse_formats
+
+    try:
+        return parse_formats(value)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def add_format_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", type=format_list, default=["png"], metavar="png,pdf,svg",
+                        help="file formats of every figure, comma-separated (default: png): each figure "
+                             "is written once per format, PNG at --dpi, PDF and SVG as vector files")
+
+
+def _is_sweep_manifest(path: str) -> bool:
+    """Whether `path` is an HDF5 file whose root attribute schema is shortrun.sweep (anything
+    else, unreadable files included, is left to the run-file reader to judge)."""
+    if not os.path.isfile(path):
+        return False
+    import h5py
+
+    from .schema import SWEEP_SCHEMA, _text
+
+    try:
+        with h5py.File(path, "r") as f:
+            return _text(f.attrs.get("schema", "")) == SWEEP_SCHEMA
+    except OSError:
+        return False
+
+
+def run_files(paths: Sequence[str], prog_name: str) -> List[str]:
+    """The run files named by `paths`: a run file as it is; a sweep folder (the --out of
+    `shortrun sweep`, with sweep.h5) or its manifest stands for the run files it lists, in grid
+    order. A listed run without a file (pending, or moved away) is left out with a warning on
+    stderr. SchemaError for a folder without a readable manifest."""
+    from .sweep import load_sweep
+
+    out: List[str] = []
+    for path in paths:
+        if os.path.isdir(path) or _is_sweep_manifest(path):
+            sweep = load_sweep(path)
+            for i in range(len(sweep)):
+                run = sweep.run_path(i)
+                if os.path.isfile(run):
+                    out.append(run)
+                else:
+                    print(f"{prog_name}: warning: {sweep.path}: run {sweep.runs['run_id'][i]} "
+                          f"(status {sweep.runs['status'][i]}) has no run file; left out", file=sys.stderr)
+        else:
+            out.append(path)
+    if not out:
+        raise SchemaError(f"{paths[0]}: no run file in the sweep (every run is pending or missing)")
+    return out
 
 
 def run_main(prog: str, body: Callable[[], int]) -> int:
@@ -52,9 +140,12 @@ def figure_path(out: str, run, suffix: str, used: set) -> str:
 
 
 def print_figures(paths: Sequence[str], notes: Optional[List[str]] = None) -> None:
+    """The notes, then `figures: ` and every file written (each figure in each --format)."""
+    from .plotting import written
+
     for note in notes or []:
         print(f"note: {note}")
-    print("figures: " + " ".join(paths))
+    print("figures: " + " ".join(written(paths)))
 
 
 def figure_per_run(runs, spec: str, out: str, suffix: str, check: Callable, plot: Callable) -> int:

@@ -8,6 +8,10 @@ per-run one. Each function takes loaded Measurements (measurement.py) and writes
   plot_heatmap  the error over (training checkpoint, t) of one run measured at every checkpoint
   plot_samples  image samples at t = k/4, k, 4k and at equilibrium (or t_max)
 
+A Measurement that averages seeds (seeds.SeedAverage) is drawn as its mean with error bars of one
+standard error over the seeds (plot_errors, plot_energy), its legend or title giving n.
+Figures are written in every format of plotting.set_formats (the tools' --format).
+
 matplotlib is imported on the first figure (plotting.pyplot), not when this module is imported.
 """
 from __future__ import annotations
@@ -17,7 +21,7 @@ import math
 import numpy as np
 
 from .measurement import STATS
-from .plotting import TIME_LABEL, colour, pyplot, save, time_axis
+from .plotting import TIME_LABEL, colour, pyplot, save, time_axis, write
 from .runfile import SchemaError
 
 ERRORS_TITLE = "error of the trained model's samples against the data vs sampling time"
@@ -77,7 +81,14 @@ def plot_errors(items, path, dpi, title=ERRORS_TITLE):
         label += f"; equilibrium: {e.describe()}" if eq is not None else f"; {no_equilibrium(e)}"
         if d.overflow_t is not None and t.size:
             label += f"; overflow after t = {int(t[-1])}"
-        ax.plot(t, y, "-o", color=col, lw=1.5, ms=3, label=label)
+        se = d.curve_se(stat_i)
+        if se is not None:
+            # Log axis: a lower bar reaching 0 or below is drawn to 5 % of the value instead.
+            low = np.where(np.isfinite(se), np.minimum(se, 0.95 * y), np.nan)
+            ax.errorbar(t, y, yerr=[low, np.where(np.isfinite(se), se, np.nan)], fmt="-o", color=col, lw=1.5,
+                        ms=3, elinewidth=1, capsize=2, label=label)
+        else:
+            ax.plot(t, y, "-o", color=col, lw=1.5, ms=3, label=label)
         ik = d.index_of(m.k)
         if ik is not None and np.isfinite(y[ik]):
             ax.plot([m.k], [y[ik]], "D", color=col, ms=9, mec="black", mew=1, zorder=5)
@@ -85,6 +96,9 @@ def plot_errors(items, path, dpi, title=ERRORS_TITLE):
             ax.plot([t[-1]], [y[-1]], "x", color=col, ms=12, mew=2.5, zorder=5)
         if eq is not None and eq > 0:
             ax.axhline(eq, color=col, ls="--", lw=1.3)
+            eq_se = e.level_se(stat_i, d.data_energy)
+            if eq_se is not None and math.isfinite(eq_se):
+                ax.axhspan(max(eq - eq_se, 0.05 * eq), eq + eq_se, color=col, alpha=0.12, lw=0)
     time_axis(ax, t_max)
     ax.set_yscale("log")
     limits = error_limits(items)
@@ -97,6 +111,9 @@ def plot_errors(items, path, dpi, title=ERRORS_TITLE):
               plt.Line2D([], [], color="grey", ls="--", label="equilibrium")]
     if any(m.dynamics[step].overflow_t is not None for m, step, _ in items):
         styles.append(plt.Line2D([], [], color="grey", marker="x", ls="", mew=2, label="overflow after this t"))
+    if any(m.n_seeds > 1 for m, _, _ in items):
+        styles.append(plt.Line2D([], [], color="grey", marker="|", ms=8, ls="",
+                                 label="mean ± 1 s.e. over n seeds"))
     ax.add_artist(ax.legend(handles=styles, loc="upper right", fontsize=8, framealpha=0.8))
     legend_below(ax, len(items))
     ax.grid(True, which="both", alpha=0.3)
@@ -131,7 +148,11 @@ def plot_energy(items, path, dpi, title=ENERGY_TITLE):
         d, e = m.dynamics[step], m.equilibrium[step]
         col = colour(i)
         t, y = d.t.astype(float), d.arrays["energy_mean"]
-        ax.plot(t, y, "-o", color=col, lw=1.5, ms=3)
+        se = d.array_se("energy_mean")
+        if se is not None:
+            ax.errorbar(t, y, yerr=se, fmt="-o", color=col, lw=1.5, ms=3, elinewidth=1, capsize=2)
+        else:
+            ax.plot(t, y, "-o", color=col, lw=1.5, ms=3)
         ik = d.index_of(m.k)
         if ik is not None:
             ax.plot([m.k], [y[ik]], "D", color=col, ms=9, mec="black", mew=1, zorder=5)
@@ -158,9 +179,7 @@ def plot_energy(items, path, dpi, title=ENERGY_TITLE):
     fig.legend(handles=styles, loc="lower center", ncol=4, fontsize=8, frameon=False)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout(rect=(0, 0.07, 1, 1))
-    fig.savefig(path, dpi=dpi)
-    plt.close(fig)
-    return path
+    return write(fig, path, dpi)
 
 
 def log_edges(values, offset):
@@ -229,9 +248,7 @@ def plot_heatmap(m, stat, path, dpi):
             ax_eq.text(0.5, s, "none", ha="center", va="center", fontsize=6, rotation=90)
     fig.colorbar(mesh, cax=ax_cb, label=STATS[stat])
     fig.subplots_adjust(left=0.09, right=0.9, bottom=0.11, top=0.93)
-    fig.savefig(path, dpi=dpi)
-    plt.close(fig)
-    return path
+    return write(fig, path, dpi)
 
 
 def sample_panels(m, step):

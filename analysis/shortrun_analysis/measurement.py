@@ -65,6 +65,19 @@ class Dynamics:
             return np.abs(self.require("energy_mean") - self.data_energy)
         return self.require(stat)
 
+    def curve_se(self, stat: str) -> Optional[np.ndarray]:
+        """[T] standard error of curve(stat) over seeds; None for one run (seeds.SeedAverage has it)."""
+        return None
+
+    def array_se(self, name: str) -> Optional[np.ndarray]:
+        """Standard error over seeds of the dataset `name`; None for one run."""
+        return None
+
+    @property
+    def n_seeds(self) -> np.ndarray:
+        """[T] how many runs each time's value stands for: 1 here (seeds.SeedAverage: per time)."""
+        return np.ones(self.t.size, dtype=np.int64)
+
     def require(self, name: str) -> np.ndarray:
         if name not in self.arrays:
             raise KeyError(name)
@@ -110,6 +123,10 @@ class Equilibrium:
             value = float(self.attrs.get(stat, math.nan))
         return value if math.isfinite(value) else None
 
+    def level_se(self, stat: str, data_energy: float) -> Optional[float]:
+        """Standard error of level() over seeds; None for one run (seeds.SeedAverage has it)."""
+        return None
+
     def describe(self) -> str:
         """One short phrase: 'theory', 'long-run, not converged', 'none (<note>)'."""
         if not self.exists:
@@ -144,6 +161,15 @@ class Measurement(RootAttrs):
     @property
     def k(self) -> int:
         return int(self.dynamics_attrs.get("k", self.config.get("train.k", 0)))
+
+    @property
+    def members(self) -> List["Measurement"]:
+        """The run files this stands for: itself (seeds.SeedAverage: every seed averaged)."""
+        return [self]
+
+    @property
+    def n_seeds(self) -> int:
+        return len(self.members)
 
     @property
     def model(self) -> str:
@@ -289,13 +315,25 @@ class ErrorSummary:
     note: str                      # why there is no equilibrium, 'not converged', or why not measured
     overflow_t: Optional[int]      # first overflowing time, None without overflow
     n_chains: int                  # 0: exact law
+    # Averages over seeds (seeds.summarize_seeds): how many runs, which, and the standard errors
+    # of at_k, minimum and equilibrium over them (None for one run, or where fewer than 2 have one).
+    n_seeds: int = 1
+    seeds: List[Any] = field(default_factory=list)
+    run_ids: List[str] = field(default_factory=list)
+    at_k_se: Optional[float] = None
+    minimum_se: Optional[float] = None
+    equilibrium_se: Optional[float] = None
 
     def as_dict(self) -> Dict[str, Any]:
         return dict(self.__dict__)
 
 
 def summarize(m: Measurement, step: int, stat: str) -> ErrorSummary:
-    """Error at t = k, its minimum over t and where, and at equilibrium, for one measured step."""
+    """Error at t = k, its minimum over t and where, and at equilibrium, for one measured step.
+    For a seeds.SeedAverage: the mean over its runs of each run's numbers, with their standard
+    errors (n_seeds, *_se); t_min is where the mean curve is lowest."""
+    if len(m.members) > 1:
+        return _summarize_seeds(m, step, stat)
     d, e = m.dynamics[step], m.equilibrium[step]
     y = d.curve(stat)
     ik = d.index_of(m.k)
@@ -308,7 +346,36 @@ def summarize(m: Measurement, step: int, stat: str) -> ErrorSummary:
                         minimum=float(y[imin]) if imin is not None else None,
                         t_min=int(d.t[imin]) if imin is not None else None,
                         equilibrium=e.level(stat, d.data_energy), method=e.method, note=note,
-                        overflow_t=d.overflow_t, n_chains=int(d.attrs.get("n_chains", 0)))
+                        overflow_t=d.overflow_t, n_chains=int(d.attrs.get("n_chains", 0)),
+                        seeds=[m.config.get("run.seed")], run_ids=[m.run_id])
+
+
+def _summarize_seeds(m: Measurement, step: int, stat: str) -> ErrorSummary:
+    from .seeds import mean_se
+
+    parts = [summarize(r, step, stat) for r in m.members]
+
+    def average(name):
+        mean, se, n = mean_se(getattr(p, name) for p in parts)
+        return (mean if n else None), (se if n > 1 else None)
+
+    at_k, at_k_se = average("at_k")
+    minimum, minimum_se = average("minimum")
+    equilibrium, equilibrium_se = average("equilibrium")
+    d = m.dynamics[step]
+    y = d.curve(stat)
+    finite = np.flatnonzero(np.isfinite(y))
+    t_min = int(d.t[finite[np.argmin(y[finite])]]) if finite.size else None
+    notes = list(dict.fromkeys(p.note for p in parts if p.note))
+    if len(notes) > 1:  # e.g. each seed's own eigenvalue in "no equilibrium: ...": the first says what
+        notes = [f"{notes[0]} (and {len(notes) - 1} more such note(s) from the other seeds)"]
+    overflows = [p.overflow_t for p in parts if p.overflow_t is not None]
+    return ErrorSummary(run_id=m.run_id, path=m.path, status=m.status, model=m.model, scheme=m.scheme, k=m.k,
+                        step=step, stat=stat, at_k=at_k, minimum=minimum, t_min=t_min, equilibrium=equilibrium,
+                        method=m.equilibrium[step].method, note="; ".join(notes),
+                        overflow_t=min(overflows) if overflows else None, n_chains=parts[0].n_chains,
+                        n_seeds=len(parts), seeds=[p.seeds[0] for p in parts], run_ids=[p.run_id for p in parts],
+                        at_k_se=at_k_se, minimum_se=minimum_se, equilibrium_se=equilibrium_se)
 
 
 def summarize_unfinished(m: Measurement, stat: str) -> ErrorSummary:
@@ -317,4 +384,4 @@ def summarize_unfinished(m: Measurement, stat: str) -> ErrorSummary:
     return ErrorSummary(run_id=m.run_id, path=m.path, status=m.status, model=m.model, scheme=m.scheme, k=m.k,
                         step=None, stat=stat, at_k=None, minimum=None, t_min=None, equilibrium=None, method="",
                         note=f"{m.status}, not measured" + (f": {reason}" if reason else ""),
-                        overflow_t=None, n_chains=0)
+                        overflow_t=None, n_chains=0, seeds=[m.config.get("run.seed")], run_ids=[m.run_id])

@@ -116,6 +116,23 @@ class Run(RootAttrs):
     theory_model: Optional[str] = field(default=None)
     theory_data: Dict[str, Any] = field(default_factory=dict)
 
+    def to_xarray(self, measurement: bool = True):
+        """The run as an xarray.Dataset of its curves with named dimensions (training log by
+        update, parameters by checkpoint, theory by mode and theory_t, and, with `measurement`
+        and a measured file, /dynamics by step and t and /equilibrium by step); curves.py lists
+        every variable and dimension."""
+        from .curves import run_dataset
+
+        m = None
+        if measurement:
+            from .measurement import load_measurement
+
+            try:
+                m = load_measurement(self.path, unfinished_ok=True)
+            except SchemaError:  # a completed run that was never measured: no /dynamics
+                m = None
+        return run_dataset(self, m)
+
     def require_theory(self) -> Theory:
         """The /theory group; raises SchemaError when the file has none."""
         if self.theory is None:

@@ -5,12 +5,16 @@ run files DIR/runs/<run_id>.h5.
 The manifest's `config` attribute is the sweep's resolved INI text without the axes, followed by one
 `# axis KEY = v1,v2,...` line per axis; `config` here holds its keys as "section.key" -> raw text,
 and `axis_values` the listed values of each axis, in grid order.
+
+Sweep.to_dataframe() is the manifest as a pandas DataFrame (one row per run, typed columns) and
+Sweep.seed_average() the same averaged over seeds (seeds.py); pandas is imported only there.
 """
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 import h5py
 import numpy as np
@@ -19,6 +23,8 @@ from .runfile import _attrs, _plain
 from .schema import RUN_SCHEMA, SWEEP_SCHEMA, SchemaError, check_schema
 
 MANIFEST = "sweep.h5"
+# The measurement columns of /runs; `<name>_se` are their standard errors where the manifest has them.
+ERROR_COLUMNS = ("err_k", "err_min", "err_eq")
 
 
 @dataclass
@@ -65,6 +71,93 @@ class Sweep:
         """The run file of row `row` (it may not exist: pending runs, or files moved away)."""
         return os.path.join(self.folder, str(self.runs["file"][row]))
 
+    def seed_axis(self) -> bool:
+        """Whether run.seed is one of the axes (else every run has the config's run.seed)."""
+        return "run.seed" in self.axes
+
+    def measured_errors(self) -> Tuple[Dict[str, np.ndarray], List[str]]:
+        """The err_k, err_min and err_eq columns, completed from the run files where a completed
+        run has none of the three: a sweep run again leaves them NaN for the runs of an earlier
+        invocation (a resumed or requeued sweep, the final sweep after a job array). Returns the
+        columns and the run ids whose values were read from their run files."""
+        from .measurement import load_measurement, summarize
+
+        values = {name: np.array(self.runs[name], dtype=float) if name in self.runs else np.full(len(self), np.nan)
+                  for name in ERROR_COLUMNS}
+        filled = []
+        for i, status in enumerate(self.statuses()):
+            if status != "completed" or any(np.isfinite(values[name][i]) for name in ERROR_COLUMNS):
+                continue
+            if not os.path.isfile(self.run_path(i)):
+                continue
+            m = load_measurement(self.run_path(i), unfinished_ok=True)
+            if not m.steps:
+                continue
+            s = summarize(m, m.steps[-1], m.default_stat)
+            for name, value in (("err_k", s.at_k), ("err_min", s.minimum), ("err_eq", s.equilibrium)):
+                values[name][i] = math.nan if value is None else value
+            filled.append(str(self.runs["run_id"][i]))
+        return values, filled
+
+    def to_dataframe(self, fill_errors: bool = True):
+        """The manifest as a pandas DataFrame, one row per run in grid order, with the columns
+          run_id, file (str)     the run and its file relative to the manifest's folder
+          path (str)             the run file's path
+          status (str)           as the run file says where it exists, else the manifest's
+                                 (Sweep.statuses); manifest_status: the manifest's own
+          team (int64)           the team that ran it (-1: pending or an earlier invocation)
+          <axis> ...             one column per axis, in the order of `axes`, typed as the
+                                 manifest stores it: int64, float64 or str (e.g. train.k int64)
+          run.seed (int64)       the run's seed: its axis, or the config's when it is no axis
+          wall_s, theory_gap     float64, NaN where unknown
+          err_k, err_min, err_eq float64: the measurement of the last measured checkpoint (corr_err,
+                                 mean_err for spins; docs/hdf5-schema.md section 2)
+          err_k_se, err_min_se, err_eq_se  float64: their standard errors where the manifest has
+                                 them, else NaN (the columns always exist)
+        and any other column of /runs. fill_errors: err_* of completed runs that the manifest lists
+        without them are read from the run files (measured_errors()). Seed averages: seed_average()."""
+        import pandas as pd
+
+        n = len(self)
+        data: Dict[str, Any] = {}
+        data["run_id"] = [str(v) for v in self.runs["run_id"]]
+        data["file"] = [str(v) for v in self.runs["file"]] if "file" in self.runs else [""] * n
+        data["path"] = [self.run_path(i) for i in range(n)] if "file" in self.runs else [""] * n
+        data["status"] = self.statuses()
+        data["manifest_status"] = [str(v) for v in self.runs["status"]]
+        data["team"] = np.asarray(self.runs.get("team", np.full(n, -1)), dtype=np.int64)
+        for axis in self.axes:
+            data[axis] = _typed(self.runs[axis]) if axis in self.runs else _typed(
+                np.array([self.config.get(axis, "")] * n, dtype=object))
+        if "run.seed" not in data:
+            seed = self.config.get("run.seed", "")
+            data["run.seed"] = np.full(n, int(seed), dtype=np.int64) if seed.lstrip("-").isdigit() else [seed] * n
+        for name in ("wall_s", "theory_gap"):
+            data[name] = np.asarray(self.runs[name], dtype=np.float64) if name in self.runs else np.full(n, np.nan)
+        errors = self.measured_errors()[0] if fill_errors else {
+            name: np.asarray(self.runs[name], dtype=np.float64) if name in self.runs else np.full(n, np.nan)
+            for name in ERROR_COLUMNS}
+        for name in ERROR_COLUMNS:
+            data[name] = errors[name]
+            se = f"{name}_se"
+            data[se] = np.asarray(self.runs[se], dtype=np.float64) if se in self.runs else np.full(n, np.nan)
+        for name, values in self.runs.items():  # columns a later manifest may add
+            if name not in data:
+                data[name] = _typed(values)
+        return pd.DataFrame(data)
+
+    def seed_average(self, df=None):
+        """to_dataframe() averaged over seeds: one row per grid point of the axes but run.seed, with
+        the columns of those axes, n_seeds, seeds, run_ids, statuses (the statuses present) and, for
+        err_k, err_min, err_eq, theory_gap and wall_s, the mean over the seeds (NaN values left out),
+        `<column>_se` its standard error over the seeds (NaN for one seed) and `<column>_n` how many
+        seeds have a value. df: a to_dataframe() result to average (default: this sweep's)."""
+        from .seeds import average_dataframe
+
+        df = self.to_dataframe() if df is None else df
+        by = [a for a in self.axes if a != "run.seed"]
+        return average_dataframe(df, by, columns=list(ERROR_COLUMNS) + ["theory_gap", "wall_s"])
+
     def statuses(self) -> List[str]:
         """Each row's status as its run file says (root attribute `status`), or the manifest's
         where there is no run file (SchemaError for a run file of another schema or
@@ -103,6 +196,19 @@ def parse_config_text(text: str):
             key, _, value = line.partition("=")
             config[f"{section}.{key.strip()}"] = value.strip()
     return config, axes
+
+
+def _typed(values: np.ndarray):
+    """A /runs column for pandas: integers as int64, reals as float64, strings (h5py gives bytes
+    for the manifest's variable-length strings) as a list of str."""
+    values = np.asarray(values)
+    if values.dtype.kind in "iu":
+        return values.astype(np.int64)
+    if values.dtype.kind == "f":
+        return values.astype(np.float64)
+    if values.dtype.kind == "b":
+        return values.astype(bool)
+    return [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in values]
 
 
 def _column(ds: h5py.Dataset) -> np.ndarray:

@@ -56,7 +56,7 @@ rc=0
 run_script() {  # SCRIPT ARGS...: must exit 0
   local script=$1 rc=0
   shift
-  "$analysis/$script" "$@" >"$tmp/stdout" 2>"$tmp/stderr" || rc=$?
+  "$python" "$analysis/$script" "$@" >"$tmp/stdout" 2>"$tmp/stderr" || rc=$?
   [[ $rc -eq 0 ]] || { cat "$tmp/stderr" >&2; fail "$script $* exited with $rc"; }
 }
 fig=$tmp/fig
@@ -175,7 +175,7 @@ PY
 expect_bad() {  # PATTERN SCRIPT ARGS...  (the file named in PATTERN must lead the message)
   local pattern=$1 script=$2 rc=0
   shift 2
-  "$analysis/$script" "$@" --out "$tmp/bad-fig" >"$tmp/bad.out" 2>"$tmp/bad.err" || rc=$?
+  "$python" "$analysis/$script" "$@" --out "$tmp/bad-fig" >"$tmp/bad.out" 2>"$tmp/bad.err" || rc=$?
   [[ $rc -eq 2 ]] || { cat "$tmp/bad.err" >&2; fail "$script $*: exit code $rc, expected 2"; }
   [[ $(wc -l <"$tmp/bad.err") -eq 1 ]] || { cat "$tmp/bad.err" >&2; fail "$script $*: expected one line on stderr"; }
   grep -qF -- "$script: error: $pattern" "$tmp/bad.err" \
@@ -193,7 +193,7 @@ done
 # summary.py has no --out: call it directly.
 for bad in theory unmeasured; do
   rc=0
-  "$analysis/summary.py" "$runs/g.h5" "$tmp/$bad.h5" >"$tmp/bad.out" 2>"$tmp/bad.err" || rc=$?
+  "$python" "$analysis/summary.py" "$runs/g.h5" "$tmp/$bad.h5" >"$tmp/bad.out" 2>"$tmp/bad.err" || rc=$?
   [[ $rc -eq 2 && $(wc -l <"$tmp/bad.err") -eq 1 ]] || { cat "$tmp/bad.err" >&2; fail "summary.py $bad.h5: exit $rc"; }
   grep -qF "summary.py: error: $tmp/$bad.h5: " "$tmp/bad.err" || { cat "$tmp/bad.err" >&2; fail "summary.py $bad.h5"; }
 done

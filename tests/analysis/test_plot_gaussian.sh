@@ -23,7 +23,7 @@ for k in 1 5; do
 done
 
 rc=0
-"$script" "$tmp/out/runs/k1.h5" "$tmp/out/runs/k5.h5" --out "$tmp/fig" >"$tmp/table.txt" 2>"$tmp/err.txt" || rc=$?
+"$python" "$script" "$tmp/out/runs/k1.h5" "$tmp/out/runs/k5.h5" --out "$tmp/fig" >"$tmp/table.txt" 2>"$tmp/err.txt" || rc=$?
 [[ $rc -eq 0 ]] || { cat "$tmp/err.txt" >&2; fail "plot_gaussian.py exited with $rc"; }
 
 # Figures: present, non-empty, PNG magic bytes 89 50 4E 47 0D 0A 1A 0A.
@@ -56,7 +56,7 @@ PY
 "$python" -c 'import h5py, sys; h5py.File(sys.argv[1], "w").create_dataset("x", data=[1.0])' "$tmp/plain.h5"
 for bad in "$tmp/theory.h5" "$tmp/plain.h5"; do
   rc=0
-  "$script" "$tmp/out/runs/k1.h5" "$bad" --out "$tmp/fig2" >"$tmp/bad.out" 2>"$tmp/bad.err" || rc=$?
+  "$python" "$script" "$tmp/out/runs/k1.h5" "$bad" --out "$tmp/fig2" >"$tmp/bad.out" 2>"$tmp/bad.err" || rc=$?
   [[ $rc -eq 2 ]] || fail "$(basename "$bad"): exit code $rc, expected 2"
   [[ $(wc -l <"$tmp/bad.err") -eq 1 ]] || { cat "$tmp/bad.err" >&2; fail "$(basename "$bad"): expected one line on stderr"; }
   grep -q "^plot_gaussian.py: error: $bad: " "$tmp/bad.err" \

@@ -115,7 +115,7 @@ PY
 expect_bad() {  # PATTERN SCRIPT ARGS...
   local pattern=$1 script=$2 rc=0
   shift 2
-  "$analysis/$script" "$@" >"$tmp/bad.out" 2>"$tmp/bad.err" || rc=$?
+  "$python" "$analysis/$script" "$@" >"$tmp/bad.out" 2>"$tmp/bad.err" || rc=$?
   [[ $rc -eq 2 ]] || { cat "$tmp/bad.err" >&2; fail "$script $*: exit code $rc, expected 2"; }
   [[ $(wc -l <"$tmp/bad.err") -eq 1 ]] || { cat "$tmp/bad.err" >&2; fail "$script $*: expected one line on stderr"; }
   [[ $(cat "$tmp/bad.err") == "$script: error: $pattern" ]] \

@@ -1,0 +1,235 @@
+#!/usr/bin/env bash
+# The analysis package as a user installs it (README, "Analysis package"):
+#   1. a fresh virtual environment on Debian's python3 (--system-site-packages, so that Debian's
+#      numpy, h5py, matplotlib, pandas and xarray are used) and `pip install --no-index
+#      --no-build-isolation ./analysis`, offline, with Debian's setuptools;
+#   2. every console script of analysis/pyproject.toml is installed and answers --help;
+#   3. with the installed package (run from outside the checkout): a tiny Gaussian sweep trained
+#      here with two seeds (run.seed = 1,2 x train.k = 1,3), read as
+#      - load_sweep(...).to_dataframe(): one row per run, dtypes (int axes int64, reals float64,
+#        strings str, err_*_se columns present), values equal to what h5py reads;
+#      - Sweep.seed_average(): one row per k, mean and standard error over the two seeds (for
+#        n = 2 the standard error is |a - b| / 2);
+#      - load_run(...).to_xarray(): dimensions and values of the curves;
+#      - shortrun-summary on the sweep folder: seeds averaged, n = 2, the same means and errors;
+#      - shortrun-make-figures and shortrun-plot-dynamics with --format png,pdf / pdf,svg: the files
+#        exist and are PDF, SVG and PNG files;
+#   4. the checkout's wrappers need neither /usr/bin/python3 nor a sys.path change: no file of
+#      analysis/ hard-codes either, analysis/summary.py runs directly, and
+#      `python3 -m shortrun_analysis.tools.summary` runs in analysis/.
+# About 15 s on 2 cores (the virtual environment and pip take most of it).
+# Usage: test_install_package.sh PATH/TO/shortrun
+set -euo pipefail
+
+shortrun=$(realpath "${1:?usage: test_install_package.sh PATH/TO/shortrun}")
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+python=/usr/bin/python3  # Debian's python3 with its packages (a python3 earlier on PATH may lack them)
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+t0=$SECONDS
+
+# --- 1. install -----------------------------------------------------------------------------------
+"$python" -m venv --system-site-packages "$tmp/venv" >"$tmp/venv.log" 2>&1 ||
+  { cat "$tmp/venv.log" >&2; fail "python3 -m venv (Debian: apt-get install python3-venv)"; }
+venv=$tmp/venv/bin
+# pip builds in the source folder (build/, *.egg-info): install from a copy, so that the checkout
+# stays clean and tests running in parallel never share a build folder.
+mkdir "$tmp/src"
+tar -C "$repo" --exclude=__pycache__ --exclude=build --exclude='*.egg-info' -cf - analysis | tar -C "$tmp/src" -xf -
+(cd "$tmp/src" && "$venv/pip" install --no-index --no-build-isolation --disable-pip-version-check ./analysis) \
+  >"$tmp/pip.log" 2>&1 || { cat "$tmp/pip.log" >&2; fail "pip install --no-index --no-build-isolation ./analysis"; }
+echo "ok: pip install --no-index --no-build-isolation ./analysis in a fresh venv (+$((SECONDS - t0)) s)"
+
+# --- 2. console scripts -----------------------------------------------------------------------------
+# The names come from the installed package's metadata, and must be those the tools name themselves.
+cd "$tmp"  # away from the checkout: only the installed package can be imported
+mapfile -t scripts < <("$venv/python" - <<'PY'
+import importlib.metadata as md
+import os
+import shortrun_analysis
+from shortrun_analysis.cli import CONSOLE_SCRIPTS
+assert "site-packages" in shortrun_analysis.__file__, shortrun_analysis.__file__
+assert md.version("shortrun-analysis") == shortrun_analysis.__version__, md.version("shortrun-analysis")
+eps = {e.name: e.value for e in md.entry_points(group="console_scripts") if e.name.startswith("shortrun-")}
+want = {name: f"shortrun_analysis.tools.{tool}:main" for tool, name in CONSOLE_SCRIPTS.items()}
+assert eps == want, (eps, want)
+print("\n".join(sorted(eps)))
+PY
+) || fail "console scripts in the package metadata"
+((${#scripts[@]} == 7)) || fail "expected 7 console scripts, got ${scripts[*]}"
+for s in "${scripts[@]}"; do
+  [[ -x $venv/$s ]] || fail "$s not installed in $venv"
+  "$venv/$s" --help >"$tmp/help.txt" 2>&1 || { cat "$tmp/help.txt" >&2; fail "$s --help"; }
+  grep -q "^usage: $s " "$tmp/help.txt" || { head -3 "$tmp/help.txt" >&2; fail "$s --help does not name $s"; }
+done
+echo "ok: ${scripts[*]} installed, --help works"
+
+# --- 3. a sweep with two seeds, read with the installed package -------------------------------------
+# sigma0 = 3 lies above every data variance, so every mode has J* > 0 and an equilibrium (err_eq).
+"$shortrun" sweep "$repo/jobs/configs/demo-gaussian.ini" --out "$tmp/sweep" --quiet \
+  --set run.seed=1,2 --set train.k=1,3 --set init.sigma=3 --set data.n_samples=2000 --set train.updates=200 \
+  --set train.chains=200 --set train.checkpoints=3 --set measure.chains=500 --set measure.t_points=8 \
+  >"$tmp/sweep.log" 2>&1 || { cat "$tmp/sweep.log" >&2; fail "shortrun sweep"; }
+
+"$venv/shortrun-summary" "$tmp/sweep" --json >"$tmp/summary.json" 2>"$tmp/err.txt" ||
+  { cat "$tmp/err.txt" >&2; fail "shortrun-summary SWEEP_DIR"; }
+"$venv/shortrun-summary" "$tmp/sweep/sweep.h5" --seeds each --json >"$tmp/each.json" 2>"$tmp/err.txt" ||
+  { cat "$tmp/err.txt" >&2; fail "shortrun-summary sweep.h5 --seeds each"; }
+"$venv/shortrun-summary" "$tmp/sweep" >"$tmp/summary.txt" 2>"$tmp/err.txt" ||
+  { cat "$tmp/err.txt" >&2; fail "shortrun-summary table"; }
+
+"$venv/python" - "$tmp/sweep" "$tmp/summary.json" "$tmp/each.json" "$tmp/summary.txt" <<'PY' || fail "DataFrame, Dataset and seed averages"
+import json, math, os, sys
+import h5py
+import numpy as np
+import pandas as pd
+import xarray as xr
+from shortrun_analysis import load_run, load_sweep
+
+folder, summary_json, each_json, table = sys.argv[1:]
+
+def text(v):
+    return v.decode() if isinstance(v, bytes) else str(v)
+
+with h5py.File(os.path.join(folder, "sweep.h5"), "r") as f:
+    raw = {name: f["runs"][name][()] for name in f["runs"]}
+n = len(raw["run_id"])
+assert n == 4, raw["run_id"]
+
+# --- to_dataframe: one row per run, typed columns -------------------------------------------------
+sweep = load_sweep(folder)
+df = sweep.to_dataframe()
+assert isinstance(df, pd.DataFrame) and len(df) == n, df
+assert load_sweep(os.path.join(folder, "sweep.h5")).to_dataframe().equals(df)
+want = {"run.seed": "int64", "train.k": "int64", "team": "int64", "wall_s": "float64", "theory_gap": "float64",
+        "err_k": "float64", "err_min": "float64", "err_eq": "float64",
+        "err_k_se": "float64", "err_min_se": "float64", "err_eq_se": "float64"}
+for column, dtype in want.items():
+    assert str(df[column].dtype) == dtype, (column, df[column].dtype, dtype)
+for column in ("run_id", "file", "path", "status", "manifest_status"):
+    assert all(type(v) is str for v in df[column]), (column, [type(v) for v in df[column]])
+assert list(df["status"]) == ["completed"] * n, df["status"]
+assert list(df["run_id"]) == [text(v) for v in raw["run_id"]]
+for column in ("run.seed", "train.k", "team"):
+    assert np.array_equal(df[column].to_numpy(), raw[column]), column
+for column in ("err_k", "err_min", "err_eq", "theory_gap", "wall_s"):
+    assert np.array_equal(df[column].to_numpy(), raw[column], equal_nan=True), column
+assert np.isfinite(df[["err_k", "err_min", "err_eq", "theory_gap"]].to_numpy()).all(), df
+# No standard errors in today's manifests: the columns exist, NaN.
+assert df[["err_k_se", "err_min_se", "err_eq_se"]].isna().all().all()
+assert sorted(df["run.seed"]) == [1, 1, 2, 2] and sorted(df["train.k"]) == [1, 1, 3, 3]
+
+# --- seed_average: one row per k, mean and standard error over the two seeds -----------------------
+avg = sweep.seed_average(df)
+assert list(avg["train.k"]) == [1, 3] and str(avg["train.k"].dtype) == "int64", avg
+assert list(avg["n_seeds"]) == [2, 2] and str(avg["n_seeds"].dtype) == "int64", avg
+for _, row in avg.iterrows():
+    part = df[df["train.k"] == row["train.k"]]
+    assert sorted(part["run.seed"]) == sorted(row["seeds"]) == [1, 2], (row, part)
+    for column in ("err_k", "err_min", "err_eq", "theory_gap"):
+        a, b = part[column].to_numpy()
+        assert math.isclose(row[column], (a + b) / 2, rel_tol=1e-12), (column, row[column], a, b)
+        # n = 2: sd = |a - b| / sqrt(2), se = sd / sqrt(2) = |a - b| / 2.
+        assert math.isclose(row[f"{column}_se"], abs(a - b) / 2, rel_tol=1e-9), (column, row[f"{column}_se"], a, b)
+        assert row[f"{column}_n"] == 2 and str(avg[f"{column}_se"].dtype) == "float64"
+
+# --- to_xarray: the curves of one run with named dimensions ---------------------------------------
+path = df["path"][0]
+ds = load_run(path).to_xarray()
+assert isinstance(ds, xr.Dataset), type(ds)
+with h5py.File(path, "r") as f:
+    steps = sorted(int(s) for s in f["dynamics"] if s.isdigit())
+    d = f[f"dynamics/{steps[-1]}"]
+    t, corr, mode_var = d["t"][()], d["corr_err"][()], d["mode_var"][()]
+    n_modes = f["theory/c"].shape[0]
+    theory_t, v_theory = f["theory/t"][()], f["theory/v_theory"][()]
+    log_steps = f["train/step"][()]
+    checkpoints = sorted(int(s) for s in f["checkpoints"])
+    k = int(f["config"].attrs["train.k"])
+for dim, size in (("step", len(steps)), ("t", t.size), ("mode", n_modes), ("unit", n_modes),
+                  ("theory_t", theory_t.size), ("update", log_steps.size), ("checkpoint", len(checkpoints))):
+    assert ds.sizes[dim] == size, (dim, ds.sizes.get(dim), size)
+assert ds["corr_err"].dims == ("step", "t") and ds["mode_var"].dims == ("step", "t", "mode")
+assert ds["mean"].dims == ("step", "t", "unit") and ds["cov"].dims == ("step", "t", "unit", "unit_b")
+assert ds["v_theory"].dims == ("theory_t", "mode") and ds["J_trained"].dims == ("mode",)
+assert ds["params_J"].dims == ("checkpoint", "unit", "unit_b") and ds["grad_norm"].dims == ("update",)
+assert ds["eq_corr_err"].dims == ("step",) and ds["eq_mode_var"].dims == ("step", "mode")
+assert ds["t"].dtype == np.int64 and list(ds["checkpoint"].values) == checkpoints
+assert np.array_equal(ds["corr_err"].sel(step=steps[-1]).values, corr)
+assert np.array_equal(ds["mode_var"].sel(step=steps[-1]).values, mode_var)
+assert np.array_equal(ds["v_theory"].values, v_theory, equal_nan=True)
+assert float(ds["corr_err"].sel(step=steps[-1], t=k)) == df["err_k"][0]
+assert ds.attrs["train.k"] == k and ds.attrs["run_id"] == df["run_id"][0] and ds.attrs["status"] == "completed"
+
+# --- shortrun-summary on the folder: seeds averaged ------------------------------------------------
+records = json.load(open(summary_json))
+assert [r["run_id"] for r in records] == ["k1", "k3"], [r["run_id"] for r in records]
+for r in records:
+    part = df[df["train.k"] == r["k"]]
+    assert r["n_seeds"] == 2 and sorted(r["seeds"]) == [1, 2] and sorted(r["run_ids"]) == sorted(part["run_id"]), r
+    for key, column in (("at_k", "err_k"), ("minimum", "err_min"), ("equilibrium", "err_eq")):
+        a, b = part[column].to_numpy()
+        assert math.isclose(r[key], (a + b) / 2, rel_tol=1e-12), (key, r[key], a, b)
+        assert math.isclose(r[f"{key}_se"], abs(a - b) / 2, rel_tol=1e-9), (key, r[f"{key}_se"], a, b)
+each = json.load(open(each_json))
+assert sorted(r["run_id"] for r in each) == sorted(df["run_id"]) and all(r["n_seeds"] == 1 for r in each), each
+for r in each:
+    assert r["at_k"] == float(df.loc[df["run_id"] == r["run_id"], "err_k"].iloc[0]) and r["at_k_se"] is None, r
+# The table: run model scheme k step stat err(t=k) min-over-t at-t equilibrium method n note.
+lines = open(table).read().splitlines()
+assert lines[0].split()[:7] == ["run", "model", "scheme", "k", "step", "stat", "err(t=k)"], lines[0]
+rows = {l.split()[0]: l.split() for l in lines[1:]}
+assert sorted(rows) == ["k1", "k3"], lines
+for name, cells in rows.items():
+    r = records[["k1", "k3"].index(name)]
+    assert cells[6] == f"{r['at_k']:.4g}±{r['at_k_se']:.2g}" and cells[11] == "2", (cells, r)
+print("DataFrame dtypes and values, seed averages (n = 2), xarray dims and values, summary: ok")
+PY
+
+# --- figures: PNG + PDF (make_figures), PDF + SVG (plot_dynamics) ---------------------------------
+"$venv/shortrun-make-figures" "$tmp/sweep" --out "$tmp/fig" --format png,pdf >"$tmp/fig.log" 2>&1 ||
+  { cat "$tmp/fig.log" >&2; fail "shortrun-make-figures --format png,pdf"; }
+"$venv/shortrun-plot-dynamics" "$tmp/sweep" --out "$tmp/dyn" --format pdf,svg >"$tmp/dyn.log" 2>&1 ||
+  { cat "$tmp/dyn.log" >&2; fail "shortrun-plot-dynamics --format pdf,svg"; }
+"$venv/python" - "$tmp/fig" "$tmp/dyn" <<'PY' || fail "figure files"
+import json, os, sys
+fig, dyn = sys.argv[1:]
+
+def head(path, n=8):
+    assert os.path.isfile(path), f"{path} missing"
+    assert os.path.getsize(path) > 3000, f"{path}: {os.path.getsize(path)} bytes"
+    return open(path, "rb").read(n)
+
+assert head(f"{fig}/study1_J_vs_k.png") == b"\x89PNG\r\n\x1a\n"
+assert head(f"{fig}/study1_J_vs_k.pdf", 5) == b"%PDF-"
+assert not os.path.exists(f"{fig}/study1_J_vs_k.svg")
+(study,) = json.load(open(f"{fig}/summary.json"))["studies"]
+assert study["figures"] == ["study1_J_vs_k.png"], study["figures"]
+assert sorted(study["files"]) == ["study1_J_vs_k.pdf", "study1_J_vs_k.png"], study["files"]
+assert [row["seeds_per_point"] for row in study["rows"]] == [[2]], study["rows"]
+md = open(f"{fig}/summary.md").read()
+assert "| seeds per k |" in md and "![study1_J_vs_k.png](study1_J_vs_k.png)" in md, md
+assert head(f"{dyn}/error_corr_err_vs_t.pdf", 5) == b"%PDF-"
+svg = open(f"{dyn}/error_corr_err_vs_t.svg").read()
+assert svg.startswith("<?xml") and "<svg" in svg, svg[:200]
+assert not os.path.exists(f"{dyn}/error_corr_err_vs_t.png")
+print("figures: PNG and PDF (make_figures), PDF and SVG (plot_dynamics, seeds averaged): ok")
+PY
+
+# --- 4. the checkout: no /usr/bin/python3, no sys.path change; wrappers and -m work ---------------
+cd "$repo"
+if grep -n -e '^#!/usr/bin/python3' -e 'sys\.path\.\(insert\|append\)' -e 'sys\.path *=' \
+     analysis/*.py analysis/baselines/*.py analysis/shortrun_analysis/*.py analysis/shortrun_analysis/tools/*.py; then
+  fail "the lines above hard-code /usr/bin/python3 or change sys.path"
+fi
+analysis/summary.py "$tmp/sweep" >"$tmp/wrapper.txt" 2>"$tmp/err.txt" ||
+  { cat "$tmp/err.txt" >&2; fail "analysis/summary.py run directly"; }
+cmp -s "$tmp/wrapper.txt" "$tmp/summary.txt" || fail "analysis/summary.py and shortrun-summary differ"
+(cd analysis && "$python" -m shortrun_analysis.tools.summary "$tmp/sweep") >"$tmp/module.txt" 2>"$tmp/err.txt" ||
+  { cat "$tmp/err.txt" >&2; fail "python3 -m shortrun_analysis.tools.summary"; }
+cmp -s "$tmp/module.txt" "$tmp/summary.txt" || fail "python3 -m shortrun_analysis.tools.summary differs"
+echo "ok: wrappers run directly and with -m, without /usr/bin/python3 or sys.path changes"
+
+echo "PASS: analysis package installed offline, console scripts, DataFrame/xarray/seed averages, PDF/SVG in $((SECONDS - t0)) s"
