@@ -582,7 +582,7 @@ int cmd_bench(int argc, char** argv) {
   const bool all = what == "all";
   set_product_threads(1);  // the kernels split their products over chains themselves (core/threads.hpp)
   // OpenBLAS takes its kernel from OPENBLAS_CORETYPE when set (read as the library loads): a value
-  // meant for another program can select slower kernels than this CPU runs (ENV.md's Haswell).
+  // meant for another program can select slower kernels than this CPU runs (an environment that sets OPENBLAS_CORETYPE=Haswell; README, Performance).
   if (const char* core = std::getenv("OPENBLAS_CORETYPE"); core && matrix_backend().rfind("OpenBLAS", 0) == 0)
     std::fprintf(stderr, "bench: OPENBLAS_CORETYPE=%s is set: OpenBLAS uses its %s kernels (unset it to let OpenBLAS pick "
                  "this CPU's)\n", core, core);

@@ -92,10 +92,11 @@ Job prepare(const MeasureArgs& args) {
   const Layout layout = families::model_layout(config, job.run.data);
   const auto steps = io::checkpoint_steps(file);
   if (steps.empty()) throw BadInput(args.path + ": no /checkpoints to measure");
-  const std::string which = args.checkpoint.empty() ? std::string(name_of(config.measure_at)) : args.checkpoint;
+  const std::string which = args.checkpoint;
+  const std::optional<MeasureAt> at = which.empty() ? config.measure_at : find_name<MeasureAt>(which);
   std::vector<std::int64_t> chosen;
-  if (which == "all") chosen = steps;
-  else if (which == "last") chosen = {steps.back()};
+  if (at == MeasureAt::all) chosen = steps;
+  else if (at == MeasureAt::last) chosen = {steps.back()};
   else {
     std::int64_t step = -1;
     try {

@@ -370,9 +370,9 @@ int cmd_sweep(int argc, char** argv) {
   // Phase 2: take configurations until none is left. An exception aborts the job (Environment),
   // after execute_run marked the run file failed.
   // A team stops taking work once a stop was requested (signal or wall time); its leader decides.
-  RunContext context;
-  context.stop = &stop;
-  context.tick = tick;
+  TrainHooks hooks;
+  hooks.stop = &stop;
+  hooks.tick = tick;
   bool interrupted = false;
   while (true) {
     std::int64_t item = teams.leader() ? (stop.stop_requested() ? queue.size() : queue.take()) : 0;
@@ -382,7 +382,7 @@ int cmd_sweep(int argc, char** argv) {
     if (teams.leader())
       queue.report(item, {queue_state(RunStatus::running), static_cast<double>(teams.team_index), 0, 0, 0, 0, 0});
     const PreparedRun run = prepare_run(plan.configs[index], plan.run_ids[index]);
-    const RunResult result = execute_run(run, teams.team, context);
+    const RunResult result = execute_run(run, teams.team, hooks);
     const double state = queue_state(result.status);
     interrupted = interrupted || result.status == RunStatus::interrupted;
     if (teams.leader())

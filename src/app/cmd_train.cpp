@@ -115,12 +115,12 @@ int cmd_train(int argc, char** argv) {
   // Phase 2: training. An exception here on any rank aborts the job (mpi::Environment); no run file
   // claims to be complete, and the last resume checkpoint stays.
   try {
-    RunContext context;
-    context.show_progress = leader && !args->quiet;
-    context.stop = &stop;
+    TrainHooks hooks;
+    hooks.show_progress = leader && !args->quiet;
+    hooks.stop = &stop;
     if (leader && static_cast<OnDisk>(on_disk) == OnDisk::resumable && !args->quiet)
       std::fprintf(stderr, "[train %s] resuming from %s\n", run.run_id.c_str(), run.resume_path.c_str());
-    const RunResult result = execute_run(run, world, context);
+    const RunResult result = execute_run(run, world, hooks);
     if (leader) {
       std::printf("run %s: %s after %lld updates in %.2fs -> %s\n", run.run_id.c_str(),
                   result.status == RunStatus::completed ? "completed"

@@ -32,7 +32,7 @@ commands:
   --version                            version, git commit and matrix-product library
 
 Exit codes: 0 success, 2 bad input, 3 some run diverged, 1 internal error.
-Docs: README.md, docs/hdf5-schema.md; science: THEORY.md of the project.
+Docs: README.md, docs/hdf5-schema.md; science: docs/theory.md; design: docs/design.md.
 )";
 
 /// An OpenMP build whose threads outnumber the CPUs this process may run on: mpirun binds each

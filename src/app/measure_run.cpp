@@ -14,8 +14,7 @@
 namespace shortrun::cli {
 
 Index image_side(const RunConfig& config, Index dim) {
-  const DataSource s = config.source();
-  if (s != DataSource::idx && s != DataSource::fashion_mnist && s != DataSource::blobs) return 0;
+  if (!config.image_data()) return 0;
   const auto side = static_cast<Index>(std::lround(std::sqrt(static_cast<double>(dim))));
   return side * side == dim ? side : 0;
 }
@@ -149,8 +148,9 @@ MeasuredErrors summarize_errors(Index k, bool corr, const std::vector<Index>& t,
   return e;
 }
 
-/// Independent spins have no correlations to learn: their error is in the means.
-bool use_corr_err(const RunConfig& config, Index dim) { return dim > 1 && config.model() != ModelType::spins; }
+/// The headline error: corr_err where the model learns correlations (families' kLearnsCorrelations),
+/// mean_err otherwise (independent spins) and for a single unit.
+bool use_corr_err(const RunConfig& config, Index dim) { return dim > 1 && families::learns_correlations(config); }
 
 }  // namespace
 

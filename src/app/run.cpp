@@ -191,7 +191,7 @@ ModelOutcome train_run(const PreparedRun& run, mpi::Communicator& team, const Tr
 
 }  // namespace
 
-RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, const RunContext& context) {
+RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, TrainHooks hooks) {
   const bool leader = team.rank() == 0;
   std::int64_t resuming = leader && fs::exists(run.resume_path) ? 1 : 0;
   team.broadcast(resuming, 0);
@@ -201,10 +201,6 @@ RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, const Run
     broadcast_resume(resume, team);
   }
 
-  TrainHooks hooks;
-  hooks.show_progress = context.show_progress;
-  hooks.stop = context.stop;
-  hooks.tick = context.tick;
   hooks.resume = resuming != 0 ? &resume : nullptr;
   hooks.save = [&](const io::ResumeState& state) { io::write_resume_state(run.resume_path, state); };
   const ModelOutcome model = train_run(run, team, hooks);
@@ -213,8 +209,8 @@ RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, const Run
   RunResult result;
   result.status = out.train.status;
   result.reason = out.train.reason;
-  if (out.train.status == RunStatus::interrupted && context.stop != nullptr)
-    result.reason += " (" + context.stop->stop_reason() + ")";
+  if (out.train.status == RunStatus::interrupted && hooks.stop != nullptr)
+    result.reason += " (" + hooks.stop->stop_reason() + ")";
   result.updates_done = out.train.last_step;
   result.wall_s = out.wall_s;
   // The measurement runs on the whole team after a completed training (the status is the same on
@@ -225,7 +221,7 @@ RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, const Run
     std::vector<std::pair<Index, Vector>> measured;
     if (run.config.measure_at == MeasureAt::all) measured = out.checkpoints;
     else measured.emplace_back(out.train.last_step, model.params);
-    measurements = measure_checkpoints(run.config, run.data, measured, team, context.show_progress, run.run_id);
+    measurements = measure_checkpoints(run.config, run.data, measured, team, hooks.show_progress, run.run_id);
     result.table += measurement_summary(run.config, measurements);
     if (!measurements.empty()) {
       const MeasuredErrors e = measured_errors(run.config, measurements.back());

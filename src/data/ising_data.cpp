@@ -179,10 +179,14 @@ IsingData make_ising_data(const IsingDataSpec& spec) {
   pm1.J() = ising_couplings(spec.graph, n, spec.beta, spec.seed);
   pm1.h().setConstant(spec.field);
 
-  out.method = spec.force_mcmc && spec.n_samples > 0          ? "mcmc"
-               : spec.graph == IsingGraph::curie_weiss ? "exact-magnetization"
-               : n <= exact::kMaxEnumerableUnits     ? "exact-enumeration"
-                                                     : "mcmc";
+  enum class Method { mcmc, magnetization, enumeration };
+  const Method method = spec.force_mcmc && spec.n_samples > 0      ? Method::mcmc
+                        : spec.graph == IsingGraph::curie_weiss ? Method::magnetization
+                        : n <= exact::kMaxEnumerableUnits       ? Method::enumeration
+                                                                : Method::mcmc;
+  out.method = method == Method::magnetization ? "exact-magnetization"
+               : method == Method::enumeration ? "exact-enumeration"
+                                               : "mcmc";
   Dataset& d = out.data;
   if (spec.n_samples == 0) {
     d.population = true;
@@ -196,9 +200,9 @@ IsingData make_ising_data(const IsingDataSpec& spec) {
     }
   } else {
     d.x.resize(n, spec.n_samples);
-    if (out.method == "exact-magnetization")
+    if (method == Method::magnetization)
       sample_curie_weiss(spec, d.x);
-    else if (out.method == "exact-enumeration")
+    else if (method == Method::enumeration)
       sample_enumeration(spec, pm1, d.x);
     else {
       sample_mcmc(spec, pm1, d.x);

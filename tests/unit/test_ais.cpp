@@ -1,5 +1,5 @@
 // AIS for the RBM log partition function against exact enumeration over the smaller layer
-// (THEORY.md section 4). Fixed seeds. Accuracy target: the error is within 0.1 nats or within 3
+// (docs/theory.md section 4). Fixed seeds. Accuracy target: the error is within 0.1 nats or within 3
 // of AIS's own standard errors, and that standard error is itself below 0.1 nats.
 #include <algorithm>
 #include <cmath>

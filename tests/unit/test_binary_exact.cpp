@@ -1,5 +1,5 @@
 // Exact oracles of the binary models: enumeration, transition matrices, and model gradients
-// against finite differences of the exact log-likelihood (THEORY.md section 4).
+// against finite differences of the exact log-likelihood (docs/theory.md section 4).
 #include <cmath>
 
 #include <catch2/catch.hpp>

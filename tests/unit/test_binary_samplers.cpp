@@ -1,5 +1,5 @@
 // Binary samplers and p0 against exact laws: chi-square tests of independent chains at a fixed
-// sweep t against p_t propagated exactly (THEORY.md section 4), so the transient that rdm training
+// sweep t against p_t propagated exactly (docs/theory.md section 4), so the transient that rdm training
 // relies on is tested, not only the stationary law.
 #include <cmath>
 

@@ -1,4 +1,4 @@
-// The paper's claim on a tiny Boltzmann machine, exactly (THEORY.md section 1, (G)): rdm-k
+// The paper's claim on a tiny Boltzmann machine, exactly (docs/theory.md section 1, (G)): rdm-k
 // training with exact p_k moments reproduces the data's means and pair correlations at t = k, and
 // not at equilibrium. And the sampled negative phase agrees with the exact one.
 #include <cmath>

@@ -1,4 +1,4 @@
-// ConvNet EBM trained with short runs (THEORY.md sections 1 and 4): after rdm training, fresh chains
+// ConvNet EBM trained with short runs (docs/theory.md sections 1 and 4): after rdm training, fresh chains
 // from p0 moved k ULA steps have the data's mean energy, and clearly not at t = 4k. Also the pieces
 // that make the image path: uniform p0, blobs images, data noise.
 #include <algorithm>

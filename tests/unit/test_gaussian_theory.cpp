@@ -1,4 +1,4 @@
-// Closed forms of THEORY.md section 2 against their defining equations and stated facts.
+// Closed forms of docs/theory.md section 2 against their defining equations and stated facts.
 #include <cmath>
 
 #include <catch2/catch.hpp>
@@ -29,7 +29,7 @@ TEST_CASE("J* solves F1 to 1e-12 across k and eta and sigma0 and c", "[theory]")
         }
 }
 
-TEST_CASE("the worked example of THEORY.md", "[theory]") {
+TEST_CASE("the worked example of docs/theory.md section 2", "[theory]") {
   const gt::Ula ula{0.05, 1.0};
   const double c[] = {0.2, 0.8, 2.0, 5.0};
   const double star20[] = {5.858, 1.316, 0.330, -0.373};
@@ -64,7 +64,7 @@ TEST_CASE("J* tends to J_eq as k grows", "[theory]") {
   }
 }
 
-TEST_CASE("sign rules of J* (THEORY.md section 2)", "[theory]") {
+TEST_CASE("sign rules of J* (docs/theory.md section 2)", "[theory]") {
   const gt::Ula ula{0.05, 1.0};
   for (double sigma0 : {0.5, 1.0, 2.0})
     for (double k : {1.0, 5.0, 20.0, 200.0})

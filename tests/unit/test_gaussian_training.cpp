@@ -1,4 +1,4 @@
-// Training the Gaussian EBM reaches the closed-form fixed points of THEORY.md section 2.
+// Training the Gaussian EBM reaches the closed-form fixed points of docs/theory.md section 2.
 #include <cmath>
 
 #include <catch2/catch.hpp>

@@ -1,4 +1,4 @@
-// ULA sampled with many chains against the exact moments of p_t (THEORY.md section 2).
+// ULA sampled with many chains against the exact moments of p_t (docs/theory.md section 2).
 #include <cmath>
 
 #include <catch2/catch.hpp>

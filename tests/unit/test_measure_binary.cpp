@@ -1,4 +1,4 @@
-// The dynamics-versus-equilibrium measurement on Boltzmann machines (THEORY.md sections 1, 4, 5):
+// The dynamics-versus-equilibrium measurement on Boltzmann machines (docs/theory.md sections 1, 4, 5):
 // rdm-k training encodes the data in the dynamics at t = k, not in the equilibrium measure.
 #include <algorithm>
 #include <cmath>

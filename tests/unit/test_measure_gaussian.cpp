@@ -1,4 +1,4 @@
-// The dynamics-versus-equilibrium measurement on the solvable Gaussian model (THEORY.md sections 2
+// The dynamics-versus-equilibrium measurement on the solvable Gaussian model (docs/theory.md sections 2
 // and 5): a model set to the rdm fixed point J*(k), h*(k) reproduces the data at t = k, follows
 // v_alpha(t) at every recorded time, and misses the data at equilibrium (or has none).
 #include <algorithm>
@@ -99,7 +99,7 @@ TEST_CASE("Gaussian model at J* follows v_alpha(t) and meets the data at t = k",
 }
 
 TEST_CASE("a J* with a negative mode has no equilibrium and its measurement flags the overflow", "[measure][gaussian]") {
-  // The worked example of THEORY.md: k = 20 gives J*_4 = -0.373 (c = 5 > sigma0^2 + 2 eta T k = 3).
+  // The worked example of docs/theory.md section 2: k = 20 gives J*_4 = -0.373 (c = 5 > sigma0^2 + 2 eta T k = 3).
   const gt::Ula ula{0.05, 1.0};
   const Index k = 20;
   const auto d = test::population_data({0.2, 0.8, 2.0, 5.0}, {});

@@ -1,4 +1,4 @@
-// Chain statistics against data (THEORY.md section 5): the flat sums against direct formulas,
+// Chain statistics against data (docs/theory.md section 5): the flat sums against direct formulas,
 // a measurement split over 2 or 3 shares against one rank, and same-seed reproducibility.
 #include <cmath>
 #include <span>

@@ -1,5 +1,5 @@
 // Optimizers: hand-computed steps, the L2 fixed point, and that the rdm fixed point of training
-// does not depend on the optimizer (THEORY.md section 3).
+// does not depend on the optimizer (docs/theory.md section 3).
 #include <cmath>
 
 #include <catch2/catch.hpp>

@@ -1,6 +1,6 @@
 // train.scheme = exact for the RBM: the negative phase from exact equilibrium moments (enumeration
 // of the smaller layer) makes training follow the exact likelihood gradient, so the exact
-// log-likelihood climbs and the gradient vanishes at the end (THEORY.md section 1: exact -> ML).
+// log-likelihood climbs and the gradient vanishes at the end (docs/theory.md section 1: exact -> ML).
 #include <cmath>
 #include <vector>
 

@@ -1,4 +1,4 @@
-// Independent spins: the exactly propagated law against the closed forms of THEORY.md section 3,
+// Independent spins: the exactly propagated law against the closed forms of docs/theory.md section 3,
 // and training with exact moments against h*(k).
 #include <cmath>
 
@@ -184,7 +184,7 @@ TEST_CASE("h*(k) solves m(k) = m_data to 1e-10 for all four samplers or says the
   CHECK(none > 0);
 }
 
-TEST_CASE("h*(k) follows THEORY.md: closed forms and where no fixed point exists", "[spins][theory]") {
+TEST_CASE("h*(k) follows docs/theory.md: closed forms and where no fixed point exists", "[spins][theory]") {
   const SiteDynamics gibbs{SiteRule::gibbs, SiteOrder::sequential}, gibbs_random{SiteRule::gibbs, SiteOrder::random},
       metropolis{SiteRule::metropolis, SiteOrder::sequential}, metropolis_random{SiteRule::metropolis, SiteOrder::random};
   for (Spin spin : {Spin::pm1, Spin::zero_one}) {

@@ -1,6 +1,6 @@
 #pragma once
 /// The subcommands. Each parses its own arguments (Boost.Program_options), answers --help, and
-/// returns the process exit code (DESIGN.md): 0 ok, 2 bad input, 3 diverged, 1 internal error.
+/// returns the process exit code (docs/design.md section 2): 0 ok, 2 bad input, 3 diverged, 1 internal error.
 namespace shortrun::cli {
 
 inline constexpr int kExitOk = 0;

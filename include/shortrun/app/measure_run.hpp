@@ -1,5 +1,5 @@
 #pragma once
-/// The dynamics-versus-equilibrium measurement of a trained run (THEORY.md section 5), as the app
+/// The dynamics-versus-equilibrium measurement of a trained run (docs/theory.md section 5), as the app
 /// composes it: for each measured checkpoint, the model is rebuilt from its parameters through the
 /// composition (families/composition.hpp), fresh
 /// chains from the training p0 are moved by the training sampler (or the exact law p_t is

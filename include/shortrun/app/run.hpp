@@ -7,6 +7,7 @@
 #include <string>
 
 #include "shortrun/app/stop_control.hpp"
+#include "shortrun/app/train_loop.hpp"
 #include "shortrun/config/run_config.hpp"
 #include "shortrun/data/dataset.hpp"
 #include "shortrun/io/run_file.hpp"
@@ -61,16 +62,11 @@ struct RunResult {
   std::string table;  ///< trained vs theory per mode, for the terminal
 };
 
-struct RunContext {
-  bool show_progress = false;
-  StopControl* stop = nullptr;
-  std::function<void()> tick = [] {};
-};
-
 /// Collective over `team`. Continues from the resume checkpoint when one exists (the leader reads
 /// it, the team receives it), trains, and the leader writes the run file (temporary name, then
 /// renamed) with status completed, diverged or interrupted; the resume checkpoint is kept only
 /// for an interrupted run. An exception marks nothing complete and propagates (the job aborts).
-RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, const RunContext& context);
+/// `hooks`: progress, stop control and tick from the caller; execute_run adds resume and save.
+RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, TrainHooks hooks);
 
 }  // namespace shortrun::cli

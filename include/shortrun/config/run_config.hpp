@@ -157,6 +157,11 @@ struct RunConfig {
   bool binary() const {
     return model_type == ModelType::spins || model_type == ModelType::bm || model_type == ModelType::rbm;
   }
+  /// Whether the data are images read from a file or drawn as images (idx, fashion-mnist, blobs).
+  bool image_data() const {
+    return data_source == DataSource::idx || data_source == DataSource::fashion_mnist ||
+           data_source == DataSource::blobs;
+  }
   /// Whether training uses exact moments (train.moments = exact or train.scheme = exact).
   bool exact_training() const { return moments == MomentsMode::exact || scheme == Scheme::exact; }
 

@@ -1,5 +1,5 @@
 #pragma once
-/// Exceptions of the core. The app turns them into exit codes (DESIGN.md): BadInput -> 2,
+/// Exceptions of the core. The app turns them into exit codes (docs/design.md section 2): BadInput -> 2,
 /// everything else -> 1. Numerical divergence is not an exception: it is a run status.
 #include <stdexcept>
 #include <string>

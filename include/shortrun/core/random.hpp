@@ -23,7 +23,7 @@ enum class Purpose : std::uint64_t {
   p0 = 3,         ///< chain starts drawn from p0
   sampler = 4,    ///< sampler noise (Langevin noise, site choice, acceptance)
   minibatch = 5,  ///< minibatch selection
-  measure_p0 = 6,        ///< chain starts of a dynamics measurement (THEORY.md section 5)
+  measure_p0 = 6,        ///< chain starts of a dynamics measurement (docs/theory.md section 5)
   measure_sampler = 7,   ///< sampler noise of a dynamics measurement
   equilibrium_p0 = 8,    ///< chain starts of long-run equilibrium chains
   equilibrium_sampler = 9,  ///< sampler noise of long-run equilibrium chains

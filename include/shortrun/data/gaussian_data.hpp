@@ -1,5 +1,5 @@
 #pragma once
-/// Synthetic Gaussian data (THEORY.md section 2): x = mu + U diag(sqrt(c)) z, z ~ N(0, I), with U a
+/// Synthetic Gaussian data (docs/theory.md section 2): x = mu + U diag(sqrt(c)) z, z ~ N(0, I), with U a
 /// random orthonormal basis drawn from the seed (QR of a Gaussian matrix, signs fixed so the law is
 /// Haar).
 #include <cstdint>

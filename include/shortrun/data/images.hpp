@@ -1,5 +1,5 @@
 #pragma once
-/// Image data sets and their preprocessing (DESIGN.md: data.binarize, data.downscale,
+/// Image data sets and their preprocessing (docs/design.md section 3: data.binarize, data.downscale,
 /// data.n_samples). An H x W image is a sample column of length H W, pixel (r, c) at unit r W + c
 /// (row-major, as the images lie in IDX and HDF5 files); pixel values in [0, 1].
 #include <optional>

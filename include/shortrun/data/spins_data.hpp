@@ -1,5 +1,5 @@
 #pragma once
-/// Synthetic independent binary spins (THEORY.md section 3): unit i is up with probability
+/// Synthetic independent binary spins (docs/theory.md section 3): unit i is up with probability
 ///   p_i = (1 + m_i) / 2,
 /// independently of every other unit and sample, where m_i in [-1, 1] is the magnetisation in
 /// pm1 terms. With spin = pm1 the samples are in {-1, +1} and <s_i> = m_i; with spin = 01 the same

@@ -1,7 +1,7 @@
 #pragma once
 /// Negative phase of a pairwise binary model (BoltzmannMachine, IndependentSpins) with exact
 /// moments instead of chains (`train.moments = exact`, or `train.scheme = exact`), so training is
-/// deterministic and a converged rdm run meets (G) of THEORY.md section 1 to rounding:
+/// deterministic and a converged rdm run meets (G) of docs/theory.md section 1 to rounding:
 ///   rdm:   moments of p_k, k sweeps from the product law p0
 ///   cd:    moments after k sweeps from the empirical law of the whole data set
 ///   pcd:   a persistent law, moved k sweeps per update (starts at p0)

@@ -1,7 +1,7 @@
 #pragma once
 /// Negative phase of the Gaussian model with exact moments instead of chains
 /// (`train.moments = exact`, or `train.scheme = exact`): deterministic training whose fixed points
-/// are the closed forms of THEORY.md section 2.
+/// are the closed forms of docs/theory.md section 2.
 ///   rdm:   moments of p_k, k ULA steps from p0 = N(0, sigma0^2 I)
 ///   cd:    moments after k ULA steps from the data law N(mu_D, C)
 ///   pcd:   a persistent Gaussian law, moved k ULA steps per update (starts at p0)

@@ -1,6 +1,6 @@
 #pragma once
 /// Negative phase of the BernoulliRbm with exact equilibrium moments (`train.scheme = exact`,
-/// THEORY.md section 1): grad -= <dF/dtheta>_model = -(<v h^T>, <v>, <h>), the Boltzmann
+/// docs/theory.md section 1): grad -= <dF/dtheta>_model = -(<v h^T>, <v>, <h>), the Boltzmann
 /// averages computed by enumerating the smaller layer (theory/binary_enumeration.hpp, so
 /// min(Nv, Nh) <= exact::kMaxEnumerableUnits). No chains and no randomness: with the data term
 /// this is the exact gradient of the mean log-likelihood, and training climbs towards maximum

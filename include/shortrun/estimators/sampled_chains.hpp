@@ -1,7 +1,7 @@
 #pragma once
 /// Negative (model) phase estimated with Markov chains: grad -= (1/R) sum_chains dE/dtheta(x_k),
 /// x_k after k sampler steps. The scheme decides where chains start at every update
-/// (THEORY.md section 1):
+/// (docs/theory.md section 1):
 ///   rdm: fresh draws from p0 (non-persistent short runs);  cd: the data minibatch;
 ///   pcd: where they ended at the previous update (p0 at the first).
 /// k, the chain state and the persistence belong here, never to the model.

@@ -15,6 +15,7 @@ namespace shortrun::families {
 struct Bm {
   static constexpr ModelType kModel = ModelType::bm;
   static constexpr Index kExampleImages = 0;
+  static constexpr bool kLearnsCorrelations = true;
 
   static void resolve_defaults(RunConfig& c) { binary::resolve_defaults(c, SamplerType::gibbs, Spin::pm1); }
   static void validate(const RunConfig& c) {

@@ -73,6 +73,11 @@ inline Index example_images(const RunConfig& c) {
   return with_family(c.model(), [](auto family) { return decltype(family)::kExampleImages; });
 }
 
+/// Whether the model learns correlations (the headline error is corr_err, else mean_err).
+inline bool learns_correlations(const RunConfig& c) {
+  return with_family(c.model(), [](auto family) { return decltype(family)::kLearnsCorrelations; });
+}
+
 /// The parameter layout of the configuration's model on `data`.
 Layout model_layout(const RunConfig& c, const Dataset& data);
 

@@ -2,7 +2,7 @@
 /// The ConvNet EBM family (model.type = convnet): E_theta(x) a small convolutional network with a
 /// linear read-out (float32), on square images in [-1, 1], unadjusted Langevin from uniform noise
 /// (or a Gaussian p0); rdm, cd or pcd with sampled chains; data images kept in the run file
-/// (THEORY.md section 4). No closed form. The family contract: families/family.hpp.
+/// (docs/theory.md section 4). No closed form. The family contract: families/family.hpp.
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +22,7 @@ struct ConvNetFamily {
   static constexpr ModelType kModel = ModelType::convnet;
   /// The first data images are kept in the run file (/data/examples) to compare samples with.
   static constexpr Index kExampleImages = 64;
+  static constexpr bool kLearnsCorrelations = true;
 
   static void resolve_defaults(RunConfig& c);
   static void validate(const RunConfig& c);

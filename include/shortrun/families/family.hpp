@@ -6,6 +6,7 @@
 ///
 ///   static constexpr ModelType kModel;
 ///   static constexpr Index kExampleImages;         data images kept in /data/examples (0: none)
+///   static constexpr bool kLearnsCorrelations;     the headline error is corr_err (else mean_err)
 ///   static void resolve_defaults(RunConfig&);      data source, sampler, p0, spin convention
 ///   static void validate(const RunConfig&);        its own keys (BadInput naming the key)
 ///   static Dataset make_data(const RunConfig&);    the data set, with the checks that need its size

@@ -2,7 +2,7 @@
 /// The Gaussian family (model.type = gaussian): E(x) = 1/2 x^T J x - h^T x, unadjusted Langevin
 /// from p0 = N(0, sigma0^2 I) (or zeros), synthetic data of a given covariance spectrum in a random
 /// basis; sampled chains or exact moments of p_k; closed-form fixed points J*(k), J_eq, J_ml and
-/// v_alpha(t) under /theory (THEORY.md section 2). The family contract: families/family.hpp.
+/// v_alpha(t) under /theory (docs/theory.md section 2). The family contract: families/family.hpp.
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +25,7 @@ namespace shortrun::families {
 struct Gaussian {
   static constexpr ModelType kModel = ModelType::gaussian;
   static constexpr Index kExampleImages = 0;
+  static constexpr bool kLearnsCorrelations = true;
 
   static void resolve_defaults(RunConfig& c);
   static void validate(const RunConfig& c);

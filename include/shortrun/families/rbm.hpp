@@ -23,6 +23,7 @@ namespace shortrun::families {
 struct Rbm {
   static constexpr ModelType kModel = ModelType::rbm;
   static constexpr Index kExampleImages = 0;
+  static constexpr bool kLearnsCorrelations = true;
 
   static void resolve_defaults(RunConfig& c) { binary::resolve_defaults(c, SamplerType::block_gibbs, Spin::zero_one); }
   static void validate(const RunConfig& c);

@@ -1,7 +1,7 @@
 #pragma once
 /// The independent-spins family (model.type = spins): E = -sum_i h_i s_i, single-site samplers
 /// from a product p0; sampled chains or exact moments; the closed-form fixed points h*(k) and h_ml
-/// and m_i(t) under /theory (THEORY.md section 3). The family contract: families/family.hpp.
+/// and m_i(t) under /theory (docs/theory.md section 3). The family contract: families/family.hpp.
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +33,7 @@ decltype(auto) with_pairwise_estimator(const RunConfig& c, Index dim, const Samp
 struct Spins {
   static constexpr ModelType kModel = ModelType::spins;
   static constexpr Index kExampleImages = 0;
+  static constexpr bool kLearnsCorrelations = false;  ///< independent units: the error is in the means
 
   static void resolve_defaults(RunConfig& c) { binary::resolve_defaults(c, SamplerType::gibbs, Spin::pm1); }
   static void validate(const RunConfig& c);

@@ -1,6 +1,6 @@
 #pragma once
 /// Data sets from HDF5 files (config: data.source = hdf5, data.path = FILE.h5:/DATASET): a 2-D
-/// numeric dataset with one sample per row (DESIGN.md: samples are rows on disk), read as doubles
+/// numeric dataset with one sample per row (docs/design.md section 4: samples are rows on disk), read as doubles
 /// and returned with samples as columns.
 #include <string>
 #include <utility>

@@ -1,5 +1,5 @@
 #pragma once
-/// One measured checkpoint of a run (the dynamics from p0 against equilibrium, THEORY.md section 5),
+/// One measured checkpoint of a run (the dynamics from p0 against equilibrium, docs/theory.md section 5),
 /// as the measurement composes it and the run-file writer stores it under /dynamics/<step> and
 /// /equilibrium/<step> (docs/hdf5-schema.md).
 #include <limits>

@@ -1,5 +1,5 @@
 #pragma once
-/// The dynamics measurement of THEORY.md section 5: R fresh chains drawn from the training p0 and
+/// The dynamics measurement of docs/theory.md section 5: R fresh chains drawn from the training p0 and
 /// moved by the training sampler for t = 0 .. t_max sweeps, with ChainStatistics recorded at a
 /// given increasing grid of times (log_grid(t_max, t_points, true, {k}): 0, k and t_max included).
 /// Chains are shared over a team by (rank, size) with global chain indices, and every random number

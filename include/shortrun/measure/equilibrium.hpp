@@ -1,5 +1,5 @@
 #pragma once
-/// Equilibrium references of THEORY.md section 5, item 4, stored beside the dynamics:
+/// Equilibrium references of docs/theory.md section 5, item 4, stored beside the dynamics:
 ///   theory    Gaussian + ULA: the stationary ULA law, per mode v(inf) = T / (J_a (1 - eta J_a / 2)),
 ///             mean J^-1 h; "no equilibrium" when a mode has J_a <= 0 or J_a >= 2/eta.
 ///             Independent spins: <s_i> = tanh h_i (pm1) or sigmoid h_i (01), independent units.

@@ -1,5 +1,5 @@
 #pragma once
-/// The exact measurement path (THEORY.md section 5, item 5): the same DynamicsResult as
+/// The exact measurement path (docs/theory.md section 5, item 5): the same DynamicsResult as
 /// measure_dynamics, from the exact law p_t instead of chains (n_chains = 0).
 ///   Gaussian + ULA: p_t = N(mu_t, Sigma_t) from gaussian_theory::propagate, any N, any t; the
 ///     energy E = 1/2 x^T J x - h^T x has <E> = 1/2 tr(J Sigma) + 1/2 mu^T J mu - h^T mu and

@@ -1,5 +1,5 @@
 #pragma once
-/// Bernoulli-Bernoulli restricted Boltzmann machine (THEORY.md section 4):
+/// Bernoulli-Bernoulli restricted Boltzmann machine (docs/theory.md section 4):
 ///   E(v, h) = -a^T v - b^T h - v^T W h,   v in {0,1}^Nv, h in {0,1}^Nh.
 /// Parameters: block "W" (Nv x Nh, column-major), block "a" (Nv), block "b" (Nh).
 /// Chains and data hold visible units only (dim() = Nv): the model's energy on them is the free

@@ -1,5 +1,5 @@
 #pragma once
-/// Fully visible Boltzmann machine (THEORY.md section 4):
+/// Fully visible Boltzmann machine (docs/theory.md section 4):
 ///   E(s) = -sum_i h_i s_i - sum_{i<j} J_ij s_i s_j = -h^T s - 1/2 s^T J s,
 /// s in {-1,+1}^N or {0,1}^N (Spin), J symmetric with zero diagonal.
 /// Parameters: block "J" (N x N, column-major, both triangles stored), block "h" (N).

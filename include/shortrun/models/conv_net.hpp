@@ -1,11 +1,11 @@
 #pragma once
-/// ConvNet energy on images (THEORY.md section 4; Nijkamp et al. 2019's short-run EBM, smaller):
+/// ConvNet energy on images (docs/theory.md section 4; Nijkamp et al. 2019's short-run EBM, smaller):
 ///   a_0 = x                                   (one channel, H x W pixels, values in [-1, 1])
 ///   a_l = phi(W_l * a_{l-1} + b_l),  l = 1..L  (3 x 3 convolution, stride 2, zero padding 1,
 ///                                             c_l channels: H x W -> ceil(H/2) x ceil(W/2))
 ///   E(x) = sum_{c,p} w_out[c, p] a_L[c, p]    (a linear last layer to one scalar, no bias)
 /// phi is SiLU or LeakyReLU(0.2) (conv_layers.hpp). The last layer is linear in its parameters,
-/// so a converged rdm run matches <E>_data = <E>_{p_k} (THEORY.md section 1). It has no bias: a
+/// so a converged rdm run matches <E>_data = <E>_{p_k} (docs/theory.md section 1). It has no bias: a
 /// constant energy offset leaves p_theta unchanged and its NLL gradient is zero.
 ///
 /// Parameters, one flat double vector (trainer, MPI reduction and checkpoints rely on it), blocks

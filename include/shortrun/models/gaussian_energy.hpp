@@ -1,5 +1,5 @@
 #pragma once
-/// Gaussian energy model (THEORY.md section 2):  E(x) = 1/2 x^T J x - h^T x,  J symmetric (N x N).
+/// Gaussian energy model (docs/theory.md section 2):  E(x) = 1/2 x^T J x - h^T x,  J symmetric (N x N).
 /// Parameters, in one flat vector: block "J" (N x N, column-major), block "h" (N).
 /// Sign convention: gradients are of the NLL; dE/dJ = 1/2 x x^T, dE/dh = -x.
 #include <string>

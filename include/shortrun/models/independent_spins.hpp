@@ -1,5 +1,5 @@
 #pragma once
-/// Independent binary units (THEORY.md section 3): E(s) = -sum_i h_i s_i, s in {-1,+1}^N or
+/// Independent binary units (docs/theory.md section 3): E(s) = -sum_i h_i s_i, s in {-1,+1}^N or
 /// {0,1}^N (Spin). Parameters: block "h" (N). Gradients are of the NLL: dE/dh = -s.
 /// Sampler interface (shared with BoltzmannMachine): local fields f = h, which no flip changes.
 #include "shortrun/core/parameters.hpp"

@@ -41,7 +41,7 @@ inline double prob_up(Spin s, double field) { return sigmoid(spin_gap(s) * field
 
 /// A binary model's parameter beyond this magnitude makes conditional probabilities equal 0 or 1
 /// in double precision (sigmoid(40) = 1 - 4e-18): the law is frozen and training has run away
-/// (e.g. rdm with data means that k sweeps cannot reach, THEORY.md section 3). The trainer reports
+/// (e.g. rdm with data means that k sweeps cannot reach, docs/theory.md section 3). The trainer reports
 /// such a run as diverged.
 inline constexpr double kSaturatedParam = 40.0;
 

@@ -1,5 +1,5 @@
 #pragma once
-/// Statistics of a set of chains against data (THEORY.md section 5; DESIGN.md "Output files"):
+/// Statistics of a set of chains against data (docs/theory.md section 5; docs/design.md section 4):
 ///   m_i = <x_i>,   C_ij = <x_i x_j> - m_i m_j   (connected, 1/R normalisation like the data's),
 ///   mean_err = sqrt(mean_i (m_i - m^D_i)^2),   corr_err = sqrt(mean_{i<j} (C_ij - C^D_ij)^2),
 ///   energy mean and standard deviation over the chains,
@@ -19,7 +19,7 @@
 
 namespace shortrun {
 
-/// Largest N whose full covariance a ChainStatistics holds (DESIGN.md: cov [N,N] for N <= 64).
+/// Largest N whose full covariance a ChainStatistics holds (docs/design.md section 4: cov [N,N] for N <= 64).
 /// Above it, `cov` is the projection U_m^T C U_m on the data's top m principal components.
 inline constexpr Index kMaxStoredCovDim = 64;
 /// Largest N whose full second moment is accumulated (N^2 doubles per sum; corr_err needs it).
@@ -151,7 +151,7 @@ ChainStatistics from_moments(const Vector& mean, const Matrix& cov, double energ
                              const DataReference& ref, const Vector& h_mean = {}, const Matrix& vh = {});
 
 /// Variances of C along the columns of basis: diag(U^T C U), (m). With U the data's eigenbasis,
-/// these are the v_alpha(t) of THEORY.md section 2.
+/// these are the v_alpha(t) of docs/theory.md section 2.
 Vector mode_variances(const Matrix& cov, const Matrix& basis);
 
 }  // namespace shortrun

@@ -1,5 +1,5 @@
 #pragma once
-/// Teams and dynamic scheduling for sweeps (DESIGN.md, parallel decomposition).
+/// Teams and dynamic scheduling for sweeps (docs/design.md section 9).
 ///
 /// The world is split into teams of P consecutive ranks (MPI_Comm_split). Work items are handed out
 /// by an atomic counter in an MPI window on world rank 0 (MPI_Fetch_and_op): a team leader takes

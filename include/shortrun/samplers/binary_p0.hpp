@@ -1,5 +1,5 @@
 #pragma once
-/// p0 for binary chains: independent units, unit i up with probability p_i (THEORY.md section 3).
+/// p0 for binary chains: independent units, unit i up with probability p_i (docs/theory.md section 3).
 ///   uniform:   p_i = 1/2            (m0 = 0 for pm1, 1/2 for 01)
 ///   zeros:     p_i = 0              (every unit low: -1 for pm1, 0 for 01; no randomness)
 ///   data-mean: p_i from the data's <s_i>: (1 + m_i)/2 for pm1, mu_i for 01

@@ -1,7 +1,7 @@
 #pragma once
 /// Unadjusted Langevin (ULA), one step = one sweep of all coordinates of every chain:
 ///   x <- x - eta dE/dx(x) + sqrt(2 eta T) xi,  xi ~ N(0, I).
-/// Biased by O(eta): its stationary law is not exp(-E/T) (THEORY.md section 2). x is (N x chains).
+/// Biased by O(eta): its stationary law is not exp(-E/T) (docs/theory.md section 2). x is (N x chains).
 ///
 /// The noise of chain j comes from its own stream (global chain index, time, sub), in the
 /// precision the model names with `using LangevinNoise = float;` (the ConvNet, which computes in

@@ -1,6 +1,6 @@
 #pragma once
 /// Single-site samplers for binary models (IndependentSpins, BoltzmannMachine); one step = one
-/// sweep = N single-site updates of every chain (THEORY.md section 3):
+/// sweep = N single-site updates of every chain (docs/theory.md section 3):
 ///   Gibbs            sites 0..N-1 in order, s_i ~ P(s_i | rest) = sigmoid(gap f_i)
 ///   GibbsRandom      N sites drawn uniformly with replacement, same update
 ///   Metropolis       sites 0..N-1 in order, flip s_i with probability min(1, exp(-dE)),

@@ -1,5 +1,5 @@
 #pragma once
-/// Exact laws of small binary models by enumeration of all 2^N states (THEORY.md section 4).
+/// Exact laws of small binary models by enumeration of all 2^N states (docs/theory.md section 4).
 /// State c in [0, 2^N) has unit i up iff bit i of c is set (low = -1 for pm1, 0 for 01).
 /// Laws over states are probability vectors of length 2^N indexed that way.
 #include "shortrun/core/types.hpp"

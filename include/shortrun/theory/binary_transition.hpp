@@ -1,5 +1,5 @@
 #pragma once
-/// Exact dynamics of the single-site samplers on a small pairwise binary model (THEORY.md
+/// Exact dynamics of the single-site samplers on a small pairwise binary model (docs/theory.md
 /// section 4): the law p_t over the 2^N states after t sweeps, propagated through the sampler's
 /// exact one-sweep transition matrix
 ///   sequential (gibbs, metropolis):  P = K_0 K_1 ... K_{N-1}

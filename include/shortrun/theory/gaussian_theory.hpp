@@ -1,6 +1,6 @@
 #pragma once
 /// Closed forms for the Gaussian EBM E(x) = 1/2 x^T J x - h^T x sampled with unadjusted Langevin
-/// (ULA) x <- x - eta (J x - h) + sqrt(2 eta T) xi (THEORY.md section 2; Agoritsas et al. 2023).
+/// (ULA) x <- x - eta (J x - h) + sqrt(2 eta T) xi (docs/theory.md section 2; Agoritsas et al. 2023).
 /// Per eigenmode alpha of J with eigenvalue J_a, a = 1 - eta J_a.
 #include "shortrun/core/types.hpp"
 #include "shortrun/data/dataset.hpp"

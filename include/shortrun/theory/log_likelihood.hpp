@@ -1,5 +1,5 @@
 #pragma once
-/// Mean log-likelihood of a data set under a binary model (THEORY.md section 4):
+/// Mean log-likelihood of a data set under a binary model (docs/theory.md section 4):
 ///   L = (1/n) sum_s log p(x_s) = mean_s(-E(x_s)) - log Z     (RBM: E = free energy F(v)),
 /// exact by enumeration where the (smaller) layer has <= exact::kMaxEnumerableUnits units, else
 /// (RBM only) with log Z from AIS, the base model's biases set from the data's means. The data

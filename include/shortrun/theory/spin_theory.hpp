@@ -1,5 +1,5 @@
 #pragma once
-/// Closed forms for independent binary units E = -sum_i h_i s_i (THEORY.md section 3), for either
+/// Closed forms for independent binary units E = -sum_i h_i s_i (docs/theory.md section 3), for either
 /// convention (pm1: <s> = tanh h at equilibrium; 01: <s> = sigmoid(h)), time t in sweeps.
 /// Every single-site sampler moves a unit's mean linearly towards equilibrium:
 ///   m(t) = m_eq + (m0 - m_eq) r^t,
@@ -70,7 +70,7 @@ inline double h_ml(Spin spin, double data_mean) {
 }
 
 /// h*(k) for any single-site sampler: the field whose mean after k sweeps from m0 equals the data
-/// mean, mean_at(h*, k) = m_D, i.e. the fixed point of rdm-k training (THEORY.md section 3).
+/// mean, mean_at(h*, k) = m_D, i.e. the fixed point of rdm-k training (docs/theory.md section 3).
 ///   gibbs:        one sweep equilibrates every unit, so h* = h_ml for every k >= 1 (closed form)
 ///   gibbs-random: the closed form of h_star_gibbs_random
 ///   metropolis, metropolis-random: no closed form; the root of mean_at(h, k) - m_D, bracketed and
