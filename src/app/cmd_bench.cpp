@@ -104,7 +104,9 @@ float64 training runs. The ConvNet computes in float32 in either case.
 
 Output: an aligned table (name, median_s, GFLOP/s, gemm_fraction, notes) after a line naming the
 machine; with --json, a JSON list with one object per entry: name, kernel, precision, sizes,
-repeats, median_s, min_s, flops, gflops, gemm_fraction (null where it does not apply), notes,
+repeats, median_s, min_s, flops, gflops, gemm_fraction (null where it does not apply),
+peak_rss_mb (the process's peak resident memory while the entry ran, its set-up included, in MiB),
+notes,
 and machine (hostname, cpu_model, build_flags, eigen_simd, matrix_products, compiler, shortrun
 version and git).
 Threads: --threads N (default 1) runs every entry on N OpenMP threads (a build with
@@ -132,6 +134,7 @@ struct Row {
   int repeats = 0;
   double median_s = 0, min_s = 0, flops = 0;
   std::optional<double> gemm_fraction;
+  double peak_rss_mb = 0;  ///< the process's peak resident memory while the entry ran (set up included)
   double gflops() const { return median_s > 0 ? flops / median_s * 1e-9 : 0.0; }
 };
 
@@ -216,6 +219,33 @@ Row timed(const std::string& name, int repeats, F&& once) {
   row.median_s = n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
   row.min_s = t.front();
   std::fprintf(stderr, " %.4g s\n", row.median_s);
+  return row;
+}
+
+/// Resets the process's peak resident set size (VmHWM; Linux: "5" to /proc/self/clear_refs), so the
+/// next reading is the peak of what ran since.
+void reset_peak_rss() {
+  if (FILE* f = std::fopen("/proc/self/clear_refs", "w")) {
+    std::fputs("5", f);
+    std::fclose(f);
+  }
+}
+
+/// VmHWM of /proc/self/status in MiB (0 when unreadable).
+double peak_rss_mb() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::strtod(line.c_str() + 6, nullptr) / 1024.0;  // kB
+  return 0;
+}
+
+/// Runs one bench entry and records its peak memory.
+template <class F>
+Row with_peak_rss(F&& entry) {
+  reset_peak_rss();
+  Row row = entry();
+  row.peak_rss_mb = peak_rss_mb();
   return row;
 }
 
@@ -521,11 +551,12 @@ void print_json(const std::vector<Row>& rows, const Machine& m, int threads) {
     const Row& r = rows[i];
     std::printf("  {\"name\": %s, \"kernel\": %s, \"precision\": %s, \"sizes\": %s, \"repeats\": %d, "
                 "\"median_s\": %s, \"min_s\": %s, \"flops\": %s, \"gflops\": %s, \"gemm_fraction\": %s, "
-                "\"notes\": %s,\n   \"machine\": %s}%s\n",
+                "\"peak_rss_mb\": %s, \"notes\": %s,\n   \"machine\": %s}%s\n",
                 json_string(r.name).c_str(), json_string(r.kernel).c_str(), json_string(r.precision).c_str(),
                 json_string(r.sizes).c_str(), r.repeats, json_number(r.median_s).c_str(), json_number(r.min_s).c_str(),
                 json_number(r.flops).c_str(), json_number(r.gflops()).c_str(),
-                r.gemm_fraction ? json_number(*r.gemm_fraction).c_str() : "null", json_string(r.notes).c_str(),
+                r.gemm_fraction ? json_number(*r.gemm_fraction).c_str() : "null", json_number(r.peak_rss_mb).c_str(),
+                json_string(r.notes).c_str(),
                 machine.c_str(), i + 1 < rows.size() ? "," : "");
   }
   std::printf("]\n");
@@ -589,23 +620,23 @@ int cmd_bench(int argc, char** argv) {
 
   // The GEMM rates are the reference of every gemm_fraction: always measured.
   std::vector<Row> rows;
-  rows.push_back(bench_gemm<float>(z.gemm_n, z.repeats, threads));
-  rows.push_back(bench_gemm<double>(z.gemm_n, z.repeats, threads));
+  rows.push_back(with_peak_rss([&] { return bench_gemm<float>(z.gemm_n, z.repeats, threads); }));
+  rows.push_back(with_peak_rss([&] { return bench_gemm<double>(z.gemm_n, z.repeats, threads); }));
   const double rate32 = rows[0].flops / rows[0].median_s, rate64 = rows[1].flops / rows[1].median_s;
   const std::size_t first_kernel = rows.size();
   if (all || what == "rbm") {
-    rows.push_back(bench_block_gibbs<float>(z));
-    rows.push_back(bench_block_gibbs<double>(z));
-    rows.push_back(bench_rdm_update<float>(z));
-    rows.push_back(bench_rdm_update<double>(z));
+    rows.push_back(with_peak_rss([&] { return bench_block_gibbs<float>(z); }));
+    rows.push_back(with_peak_rss([&] { return bench_block_gibbs<double>(z); }));
+    rows.push_back(with_peak_rss([&] { return bench_rdm_update<float>(z); }));
+    rows.push_back(with_peak_rss([&] { return bench_rdm_update<double>(z); }));
   }
   if (all || what == "bm")
-    for (Index n : z.bm_n) rows.push_back(bench_bm_sweep(n, z.bm_chains, z.repeats));
-  if (all || what == "gaussian") rows.push_back(bench_ula_step(z.gauss_n, z.gauss_chains, z.repeats));
+    for (Index n : z.bm_n) rows.push_back(with_peak_rss([&] { return bench_bm_sweep(n, z.bm_chains, z.repeats); }));
+  if (all || what == "gaussian") rows.push_back(with_peak_rss([&] { return bench_ula_step(z.gauss_n, z.gauss_chains, z.repeats); }));
   if (all || what == "convnet") {
-    rows.push_back(bench_convnet_ula_step(z));
-    rows.push_back(bench_convnet_param_grad(z));
-    rows.push_back(bench_convnet_rdm_update(z));
+    rows.push_back(with_peak_rss([&] { return bench_convnet_ula_step(z); }));
+    rows.push_back(with_peak_rss([&] { return bench_convnet_param_grad(z); }));
+    rows.push_back(with_peak_rss([&] { return bench_convnet_rdm_update(z); }));
   }
   for (std::size_t i = first_kernel; i < rows.size(); ++i) {
     Row& r = rows[i];

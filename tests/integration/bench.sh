@@ -19,7 +19,7 @@ assert expected <= set(names), f"missing entries: {expected - set(names)}"
 assert sum(n.startswith("bm.gibbs_sweep.") for n in names) == 2, names
 for r in rows:
     for key in ("name", "kernel", "precision", "sizes", "repeats", "median_s", "min_s", "flops", "gflops",
-                "gemm_fraction", "notes", "machine"):
+                "gemm_fraction", "peak_rss_mb", "notes", "machine"):
         assert key in r, f"{r.get('name')}: no {key}"
     assert r["precision"] in ("float32", "float64"), r
     assert r["median_s"] > 0 and r["min_s"] > 0 and r["flops"] > 0 and r["gflops"] > 0, r
@@ -32,6 +32,7 @@ for r in rows:
     for key in ("hostname", "cpu_model", "build_flags", "eigen_simd", "compiler"):
         assert isinstance(m.get(key), str), f"machine.{key}"
     assert r["repeats"] == 2, r
+    assert isinstance(r["peak_rss_mb"], float) and r["peak_rss_mb"] > 0, r
 PY
 grep -q "rbm.rdm_update.f64" "$work/bench.err" || fail "no progress on stderr"
 

@@ -35,6 +35,8 @@ class DataTermOf {
     if constexpr (!std::is_same_v<Scalar, double>) {
       if (!data.population) x_ = data.x.cast<Scalar>();
     }
+    // Population moments: <x x^T> once, not at every update.
+    if (data.population) second_ = data.second_moment();
     if (full_ && !data.population) batch_ = x().middleCols(local_.begin, local_.count);
   }
 
@@ -75,7 +77,7 @@ class DataTermOf {
       // Exact moments are counted once per team: by its first rank. Only models whose energy is
       // linear in (x, x x^T) can use them; the others (RBM) need samples.
       if constexpr (requires { model.accumulate_grad_energy_moments(data_.mean, data_.cov, 1.0, grad); }) {
-        if (rank_ == 0) model.accumulate_grad_energy_moments(data_.mean, data_.second_moment(), 1.0, grad);
+        if (rank_ == 0) model.accumulate_grad_energy_moments(data_.mean, second_, 1.0, grad);
       } else {
         throw std::invalid_argument(std::string(Model::kName) + " needs data samples, not population moments");
       }
@@ -101,6 +103,7 @@ class DataTermOf {
   double noise_ = 0;
   Share local_;
   Mat x_;  ///< float: the data converted once (double: unused, data_.x is the data)
+  Matrix second_;  ///< population moments: <x x^T> = cov + mean mean^T
   Mat batch_;
 };
 
