@@ -32,8 +32,10 @@ constexpr const char* kUsage = R"(usage: shortrun sweep CONFIG.ini [--set SECTIO
                       [--walltime HH:MM:SS] [--force] [--quiet]
 
 Runs every configuration of a grid. Each sweepable key given a comma-separated list is an axis
-(`k = 1,5,20,100`); the grid is their Cartesian product, axes in the order run.seed,
-sampler.step, train.scheme, train.k, train.lr, the last varying fastest.
+(`k = 1,5,20,100`); integer keys also take ranges first:last[:step] (`run.seed = 1:8`). The grid
+is their Cartesian product, axes in the order the keys are listed by `shortrun train --help`
+(run.seed, model.n_hidden, sampler.type, sampler.step, init.sigma, train.scheme, train.k,
+train.lr), the last varying fastest.
 
 The MPI world is split into teams of P ranks (P must divide the number of ranks). A team trains one
 configuration at a time, its ranks sharing chains and minibatch and summing gradients; teams take

@@ -77,6 +77,44 @@ void parse(const std::string& key, const std::string& text, std::vector<double>&
   }
 }
 
+/// Most values one range may expand to (a guard against typos such as 1:100000000).
+constexpr std::int64_t kMaxRangeValues = 10000;
+
+/// An integer sweep key's list with ranges expanded: "1:4" -> "1,2,3,4", "0:10:5" -> "0,5,10"
+/// (first:last[:step], inclusive, step > 0); items without ':' stay as they are.
+std::string expand_ranges(const std::string& key, const std::string& text) {
+  std::string out;
+  for (const auto& item : split_list(text)) {
+    if (item.find(':') == std::string::npos) {
+      out += (out.empty() ? "" : ",") + item;
+      continue;
+    }
+    std::vector<std::string> parts;
+    std::string part;
+    for (char ch : item) {
+      if (ch == ':') {
+        parts.push_back(trim(part));
+        part.clear();
+      } else {
+        part += ch;
+      }
+    }
+    parts.push_back(trim(part));
+    std::int64_t v[3] = {0, 0, 1};
+    bool ok = parts.size() == 2 || parts.size() == 3;
+    for (std::size_t i = 0; ok && i < parts.size(); ++i) {
+      const auto r = std::from_chars(parts[i].data(), parts[i].data() + parts[i].size(), v[i]);
+      ok = !parts[i].empty() && r.ec == std::errc() && r.ptr == parts[i].data() + parts[i].size();
+    }
+    ok = ok && v[0] <= v[1] && v[2] >= 1 && (v[1] - v[0]) / v[2] < kMaxRangeValues;
+    if (!ok)
+      throw BadInput(key + ": expected a range first:last or first:last:step of integers with first <= last, step >= 1 "
+                     "and at most " + std::to_string(kMaxRangeValues) + " values, got '" + item + "'");
+    for (std::int64_t x = v[0]; x <= v[1]; x += v[2]) out += (out.empty() ? "" : ",") + std::to_string(x);
+  }
+  return out;
+}
+
 /// key -> raw text, from the file and then the --set overrides.
 std::map<std::string, std::string> read_raw(const ConfigSource& source, const RunConfig& keys) {
   po::options_description desc;
@@ -110,6 +148,14 @@ std::map<std::string, std::string> read_raw(const ConfigSource& source, const Ru
       throw BadInput("--set " + set + ": unknown key '" + key + "'");
     raw[key] = trim(set.substr(eq + 1));
   }
+  // Integer sweep axes may be given as ranges (run.seed = 1:8): from here on they are lists.
+  keys.visit([&](const std::string& key, const auto& field, const char*, Sweep sweep) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(field)>, std::int64_t>) {
+      const auto it = raw.find(key);
+      if (sweep == Sweep::yes && it != raw.end() && it->second.find(':') != std::string::npos)
+        it->second = expand_ranges(key, it->second);
+    }
+  });
   return raw;
 }
 

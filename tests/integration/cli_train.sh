@@ -41,6 +41,19 @@ grep -q '"mpi_ranks": "2"' "$work/info.json" || fail "mpi_ranks != 2"
 grep -Eq "^ +4 +5 +-0\.3729" "$work/theory.out" || fail "theory table: $(cat "$work/theory.out")"
 [[ -s "$work/theory.h5" ]] || fail "theory --out wrote nothing"
 
+# Integer sweep axes as ranges: run.seed = 1:3 is the list 1,2,3; ranges and values mix (k = 1,5:6).
+"$shortrun" sweep "$config" --out "$work/seeds" --quiet --set run.seed=1:3 --set train.k=1,5:6 \
+  --set train.updates=5 --set train.chains=20 --set data.n_samples=100 --set measure.chains=10 > /dev/null 2>&1 ||
+  fail "sweep with seed ranges"
+runs=$(cd "$work/seeds/runs" && ls ./*.h5 | sort | tr '\n' ' ')
+[[ $runs == "./seed1_k1.h5 ./seed1_k5.h5 ./seed1_k6.h5 ./seed2_k1.h5 ./seed2_k5.h5 ./seed2_k6.h5 ./seed3_k1.h5 ./seed3_k5.h5 ./seed3_k6.h5 " ]] ||
+  fail "seed ranges: runs $runs"
+set +e
+"$shortrun" sweep "$config" --out "$work/badrange" --set run.seed=5:1 > /dev/null 2> "$work/err"
+rc=$?
+set -e
+[[ $rc -eq 2 ]] && grep -q "run.seed: expected a range first:last" "$work/err" || fail "reversed range: exit $rc $(cat "$work/err")"
+
 # Help and version.
 # (Output goes to a file first: grep -q closing the pipe early would fail the pipeline.)
 "$shortrun" --help > "$work/help.out" && grep -q "sweep" "$work/help.out" || fail "--help"
