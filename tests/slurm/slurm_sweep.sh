@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# jobs/slurm/sweep.sbatch end to end on a single-node SLURM that this test brings up and tears down
-# (munged, slurmctld and slurmd started by hand in a temporary folder, on localhost ports):
-#  1. a tiny 2-task sweep completes: manifest completed, both run files completed;
-#  2. a longer sweep under a 2-minute limit is stopped before the limit (USR1 from SLURM, or the
+# jobs/slurm/sweep.sbatch and array.sbatch end to end on a single-node SLURM that this test brings
+# up and tears down (munged, slurmctld and slurmd started by hand in a temporary folder, on
+# localhost ports):
+#  1. a tiny 2-task sweep completes under the default launcher (srun --mpi=pmix) with a set-up hook
+#     given as a command (SHORTRUN_SETUP): manifest completed, both run files completed;
+#  2. a 2-shard job array (array.sbatch, seeds as a range run.seed=1:2) under SHORTRUN_LAUNCHER=mpirun
+#     with SHORTRUN_LAUNCHER_ARGS and a set-up hook file, as root without Open MPI's root variables
+#     (the script must set them): the first task submits the merge job (afterany), which runs after
+#     both shards with the same launcher and hook and writes sweep.h5 listing every run;
+#  3. a longer sweep under a 2-minute limit is stopped before the limit (USR1 from SLURM, or the
 #     --walltime the script derives from the time left), exits 75, requeues itself, and the resumed
 #     job completes the sweep with the right files.
 # Needs root (daemons) and slurm-wlm + munge (installed with jobs/local/install-deps.sh when
-# missing). Exit 77 (CTest: skipped) when SLURM cannot run here, and after part 1 when the
-# executable has no --walltime (the stop/resume contract is not built in yet).
+# missing). Exit 77 (CTest: skipped) when SLURM cannot run here, and after the other parts when the
+# executable has no --shard (part 2) or no --walltime (part 3): those contracts are not built in yet.
 # Usage: slurm_sweep.sh SHORTRUN     (SHORTRUN_SLURM_KEEP=1 keeps the temporary folder and logs)
 set -euo pipefail
 shortrun=$(realpath "$1")
@@ -18,6 +24,8 @@ config=$repo/jobs/configs/gaussian.ini
 export PATH=/usr/sbin:/sbin:$PATH
 # A test run inside a real allocation must not leak that job's identity into ours.
 while read -r v; do unset "$v"; done < <(compgen -e | grep '^SLURM_' || true)
+# Nor may the caller's own settings of the scripts (launcher, hook, ...) change what is tested.
+while read -r v; do unset "$v"; done < <(compgen -e | grep '^SHORTRUN_' | grep -vx 'SHORTRUN_SLURM_KEEP' || true)
 
 work=
 pids=()   # munged slurmctld slurmd, in start order
@@ -28,7 +36,7 @@ fail() { echo "FAIL: $*" >&2; show_logs; exit 1; }
 show_logs() {
   [[ -n $work ]] || return 0
   local f
-  for f in "$work"/job*/slurm.out "$work"/slurm/slurmctld.log "$work"/slurm/slurmd.log "$work"/munge/munged.log; do
+  for f in "$work"/job*/slurm.out "$work"/array/*.out "$work"/slurm/slurmctld.log "$work"/slurm/slurmd.log "$work"/munge/munged.log; do
     [[ -f $f ]] && { echo "---- tail $f" >&2; tail -n 25 "$f" >&2; }
   done
   return 0
@@ -240,18 +248,82 @@ say "SLURM up: node $node idle (ports $ctld_port, $slurmd_port)"
 
 # --- 1. a tiny sweep completes ------------------------------------------------------------------------
 tiny=(--set "train.k=1,3" --set train.updates=50 --set train.chains=100 --set train.moments=sampled --quiet)
-job=$(submit job1 --ntasks=2 --time=2 -- "${tiny[@]}") || fail "sbatch refused the tiny sweep"
+# shellcheck disable=SC2016  # expanded by the job's shell
+job=$(SHORTRUN_SETUP='echo "set-up command ran in job $SLURM_JOB_ID"' submit job1 --ntasks=2 --time=2 -- "${tiny[@]}") ||
+  fail "sbatch refused the tiny sweep"
 wait_job "$job" 120
 [[ $job_state == COMPLETED ]] || fail "tiny sweep: job $job ended $job_state"
 grep -q "sweep exited 0" "$work/job1/slurm.out" || fail "tiny sweep: no 'sweep exited 0' in the log"
+grep -q "srun --mpi=pmix $shortrun sweep" "$work/job1/slurm.out" || fail "tiny sweep: not launched with srun --mpi=pmix"
+grep -q "set-up command ran in job $job" "$work/job1/slurm.out" || fail "tiny sweep: the SHORTRUN_SETUP command did not run"
 # The script's own #SBATCH lines were read (--requeue is one of the last).
 [[ $(job_field "$job" Requeue) == 1 ]] || fail "tiny sweep: job $job has Requeue=$(job_field "$job" Requeue), expected 1"
 check_sweep "$work/job1/out" k1,k3
-say "part 1 passed: tiny sweep completed under srun --mpi=pmix (job $job)"
+say "part 1 passed: tiny sweep completed under srun --mpi=pmix with a set-up command (job $job)"
 
-# --- 2. stopped before the limit, exit 75, requeued, resumed ------------------------------------------
+not_run=()   # parts skipped because the executable lacks an option
+
+# --- 2. a job array under mpirun, and its merge job -----------------------------------------------------
+if ! "$shortrun" sweep --help 2>/dev/null | grep -q -- '--shard'; then
+  not_run+=("part 2 (job array: $shortrun sweep has no --shard)")
+else
+  # Seeds as a range (run.seed = 1:2) where the executable reads ranges, else as a list.
+  seeds=1,2
+  "$shortrun" sweep "$config" --set run.seed=1:2 --set train.updates=1 --set train.chains=10 \
+    --set train.moments=sampled --out "$work/range-probe" --quiet > /dev/null 2>&1 && seeds=1:2
+  cat > "$work/setup-hook.sh" <<'HOOK'
+# SHORTRUN_SETUP file of the test: sourced by sweep.sbatch before it launches anything.
+echo "set-up hook sourced in job ${SLURM_JOB_ID:-none}"
+export SHORTRUN_TEST_HOOK=sourced
+HOOK
+  mkdir -p "$work/array"
+  # Run as root without Open MPI's root variables: sweep.sbatch must set them for mpirun.
+  unset OMPI_ALLOW_RUN_AS_ROOT OMPI_ALLOW_RUN_AS_ROOT_CONFIRM
+  array=$(SHORTRUN=$shortrun SHORTRUN_LAUNCHER=mpirun SHORTRUN_LAUNCHER_ARGS="--bind-to none" \
+    SHORTRUN_SETUP=$work/setup-hook.sh sbatch --parsable --array=0-1 --ntasks=1 --time=2 \
+    --signal=B:USR1@60 --job-name=array --chdir="$work/array" --output="$work/array/slurm-%a.out" \
+    "$repo/jobs/slurm/array.sbatch" "$config" --out "$work/array/out" --set run.seed="$seeds" \
+    --set train.k=1,3 --set train.updates=50 --set train.chains=100 --set train.moments=sampled --quiet) ||
+    fail "sbatch refused the job array"
+  array=${array%%;*}
+  merge=
+  for ((i = 0; i < 90; i++)); do
+    merge=$(sed -n 's/.*submitted merge job \([0-9]*\).*/\1/p' "$work/array/slurm-0.out" 2>/dev/null | head -n 1 || true)
+    [[ -n $merge ]] && break
+    sleep 1
+  done
+  [[ -n $merge ]] || fail "job array $array: its first task submitted no merge job"
+  [[ $(job_field "$merge" Dependency) == *"afterany:${array}"* ]] ||
+    fail "merge job $merge: dependency '$(job_field "$merge" Dependency)', expected afterany:$array"
+  say "job array $array (run.seed=$seeds): merge job $merge submitted by task 0"
+  wait_job "$merge" 180
+  [[ $job_state == COMPLETED ]] || fail "merge job $merge ended $job_state"
+  states=$(scontrol -o show job "$array" | tr ' ' '\n' | sed -n 's/^JobState=//p' | sort | uniq -c | xargs)
+  [[ $states == "2 COMPLETED" ]] || fail "job array $array: task states '$states', expected 2 COMPLETED"
+  merges=$(scontrol -o show job | grep -c "JobName=array-merge " || true)
+  ((merges == 1)) || fail "job array $array: $merges merge jobs, expected 1"
+  [[ $(job_field "$merge" TimeLimit) == 00:02:00 ]] ||
+    fail "merge job $merge: TimeLimit=$(job_field "$merge" TimeLimit), expected the array's 00:02:00"
+  merge_log=$work/array/array-merge-$merge.out   # next to the array's logs
+  [[ -f $merge_log ]] || fail "merge job $merge: no log $merge_log"
+  for log in "$work/array/slurm-0.out" "$work/array/slurm-1.out" "$merge_log"; do
+    grep -q "mpirun -n 1 --bind-to none $shortrun sweep" "$log" || fail "$log: not launched with mpirun -n 1 --bind-to none"
+    grep -q "running as root: OMPI_ALLOW_RUN_AS_ROOT=1" "$log" || fail "$log: Open MPI's root variables not set"
+    grep -q "set-up hook sourced in job" "$log" || fail "$log: the SHORTRUN_SETUP file was not sourced"
+    grep -q "sweep exited 0" "$log" || fail "$log: no 'sweep exited 0'"
+  done
+  grep -q -- "--shard 0/2" "$work/array/slurm-0.out" || fail "array task 0 did not run shard 0/2"
+  grep -q -- "--shard 1/2" "$work/array/slurm-1.out" || fail "array task 1 did not run shard 1/2"
+  ! grep -q -- "--shard" "$merge_log" || fail "merge job $merge ran with --shard"
+  [[ -f $work/array/out/sweep-shard0of2.h5 && -f $work/array/out/sweep-shard1of2.h5 ]] ||
+    fail "job array $array: a shard manifest is missing"
+  check_sweep "$work/array/out" seed1_k1,seed1_k3,seed2_k1,seed2_k3
+  say "part 2 passed: 2-shard array under mpirun with a set-up hook; its merge job $merge wrote sweep.h5"
+fi
+
+# --- 3. stopped before the limit, exit 75, requeued, resumed ------------------------------------------
 if ! "$shortrun" sweep --help 2>/dev/null | grep -q -- '--walltime'; then
-  skip "part 1 passed; $shortrun sweep has no --walltime (stop with exit 75 and resume), so the stop/requeue/resume part did not run"
+  skip "parts 1-2 passed (${not_run[*]:-all run}); $shortrun sweep has no --walltime (stop with exit 75 and resume), so the stop/requeue/resume part did not run"
 fi
 
 # Work: the k = 3 run takes about 80 s on this machine (measured now), twice as long as the first
@@ -303,5 +375,6 @@ print(f"between attempts: sweep {sweep}, runs {status}")
 PY
 check_sweep "$work/job2/out" k1,k3
 grep '^sweep.sbatch' "$work/job2/slurm.out" | grep -E 'attempt|exited|requeued' | sed 's/^/  /'
-say "part 2 passed: stopped, exit 75, requeued, resumed to completion"
+say "part 3 passed: stopped, exit 75, requeued, resumed to completion"
+((${#not_run[@]} == 0)) || skip "parts run passed in $((SECONDS - t0)) s; not run: ${not_run[*]}"
 echo "slurm.sweep: all checks passed in $((SECONDS - t0)) s"
