@@ -102,11 +102,11 @@ std::vector<CheckpointMeasurement> measure_checkpoints(const RunConfig& config, 
     const auto& [step, params] = checkpoints[i];
     const auto start = std::chrono::steady_clock::now();
     if (talk) {
-      std::printf("measure %s: checkpoint %lld (%zu/%zu): %s dynamics to t = %lld, equilibrium %s ...\n",
+      std::fprintf(stderr, "[measure %s] checkpoint %lld (%zu/%zu): %s dynamics to t = %lld, equilibrium %s ...\n",
                   label.c_str(), static_cast<long long>(step), i + 1, checkpoints.size(),
                   config.measurement_path() == MomentsMode::exact ? "exact" : (std::to_string(config.measure_chains) + "-chain").c_str(),
                   static_cast<long long>(config.effective_t_max()), name_of(config.equilibrium));
-      std::fflush(stdout);
+      std::fflush(stderr);
     }
     families::with_model_types(config, data, &params,
                                [&](auto family, const auto& model, const auto& sampler, const auto& p0) {
@@ -114,9 +114,9 @@ std::vector<CheckpointMeasurement> measure_checkpoints(const RunConfig& config, 
                                });
     out.back().seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (talk) {
-      std::printf("measure %s: checkpoint %lld done in %.1f s\n", label.c_str(), static_cast<long long>(step),
+      std::fprintf(stderr, "[measure %s] checkpoint %lld done in %.1f s\n", label.c_str(), static_cast<long long>(step),
                   out.back().seconds);
-      std::fflush(stdout);
+      std::fflush(stderr);
     }
   }
   return out;

@@ -23,22 +23,24 @@ double Progress::elapsed_s() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
 }
 
-void Progress::update(Index done, Index total) {
+void Progress::update(Index done, Index total, const std::string& detail) {
   if (!enabled_) return;
   const auto now = std::chrono::steady_clock::now();
   if (std::chrono::duration<double>(now - last_).count() < interval_s_) return;
   last_ = now;
-  print(done, total);
+  print(done, total, detail);
 }
 
-void Progress::print(Index done, Index total) {
+void Progress::print(Index done, Index total, const std::string& detail) {
+  // After a resume only the updates of this process count towards the rate.
   const double t = elapsed_s();
-  const double rate = t > 0 ? static_cast<double>(done) / t : 0.0;
+  const double rate = t > 0 ? static_cast<double>(done - first_done_) / t : 0.0;
   const double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0.0;
-  std::fprintf(stderr, "[%s] update %lld/%lld (%3.0f%%)  %.4g updates/s  elapsed %s  ETA %s\n",
+  std::fprintf(stderr, "[%s] update %lld/%lld (%3.0f%%)  %.4g updates/s  elapsed %s  ETA %s%s%s\n",
                label_.c_str(), static_cast<long long>(done), static_cast<long long>(total),
                100.0 * static_cast<double>(done) / static_cast<double>(total), rate,
-               format_duration(t).c_str(), format_duration(eta).c_str());
+               format_duration(t).c_str(), format_duration(eta).c_str(), detail.empty() ? "" : "  ",
+               detail.c_str());
   std::fflush(stderr);
 }
 

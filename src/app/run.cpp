@@ -1,6 +1,8 @@
 #include "shortrun/app/run.hpp"
 
+#include <cmath>
 #include <cstdio>
+#include <memory>
 #include <filesystem>
 
 #include "shortrun/app/measure_run.hpp"
@@ -124,6 +126,11 @@ State local_state(const State& team_state, const State& mine) {
   return out;
 }
 
+std::string log_path(const PreparedRun& run) {
+  const fs::path p(run.path);
+  return (p.parent_path() / (p.stem().string() + ".log.jsonl")).string();
+}
+
 namespace {
 
 void broadcast_state(State& s, const mpi::Communicator& team) {
@@ -203,6 +210,25 @@ RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, TrainHook
 
   hooks.resume = resuming != 0 ? &resume : nullptr;
   hooks.save = [&](const io::ResumeState& state) { io::write_resume_state(run.resume_path, state); };
+  // The training log as JSON lines, one object per logged update, flushed at once so that it can
+  // be followed while the run goes on (tail -f); a resumed run appends to it.
+  std::unique_ptr<FILE, int (*)(FILE*)> live(nullptr, &std::fclose);
+  if (leader) {
+    live.reset(std::fopen(log_path(run).c_str(), resuming != 0 ? "a" : "w"));
+    if (!live) throw BadInput(log_path(run) + ": cannot write the training log");
+    hooks.log = [&](const TrainLogRow& row) {
+      const auto number = [](double v) {
+        char b[32];
+        if (!std::isfinite(v)) return std::string("null");
+        std::snprintf(b, sizeof b, "%.17g", v);
+        return std::string(b);
+      };
+      std::fprintf(live.get(), "{\"step\": %lld, \"wall_s\": %s, \"grad_norm\": %s, \"param_norm\": %s}\n",
+                   static_cast<long long>(row.step), number(row.wall_s).c_str(), number(row.grad_norm).c_str(),
+                   number(row.param_norm).c_str());
+      std::fflush(live.get());
+    };
+  }
   const ModelOutcome model = train_run(run, team, hooks);
   const TrainRecord& out = model.record;
 

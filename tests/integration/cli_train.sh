@@ -41,6 +41,19 @@ grep -q '"mpi_ranks": "2"' "$work/info.json" || fail "mpi_ranks != 2"
 grep -Eq "^ +4 +5 +-0\.3729" "$work/theory.out" || fail "theory table: $(cat "$work/theory.out")"
 [[ -s "$work/theory.h5" ]] || fail "theory --out wrote nothing"
 
+# The live training log: one JSON object per /train row, with the same numbers.
+"$shortrun" train "$config" --out "$work/live" --quiet --set train.updates=50 --set train.log_every=10 \
+  --set train.chains=20 --set data.n_samples=100 --set measure.chains=10 > /dev/null || fail "live log run"
+/usr/bin/python3 - "$work/live/runs/gaussian" <<'PY' || fail "log.jsonl does not match /train"
+import json, sys
+import h5py
+rows = [json.loads(line) for line in open(sys.argv[1] + ".log.jsonl")]
+with h5py.File(sys.argv[1] + ".h5", "r") as f:
+    assert [r["step"] for r in rows] == list(f["train/step"][()]) == [10, 20, 30, 40, 50], rows
+    for key in ("wall_s", "grad_norm", "param_norm"):
+        assert [r[key] for r in rows] == list(f["train/" + key][()]), key
+PY
+
 # Integer sweep axes as ranges: run.seed = 1:3 is the list 1,2,3; ranges and values mix (k = 1,5:6).
 "$shortrun" sweep "$config" --out "$work/seeds" --quiet --set run.seed=1:3 --set train.k=1,5:6 \
   --set train.updates=5 --set train.chains=20 --set data.n_samples=100 --set measure.chains=10 > /dev/null 2>&1 ||

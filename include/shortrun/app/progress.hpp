@@ -11,17 +11,21 @@ namespace shortrun::cli {
 class Progress {
  public:
   Progress(bool enabled, std::string label, double interval_s = 5.0);
-  /// Reports that `done` of `total` units are finished; prints when the interval has passed.
-  void update(Index done, Index total);
+  /// Units done before this process started (a resumed run): the rate counts only the others.
+  void resumed_at(Index done) { first_done_ = done; }
+  /// Reports that `done` of `total` units are finished; prints when the interval has passed, with
+  /// `detail` (e.g. the last gradient and parameter norms) at the end of the line.
+  void update(Index done, Index total, const std::string& detail = "");
   /// Prints a final line with the total time.
   void finish(Index done, Index total);
   double elapsed_s() const;
 
  private:
-  void print(Index done, Index total);
+  void print(Index done, Index total, const std::string& detail);
   bool enabled_;
   std::string label_;
   double interval_s_;
+  Index first_done_ = 0;
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_;
 };

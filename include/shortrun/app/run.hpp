@@ -34,6 +34,10 @@ enum class OnDisk {
   resumable,  ///< a resume checkpoint of this configuration: continue from it
 };
 
+/// <run.out>/runs/<run_id>.log.jsonl: the training log as JSON lines (step, wall_s, grad_norm,
+/// param_norm), written as training goes.
+std::string log_path(const PreparedRun& run);
+
 /// Creates `folder` and checks that files can be written there; BadInput naming it otherwise.
 void ensure_output_folder(const std::string& folder);
 

@@ -4,6 +4,7 @@
 /// checkpoints kept for the run file. The composition (families/composition.hpp) builds the model,
 /// estimator and optimizer; execute_run() (app/run.hpp) calls train_with_hooks() with them.
 #include <algorithm>
+#include <cstdio>
 #include <functional>
 #include <string>
 #include <type_traits>
@@ -34,6 +35,9 @@ struct TrainHooks {
   const io::ResumeState* resume = nullptr;
   /// Leader only: persist a resume checkpoint. Called after the team gathered the state.
   std::function<void(const io::ResumeState&)> save = [](const io::ResumeState&) {};
+  /// Every rank: a row of the training log as soon as it is made (the leader appends it to the
+  /// run's JSON-lines log, readable while the run goes on).
+  std::function<void(const TrainLogRow&)> log = [](const TrainLogRow&) {};
 };
 
 /// What training leaves for the run file.
@@ -86,14 +90,23 @@ TrainRecord train_with_hooks(Model& model, DataTermOf<Scalar>& data, Estimator& 
     out.checkpoints = hooks.resume->checkpoints;
   }
   Progress progress(hooks.show_progress, "train " + config.run_name);
+  progress.resumed_at(plan.first_step - 1);
   TrainObserver observer;
   observer.on_log = [&](TrainLogRow row) {
     row.wall_s += elapsed_before;
     out.log.push_back(row);
+    hooks.log(row);
   };
   observer.on_checkpoint = [&](Index step, const Vector& params) { out.checkpoints.emplace_back(step, params); };
   observer.on_progress = [&](Index step, Index total) {
-    progress.update(step, total);
+    if (out.log.empty()) {
+      progress.update(step, total);
+    } else {
+      char detail[96];
+      std::snprintf(detail, sizeof detail, "grad_norm %.3g  param_norm %.4g", out.log.back().grad_norm,
+                    out.log.back().param_norm);
+      progress.update(step, total, detail);
+    }
     hooks.tick();
   };
   if (hooks.stop != nullptr) observer.requests = [&](Index) { return hooks.stop->requests(); };
