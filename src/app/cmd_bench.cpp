@@ -42,9 +42,6 @@
 #include "shortrun/training/trainer.hpp"
 #include "shortrun/version.hpp"
 
-#ifndef SHORTRUN_BUILD_FLAGS
-#define SHORTRUN_BUILD_FLAGS "unknown"
-#endif
 
 namespace po = boost::program_options;
 
@@ -188,7 +185,7 @@ Machine this_machine() {
   char host[256] = {};
   if (gethostname(host, sizeof host - 1) == 0) m.hostname = host;
   m.cpu_model = first_line_of("/proc/cpuinfo", "model name");
-  m.build_flags = SHORTRUN_BUILD_FLAGS;
+  m.build_flags = kBuildFlags;
   m.eigen_simd = Eigen::SimdInstructionSetsInUse();
   m.matrix_products = matrix_backend();
 #ifdef __VERSION__

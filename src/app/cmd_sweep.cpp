@@ -16,6 +16,7 @@
 #include "shortrun/app/config_parser.hpp"
 #include "shortrun/app/measure_run.hpp"
 #include "shortrun/app/progress.hpp"
+#include "shortrun/app/provenance.hpp"
 #include "shortrun/app/run.hpp"
 #include "shortrun/app/stop_control.hpp"
 #include "shortrun/core/error.hpp"
@@ -355,8 +356,11 @@ int cmd_sweep(int argc, char** argv) {
   mpi::Teams teams(world, args->ranks_per_run);
   mpi::WorkQueue queue(world, static_cast<std::int64_t>(todo.size()));
   std::optional<SweepMonitor> monitor;
+  const std::string started = io::utc_now();
+  const io::Provenance provenance = app_provenance(world, started);  // collective: every rank
   if (root) {
-    io::ManifestMeta meta{plan.name, plan.config_text, io::utc_now(), "running", world.size(), args->ranks_per_run};
+    io::ManifestMeta meta{plan.name, plan.config_text, started, "running", world.size(), args->ranks_per_run,
+                          provenance};
     monitor.emplace(plan, todo, todo_costs, meta, teams.n_teams, !args->quiet, args->shard, args->n_shards);
     const std::size_t mine = monitor->rows().size();
     std::fprintf(stderr, "[sweep %s] %zu configurations%s (%zu to run, %zu already completed) on %d team(s) of %d rank(s) -> %s\n",

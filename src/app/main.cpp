@@ -12,6 +12,7 @@
 #include "shortrun/core/error.hpp"
 #include "shortrun/core/matrix_backend.hpp"
 #include "shortrun/core/threads.hpp"
+#include "shortrun/app/provenance.hpp"
 #include "shortrun/version.hpp"
 
 namespace {
@@ -59,6 +60,7 @@ void warn_if_threads_share_cpus() {
 
 int main(int argc, char** argv) {
   using namespace shortrun::cli;
+  set_command_line(argc, argv);
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
     std::fputs(kHelp, argc < 2 ? stderr : stdout);
     return argc < 2 ? kExitBadInput : kExitOk;
@@ -69,8 +71,9 @@ int main(int argc, char** argv) {
   // the thread count.
   shortrun::set_product_threads(1);
   if (command == "--version") {
-    std::printf("shortrun %s (git %s, matrix products: %s)\n", shortrun::kVersion, shortrun::kGitSha,
-                shortrun::matrix_backend().c_str());
+    std::printf("shortrun %s (git %s%s, matrix products: %s)\nbuild: %s, %s\n", shortrun::kVersion, shortrun::kGitSha,
+                shortrun::kGitDirty == 1 ? ", with uncommitted changes" : "", shortrun::matrix_backend().c_str(),
+                shortrun::kBuildFlags, shortrun::kCompiler);
     return kExitOk;
   }
   // Stop signals are caught from the start, so one that arrives while MPI starts up still ends

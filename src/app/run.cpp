@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "shortrun/app/measure_run.hpp"
+#include "shortrun/app/provenance.hpp"
 #include "shortrun/app/train_loop.hpp"
 #include "shortrun/core/error.hpp"
 #include "shortrun/families/composition.hpp"
@@ -161,8 +162,8 @@ void broadcast_resume(io::ResumeState& s, const mpi::Communicator& team) {
 }
 
 void write_run_file(const PreparedRun& run, const ModelOutcome& out, RunStatus status, const std::string& reason,
-                    int mpi_ranks, const std::vector<CheckpointMeasurement>& measurements) {
-  io::RunWriter writer(run.path, run.config, io::RunMeta{run.run_id, mpi_ranks});
+                    const io::RunMeta& meta, const std::vector<CheckpointMeasurement>& measurements) {
+  io::RunWriter writer(run.path, run.config, meta);
   try {
     writer.write_data(run.data);
     const Index side = image_side(run.config, run.data.dim());
@@ -209,7 +210,13 @@ RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, TrainHook
   }
 
   hooks.resume = resuming != 0 ? &resume : nullptr;
-  hooks.save = [&](const io::ResumeState& state) { io::write_resume_state(run.resume_path, state); };
+  const std::string started = resuming != 0 && !resume.started.empty() ? resume.started : io::utc_now();
+  const io::Provenance provenance = app_provenance(team, started);  // collective: every rank
+  hooks.save = [&](const io::ResumeState& state) {
+    io::ResumeState with_start = state;
+    with_start.started = started;
+    io::write_resume_state(run.resume_path, with_start);
+  };
   // The training log as JSON lines, one object per logged update, flushed at once so that it can
   // be followed while the run goes on (tail -f); a resumed run appends to it.
   std::unique_ptr<FILE, int (*)(FILE*)> live(nullptr, &std::fclose);
@@ -257,7 +264,8 @@ RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, TrainHook
     }
   }
   if (leader) {
-    write_run_file(run, model, result.status, result.reason, team.size(), measurements);
+    write_run_file(run, model, result.status, result.reason, io::RunMeta{run.run_id, team.size(), provenance},
+                   measurements);
     std::error_code ec;
     if (result.status != RunStatus::interrupted) fs::remove(run.resume_path, ec);
   }

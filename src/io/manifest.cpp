@@ -58,6 +58,7 @@ void write_manifest(const std::string& path, const ManifestMeta& meta,
     f.attr("config", meta.config_text);
     f.attr("mpi_ranks", meta.mpi_ranks);
     f.attr("ranks_per_run", meta.ranks_per_run);
+    write_provenance(f, meta.provenance);
     std::string axes_text;
     for (const auto& a : axes) axes_text += (axes_text.empty() ? "" : ",") + a;
     f.attr("axes", axes_text);

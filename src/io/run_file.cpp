@@ -48,7 +48,6 @@ RunWriter::RunWriter(std::string final_path, const RunConfig& config, const RunM
   file_.attr("schema_version", kRunSchemaVersion);
   file_.attr("shortrun_version", kVersion);
   file_.attr("git_sha", kGitSha);
-  file_.attr("matrix_products", matrix_backend());
   file_.attr("run_id", meta.run_id);
   file_.attr("created", utc_now());
   file_.attr("finished", "");
@@ -57,6 +56,7 @@ RunWriter::RunWriter(std::string final_path, const RunConfig& config, const RunM
   file_.attr("config", config.to_ini());
   file_.attr("mpi_ranks", static_cast<std::int64_t>(meta.mpi_ranks));
   file_.attr("host", host_name());
+  write_provenance(file_, meta.provenance);
   h5::Group cfg = file_.create_group("config");
   config.visit([&](const std::string& key, const auto& value, const char*, Sweep) {
     cfg.attr(key, attr_value(value));

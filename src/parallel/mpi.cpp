@@ -65,4 +65,12 @@ void Communicator::broadcast(std::span<double> x, int root) const {
 
 void Communicator::barrier() const { MPI_Barrier(comm_); }
 
+std::string library_version() {
+  char text[MPI_MAX_LIBRARY_VERSION_STRING] = {};
+  int length = 0;
+  MPI_Get_library_version(text, &length);
+  std::string v(text, static_cast<std::size_t>(length));
+  return v.substr(0, v.find_first_of("\r\n"));
+}
+
 }  // namespace shortrun::mpi

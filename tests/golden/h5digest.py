@@ -22,7 +22,8 @@ boundaries count).
 Excluded (they legitimately differ between two identical runs; only their presence is listed):
 timestamps (`created`, `finished`, `started`, `updated`, `measured`, `written`), wall times (any
 dataset or attribute named `wall_s`, `seconds`, `elapsed_s`), `host`, `git_sha`,
-`shortrun_version`. With --root DIR, every occurrence of DIR (the output folder the run was
+`shortrun_version`, and the provenance attributes (`argv`, `hosts`, `git_dirty`, `mpi_library`,
+`hdf5_version`, `eigen_version`, `compiler`, `build_flags`). With --root DIR, every occurrence of DIR (the output folder the run was
 written under: `run.out` in the config text and in /config, and any other string naming a path
 in it) is replaced by `<OUT>` before hashing, so that the text is still compared but not the
 temporary folder's name.
@@ -41,6 +42,11 @@ EXCLUDED = {
     "updated": "timestamp", "measured": "timestamp", "written": "timestamp",
     "wall_s": "wall time", "seconds": "wall time", "elapsed_s": "wall time",
     "host": "host name", "git_sha": "build commit", "shortrun_version": "program version",
+    # provenance: the command line names temporary folders; hosts, the dirty flag and the library
+    # versions describe where and how it ran, not what it computed (machine.txt gates the build)
+    "argv": "command line", "hosts": "host names", "git_dirty": "build tree state",
+    "mpi_library": "library version", "hdf5_version": "library version", "eigen_version": "library version",
+    "compiler": "compiler version", "build_flags": "build flags",
 }
 
 root = None  # the output folder's path, replaced by <OUT> in strings

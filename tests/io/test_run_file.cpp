@@ -23,7 +23,7 @@ TEST_CASE("a run file is written under a temporary name and renamed when finishe
   Vector theta(6);
   theta << 1, 2, 3, 4, 5, 6;
   {
-    io::RunWriter w(path, config, io::RunMeta{"r", 2});
+    io::RunWriter w(path, config, io::RunMeta{"r", 2, {{"argv", "shortrun train r.ini"}}});
     CHECK(fs::exists(path + ".tmp"));
     CHECK_FALSE(fs::exists(path));
     Dataset d;
@@ -42,6 +42,11 @@ TEST_CASE("a run file is written under a temporary name and renamed when finishe
   CHECK(f.attr_string("status") == "completed");
   CHECK(f.attr_int("schema_version") == io::kRunSchemaVersion);
   CHECK(f.attr_int("mpi_ranks") == 2);
+  // Provenance: the app's (argv here) and the build's own.
+  CHECK(f.attr_string("argv") == "shortrun train r.ini");
+  for (const char* key : {"build_flags", "compiler", "git_dirty", "eigen_version", "hdf5_version", "matrix_products"})
+    CHECK_FALSE(f.attr_string(key).empty());
+  CHECK(f.attr_string("hdf5_version").rfind("1.", 0) == 0);
   CHECK_FALSE(f.attr_string("finished").empty());
   CHECK(f.attr_string("config").find("k = 7") != std::string::npos);
   const h5::Group cfg = f.open_group("config");

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "shortrun/config/run_config.hpp"
+#include "shortrun/io/provenance.hpp"
 
 namespace shortrun::io {
 
@@ -36,6 +37,7 @@ struct ManifestMeta {
   std::string status;       ///< running | completed | finished_with_failures
   std::int64_t mpi_ranks = 1;
   std::int64_t ranks_per_run = 1;
+  Provenance provenance;  ///< from the app: argv, hosts, mpi_library, started, SLURM ids
 };
 
 /// Writes the whole manifest to `path` (via `path`.tmp and a rename).

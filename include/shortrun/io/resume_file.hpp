@@ -25,6 +25,7 @@ struct ResumeState {
   std::string config_text;  ///< RunConfig::to_ini() of the run; a resume must match it
   Index step = 0;           ///< updates applied
   double elapsed_s = 0;     ///< training wall time so far
+  std::string started;      ///< when the run first started (UTC ISO 8601), kept across resumes
   Vector params;
   State estimator;          ///< team-wide: split blocks hold every column
   State optimizer;

@@ -10,6 +10,7 @@
 #include "shortrun/core/parameters.hpp"
 #include "shortrun/data/dataset.hpp"
 #include "shortrun/io/h5.hpp"
+#include "shortrun/io/provenance.hpp"
 #include "shortrun/measure/checkpoint_measurement.hpp"
 #include "shortrun/theory/theory_tables.hpp"
 #include "shortrun/training/trainer.hpp"
@@ -24,6 +25,7 @@ inline constexpr Index kMaxStoredCovDim = 1024;
 struct RunMeta {
   std::string run_id;
   int mpi_ranks = 1;
+  Provenance provenance;  ///< from the app: argv, hosts, mpi_library, started, SLURM ids
 };
 
 /// Writes `tables` as the group `parent`/theory (attributes and datasets).

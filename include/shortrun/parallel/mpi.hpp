@@ -10,6 +10,9 @@
 
 namespace shortrun::mpi {
 
+/// MPI_Get_library_version's text (first line), e.g. "Open MPI v4.1.4, package: ...".
+std::string library_version();
+
 class Environment {
  public:
   Environment(int& argc, char**& argv);

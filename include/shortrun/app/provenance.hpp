@@ -1,0 +1,22 @@
+#pragma once
+/// What only the app knows of a run's provenance (io/provenance.hpp writes it): the command line,
+/// the hosts of the team, the MPI library, the SLURM job, array and task ids when present, and when
+/// the run (or sweep) started.
+#include <string>
+
+#include "shortrun/io/provenance.hpp"
+#include "shortrun/parallel/mpi.hpp"
+
+namespace shortrun::cli {
+
+/// Remembers the process's command line (main calls it first).
+void set_command_line(int argc, char** argv);
+/// The command line, arguments separated by spaces (quoted where they hold spaces).
+const std::string& command_line();
+
+/// Collective over `team`: argv, hosts (the team's distinct host names, comma-separated, in rank
+/// order), mpi_library, started, and slurm_job_id, slurm_array_job_id, slurm_array_task_id where the
+/// environment has them.
+io::Provenance app_provenance(const mpi::Communicator& team, const std::string& started);
+
+}  // namespace shortrun::cli
