@@ -160,6 +160,7 @@ void fill_from_run_file(io::ManifestRow& row, const std::string& path) {
   try {
     h5::File f(path, h5::File::Mode::read);
     row.status = find_name<RunStatus>(f.attr_string("status")).value_or(RunStatus::failed);
+    if (f.has_attr("theory_gap")) row.theory_gap = f.attr_double("theory_gap");
     if (f.exists("train/wall_s")) {
       const Vector wall = f.read_vector("train/wall_s");
       if (wall.size() > 0) row.wall_s = wall[wall.size() - 1];

@@ -161,10 +161,15 @@ void broadcast_resume(io::ResumeState& s, const mpi::Communicator& team) {
   team.broadcast({&s.elapsed_s, 1}, 0);
 }
 
-void write_run_file(const PreparedRun& run, const ModelOutcome& out, RunStatus status, const std::string& reason,
-                    const io::RunMeta& meta, const std::vector<CheckpointMeasurement>& measurements) {
+void write_run_file(const PreparedRun& run, const ModelOutcome& out, const RunResult& result, const io::RunMeta& meta,
+                    const std::vector<CheckpointMeasurement>& measurements) {
+  const RunStatus status = result.status;
+  const std::string& reason = result.reason;
   io::RunWriter writer(run.path, run.config, meta);
   try {
+    // The distance to the closed-form fixed point (NaN: no theory or not completed; inf: no fixed
+    // point), kept so that a re-run sweep's manifest reads it back instead of losing it.
+    writer.file().attr("theory_gap", result.theory_gap);
     writer.write_data(run.data);
     const Index side = image_side(run.config, run.data.dim());
     if (const Index n = families::example_images(run.config); n > 0) writer.write_image_examples(run.data, n);
@@ -264,8 +269,7 @@ RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, TrainHook
     }
   }
   if (leader) {
-    write_run_file(run, model, result.status, result.reason, io::RunMeta{run.run_id, team.size(), provenance},
-                   measurements);
+    write_run_file(run, model, result, io::RunMeta{run.run_id, team.size(), provenance}, measurements);
     std::error_code ec;
     if (result.status != RunStatus::interrupted) fs::remove(run.resume_path, ec);
   }

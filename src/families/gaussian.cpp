@@ -137,13 +137,18 @@ std::string Gaussian::summary(const RunConfig& c, const Dataset& data, const Vec
                 "J_trained", ("J*(k=" + std::to_string(c.k) + ")").c_str(), "J_eq", "J_ml", expected.c_str());
   out += line;
   double gap = 0;
+  Index unreachable = 0;
   for (Index a = 0; a < fp.c.size(); ++a) {
     std::snprintf(line, sizeof line, "  %4lld %10.4g %12.6g %12.6g %12.6g %12.6g\n", static_cast<long long>(a + 1),
                   fp.c[a], j_eig(a, a), fp.j_star[a], fp.j_eq[a], fp.j_ml[a]);
     out += line;
-    gap = std::max(gap, std::abs(j_eig(a, a) - target[a]));
+    if (std::isfinite(target[a])) gap = std::max(gap, std::abs(j_eig(a, a) - target[a]));
+    else ++unreachable;
   }
-  if (max_gap != nullptr) *max_gap = gap;
+  // A mode without a fixed point (c_alpha <= 2 eta T): no finite gap to theory.
+  if (unreachable > 0)
+    out += "  " + std::to_string(unreachable) + " mode(s) have no fixed point (nan): theory_gap = inf\n";
+  if (max_gap != nullptr) *max_gap = unreachable > 0 ? std::numeric_limits<double>::infinity() : gap;
   return out;
 }
 

@@ -91,8 +91,10 @@ std::string Spins::summary(const RunConfig& c, const Dataset& data, const Vector
                 ("h*(k=" + std::to_string(c.k) + ")").c_str(), "h_ml", c.scheme == Scheme::rdm ? "h_star" : "h_ml");
   out += line;
   double gap = 0;
+  Index unreachable = 0;
   for (Index i = 0; i < data.dim(); ++i) {
     if (std::isfinite(target[i])) gap = std::max(gap, std::abs(h[i] - target[i]));
+    else ++unreachable;
     if (i < 8) {
       std::snprintf(line, sizeof line, "  %4lld %10.4g %12.6g %12.6g %12.6g\n", static_cast<long long>(i + 1),
                     data.mean[i], h[i], th.h_star[i], th.h_ml[i]);
@@ -100,7 +102,10 @@ std::string Spins::summary(const RunConfig& c, const Dataset& data, const Vector
     }
   }
   if (data.dim() > 8) out += "  ... (" + std::to_string(data.dim() - 8) + " more sites in /theory)\n";
-  if (max_gap != nullptr) *max_gap = std::isfinite(target.maxCoeff()) || gap > 0 ? gap : kNaN;
+  // A site without a fixed point has its field running away: the run has no finite gap to theory.
+  if (unreachable > 0)
+    out += "  " + std::to_string(unreachable) + " site(s) have no fixed point (h* = nan): theory_gap = inf\n";
+  if (max_gap != nullptr) *max_gap = unreachable > 0 ? std::numeric_limits<double>::infinity() : gap;
   return out;
 }
 

@@ -211,6 +211,9 @@ Group Group::create_group(const std::string& name) {
   H5Pset_create_intermediate_group(lcpl.id(), 1);
   Handle gcpl(H5Pcreate(H5P_GROUP_CREATE), H5Pclose);
   H5Pset_attr_creation_order(gcpl.id(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+  // Members listed in the order they were written (h5py follows it), so /checkpoints and
+  // /dynamics list their steps in numeric order, not as text (1, 1232, 14, 2, ...).
+  H5Pset_link_creation_order(gcpl.id(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
   hid_t g = check(H5Gcreate2(id(), name.c_str(), lcpl.id(), gcpl.id(), H5P_DEFAULT),
                   "cannot create group " + name, path_);
   return Group(Handle(g, H5Gclose), path_ + ":" + name);

@@ -72,6 +72,7 @@ void RunWriter::write_data(const Dataset& data) {
 }
 
 void RunWriter::write_checkpoint(Index step, const Layout& layout, const Vector& params) {
+  file_.require_group("checkpoints");  // explicitly, so that it lists its steps in the order written
   h5::Group g = file_.create_group("checkpoints/" + std::to_string(step) + "/params");
   for (const Block& b : layout.blocks()) {
     if (b.cols == 1) g.write(b.name, Vector(view(params, b)));

@@ -52,6 +52,10 @@ with h5py.File(sys.argv[1] + ".h5", "r") as f:
     assert [r["step"] for r in rows] == list(f["train/step"][()]) == [10, 20, 30, 40, 50], rows
     for key in ("wall_s", "grad_norm", "param_norm"):
         assert [r[key] for r in rows] == list(f["train/" + key][()]), key
+    # Checkpoints list in numeric order (1, 2, 4, ..., 50), not as text (1, 10, 11, 2, ...).
+    steps = list(f["checkpoints"])
+    assert len(steps) > 3 and [int(s) for s in steps] == sorted(int(s) for s in steps), steps
+    assert list(f["dynamics"]) == [s for s in f["dynamics"] if s.isdigit()], list(f["dynamics"])
 PY
 
 # Integer sweep axes as ranges: run.seed = 1:3 is the list 1,2,3; ranges and values mix (k = 1,5:6).

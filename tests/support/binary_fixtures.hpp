@@ -8,9 +8,16 @@
 #include "shortrun/models/bernoulli_rbm.hpp"
 #include "shortrun/models/boltzmann_machine.hpp"
 #include "shortrun/models/independent_spins.hpp"
+#include "shortrun/samplers/single_site.hpp"
 #include "shortrun/theory/binary_enumeration.hpp"
 
 namespace shortrun::test {
+
+/// The four single-site samplers as (rule, order).
+inline constexpr SiteDynamics kAllDynamics[] = {{SiteRule::gibbs, SiteOrder::sequential},
+                                                {SiteRule::gibbs, SiteOrder::random},
+                                                {SiteRule::metropolis, SiteOrder::sequential},
+                                                {SiteRule::metropolis, SiteOrder::random}};
 
 /// Same shape and the same bits in every entry (NaNs included).
 inline bool bitwise_equal(const Matrix& a, const Matrix& b) {

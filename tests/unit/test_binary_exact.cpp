@@ -12,10 +12,7 @@ using namespace shortrun;
 
 namespace {
 
-constexpr SiteDynamics kAllDynamics[] = {{SiteRule::gibbs, SiteOrder::sequential},
-                                         {SiteRule::gibbs, SiteOrder::random},
-                                         {SiteRule::metropolis, SiteOrder::sequential},
-                                         {SiteRule::metropolis, SiteOrder::random}};
+using test::kAllDynamics;
 
 /// Dataset-like matrix of random binary columns (unit up with probability 1/2 + bias_i).
 Matrix random_binary(Index n, Index count, Spin spin, std::uint64_t seed) {

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "../support/binary_fixtures.hpp"
 #include "../support/binary_training.hpp"
 #include "shortrun/models/independent_spins.hpp"
 #include "shortrun/theory/binary_transition.hpp"
@@ -14,10 +15,7 @@ namespace st = shortrun::spin_theory;
 
 namespace {
 
-constexpr SiteDynamics kAllDynamics[] = {{SiteRule::gibbs, SiteOrder::sequential},
-                                         {SiteRule::gibbs, SiteOrder::random},
-                                         {SiteRule::metropolis, SiteOrder::sequential},
-                                         {SiteRule::metropolis, SiteOrder::random}};
+using test::kAllDynamics;
 
 }  // namespace
 
