@@ -200,7 +200,14 @@ ImageData read_idx_images(const std::string& path, const ImagePreprocess& p) {
   const RawIdx a = read_raw(path);
   if (a.dims.size() != 3)
     fail(path, "shape " + shape_text(a.dims) + "; expected images n x H x W (a 3-D IDX file)");
-  const Index n_file = a.dims[0], height = a.dims[1], width = a.dims[2], pixels = height * width;
+  const Index n_file = a.dims[0], height = a.dims[1], width = a.dims[2];
+  // Each side is at most 2^32 - 1, so their product can overflow (an empty file may declare any
+  // size): sides are capped first (found by fuzzing, tests/fuzz/corpus/idx).
+  constexpr Index kMaxSide = 1 << 16;
+  if (height > kMaxSide || width > kMaxSide)
+    fail(path, "images of " + std::to_string(height) + " x " + std::to_string(width) + " pixels; expected sides of at most " +
+                   std::to_string(kMaxSide));
+  const Index pixels = height * width;
   if (n_file == 0 || pixels == 0) fail(path, "shape " + shape_text(a.dims) + "; expected at least one image and pixel");
   const bool bytes = a.type == 0x08;
   if (!bytes && a.type != 0x0D && a.type != 0x0E)
