@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <new>
+#include <stdexcept>
 
 #include "shortrun/app/commands.hpp"
 #include "shortrun/app/measure_run.hpp"
@@ -333,6 +334,11 @@ ModelOutcome train_run(const PreparedRun& run, mpi::Communicator& team, const Tr
 
 RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, TrainHooks hooks) {
   const bool leader = team.rank() == 0;
+  // Fault injection for the tests of the one error path (tests/integration/hostile.sh): an internal
+  // error on world rank SHORTRUN_INJECT_FAULT as phase 2 starts, while the other ranks train.
+  if (const char* fault = std::getenv("SHORTRUN_INJECT_FAULT");
+      fault != nullptr && std::atoi(fault) == mpi::Communicator::world().rank())
+    throw std::runtime_error("injected fault (SHORTRUN_INJECT_FAULT)");
   std::int64_t resuming = leader && fs::exists(run.resume_path) ? 1 : 0;
   team.broadcast(resuming, 0);
   io::ResumeState resume;
