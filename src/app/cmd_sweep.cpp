@@ -1,6 +1,7 @@
 // shortrun sweep CONFIG.ini: a grid of configurations over teams of MPI ranks.
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -60,7 +61,8 @@ interrupted runs, runs the ones never started and skips completed ones; a run fi
 name with another configuration is refused unless --force.
 
 One sweep at a time per manifest: a sweep holds an advisory lock (flock) on <manifest>.lock (e.g.
-<out>/sweep.h5.lock, which names the holder's host, pid and start time) until it exits. A second
+<out>/sweep.h5.lock, which names the holder's host, pid and start time) until it exits, and then
+removes it. A second
 sweep on the same folder (and shard) is refused with exit 2 naming the holder, or with --wait waits
 for it. The lock dies with its process: the kernel releases it when the holder exits or is
 killed, so a stale lock file of a dead process is simply taken over; across nodes sharing an NFS
@@ -144,13 +146,25 @@ class FolderLock {
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd_ < 0) throw BadInput(path + ": cannot create the sweep's lock file (" + std::strerror(errno) + ")");
     bool told = false;
-    while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    for (;;) {
+      if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) {
+        // The holder removes the file when it ends: a lock taken on a removed (or replaced) file
+        // is no lock on the path; open the path again.
+        struct stat held {}, now {};
+        if (::fstat(fd_, &held) == 0 && ::stat(path.c_str(), &now) == 0 && held.st_ino == now.st_ino &&
+            held.st_dev == now.st_dev)
+          break;
+        ::close(fd_);
+        fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd_ < 0) throw BadInput(path + ": cannot create the sweep's lock file (" + std::strerror(errno) + ")");
+        continue;
+      }
       if (errno == EINTR) continue;
       if (errno == ENOLCK || errno == EOPNOTSUPP || errno == ENOSYS) {
         std::fprintf(stderr, "shortrun: warning: %s: this file system does not lock files (%s); make sure no other "
                              "sweep writes to this folder\n", path.c_str(), std::strerror(errno));
         write_holder();
-        return;
+        return;  // unlocked: the file stays, naming the last sweep
       }
       const std::string holder = read_holder();
       if (!wait) {
@@ -168,12 +182,17 @@ class FolderLock {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
+    locked_ = true;
     write_holder();
   }
   FolderLock(const FolderLock&) = delete;
   FolderLock& operator=(const FolderLock&) = delete;
   ~FolderLock() {
-    if (fd_ >= 0) ::close(fd_);  // releases the lock; the file stays (removing it would race a waiter)
+    // Removed while still held, then released: a waiter that then gets the lock on the removed file
+    // sees that it is gone and opens the path again (above).
+    if (fd_ < 0) return;
+    if (locked_) ::unlink(path_.c_str());
+    ::close(fd_);
   }
 
  private:
@@ -196,6 +215,7 @@ class FolderLock {
 
   std::string path_;
   int fd_ = -1;
+  bool locked_ = false;
 };
 
 /// Relative cost of a configuration, to hand out the most expensive first and to estimate the ETA.
@@ -478,6 +498,7 @@ int cmd_sweep(int argc, char** argv) {
     hooks.tick = tick;
     bool interrupted = false;
     try {
+      inject_fault_for_tests();
       while (true) {
         std::int64_t item = teams.leader() ? (stop.stop_requested() ? queue.size() : queue.take()) : 0;
         teams.team.broadcast(item, 0);

@@ -120,6 +120,7 @@ int cmd_train(int argc, char** argv) {
   // Phase 2: training. An exception here on any rank ends the job with one line and its exit code
   // (fail_job); no run file claims to be complete, and the last resume checkpoint stays.
   try {
+    inject_fault_for_tests();
     TrainHooks hooks;
     hooks.show_progress = leader && !args->quiet;
     hooks.stop = &stop;

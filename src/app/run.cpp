@@ -166,6 +166,12 @@ int agree_on_bad_input(const mpi::Communicator& world, const std::function<void(
   return static_cast<int>(agreed);
 }
 
+void inject_fault_for_tests() {
+  if (const char* fault = std::getenv("SHORTRUN_INJECT_FAULT");
+      fault != nullptr && std::atoi(fault) == mpi::Communicator::world().rank())
+    throw std::runtime_error("injected fault (SHORTRUN_INJECT_FAULT)");
+}
+
 int fail_job(const std::exception& e) {
   const mpi::Communicator world = mpi::Communicator::world();
   const bool bad_input = dynamic_cast<const BadInput*>(&e) != nullptr;
@@ -334,11 +340,6 @@ ModelOutcome train_run(const PreparedRun& run, mpi::Communicator& team, const Tr
 
 RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, TrainHooks hooks) {
   const bool leader = team.rank() == 0;
-  // Fault injection for the tests of the one error path (tests/integration/hostile.sh): an internal
-  // error on world rank SHORTRUN_INJECT_FAULT as phase 2 starts, while the other ranks train.
-  if (const char* fault = std::getenv("SHORTRUN_INJECT_FAULT");
-      fault != nullptr && std::atoi(fault) == mpi::Communicator::world().rank())
-    throw std::runtime_error("injected fault (SHORTRUN_INJECT_FAULT)");
   std::int64_t resuming = leader && fs::exists(run.resume_path) ? 1 : 0;
   team.broadcast(resuming, 0);
   io::ResumeState resume;

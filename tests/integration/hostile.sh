@@ -312,13 +312,13 @@ rm -rf "$work/results"
   { echo "FAIL [far walltime]: exit $?: $(cat "$work/err")"; failures=$((failures + 1)); }
 grep -q "completed after 30 updates" "$work/out" ||
   { echo "FAIL [far walltime]: did not complete all updates: $(cat "$work/out")"; failures=$((failures + 1)); }
-# A stale lock file (its holder gone: no flock held) is taken over.
+# A stale lock file (its holder gone, killed: no flock held) is taken over, and removed at the end.
 mkdir -p "$work/results/stale"
 echo "host gone, pid 999999, since long ago" > "$work/results/stale/sweep.h5.lock"
 (cd "$work" && "$shortrun" sweep "$config" "${small[@]}" --out "$work/results/stale" > /dev/null 2> "$work/err") ||
   { echo "FAIL [stale lock]: exit $?: $(cat "$work/err")"; failures=$((failures + 1)); }
-! grep -q "pid 999999" "$work/results/stale/sweep.h5.lock" ||
-  { echo "FAIL [stale lock]: the lock file does not name its holder"; failures=$((failures + 1)); }
+[[ ! -e "$work/results/stale/sweep.h5.lock" ]] ||
+  { echo "FAIL [stale lock]: the lock file is left after the sweep ended"; failures=$((failures + 1)); }
 # Two sweeps at once on one folder: the second exits 2 naming the holder; a third with --wait waits
 # until the first ends (SIGTERM: exit 75, checkpoints), then takes the lock and continues the runs
 # (stopped in turn by its --walltime: exit 75).
@@ -354,9 +354,9 @@ for ranks_fault in "1 0" "2 1" "2 0"; do
     if [[ $rc -ne 1 ]]; then why="exit $rc, expected 1"
     elif ! grep -q "shortrun: internal error on rank $fault: injected fault" "$work/err"; then why="no line naming the fault"
     elif [[ $(grep -c "shortrun: internal error\|shortrun: error" "$work/err") -ne 1 ]]; then why="not exactly one error line"
-    elif $py - "$work/results" "$cmd" "$fault" <<'PY'; then why="a file says completed, or the manifest does not say failed"; fi
+    elif $py - "$work/results" "$cmd" "$fault" "$ranks" <<'PY'; then why="a file says completed, or the manifest does not say failed"; fi
 import glob, sys, h5py
-root, cmd, fault = sys.argv[1], sys.argv[2], sys.argv[3]
+root, cmd, fault, ranks = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 bad = False
 for p in glob.glob(f"{root}/**/*.h5", recursive=True):
     with h5py.File(p, "r") as f:
@@ -364,7 +364,8 @@ for p in glob.glob(f"{root}/**/*.h5", recursive=True):
         if p.endswith("sweep.h5"):
             bad = bad or (fault == "0" and status != "failed") or status == "completed"
         elif status == "completed":
-            bad = True
+            # In a sweep on 2 ranks the other team's run may really complete before the job ends.
+            bad = bad or not (cmd == "sweep" and ranks > 1)
 sys.exit(0 if bad else 1)
 PY
     if [[ -n $why ]]; then

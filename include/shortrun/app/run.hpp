@@ -64,6 +64,10 @@ int agree_on_bad_input(const mpi::Communicator& world, const std::function<void(
 /// (MPI_Abort when there are other ranks to stop; a single rank returns the code).
 int fail_job(const std::exception& e);
 
+/// A test hook of the one error path (tests/integration/hostile.sh): throws an internal error on the
+/// world rank named by the environment variable SHORTRUN_INJECT_FAULT, as phase 2 starts.
+void inject_fault_for_tests();
+
 /// Inspects <run_id>.h5 and <run_id>.ckpt.h5 (leader only). Files of another configuration, or
 /// unreadable ones, are BadInput unless `force`, which deletes them. A stale .tmp is removed.
 /// A resume checkpoint is validated against the configuration (validate_resume; `n_params` gives
