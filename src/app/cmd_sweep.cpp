@@ -100,7 +100,7 @@ std::optional<SweepArgs> parse_args(int argc, char** argv, bool print) {
       "ranks-per-run", po::value<int>(&args.ranks_per_run)->default_value(1),
       "P: ranks per team; must divide the number of MPI ranks")(
       "force", po::bool_switch(&args.force), "replace run files of the same name made with another configuration")(
-      "walltime", po::value<std::string>(), "HH:MM:SS: stop in time (checkpoints, exit 75) before this limit; default: the SLURM job's time left")(
+      "walltime", po::value<std::string>(), "D-HH:MM:SS, HH:MM:SS, MM:SS or seconds (at most 366 days): stop in time (checkpoints, exit 75) before this limit; default: the SLURM job's time left")(
       "shard", po::value<std::string>(), "i/n: run only the grid points whose index modulo n is i (job arrays); its manifest is sweep-shard<i>of<n>.h5")(
       "wait", po::bool_switch(&args.wait), "wait for another sweep that holds this folder's lock (default: exit 2 naming it)")(
       "quiet,q", po::bool_switch(&args.quiet), "no progress lines");

@@ -60,7 +60,7 @@ std::optional<TrainArgs> parse_args(int argc, char** argv, bool print) {
       "override a config key, SECTION.KEY=VALUE (repeatable)")(
       "out", po::value<std::string>(&args.source.out), "output folder (overrides run.out)")(
       "force", po::bool_switch(&args.force), "replace a run file or checkpoint of the same name made with another configuration")(
-      "walltime", po::value<std::string>(), "HH:MM:SS: stop in time (checkpoint, exit 75) before this limit; default: the SLURM job's time left")(
+      "walltime", po::value<std::string>(), "D-HH:MM:SS, HH:MM:SS, MM:SS or seconds (at most 366 days): stop in time (checkpoint, exit 75) before this limit; default: the SLURM job's time left")(
       "quiet,q", po::bool_switch(&args.quiet), "no progress lines");
   const po::variables_map vm = parse_command_line(argc, argv, opts, "config", args.source.path, "train");
   if (vm.count("help")) {
