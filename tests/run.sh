@@ -11,6 +11,8 @@
 # again with AddressSanitizer and UndefinedBehaviorSanitizer (cmake --preset sanitize, which also
 # turns on the optional OpenMP and OpenBLAS builds, -DSHORTRUN_OPENMP=ON -DSHORTRUN_BLAS=ON, so CI
 # compiles and tests them) and runs them (label sanitize). SHORTRUN_SANITIZE_TESTS=1 does the same outside CI.
+# CI also builds the libFuzzer harnesses with clang and runs each for 40 s (tests/fuzz/run.sh);
+# SHORTRUN_FUZZ_TESTS=1 does the same outside CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +20,8 @@ cd "$(dirname "$0")/.."
 phase_start=$SECONDS
 phase() { echo "== tests/run.sh: $1 took $((SECONDS - phase_start)) s" >&2; phase_start=$SECONDS; }
 
+# The fuzz harnesses (CI) need clang and its libFuzzer runtime.
+[[ "${CI:-}" == "true" || "${SHORTRUN_FUZZ_TESTS:-}" == "1" ]] && export SHORTRUN_WITH_FUZZ=1
 jobs/local/install-deps.sh
 phase "installing packages"
 
@@ -58,6 +62,12 @@ if [[ -n $sanitize ]]; then
   phase "the rest of the sanitizer build"
   ctest --preset sanitize -j"$(nproc)" || rc=$?
   phase "the sanitizer tests"
+fi
+# Fuzzing (CI, or SHORTRUN_FUZZ_TESTS=1): the INI/--set parser, the IDX reader and the resume-state
+# reader under libFuzzer with ASan and UBSan, 40 s each, run at once (tests/fuzz/run.sh).
+if [[ "${SHORTRUN_WITH_FUZZ:-}" == "1" ]]; then
+  tests/fuzz/run.sh 40 || rc=1
+  phase "the fuzz build and runs"
 fi
 echo "== tests/run.sh: all done in $SECONDS s (exit $rc)" >&2
 exit "$rc"

@@ -16,6 +16,10 @@ packages+=("${extra[@]}")
 # Optional, not installed by default (about 750 MB): CPU PyTorch and a multithreaded OpenBLAS for
 # the PyTorch baselines of analysis/baselines/compare.py (docs/performance.md):
 #   SHORTRUN_WITH_TORCH=1 jobs/local/install-deps.sh
+# The fuzz harnesses (tests/fuzz; CI sets this through tests/run.sh): clang and its libFuzzer runtime.
+if [[ "${SHORTRUN_WITH_FUZZ:-0}" == 1 ]]; then
+  packages+=(clang libclang-rt-14-dev)
+fi
 if [[ "${SHORTRUN_WITH_TORCH:-0}" == 1 ]]; then
   packages+=(python3-torch libopenblas0-pthread)
 fi

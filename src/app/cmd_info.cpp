@@ -115,8 +115,17 @@ int cmd_info(int argc, char** argv) {
     throw BadInput(path + ": cannot open as HDF5 (" + e.what() + ")");
   }
   io::check_run_schema(*file);
-  if (json) print_json(*file);
-  else print_text(*file);
+  // A run file is written whole and renamed into place; one missing its groups is not one.
+  for (const char* group : {"config"})
+    if (!file->exists(group))
+      throw BadInput(path + ": no /" + group + " group; expected a complete run file (docs/hdf5-schema.md)");
+  try {
+    if (json) print_json(*file);
+    else print_text(*file);
+  } catch (const h5::Error& e) {
+    std::fflush(stdout);
+    throw BadInput(path + ": not a complete run file (" + e.what() + ")");
+  }
   return kExitOk;
 }
 

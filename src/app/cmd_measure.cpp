@@ -144,11 +144,15 @@ int cmd_measure(int argc, char** argv) {
   const bool leader = world.rank() == 0;
   std::optional<MeasureArgs> args;
   Job job;
-  const bool bad = agree_on_bad_input(world, [&] {
+  const int bad = agree_on_bad_input(world, [&] {
     args = parse_args(argc, argv, leader);
-    if (args) job = prepare(*args);
+    if (args) {
+      // The run file is replaced by a copy renamed over it: both must be possible before measuring.
+      if (leader) check_output_file(args->path, /*must_be_writable=*/true);
+      job = prepare(*args);
+    }
   });
-  if (bad) return kExitBadInput;
+  if (bad) return bad;
   if (!args) return kExitOk;
   try {
     const RunConfig& config = job.run.config;
@@ -163,8 +167,7 @@ int cmd_measure(int argc, char** argv) {
     }
     return kExitOk;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "shortrun: internal error on rank %d: %s\n", world.rank(), e.what());
-    throw;
+    return fail_job(e);
   }
 }
 

@@ -1,9 +1,16 @@
 // shortrun sweep CONFIG.ini: a grid of configurations over teams of MPI ranks.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -20,6 +27,7 @@
 #include "shortrun/app/run.hpp"
 #include "shortrun/app/stop_control.hpp"
 #include "shortrun/core/error.hpp"
+#include "shortrun/families/composition.hpp"
 #include "shortrun/io/manifest.hpp"
 #include "shortrun/parallel/teams.hpp"
 
@@ -30,7 +38,7 @@ namespace shortrun::cli {
 namespace {
 
 constexpr const char* kUsage = R"(usage: shortrun sweep CONFIG.ini [--set SECTION.KEY=VALUE]... [--out DIR] [--ranks-per-run P]
-                      [--walltime HH:MM:SS] [--force] [--quiet]
+                      [--walltime HH:MM:SS] [--force] [--wait] [--quiet]
 
 Runs every configuration of a grid. Each sweepable key given a comma-separated list is an axis
 (`k = 1,5,20,100`); integer keys also take ranges first:last[:step] (`run.seed = 1:8`). The grid
@@ -55,6 +63,15 @@ the manifest says interrupted and the exit code is 75. Running the same command 
 interrupted runs, runs the ones never started and skips completed ones; a run file of the same
 name with another configuration is refused unless --force.
 
+One sweep at a time per manifest: a sweep holds an advisory lock (flock) on <manifest>.lock (e.g.
+<out>/sweep.h5.lock, which names the holder's host, pid and start time) until it exits, and then
+removes it. A second
+sweep on the same folder (and shard) is refused with exit 2 naming the holder, or with --wait waits
+for it. The lock dies with its process: the kernel releases it when the holder exits or is
+killed, so a stale lock file of a dead process is simply taken over; across nodes sharing an NFS
+file system the server releases a dead node's lock when its lease expires (about 90 s). On a file
+system without locks (flock fails with ENOLCK or EOPNOTSUPP) the sweep warns and runs unlocked.
+
 --shard i/n runs only the grid points whose index (in grid order, from 0) modulo n is i, for job
 arrays that share one output folder; its manifest is <out>/sweep-shard<i>of<n>.h5. A final sweep
 without --shard skips every completed run and writes <out>/sweep.h5 for the whole grid.
@@ -72,6 +89,7 @@ struct SweepArgs {
   std::int64_t shard = 0, n_shards = 1;  ///< --shard i/n: grid points with index % n == i
   bool force = false;
   bool quiet = false;
+  bool wait = false;  ///< --wait: wait for another sweep's lock on the folder instead of refusing
   double walltime_s = 0;
 };
 
@@ -85,8 +103,9 @@ std::optional<SweepArgs> parse_args(int argc, char** argv, bool print) {
       "ranks-per-run", po::value<int>(&args.ranks_per_run)->default_value(1),
       "P: ranks per team; must divide the number of MPI ranks")(
       "force", po::bool_switch(&args.force), "replace run files of the same name made with another configuration")(
-      "walltime", po::value<std::string>(), "HH:MM:SS: stop in time (checkpoints, exit 75) before this limit; default: the SLURM job's time left")(
+      "walltime", po::value<std::string>(), "D-HH:MM:SS, HH:MM:SS, MM:SS or seconds (at most 366 days): stop in time (checkpoints, exit 75) before this limit; default: the SLURM job's time left")(
       "shard", po::value<std::string>(), "i/n: run only the grid points whose index modulo n is i (job arrays); its manifest is sweep-shard<i>of<n>.h5")(
+      "wait", po::bool_switch(&args.wait), "wait for another sweep that holds this folder's lock (default: exit 2 naming it)")(
       "quiet,q", po::bool_switch(&args.quiet), "no progress lines");
   const po::variables_map vm = parse_command_line(argc, argv, opts, "config", args.source.path, "sweep");
   if (vm.count("help")) {
@@ -94,6 +113,8 @@ std::optional<SweepArgs> parse_args(int argc, char** argv, bool print) {
     return std::nullopt;
   }
   if (args.source.path.empty()) throw BadInput("shortrun sweep: missing CONFIG.ini (see shortrun sweep --help)");
+  if (vm.count("out") && args.source.out.empty())
+    throw BadInput("--out: empty; expected an output folder (leave --out out for run.out)");
   if (vm.count("walltime")) args.walltime_s = parse_duration(vm["walltime"].as<std::string>(), "--walltime");
   if (vm.count("shard")) {
     const std::string text = vm["shard"].as<std::string>();
@@ -114,6 +135,92 @@ std::optional<SweepArgs> parse_args(int argc, char** argv, bool print) {
   return args;
 }
 
+/// The manifest's file name in the output folder.
+std::string manifest_name(std::int64_t shard, std::int64_t n_shards) {
+  return n_shards == 1 ? std::string("sweep.h5")
+                       : "sweep-shard" + std::to_string(shard) + "of" + std::to_string(n_shards) + ".h5";
+}
+
+/// An advisory lock (flock) on <manifest>.lock for the lifetime of the sweep (see kUsage): the
+/// kernel drops it when the process ends, however it ends, so a dead holder's lock is free.
+class FolderLock {
+ public:
+  FolderLock(const std::string& path, bool wait) : path_(path) {
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw BadInput(path + ": cannot create the sweep's lock file (" + std::strerror(errno) + ")");
+    bool told = false;
+    for (;;) {
+      if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) {
+        // The holder removes the file when it ends: a lock taken on a removed (or replaced) file
+        // is no lock on the path; open the path again.
+        struct stat held {}, now {};
+        if (::fstat(fd_, &held) == 0 && ::stat(path.c_str(), &now) == 0 && held.st_ino == now.st_ino &&
+            held.st_dev == now.st_dev)
+          break;
+        ::close(fd_);
+        fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd_ < 0) throw BadInput(path + ": cannot create the sweep's lock file (" + std::strerror(errno) + ")");
+        continue;
+      }
+      if (errno == EINTR) continue;
+      if (errno == ENOLCK || errno == EOPNOTSUPP || errno == ENOSYS) {
+        std::fprintf(stderr, "shortrun: warning: %s: this file system does not lock files (%s); make sure no other "
+                             "sweep writes to this folder\n", path.c_str(), std::strerror(errno));
+        write_holder();
+        return;  // unlocked: the file stays, naming the last sweep
+      }
+      const std::string holder = read_holder();
+      if (!wait) {
+        ::close(fd_);
+        fd_ = -1;
+        throw BadInput(path + ": another sweep holds this output folder (" + holder +
+                       "); wait for it to end, pass --wait, or use another --out");
+      }
+      if (!told) std::fprintf(stderr, "[sweep] waiting for the lock %s (%s)\n", path.c_str(), holder.c_str());
+      told = true;
+      if (stop_signal() != 0) {
+        ::close(fd_);
+        fd_ = -1;
+        throw BadInput(path + ": stopped by a signal while waiting for the lock (" + holder + ")");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    locked_ = true;
+    write_holder();
+  }
+  FolderLock(const FolderLock&) = delete;
+  FolderLock& operator=(const FolderLock&) = delete;
+  ~FolderLock() {
+    // Removed while still held, then released: a waiter that then gets the lock on the removed file
+    // sees that it is gone and opens the path again (above).
+    if (fd_ < 0) return;
+    if (locked_) ::unlink(path_.c_str());
+    ::close(fd_);
+  }
+
+ private:
+  std::string read_holder() const {
+    char buf[256] = {};
+    const ssize_t n = ::pread(fd_, buf, sizeof buf - 1, 0);
+    std::string text = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    return text.empty() ? "holder unknown" : text;
+  }
+  void write_holder() {
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    const std::string text = std::string("host ") + host + ", pid " + std::to_string(::getpid()) + ", since " +
+                             io::utc_now() + "\n";
+    if (::ftruncate(fd_, 0) == 0 && ::pwrite(fd_, text.data(), text.size(), 0) < 0) {
+      // informational only: the lock is the flock, not the text
+    }
+  }
+
+  std::string path_;
+  int fd_ = -1;
+  bool locked_ = false;
+};
+
 /// Relative cost of a configuration, to hand out the most expensive first and to estimate the ETA.
 /// dim = 0 (image data, whose size is known only once loaded) counts as 1: within one sweep the
 /// images are the same, so the ratios still hold (without this a ConvNet sweep had no ETA).
@@ -121,10 +228,6 @@ double cost(const RunConfig& c, Index dim) {
   const double n = static_cast<double>(std::max<Index>(dim, 1));
   if (c.exact_training()) return static_cast<double>(c.updates) * n * n * n;
   return static_cast<double>(c.updates) * static_cast<double>(c.k) * static_cast<double>(c.chains) * n * n;
-}
-
-Index dim_of(const RunConfig& c) {
-  return c.spectrum.size() == 1 && c.n_visible > 0 ? c.n_visible : static_cast<Index>(c.spectrum.size());
 }
 
 // A run's status in the work queue's records, which hold doubles (an MPI window): pending and
@@ -194,10 +297,7 @@ class SweepMonitor {
     // Runs finished by an earlier invocation keep their status and numbers from their files.
     for (std::size_t r = 0; r < rows_.size(); ++r)
       if (!to_run[r]) fill_from_run_file(rows_[r], (fs::path(plan.out) / rows_[r].file).string());
-    path_ = (fs::path(plan.out) / (n_shards == 1 ? std::string("sweep.h5")
-                                                  : "sweep-shard" + std::to_string(shard) + "of" +
-                                                        std::to_string(n_shards) + ".h5"))
-                .string();
+    path_ = (fs::path(plan.out) / manifest_name(shard, n_shards)).string();
   }
 
   /// Reads the queue's records; rewrites the manifest when something changed (or `force`), and
@@ -238,6 +338,12 @@ class SweepMonitor {
     for (std::int64_t i = 0; i < taken; ++i)
       if (records[static_cast<std::size_t>(i)].state < kCompleted) return false;
     return true;
+  }
+
+  /// An error ended the sweep: the manifest says failed (the runs keep their last states).
+  void fail(mpi::WorkQueue& queue) {
+    meta_.status = "failed";
+    refresh(queue, /*force=*/true);
   }
 
   void finish(mpi::WorkQueue& queue) {
@@ -316,7 +422,8 @@ int cmd_sweep(int argc, char** argv) {
   std::optional<SweepArgs> args;
   SweepPlan plan;
   std::string todo_text;  // comma-separated indices, decided by world rank 0
-  const bool bad = agree_on_bad_input(world, [&] {
+  std::optional<FolderLock> lock;  // world rank 0, until the sweep returns
+  const int bad = agree_on_bad_input(world, [&] {
     args = parse_args(argc, argv, root);
     if (args) {
       plan = load_sweep(args->source);
@@ -325,111 +432,138 @@ int cmd_sweep(int argc, char** argv) {
                        " does not divide the " + std::to_string(world.size()) + " MPI ranks");
       if (root) {
         ensure_output_folder((fs::path(plan.out) / "runs").string());
+        const std::string manifest = (fs::path(plan.out) / manifest_name(args->shard, args->n_shards)).string();
+        check_output_file(manifest);
+        lock.emplace(manifest + ".lock", args->wait);
         for (std::size_t i = 0; i < plan.configs.size(); ++i) {
           if (static_cast<std::int64_t>(i) % args->n_shards != args->shard) continue;
-          const fs::path folder = fs::path(plan.out) / "runs";
-          const OnDisk state = inspect_on_disk((folder / (plan.run_ids[i] + ".h5")).string(),
-                                               (folder / (plan.run_ids[i] + ".ckpt.h5")).string(),
-                                               plan.configs[i], args->force);
+          // Everything phase 2 would find wrong with this grid point, found now: its data and
+          // the checks that need their size, and its memory estimate (prepare_run).
+          PreparedRun prepared;
+          try {
+            prepared = prepare_run(plan.configs[i], plan.run_ids[i]);
+          } catch (const BadInput& e) {
+            throw BadInput(std::string(e.what()) + " (in run " + plan.run_ids[i] + ")");
+          }
+          const OnDisk state = inspect_on_disk(prepared.path, prepared.resume_path, plan.configs[i], args->force, [&] {
+            return families::model_layout(prepared.config, prepared.data).size();
+          });
           if (state != OnDisk::completed) todo_text += std::to_string(i) + ",";
         }
       }
     }
   });
-  if (bad) return kExitBadInput;
+  if (bad) return bad;
   if (!args) return kExitOk;
-  StopControl stop(world, args->walltime_s, plan.configs.empty() ? 0.0 : plan.configs[0].checkpoint_every);
+  // Everything after phase 1 ends, on an error, through the one error path (fail_job).
+  try {
+    StopControl stop(world, args->walltime_s, plan.configs.empty() ? 0.0 : plan.configs[0].checkpoint_every);
 
-  world.broadcast(todo_text, 0);
-  std::vector<std::size_t> todo;
-  for (std::size_t pos = 0; pos < todo_text.size();) {
-    const std::size_t comma = todo_text.find(',', pos);
-    todo.push_back(std::stoul(todo_text.substr(pos, comma - pos)));
-    pos = comma + 1;
-  }
-  // Most expensive first; ties in grid order. Identical on every rank.
-  std::vector<double> cost_of(plan.configs.size());
-  for (std::size_t i = 0; i < plan.configs.size(); ++i) cost_of[i] = cost(plan.configs[i], dim_of(plan.configs[i]));
-  std::stable_sort(todo.begin(), todo.end(), [&](std::size_t a, std::size_t b) { return cost_of[a] > cost_of[b]; });
-  std::vector<double> todo_costs;
-  for (std::size_t i : todo) todo_costs.push_back(cost_of[i]);
-
-  mpi::Teams teams(world, args->ranks_per_run);
-  mpi::WorkQueue queue(world, static_cast<std::int64_t>(todo.size()));
-  std::optional<SweepMonitor> monitor;
-  const std::string started = io::utc_now();
-  const io::Provenance provenance = app_provenance(world, started);  // collective: every rank
-  if (root) {
-    io::ManifestMeta meta{plan.name, plan.config_text, started, "running", world.size(), args->ranks_per_run,
-                          provenance};
-    monitor.emplace(plan, todo, todo_costs, meta, teams.n_teams, !args->quiet, args->shard, args->n_shards);
-    const std::size_t mine = monitor->rows().size();
-    std::fprintf(stderr, "[sweep %s] %zu configurations%s (%zu to run, %zu already completed) on %d team(s) of %d rank(s) -> %s\n",
-                 plan.name.c_str(), mine,
-                 args->n_shards > 1 ? (" in shard " + std::to_string(args->shard) + "/" + std::to_string(args->n_shards)).c_str() : "",
-                 todo.size(), mine - todo.size(), teams.n_teams, args->ranks_per_run, plan.out.c_str());
-    monitor->refresh(queue, /*force=*/true);
-  }
-  const std::function<void()> tick = [&] {
-    if (monitor) monitor->refresh(queue);
-  };
-
-  // Phase 2: take configurations until none is left. An exception aborts the job (Environment),
-  // after execute_run marked the run file failed.
-  // A team stops taking work once a stop was requested (signal or wall time); its leader decides.
-  TrainHooks hooks;
-  hooks.stop = &stop;
-  hooks.tick = tick;
-  bool interrupted = false;
-  while (true) {
-    std::int64_t item = teams.leader() ? (stop.stop_requested() ? queue.size() : queue.take()) : 0;
-    teams.team.broadcast(item, 0);
-    if (item >= queue.size()) break;
-    const std::size_t index = todo[static_cast<std::size_t>(item)];
-    if (teams.leader())
-      queue.report(item, {queue_state(RunStatus::running), static_cast<double>(teams.team_index), 0, 0, 0, 0, 0});
-    const PreparedRun run = prepare_run(plan.configs[index], plan.run_ids[index]);
-    const RunResult result = execute_run(run, teams.team, hooks);
-    const double state = queue_state(result.status);
-    interrupted = interrupted || result.status == RunStatus::interrupted;
-    if (teams.leader())
-      queue.report(item, {state, static_cast<double>(teams.team_index), result.wall_s, result.theory_gap,
-                          result.err_k, result.err_min, result.err_eq});
-    tick();
-  }
-
-  // World rank 0 keeps the manifest and progress current until every team is done.
-  if (root) {
-    while (!monitor->all_taken_finished(queue)) {
-      monitor->refresh(queue);
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    world.broadcast(todo_text, 0);
+    std::vector<std::size_t> todo;
+    for (std::size_t pos = 0; pos < todo_text.size();) {
+      const std::size_t comma = todo_text.find(',', pos);
+      todo.push_back(std::stoul(todo_text.substr(pos, comma - pos)));
+      pos = comma + 1;
     }
-  }
-  world.barrier();  // every team is out of its loop: the records are final
-  if (root) monitor->finish(queue);
-  // A stop leaves the items nobody took pending; the sweep then exits 75 like an interrupted run.
-  const bool stopped = world.min(stop.stop_requested() || interrupted ? 0 : 1) == 0;
+    // Most expensive first; ties in grid order. Identical on every rank.
+    std::vector<double> cost_of(plan.configs.size());
+    for (std::size_t i = 0; i < plan.configs.size(); ++i) cost_of[i] = cost(plan.configs[i], plan.configs[i].declared_dim());
+    std::stable_sort(todo.begin(), todo.end(), [&](std::size_t a, std::size_t b) { return cost_of[a] > cost_of[b]; });
+    std::vector<double> todo_costs;
+    for (std::size_t i : todo) todo_costs.push_back(cost_of[i]);
 
-  bool all_completed = true;
-  if (root) {
-    std::printf("sweep %s: %zu runs in %s -> %s\n", plan.name.c_str(), monitor->rows().size(),
-                format_duration(monitor->elapsed_s()).c_str(), monitor->path().c_str());
-    std::printf("  %-28s %-10s %5s %9s %12s %10s %10s %10s\n", "run_id", "status", "team", "wall_s", "|J-theory|",
-                "err(t=k)", "min_t err", "err(eq)");
-    for (const auto& r : monitor->rows()) {
-      std::printf("  %-28s %-10s %5lld %9.2f %12.3g %10.3g %10.3g %10.3g\n", r.run_id.c_str(), name_of(r.status),
-                  static_cast<long long>(r.team), r.wall_s, r.theory_gap, r.err_k, r.err_min, r.err_eq);
-      all_completed = all_completed && r.status == RunStatus::completed;
+    mpi::Teams teams(world, args->ranks_per_run);
+    mpi::WorkQueue queue(world, static_cast<std::int64_t>(todo.size()));
+    std::optional<SweepMonitor> monitor;
+    const std::string started = io::utc_now();
+    const io::Provenance provenance = app_provenance(world, started);  // collective: every rank
+    if (root) {
+      io::ManifestMeta meta{plan.name, plan.config_text, started, "running", world.size(), args->ranks_per_run,
+                            provenance};
+      monitor.emplace(plan, todo, todo_costs, meta, teams.n_teams, !args->quiet, args->shard, args->n_shards);
+      const std::size_t mine = monitor->rows().size();
+      std::fprintf(stderr, "[sweep %s] %zu configurations%s (%zu to run, %zu already completed) on %d team(s) of %d rank(s) -> %s\n",
+                   plan.name.c_str(), mine,
+                   args->n_shards > 1 ? (" in shard " + std::to_string(args->shard) + "/" + std::to_string(args->n_shards)).c_str() : "",
+                   todo.size(), mine - todo.size(), teams.n_teams, args->ranks_per_run, plan.out.c_str());
+      monitor->refresh(queue, /*force=*/true);
     }
-    std::fflush(stdout);
+    const std::function<void()> tick = [&] {
+      if (monitor) monitor->refresh(queue);
+    };
+
+    // Phase 2: take configurations until none is left. An exception ends the job with one line and
+    // its exit code (fail_job); no run file claims to be complete.
+    // A team stops taking work once a stop was requested (signal or wall time); its leader decides.
+    TrainHooks hooks;
+    hooks.stop = &stop;
+    hooks.tick = tick;
+    bool interrupted = false;
+    try {
+      inject_fault_for_tests();
+      while (true) {
+        std::int64_t item = teams.leader() ? (stop.stop_requested() ? queue.size() : queue.take()) : 0;
+        teams.team.broadcast(item, 0);
+        if (item >= queue.size()) break;
+        const std::size_t index = todo[static_cast<std::size_t>(item)];
+        if (teams.leader())
+          queue.report(item, {queue_state(RunStatus::running), static_cast<double>(teams.team_index), 0, 0, 0, 0, 0});
+        const PreparedRun run = prepare_run(plan.configs[index], plan.run_ids[index]);
+        const RunResult result = execute_run(run, teams.team, hooks);
+        const double state = queue_state(result.status);
+        interrupted = interrupted || result.status == RunStatus::interrupted;
+        if (teams.leader())
+          queue.report(item, {state, static_cast<double>(teams.team_index), result.wall_s, result.theory_gap,
+                              result.err_k, result.err_min, result.err_eq});
+        tick();
+      }
+    } catch (const std::exception& e) {
+      // One error path (fail_job): the manifest, when this rank keeps it, says failed first.
+      if (monitor) {
+        try {
+          monitor->fail(queue);
+        } catch (const std::exception&) {
+        }
+      }
+      return fail_job(e);
+    }
+
+    // World rank 0 keeps the manifest and progress current until every team is done.
+    if (root) {
+      while (!monitor->all_taken_finished(queue)) {
+        monitor->refresh(queue);
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      }
+    }
+    world.barrier();  // every team is out of its loop: the records are final
+    if (root) monitor->finish(queue);
+    // A stop leaves the items nobody took pending; the sweep then exits 75 like an interrupted run.
+    const bool stopped = world.min(stop.stop_requested() || interrupted ? 0 : 1) == 0;
+
+    bool all_completed = true;
+    if (root) {
+      std::printf("sweep %s: %zu runs in %s -> %s\n", plan.name.c_str(), monitor->rows().size(),
+                  format_duration(monitor->elapsed_s()).c_str(), monitor->path().c_str());
+      std::printf("  %-28s %-10s %5s %9s %12s %10s %10s %10s\n", "run_id", "status", "team", "wall_s", "|J-theory|",
+                  "err(t=k)", "min_t err", "err(eq)");
+      for (const auto& r : monitor->rows()) {
+        std::printf("  %-28s %-10s %5lld %9.2f %12.3g %10.3g %10.3g %10.3g\n", r.run_id.c_str(), name_of(r.status),
+                    static_cast<long long>(r.team), r.wall_s, r.theory_gap, r.err_k, r.err_min, r.err_eq);
+        all_completed = all_completed && r.status == RunStatus::completed;
+      }
+      std::fflush(stdout);
+    }
+    if (stopped) {
+      if (root)
+        std::printf("sweep %s: stopped (%s); run the same command again to resume\n", plan.name.c_str(),
+                    stop.stop_reason().c_str());
+      return kExitInterrupted;
+    }
+    return world.all(all_completed) ? kExitOk : kExitDiverged;
+  } catch (const std::exception& e) {
+    return fail_job(e);
   }
-  if (stopped) {
-    if (root)
-      std::printf("sweep %s: stopped (%s); run the same command again to resume\n", plan.name.c_str(),
-                  stop.stop_reason().c_str());
-    return kExitInterrupted;
-  }
-  return world.all(all_completed) ? kExitOk : kExitDiverged;
 }
 
 }  // namespace shortrun::cli

@@ -54,13 +54,15 @@ int cmd_theory(int argc, char** argv) {
               << opts;
     return kExitOk;
   }
+  const bool out_given = vm.count("out") != 0;
   if (source.path.empty()) throw BadInput("shortrun theory: missing CONFIG.ini (see shortrun theory --help)");
   const RunConfig config = load_run_config(source, "theory");
+  if (out_given && out.empty()) throw BadInput("--out: empty; expected FILE.h5");
   if (!out.empty()) {
     if (fs::exists(out) && !force) throw BadInput(out + ": file exists; remove it or pass --force");
-    const fs::path parent = fs::absolute(out).parent_path();
-    if (!fs::is_directory(parent)) throw BadInput(out + ": its folder " + parent.string() + " does not exist");
+    check_output_file(out);
   }
+  check_memory(config, config.n_visible > 0 ? config.n_visible : static_cast<Index>(config.spectrum.size()));
   const Dataset data = families::make_data(config);
   const std::string table = families::theory_table(config, data);
   if (table.empty())

@@ -12,6 +12,7 @@
 #include "shortrun/app/run.hpp"
 #include "shortrun/app/stop_control.hpp"
 #include "shortrun/core/error.hpp"
+#include "shortrun/families/composition.hpp"
 #include "shortrun/parallel/mpi.hpp"
 
 namespace po = boost::program_options;
@@ -59,7 +60,7 @@ std::optional<TrainArgs> parse_args(int argc, char** argv, bool print) {
       "override a config key, SECTION.KEY=VALUE (repeatable)")(
       "out", po::value<std::string>(&args.source.out), "output folder (overrides run.out)")(
       "force", po::bool_switch(&args.force), "replace a run file or checkpoint of the same name made with another configuration")(
-      "walltime", po::value<std::string>(), "HH:MM:SS: stop in time (checkpoint, exit 75) before this limit; default: the SLURM job's time left")(
+      "walltime", po::value<std::string>(), "D-HH:MM:SS, HH:MM:SS, MM:SS or seconds (at most 366 days): stop in time (checkpoint, exit 75) before this limit; default: the SLURM job's time left")(
       "quiet,q", po::bool_switch(&args.quiet), "no progress lines");
   const po::variables_map vm = parse_command_line(argc, argv, opts, "config", args.source.path, "train");
   if (vm.count("help")) {
@@ -76,6 +77,8 @@ std::optional<TrainArgs> parse_args(int argc, char** argv, bool print) {
     return std::nullopt;
   }
   if (args.source.path.empty()) throw BadInput("shortrun train: missing CONFIG.ini (see shortrun train --help)");
+  if (vm.count("out") && args.source.out.empty())
+    throw BadInput("--out: empty; expected an output folder (leave --out out for run.out)");
   if (vm.count("walltime")) args.walltime_s = parse_duration(vm["walltime"].as<std::string>(), "--walltime");
   return args;
 }
@@ -92,18 +95,20 @@ int cmd_train(int argc, char** argv) {
   std::optional<TrainArgs> args;
   PreparedRun run;
   std::int64_t on_disk = 0;
-  const bool bad = agree_on_bad_input(world, [&] {
+  const int bad = agree_on_bad_input(world, [&] {
     args = parse_args(argc, argv, leader);
     if (args) {
       const RunConfig config = load_run_config(args->source, "train");
       run = prepare_run(config, config.run_name);
       if (leader) {
         ensure_output_folder(fs::path(run.path).parent_path().string());
-        on_disk = static_cast<std::int64_t>(inspect_on_disk(run.path, run.resume_path, config, args->force));
+        on_disk = static_cast<std::int64_t>(inspect_on_disk(run.path, run.resume_path, config, args->force, [&] {
+          return families::model_layout(config, run.data).size();
+        }));
       }
     }
   });
-  if (bad) return kExitBadInput;
+  if (bad) return bad;
   if (!args) return kExitOk;  // --help
   world.broadcast(on_disk, 0);
   if (static_cast<OnDisk>(on_disk) == OnDisk::completed) {
@@ -112,9 +117,10 @@ int cmd_train(int argc, char** argv) {
   }
   StopControl stop(world, args->walltime_s, run.config.checkpoint_every);
 
-  // Phase 2: training. An exception here on any rank aborts the job (mpi::Environment); no run file
-  // claims to be complete, and the last resume checkpoint stays.
+  // Phase 2: training. An exception here on any rank ends the job with one line and its exit code
+  // (fail_job); no run file claims to be complete, and the last resume checkpoint stays.
   try {
+    inject_fault_for_tests();
     TrainHooks hooks;
     hooks.show_progress = leader && !args->quiet;
     hooks.stop = &stop;
@@ -134,8 +140,7 @@ int cmd_train(int argc, char** argv) {
     if (result.status == RunStatus::interrupted) return kExitInterrupted;
     return result.status == RunStatus::completed ? kExitOk : kExitDiverged;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "shortrun: internal error on rank %d: %s\n", world.rank(), e.what());
-    throw;
+    return fail_job(e);
   }
 }
 

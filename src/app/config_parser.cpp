@@ -19,6 +19,9 @@ namespace po = boost::program_options;
 namespace shortrun::cli {
 namespace {
 
+/// The most configurations of one sweep (README, Errors: caps).
+constexpr std::size_t kMaxGridPoints = 100'000;
+
 std::string trim(const std::string& s) {
   const auto b = s.find_first_not_of(" \t\r\n");
   if (b == std::string::npos) return "";
@@ -124,6 +127,9 @@ std::map<std::string, std::string> read_raw(const ConfigSource& source, const Ru
   std::ifstream file;
   std::istringstream text(source.text);
   if (source.text.empty()) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(source.path, ec))
+      throw BadInput(source.path + ": is a directory; expected an INI config file");
     file.open(source.path);
     if (!file) throw BadInput(source.path + ": cannot open the config file");
   }
@@ -144,6 +150,8 @@ std::map<std::string, std::string> read_raw(const ConfigSource& source, const Ru
     if (eq == std::string::npos)
       throw BadInput("--set " + set + ": expected SECTION.KEY=VALUE");
     const std::string key = trim(set.substr(0, eq));
+    if (key.empty() || key.find('.') == std::string::npos)
+      throw BadInput("--set " + set + ": expected SECTION.KEY=VALUE");
     if (desc.find_nothrow(key, /*approx=*/false) == nullptr)
       throw BadInput("--set " + set + ": unknown key '" + key + "'");
     raw[key] = trim(set.substr(eq + 1));
@@ -233,9 +241,14 @@ SweepPlan load_sweep(const ConfigSource& source) {
     plan.config_text += "# axis " + plan.axes[a] + " = " + list + "\n";
   }
 
-  // Cartesian product, last axis fastest.
+  // Cartesian product, last axis fastest; its size capped before anything is built.
   std::size_t n = 1;
-  for (const auto& v : values) n *= v.size();
+  for (std::size_t a = 0; a < values.size(); ++a) {
+    n *= values[a].size();
+    if (n > kMaxGridPoints)
+      throw BadInput(plan.axes[a] + ": the grid has more than " + std::to_string(kMaxGridPoints) +
+                     " configurations, the cap (README, Errors: caps)");
+  }
   for (std::size_t index = 0; index < n; ++index) {
     auto point = raw;
     std::string run_id;

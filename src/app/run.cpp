@@ -1,10 +1,18 @@
 #include "shortrun/app/run.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
-#include <memory>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <memory>
+#include <new>
+#include <stdexcept>
 
+#include "shortrun/app/commands.hpp"
 #include "shortrun/app/measure_run.hpp"
 #include "shortrun/app/provenance.hpp"
 #include "shortrun/app/train_loop.hpp"
@@ -23,14 +31,62 @@ PreparedRun prepare_run(const RunConfig& config, const std::string& run_id) {
   const fs::path folder = fs::path(config.run_out) / "runs";
   run.path = (folder / (run_id + ".h5")).string();
   run.resume_path = (folder / (run_id + ".ckpt.h5")).string();
+  // Memory first from the declared size (before the data are drawn), then from the data's own.
+  const Index declared = config.n_visible > 0 ? config.n_visible : static_cast<Index>(config.spectrum.size());
+  check_memory(config, declared);
   run.data = families::make_data(config);
+  check_memory(config, run.data.dim());
   return run;
 }
 
+namespace {
+
+/// Whether the permission bits let anybody write (root ignores them, but a folder or file made
+/// read-only is meant to stay so).
+bool mode_writable(const fs::path& p) {
+  struct stat st {};
+  if (::stat(p.c_str(), &st) != 0) return false;
+  return (st.st_mode & 0222) != 0 && ::access(p.c_str(), W_OK) == 0;
+}
+
+/// The first number in a file (cgroup limits, "max" for none), or a negative one.
+double read_number(const std::string& path) {
+  std::ifstream in(path);
+  std::string word;
+  if (!(in >> word)) return -1;
+  char* end = nullptr;
+  const double v = std::strtod(word.c_str(), &end);
+  return end != word.c_str() && std::isfinite(v) && v > 0 ? v : -1;
+}
+
+double physical_memory_bytes() {
+  std::ifstream in("/proc/meminfo");
+  std::string key, unit;
+  double kib = 0;
+  while (in >> key >> kib >> unit)
+    if (key == "MemTotal:") return kib * 1024;
+  return -1;
+}
+
+}  // namespace
+
 void ensure_output_folder(const std::string& folder) {
+  if (folder.empty()) throw BadInput("the output folder is empty; expected a folder (--out or run.out)");
   std::error_code ec;
+  if (fs::exists(folder, ec) && !fs::is_directory(folder, ec))
+    throw BadInput(folder + ": exists and is not a folder; expected an output folder (--out or run.out)");
+  // The nearest folder that exists must be writable for the rest to be created in it.
+  for (fs::path p = fs::absolute(folder, ec); !p.empty(); p = p.parent_path()) {
+    if (fs::exists(p, ec)) {
+      if (fs::is_directory(p, ec) && !mode_writable(p))
+        throw BadInput(folder + ": the output folder is not writable (" + p.string() + " is read-only)");
+      break;
+    }
+    if (p == p.parent_path()) break;
+  }
   fs::create_directories(folder, ec);
   if (ec) throw BadInput(folder + ": cannot create the output folder: " + ec.message());
+  if (!mode_writable(folder)) throw BadInput(folder + ": the output folder is not writable");
   const fs::path probe = fs::path(folder) / ".shortrun-write-test";
   FILE* f = std::fopen(probe.c_str(), "w");
   if (f == nullptr) throw BadInput(folder + ": the output folder is not writable");
@@ -38,27 +94,115 @@ void ensure_output_folder(const std::string& folder) {
   fs::remove(probe, ec);
 }
 
-bool agree_on_bad_input(const mpi::Communicator& world, const std::function<void()>& phase1) {
+void check_output_file(const std::string& path, bool must_be_writable) {
+  std::error_code ec;
+  if (path.empty()) throw BadInput("an empty output path; expected a file name");
+  const auto st = fs::status(path, ec);
+  if (fs::exists(st) && !fs::is_regular_file(st))
+    throw BadInput(path + ": exists and is not a regular file (a directory?); expected a file to write");
+  if (must_be_writable && fs::exists(st) && !mode_writable(path))
+    throw BadInput(path + ": is read-only; make it writable (chmod u+w) to update it");
+  const fs::path parent = fs::absolute(path, ec).parent_path();
+  if (!fs::is_directory(parent, ec)) throw BadInput(path + ": its folder " + parent.string() + " does not exist");
+  if (!mode_writable(parent)) throw BadInput(path + ": its folder " + parent.string() + " is not writable");
+}
+
+double memory_limit_bytes(const RunConfig& config) {
+  if (config.max_memory_gib > 0) return config.max_memory_gib * 1024.0 * 1024.0 * 1024.0;
+  double limit = physical_memory_bytes();
+  for (const char* cg : {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}) {
+    const double v = read_number(cg);
+    if (v > 0 && (limit <= 0 || v < limit)) limit = v;
+  }
+  if (limit <= 0) return std::numeric_limits<double>::infinity();
+  for (const char* var : {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS_PER_NODE"})
+    if (const char* v = std::getenv(var)) {
+      const double ranks = std::strtod(v, nullptr);
+      if (ranks >= 1) return limit / ranks;
+    }
+  return limit;
+}
+
+void check_memory(const RunConfig& config, Index dim) {
+  const families::MemoryEstimate m = families::memory_estimate(config, dim);
+  const double limit = memory_limit_bytes(config);
+  if (m.bytes <= limit) return;
+  constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+  const bool model = m.model_bytes > limit;  // the model alone is too large: its size is the cause
+  char buf[256];
+  std::snprintf(buf, sizeof buf, ": the configuration needs about %.3g GiB per rank (%.3g GiB of it for %s), "
+                "more than the %.3g GiB a rank may use",
+                m.bytes / kGiB, (model ? m.model_bytes : m.key_bytes) / kGiB,
+                model ? "the model, its optimizer and gradient statistics" : "this key", limit / kGiB);
+  throw BadInput((model ? m.size_key : m.key) + buf + (config.max_memory_gib > 0 ? " (run.max_memory)" : " (cgroup limit or physical memory over the node's ranks; run.max_memory sets it)"));
+}
+
+int agree_on_bad_input(const mpi::Communicator& world, const std::function<void()>& phase1) {
   std::string error;
+  int code = 0;
   try {
     phase1();
   } catch (const BadInput& e) {
-    error = e.what();
+    error = std::string("shortrun: error: ") + e.what();
+    code = kExitBadInput;
   } catch (const h5::Error& e) {
-    error = e.what();
+    error = std::string("shortrun: error: ") + e.what();
+    code = kExitBadInput;
+  } catch (const std::bad_alloc&) {
+    error = "shortrun: internal error on rank " + std::to_string(world.rank()) +
+            ": out of memory before training (a configuration larger than the memory estimate; set run.max_memory)";
+    code = kExitInternal;
+  } catch (const std::exception& e) {
+    error = "shortrun: internal error on rank " + std::to_string(world.rank()) + ": " + e.what();
+    code = kExitInternal;
   }
   const int first_bad = world.min(error.empty() ? world.size() : world.rank());
-  if (first_bad == world.size()) return false;
+  if (first_bad == world.size()) return 0;
   world.broadcast(error, first_bad);
-  if (world.rank() == 0) std::fprintf(stderr, "shortrun: error: %s\n", error.c_str());
-  return true;
+  std::int64_t agreed = code;
+  world.broadcast(agreed, first_bad);
+  if (world.rank() == 0) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    std::fflush(stderr);
+  }
+  return static_cast<int>(agreed);
+}
+
+void inject_fault_for_tests() {
+  if (const char* fault = std::getenv("SHORTRUN_INJECT_FAULT");
+      fault != nullptr && std::atoi(fault) == mpi::Communicator::world().rank())
+    throw std::runtime_error("injected fault (SHORTRUN_INJECT_FAULT)");
+}
+
+int fail_job(const std::exception& e) {
+  const mpi::Communicator world = mpi::Communicator::world();
+  const bool bad_input = dynamic_cast<const BadInput*>(&e) != nullptr;
+  const int code = bad_input ? kExitBadInput : kExitInternal;
+  if (bad_input) std::fprintf(stderr, "shortrun: error: %s\n", e.what());
+  else if (dynamic_cast<const std::bad_alloc*>(&e) != nullptr)
+    std::fprintf(stderr, "shortrun: internal error on rank %d: out of memory (set run.max_memory to the memory a rank may use)\n",
+                 world.rank());
+  else std::fprintf(stderr, "shortrun: internal error on rank %d: %s\n", world.rank(), e.what());
+  std::fflush(stdout);
+  std::fflush(stderr);
+  if (world.size() > 1) MPI_Abort(MPI_COMM_WORLD, code);  // the other ranks may wait in a collective
+  return code;
+}
+
+void validate_resume(const io::ResumeState& s, const RunConfig& config, Index n_params, const std::string& path) {
+  io::check_resume_state(s, config.to_ini(), config.updates, n_params, path);
 }
 
 OnDisk inspect_on_disk(const std::string& run_path, const std::string& resume_path,
-                       const RunConfig& config, bool force) {
+                       const RunConfig& config, bool force, const std::function<Index()>& n_params) {
+  check_output_file(run_path);
+  check_output_file(resume_path);
   std::error_code ec;
   fs::remove(run_path + ".tmp", ec);  // a run file whose writing was killed: nothing in it counts
   fs::remove(resume_path + ".tmp", ec);
+  for (const std::string& tmp : {run_path + ".tmp", resume_path + ".tmp"})
+    if (fs::exists(tmp, ec))
+      throw BadInput(tmp + ": exists and cannot be removed (a directory?); remove it");
   const std::string mine = config.to_ini();
   auto refuse_or_delete = [&](const std::string& path, const std::string& why) {
     if (!force)
@@ -66,15 +210,17 @@ OnDisk inspect_on_disk(const std::string& run_path, const std::string& resume_pa
     fs::remove(path, ec);
   };
   if (fs::exists(resume_path)) {
-    std::string config_text;
+    std::string why;
     try {
-      config_text = io::read_resume_state(resume_path).config_text;
+      const io::ResumeState state = io::read_resume_state(resume_path);
+      if (state.config_text != mine) why = "resume checkpoint of another configuration";
+      else validate_resume(state, config, n_params(), resume_path);
     } catch (const h5::Error& e) {
-      refuse_or_delete(resume_path, std::string("unreadable resume checkpoint (") + e.what() + ")");
+      why = std::string("unreadable resume checkpoint (") + e.what() + ")";
     } catch (const BadInput& e) {
-      refuse_or_delete(resume_path, std::string("unusable resume checkpoint (") + e.what() + ")");
+      why = std::string("unusable (") + e.what() + ")";
     }
-    if (!config_text.empty() && config_text != mine) refuse_or_delete(resume_path, "resume checkpoint of another configuration");
+    if (!why.empty()) refuse_or_delete(resume_path, why);
     if (fs::exists(resume_path)) return OnDisk::resumable;
   }
   if (!fs::exists(run_path)) return OnDisk::nothing;

@@ -3,7 +3,9 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cmath>
 #include <limits>
+#include <vector>
 
 #include "shortrun/core/error.hpp"
 #include "shortrun/training/trainer.hpp"
@@ -54,35 +56,42 @@ void install_stop_signals() {
 int stop_signal() { return g_signal; }
 
 double parse_duration(const std::string& text, const std::string& what) {
+  const auto bad = [&](const std::string& why) {
+    return BadInput(what + ": " + why + "; expected a duration D-HH:MM:SS, HH:MM:SS, MM:SS or seconds, > 0 and at most " +
+                    std::to_string(static_cast<long long>(kMaxDurationS / 86400)) + " days, got '" + text + "'");
+  };
+  // One field: digits with an optional fraction; no sign, exponent, inf or nan (std::stod takes those).
+  const auto field_value = [&](const std::string& field) {
+    if (field.empty() || field.size() > 20) throw bad("malformed");
+    bool dot = false;
+    for (char c : field) {
+      if (c == '.' && !dot) dot = true;
+      else if (c < '0' || c > '9') throw bad("malformed");
+    }
+    if (field == ".") throw bad("malformed");
+    return std::stod(field);
+  };
   double days = 0;
   std::string rest = text;
   const auto dash = rest.find('-');
-  try {
-    if (dash != std::string::npos) {
-      days = std::stod(rest.substr(0, dash));
-      rest = rest.substr(dash + 1);
-    }
-    double parts[3] = {0, 0, 0};
-    int n = 0;
-    std::size_t pos = 0;
-    while (pos <= rest.size() && n < 3) {
-      const auto colon = rest.find(':', pos);
-      const std::string field = rest.substr(pos, colon == std::string::npos ? std::string::npos : colon - pos);
-      std::size_t used = 0;
-      parts[n++] = std::stod(field, &used);
-      if (used != field.size() || field.empty()) throw std::invalid_argument(field);
-      if (colon == std::string::npos) break;
-      pos = colon + 1;
-      if (n == 3) throw std::invalid_argument(rest);
-    }
-    double s = 0;
-    for (int i = 0; i < n; ++i) s = 60 * s + parts[i];
-    s += 86400 * days;
-    if (!(s > 0)) throw std::invalid_argument(text);
-    return s;
-  } catch (const std::exception&) {
-    throw BadInput(what + ": expected a duration D-HH:MM:SS, HH:MM:SS, MM:SS or seconds > 0, got '" + text + "'");
+  if (dash != std::string::npos) {
+    days = field_value(rest.substr(0, dash));
+    rest = rest.substr(dash + 1);
   }
+  std::vector<std::string> fields;
+  for (std::size_t pos = 0;;) {
+    const auto colon = rest.find(':', pos);
+    fields.push_back(rest.substr(pos, colon == std::string::npos ? std::string::npos : colon - pos));
+    if (colon == std::string::npos) break;
+    pos = colon + 1;
+  }
+  if (fields.size() > 3) throw bad("too many fields");
+  double s = 0;
+  for (const auto& f : fields) s = 60 * s + field_value(f);
+  s += 86400 * days;
+  if (!std::isfinite(s) || !(s > 0)) throw bad("not a positive duration");
+  if (s > kMaxDurationS) throw bad("above the cap");
+  return s;
 }
 
 StopControl::StopControl(const mpi::Communicator& world, double walltime_s, double checkpoint_every_s)

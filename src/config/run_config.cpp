@@ -43,6 +43,33 @@ void RunConfig::validate_common() const {
   expect(chains >= 1, "train.chains", "an integer >= 1");
   expect(updates >= 1, "train.updates", "an integer >= 1");
   expect(checkpoints >= 1, "train.checkpoints", "an integer >= 1");
+  expect(std::isfinite(max_memory_gib) && max_memory_gib >= 0, "run.max_memory", "GiB >= 0 (0: automatic)");
+  // Caps (README, "Errors"): counts beyond these are typing slips, and would otherwise fail late
+  // (an allocation after training) or run for ever.
+  const auto cap = [](std::int64_t value, std::int64_t max, const std::string& key) {
+    if (value > max)
+      throw BadInput(key + ": " + std::to_string(value) + " is above the cap " + std::to_string(max) +
+                     " (README, Errors: caps)");
+  };
+  cap(n_visible, kMaxUnits, "model.n_visible");
+  cap(n_hidden, kMaxUnits, "model.n_hidden");
+  cap(n_samples, kMaxSamples, "data.n_samples");
+  cap(k, kMaxSweeps, "train.k");
+  cap(batch, kMaxSamples, "train.batch");
+  cap(chains, kMaxChains, "train.chains");
+  cap(updates, kMaxUpdates, "train.updates");
+  cap(checkpoints, kMaxCheckpoints, "train.checkpoints");
+  cap(t_max, kMaxSweeps, "measure.t_max");
+  cap(t_points, kMaxTimePoints, "measure.t_points");
+  cap(measure_chains, kMaxChains, "measure.chains");
+  cap(equilibrium_sweeps, kMaxSweeps, "measure.equilibrium_sweeps");
+  cap(measure_samples, kMaxChains, "measure.samples");
+  cap(ais_runs, kMaxChains, "measure.ais_runs");
+  cap(ais_temperatures, kMaxAisTemperatures, "measure.ais_temperatures");
+  cap(static_cast<std::int64_t>(spectrum.size()), kMaxUnits, "data.spectrum");
+  if (log_every > 0 && updates / log_every > kMaxLogRows)
+    throw BadInput("train.log_every: " + std::to_string(log_every) + " gives " + std::to_string(updates / log_every) +
+                   " rows of /train, above the cap " + std::to_string(kMaxLogRows) + " (README, Errors: caps)");
   expect(log_every >= 0, "train.log_every", "an integer >= 0");
   expect(std::isfinite(init_coupling), "train.init_coupling", "a finite number");
   expect(t_max >= 0, "measure.t_max", "an integer >= 0");
@@ -71,6 +98,7 @@ std::string format_value(const std::vector<double>& v) {
 std::string RunConfig::to_ini() const {
   std::string out, section;
   visit([&](const std::string& key, const auto& field, const char*, Sweep) {
+    if (key == "run.max_memory") return;  // a resource limit, not part of what is computed
     const std::string sec = key.substr(0, key.find('.'));
     if (sec != section) {
       out += (section.empty() ? "[" : "\n[") + sec + "]\n";

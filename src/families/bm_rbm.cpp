@@ -15,7 +15,8 @@ Dataset Bm::make_data(const RunConfig& c) {
     const bool equilibrium = c.scheme == Scheme::exact;
     const Index limit = equilibrium ? 20 : 12;
     if (data.dim() > limit)
-      throw BadInput("train.moments: exact " + std::string(equilibrium ? "equilibrium" : "p_k") +
+      throw BadInput(std::string(equilibrium ? "train.scheme" : "train.moments") + ": exact " +
+                     std::string(equilibrium ? "equilibrium" : "p_k") +
                      " moments of a bm need N <= " + std::to_string(limit) + ", got N = " + std::to_string(data.dim()));
   }
   return data;

@@ -1,5 +1,6 @@
 #include "shortrun/families/composition.hpp"
 
+#include <algorithm>
 #include <limits>
 
 namespace shortrun::families {
@@ -23,6 +24,76 @@ Dataset make_data(const RunConfig& c) {
     decltype(family)::check_measurement(c, data.dim());
     return data;
   });
+}
+
+namespace {
+
+/// Parameters of the configured model (a count from the keys, without building it).
+double parameter_count(const RunConfig& c, double n) {
+  switch (c.model()) {
+    case ModelType::gaussian: return n * n + n;
+    case ModelType::spins: return n;
+    case ModelType::bm: return n * n + n;
+    case ModelType::rbm: return n * static_cast<double>(c.n_hidden) + n + static_cast<double>(c.n_hidden);
+    case ModelType::convnet: {
+      double p = 0, in = 1;
+      for (double ch : c.channels) {
+        p += 9 * in * ch + ch;
+        in = ch;
+      }
+      return p + in * n + 1;  // the dense read-out over the last feature map, at most n positions
+    }
+  }
+  return n * n;
+}
+
+}  // namespace
+
+MemoryEstimate memory_estimate(const RunConfig& c, Index dim) {
+  constexpr double kScalar = 8;  // bytes of a double
+  const double n = static_cast<double>(std::max<Index>(dim, 1));
+  const double hidden = c.model() == ModelType::rbm ? static_cast<double>(c.n_hidden) : 0.0;
+  const double units = n + hidden;
+  const double params = parameter_count(c, n);
+  const bool pairwise = c.model() == ModelType::gaussian || c.model() == ModelType::bm;
+  // Gradient statistics: a pairwise model's correlation matrices (data and model side).
+  const double stats = pairwise ? 4 * n * n : c.model() == ModelType::rbm ? 2 * n * hidden : 2 * n;
+  MemoryEstimate m;
+  const std::string size_key = c.model() == ModelType::rbm && hidden > n ? "model.n_hidden" : "model.n_visible";
+  // Model, gradient, optimizer moments, the resume state's copy, and the statistics.
+  m.size_key = size_key;
+  m.model_bytes = kScalar * (6 * params + stats);
+  with_family(c.model(), [&](auto family) {
+    if constexpr (requires { decltype(family)::memory_bytes(c, dim); })
+      m.model_bytes += decltype(family)::memory_bytes(c, dim);
+  });
+  m.add(size_key, m.model_bytes);
+  // Every checkpoint's parameters, kept in the record and in the resume state.
+  m.add("train.checkpoints", kScalar * 2 * params * static_cast<double>(c.checkpoints));
+  if (!c.exact_training()) {
+    // The chains and their proposals; the data minibatch.
+    m.add("train.chains", kScalar * 3 * units * static_cast<double>(c.chains));
+    if (c.batch > 0) m.add("train.batch", kScalar * 2 * n * static_cast<double>(c.batch));
+  } else if (pairwise) {
+    m.add(c.moments == MomentsMode::exact ? "train.moments" : "train.scheme", kScalar * 8 * n * n);
+  }
+  // The data (synthetic samples; image data are counted once read, by their dimension).
+  m.add("data.n_samples", kScalar * 2 * n * static_cast<double>(c.n_samples));
+  // The training log: one row per logged update.
+  const double log_rows = c.log_every > 0 ? static_cast<double>(c.updates) / static_cast<double>(c.log_every) : 1000.0;
+  m.add("train.log_every", kScalar * 4 * log_rows);
+  // The measurement: its chains, and per sampling time the means (and correlations), for each
+  // measured checkpoint.
+  const double measured = c.measure_at == MeasureAt::all ? static_cast<double>(c.checkpoints) : 1.0;
+  m.add("measure.chains", kScalar * 3 * units * static_cast<double>(c.measure_chains));
+  m.add("measure.t_points", kScalar * 3 * measured * static_cast<double>(c.t_points) * (pairwise ? n * n + n : 2 * n));
+  m.add("measure.samples", kScalar * 6 * n * static_cast<double>(c.measure_samples));
+  if (c.model() == ModelType::rbm && c.ais_runs > 0) {
+    m.add("measure.ais_runs", kScalar * 3 * units * static_cast<double>(c.ais_runs));
+    m.add("measure.ais_temperatures", kScalar * 2 * static_cast<double>(c.ais_temperatures) *
+                                          std::max(1.0, static_cast<double>(c.ais_runs) / 8));
+  }
+  return m;
 }
 
 Layout model_layout(const RunConfig& c, const Dataset& data) {

@@ -141,10 +141,19 @@ namespace {
 Handle open_attr(hid_t obj, const std::string& name, const std::string& path) {
   return {check(H5Aopen(obj, name.c_str(), H5P_DEFAULT), "no attribute " + name, path), H5Aclose};
 }
+/// An attribute read into one value: it must hold exactly one (an array would overrun the value).
+Handle open_scalar_attr(hid_t obj, const std::string& name, const std::string& path) {
+  Handle a = open_attr(obj, name, path);
+  const Handle space(H5Aget_space(a.id()), H5Sclose);
+  if (H5Sget_simple_extent_npoints(space.id()) != 1)
+    throw Error("HDF5: attribute " + name + " holds " + std::to_string(H5Sget_simple_extent_npoints(space.id())) +
+                " values, expected one (" + path + ")");
+  return a;
+}
 }  // namespace
 
 std::string Object::attr_string(const std::string& name) const {
-  Handle a = open_attr(id(), name, path_);
+  Handle a = open_scalar_attr(id(), name, path_);
   Handle ft(H5Aget_type(a.id()), H5Tclose);
   if (H5Tget_class(ft.id()) != H5T_STRING) throw Error("HDF5: attribute " + name + " is not a string (" + path_ + ")");
   if (H5Tis_variable_str(ft.id()) > 0) {
@@ -164,14 +173,14 @@ std::string Object::attr_string(const std::string& name) const {
 }
 
 std::int64_t Object::attr_int(const std::string& name) const {
-  Handle a = open_attr(id(), name, path_);
+  Handle a = open_scalar_attr(id(), name, path_);
   std::int64_t v = 0;
   check_status(H5Aread(a.id(), H5T_NATIVE_INT64, &v), ("cannot read attribute " + name).c_str(), path_);
   return v;
 }
 
 double Object::attr_double(const std::string& name) const {
-  Handle a = open_attr(id(), name, path_);
+  Handle a = open_scalar_attr(id(), name, path_);
   double v = 0;
   check_status(H5Aread(a.id(), H5T_NATIVE_DOUBLE, &v), ("cannot read attribute " + name).c_str(), path_);
   return v;

@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -20,6 +21,9 @@ namespace {
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
   throw BadInput("IDX file " + path + ": " + what);
 }
+
+/// The largest IDX file read, compressed or not (README, Errors: caps).
+constexpr std::size_t kMaxIdxBytes = std::size_t{4} << 30;
 
 std::vector<unsigned char> read_plain(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -43,6 +47,9 @@ std::vector<unsigned char> inflate_gzip(const std::string& path) {
       fail(path, "gzip data are corrupt or truncated (" + msg + ")");
     }
     if (got == 0) break;
+    if (out.size() + static_cast<std::size_t>(got) > kMaxIdxBytes)
+      fail(path, "decompresses to more than " + std::to_string(kMaxIdxBytes >> 30) +
+                     " GiB (the cap on IDX files; README, Errors)");
     out.insert(out.end(), buf.begin(), buf.begin() + got);
   }
   if (gzclose_r(f) != Z_OK) fail(path, "gzip data are corrupt or truncated");
@@ -109,6 +116,12 @@ struct RawIdx {
 RawIdx read_raw(const std::string& path) {
   RawIdx a;
   {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) fail(path, "is a directory; expected an IDX file (data.path)");
+    const auto size = std::filesystem::file_size(path, ec);
+    if (!ec && size > kMaxIdxBytes)
+      fail(path, std::to_string(size) + " bytes, above the cap of " + std::to_string(kMaxIdxBytes >> 30) +
+                     " GiB (README, Errors)");
     std::ifstream probe(path, std::ios::binary);
     if (!probe) fail(path, "cannot open it; expected a readable IDX file (data.path)");
     unsigned char magic[2] = {0, 0};
@@ -187,7 +200,14 @@ ImageData read_idx_images(const std::string& path, const ImagePreprocess& p) {
   const RawIdx a = read_raw(path);
   if (a.dims.size() != 3)
     fail(path, "shape " + shape_text(a.dims) + "; expected images n x H x W (a 3-D IDX file)");
-  const Index n_file = a.dims[0], height = a.dims[1], width = a.dims[2], pixels = height * width;
+  const Index n_file = a.dims[0], height = a.dims[1], width = a.dims[2];
+  // Each side is at most 2^32 - 1, so their product can overflow (an empty file may declare any
+  // size): sides are capped first (found by fuzzing, tests/fuzz/corpus/idx).
+  constexpr Index kMaxSide = 1 << 16;
+  if (height > kMaxSide || width > kMaxSide)
+    fail(path, "images of " + std::to_string(height) + " x " + std::to_string(width) + " pixels; expected sides of at most " +
+                   std::to_string(kMaxSide));
+  const Index pixels = height * width;
   if (n_file == 0 || pixels == 0) fail(path, "shape " + shape_text(a.dims) + "; expected at least one image and pixel");
   const bool bytes = a.type == 0x08;
   if (!bytes && a.type != 0x0D && a.type != 0x0E)

@@ -1,8 +1,11 @@
 #include "shortrun/io/resume_file.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <filesystem>
 
+#include "shortrun/core/error.hpp"
 #include "shortrun/io/h5.hpp"
 #include "shortrun/io/run_file.hpp"
 
@@ -68,16 +71,54 @@ ResumeState read_resume_state(const std::string& path) {
   const auto step = f.read_ints("log/step");
   const Vector wall = f.read_vector("log/wall_s"), grad = f.read_vector("log/grad_norm"),
                param = f.read_vector("log/param_norm");
+  const auto rows = static_cast<Index>(step.size());
+  if (wall.size() != rows || grad.size() != rows || param.size() != rows)
+    throw BadInput(path + ": the columns of /log differ in length; expected one value per logged step");
   for (std::size_t i = 0; i < step.size(); ++i) {
     const auto j = static_cast<Index>(i);
     s.log.push_back({step[i], wall[j], grad[j], param[j]});
   }
   const h5::Group ck = f.open_group("checkpoints");
   std::vector<std::pair<Index, Vector>> checkpoints;
-  for (const auto& name : ck.children()) checkpoints.emplace_back(std::stoll(name), ck.read_vector(name));
+  for (const auto& name : ck.children()) {
+    Index step_k = -1;
+    const auto r = std::from_chars(name.data(), name.data() + name.size(), step_k);
+    if (name.empty() || r.ec != std::errc() || r.ptr != name.data() + name.size())
+      throw BadInput(path + ": /checkpoints/" + name + " is not named by an update number");
+    checkpoints.emplace_back(step_k, ck.read_vector(name));
+  }
   std::sort(checkpoints.begin(), checkpoints.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   s.checkpoints = std::move(checkpoints);
   return s;
+}
+
+void check_resume_state(const ResumeState& s, const std::string& config_text, Index updates, Index n_params,
+                        const std::string& path) {
+  const auto bad = [&](const std::string& what) { return BadInput(path + ": resume checkpoint " + what); };
+  if (s.config_text != config_text) throw bad("of another configuration");
+  if (s.step < 0 || s.step > updates)
+    throw bad("at step " + std::to_string(s.step) + ", outside [0, train.updates = " + std::to_string(updates) + "]");
+  if (!std::isfinite(s.elapsed_s) || s.elapsed_s < 0) throw bad("with elapsed_s " + std::to_string(s.elapsed_s));
+  if (s.params.size() != n_params)
+    throw bad("with " + std::to_string(s.params.size()) + " parameters; the model has " + std::to_string(n_params));
+  if (!s.params.allFinite()) throw bad("with a NaN or Inf parameter");
+  Index previous = -1;
+  for (const auto& [step, params] : s.checkpoints) {
+    if (step < 0 || step > s.step || step == previous)
+      throw bad("with a checkpoint at step " + std::to_string(step) + " (resumed at " + std::to_string(s.step) + ")");
+    previous = step;
+    if (params.size() != n_params || !params.allFinite())
+      throw bad("with a bad checkpoint at step " + std::to_string(step) + " (length or values)");
+  }
+  for (const auto& row : s.log)
+    if (row.step < 0 || row.step > s.step) throw bad("with a log row at step " + std::to_string(row.step));
+  for (const StateBlock& b : s.optimizer.blocks())
+    if (b.value.size() > 1 && b.value.size() != n_params)
+      throw bad("with an optimizer block " + b.name + " of " + std::to_string(b.value.size()) +
+                " values; the model has " + std::to_string(n_params) + " parameters");
+  for (const State* state : {&s.estimator, &s.optimizer})
+    for (const StateBlock& b : state->blocks())
+      if (!b.value.allFinite()) throw bad("with a NaN or Inf in its state block " + b.name);
 }
 
 }  // namespace shortrun::io

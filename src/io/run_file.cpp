@@ -1,8 +1,9 @@
 #include "shortrun/io/run_file.hpp"
-#include <algorithm>
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -18,7 +19,13 @@ namespace shortrun::io {
 std::vector<std::int64_t> checkpoint_steps(const h5::File& file) {
   std::vector<std::int64_t> steps;
   if (!file.exists("checkpoints")) return steps;
-  for (const auto& name : file.open_group("checkpoints").children()) steps.push_back(std::stoll(name));
+  for (const auto& name : file.open_group("checkpoints").children()) {
+    std::int64_t step = -1;
+    const auto r = std::from_chars(name.data(), name.data() + name.size(), step);
+    if (name.empty() || r.ec != std::errc() || r.ptr != name.data() + name.size() || step < 0)
+      throw BadInput(file.path() + ": /checkpoints/" + name + " is not named by an update number");
+    steps.push_back(step);
+  }
   std::sort(steps.begin(), steps.end());
   return steps;
 }
@@ -59,6 +66,7 @@ RunWriter::RunWriter(std::string final_path, const RunConfig& config, const RunM
   write_provenance(file_, meta.provenance);
   h5::Group cfg = file_.create_group("config");
   config.visit([&](const std::string& key, const auto& value, const char*, Sweep) {
+    if (key == "run.max_memory") return;  // a resource limit of this machine, not of the run (as in to_ini)
     cfg.attr(key, attr_value(value));
   });
 }
@@ -116,8 +124,9 @@ void RunWriter::write_image_examples(const Dataset& data, Index n) {
 
 void write_theory(h5::Group& parent, const TheoryTables& tables) {
   h5::Group g = parent.create_group("theory");
-  for (const auto& [name, value] : tables.attrs) std::visit([&](const auto& v) { g.attr(name, v); }, value);
-  for (const auto& [name, value] : tables.datasets) std::visit([&](const auto& v) { g.write(name, v); }, value);
+  // Pairs, not structured bindings: clang 14 (the fuzz build) cannot capture those in a lambda.
+  for (const auto& attr : tables.attrs) std::visit([&](const auto& v) { g.attr(attr.first, v); }, attr.second);
+  for (const auto& ds : tables.datasets) std::visit([&](const auto& v) { g.write(ds.first, v); }, ds.second);
 }
 
 void RunWriter::finish(RunStatus status, const std::string& reason) {

@@ -88,12 +88,21 @@ echo "train: --walltime -> 75 in $((SECONDS - start)) s"
 # --- sweep on 2 ranks: kill -9 the whole job several times ------------------------------------
 sweep_args=(--set train.k=2,5 --set run.seed=1,2 "${train_args[@]}" --set train.updates=8000)
 "$mpiexec" -n 2 "$shortrun" sweep "$config" "${sweep_args[@]}" --out "$work/sref" > /dev/null 2>&1 || fail "reference sweep"
+descendants() {  # pid: every process below it
+  local child
+  for child in $(ps -o pid= --ppid "$1"); do echo "$child"; descendants "$child"; done
+}
 kills=0
 for delay in 1.0 1.6 1.3; do
   setsid "$mpiexec" -n 2 "$shortrun" sweep "$config" "${sweep_args[@]}" --out "$work/sk9" > /dev/null 2>&1 &
   pid=$!
   sleep "$delay"
+  # The ranks are not all in mpirun's process group: kill -9 of the group alone leaves them running,
+  # orphaned, still writing the folder (the sweep lock then refuses the next sweep). Kill them by pid.
+  ranks=$(descendants "$pid")
   if kill -9 -- "-$pid" 2> /dev/null; then kills=$((kills + 1)); fi
+  # shellcheck disable=SC2086
+  [[ -n $ranks ]] && kill -9 $ranks 2> /dev/null
   wait "$pid" 2> /dev/null
   sleep 0.2
 done

@@ -2,6 +2,7 @@
 /// One configuration's run on one team: prepare (data, paths, what exists on disk), execute
 /// (resume if a checkpoint exists, train, write the run file). Shared by `train` (the world is one
 /// team) and `sweep` (many teams).
+#include <exception>
 #include <functional>
 #include <limits>
 #include <string>
@@ -10,6 +11,7 @@
 #include "shortrun/app/train_loop.hpp"
 #include "shortrun/config/run_config.hpp"
 #include "shortrun/data/dataset.hpp"
+#include "shortrun/io/resume_file.hpp"
 #include "shortrun/io/run_file.hpp"
 #include "shortrun/parallel/mpi.hpp"
 
@@ -41,15 +43,47 @@ std::string log_path(const PreparedRun& run);
 /// Creates `folder` and checks that files can be written there; BadInput naming it otherwise.
 void ensure_output_folder(const std::string& folder);
 
-/// Phase 1 of every MPI command: runs `phase1` on this rank, catching bad input (BadInput, and
-/// h5::Error from reading input files). Returns true on every rank when any rank had bad input;
-/// world rank 0 then prints the lowest rank's message.
-bool agree_on_bad_input(const mpi::Communicator& world, const std::function<void()>& phase1);
+/// An output file about to be (re)written by a rename into its folder: BadInput naming it when it
+/// is a directory (or another non-file), when its folder is missing or not writable, or, with
+/// `must_be_writable` (a file updated in place, `measure`), when the file itself is read-only.
+void check_output_file(const std::string& path, bool must_be_writable = false);
+
+/// The memory one rank may use, in bytes: run.max_memory when set, else the smaller of the cgroup
+/// limit and physical memory, shared by the ranks of this node (the launcher's local size).
+double memory_limit_bytes(const RunConfig& config);
+
+/// Refuses (BadInput naming the key of the largest item) a configuration whose memory estimate
+/// (families::memory_estimate) exceeds memory_limit_bytes. `dim`: 0 before the data are read.
+void check_memory(const RunConfig& config, Index dim);
+
+/// Phase 1 of every MPI command: runs `phase1` on this rank. Bad input (BadInput, and h5::Error
+/// from reading input files) gives exit code 2, any other exception 1 (an internal error, e.g. an
+/// allocation that failed). Returns 0 on every rank when every rank succeeded, else the code of
+/// the lowest failing rank, on every rank; world rank 0 then prints that rank's message (one line).
+int agree_on_bad_input(const mpi::Communicator& world, const std::function<void()>& phase1);
+
+/// Phase 2's one error path: an exception after phase 1 (on any rank, while other ranks may be
+/// inside a collective). Prints one line (`shortrun: error: ...` for BadInput, exit 2; `shortrun:
+/// internal error on rank R: ...` otherwise, exit 1), then ends the whole job with that code
+/// (MPI_Abort when there are other ranks to stop; a single rank returns the code).
+int fail_job(const std::exception& e);
+
+/// A test hook of the one error path (tests/integration/hostile.sh): throws an internal error on the
+/// world rank named by the environment variable SHORTRUN_INJECT_FAULT, as phase 2 starts.
+void inject_fault_for_tests();
 
 /// Inspects <run_id>.h5 and <run_id>.ckpt.h5 (leader only). Files of another configuration, or
 /// unreadable ones, are BadInput unless `force`, which deletes them. A stale .tmp is removed.
+/// A resume checkpoint is validated against the configuration (validate_resume; `n_params` gives
+/// the model's parameter count, called only when there is a checkpoint): a bad one is BadInput
+/// naming it unless `force`. A run file path that is a directory is BadInput even with `force`.
 OnDisk inspect_on_disk(const std::string& run_path, const std::string& resume_path,
-                       const RunConfig& config, bool force);
+                       const RunConfig& config, bool force, const std::function<Index()>& n_params);
+
+/// Checks a resume state read back against its configuration: config identity, step in
+/// [0, train.updates], the parameter vector's length, the checkpoints (steps, lengths), the log's
+/// columns, finite values. BadInput naming `path` and what is wrong.
+void validate_resume(const io::ResumeState& s, const RunConfig& config, Index n_params, const std::string& path);
 
 struct RunResult {
   RunStatus status = RunStatus::completed;  ///< completed, diverged or interrupted

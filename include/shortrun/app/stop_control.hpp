@@ -16,7 +16,11 @@ void install_stop_signals();
 /// The signal received, 0 if none.
 int stop_signal();
 
-/// Parses D-HH:MM:SS, HH:MM:SS, MM:SS or SS into seconds; BadInput naming `what` otherwise.
+/// The longest --walltime (README, Errors: caps): 366 days.
+inline constexpr double kMaxDurationS = 366.0 * 86400.0;
+
+/// Parses D-HH:MM:SS, HH:MM:SS, MM:SS or SS into seconds (fields: digits and an optional fraction),
+/// > 0 and at most kMaxDurationS; BadInput naming `what` otherwise (inf, nan, signs, overflow).
 double parse_duration(const std::string& text, const std::string& what);
 
 class StopControl {

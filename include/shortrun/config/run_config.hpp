@@ -21,12 +21,24 @@ namespace shortrun {
 /// May a key take a comma-separated list of values that makes an axis of a sweep?
 enum class Sweep { no, yes };
 
+/// Caps on counts (README, "Errors"): a larger value is refused as bad input before any work.
+inline constexpr std::int64_t kMaxUnits = 1'000'000;            ///< model.n_visible, n_hidden, spectrum length
+inline constexpr std::int64_t kMaxSamples = 1'000'000'000;      ///< data.n_samples, train.batch
+inline constexpr std::int64_t kMaxChains = 100'000'000;         ///< train.chains, measure.chains, samples, ais_runs
+inline constexpr std::int64_t kMaxSweeps = 1'000'000'000;       ///< train.k, measure.t_max, equilibrium_sweeps
+inline constexpr std::int64_t kMaxUpdates = 1'000'000'000;      ///< train.updates
+inline constexpr std::int64_t kMaxCheckpoints = 10'000;         ///< train.checkpoints
+inline constexpr std::int64_t kMaxTimePoints = 10'000;          ///< measure.t_points
+inline constexpr std::int64_t kMaxAisTemperatures = 10'000'000; ///< measure.ais_temperatures
+inline constexpr std::int64_t kMaxLogRows = 10'000'000;         ///< train.updates / train.log_every
+
 struct RunConfig {
   // [run]
   std::string run_name;  ///< empty: the config file's stem
   std::int64_t seed = 1;
   std::string run_out;  ///< empty: results/<name>
   double checkpoint_every = 600;  ///< seconds between resume checkpoints; 0: scheduled ones only
+  double max_memory_gib = 0;  ///< memory one rank may use; 0: the cgroup limit or physical memory over the node's ranks
   // [model]
   std::optional<ModelType> model_type;  ///< required
   std::int64_t n_visible = 0;  ///< 0: inferred from the data
@@ -88,6 +100,7 @@ struct RunConfig {
     v("run.seed", seed, "master seed; every random stream derives from it", Sweep::yes);
     v("run.out", run_out, "output folder (default: results/<run.name>)", Sweep::no);
     v("run.checkpoint_every", checkpoint_every, "seconds between resume checkpoints besides the scheduled ones; 0 = scheduled only", Sweep::no);
+    v("run.max_memory", max_memory_gib, "GiB one rank may use; a configuration estimated to need more is refused before any work (0 = the cgroup limit or physical memory, shared by the node's ranks; not part of the configuration's identity)", Sweep::no);
     v("model.type", model_type, "energy model: gaussian, spins, bm, rbm, convnet (required)", Sweep::no);
     v("model.n_visible", n_visible, "dimension N (default: from the data)", Sweep::no);
     v("model.n_hidden", n_hidden, "rbm: hidden units", Sweep::yes);
@@ -156,6 +169,12 @@ struct RunConfig {
   /// spins, bm or rbm: models of binary units.
   bool binary() const {
     return model_type == ModelType::spins || model_type == ModelType::bm || model_type == ModelType::rbm;
+  }
+  /// N as far as the configuration says it before any data is made: model.n_visible, else the
+  /// length of data.spectrum or data.magnetization; 0 when only the data will tell (images).
+  std::int64_t declared_dim() const {
+    if (n_visible > 0) return n_visible;
+    return static_cast<std::int64_t>(std::max(spectrum.size(), magnetization.size()));
   }
   /// Whether the data are images read from a file or drawn as images (idx, fashion-mnist, blobs).
   bool image_data() const {

@@ -78,6 +78,29 @@ inline bool learns_correlations(const RunConfig& c) {
   return with_family(c.model(), [](auto family) { return decltype(family)::kLearnsCorrelations; });
 }
 
+/// What a configuration is estimated to hold in memory on one rank, in bytes (an upper estimate of
+/// the big items: model and optimizer, chains, data, the checkpoints list, measurement tables, AIS),
+/// and the key whose item is the largest (named when the estimate is refused). A family may add a
+/// static member `double memory_bytes(const RunConfig&, Index dim)` for its model's own state; the
+/// composition adds the shared items. A refusal names size_key when the model alone is too large
+/// (the cause, though its size also multiplies the other items), else the key of the largest item.
+struct MemoryEstimate {
+  double bytes = 0;
+  std::string key;  ///< the key of the largest item
+  double key_bytes = 0;
+  std::string size_key;  ///< the key that sizes the model (model.n_visible or model.n_hidden)
+  double model_bytes = 0;  ///< the model's own item (parameters, optimizer, gradient statistics)
+  void add(const std::string& item_key, double item_bytes) {
+    bytes += item_bytes;
+    if (item_bytes > key_bytes) {
+      key = item_key;
+      key_bytes = item_bytes;
+    }
+  }
+};
+/// `dim`: the data's dimension (0: not known before the data are read; counted as 1).
+MemoryEstimate memory_estimate(const RunConfig& c, Index dim);
+
 /// The parameter layout of the configuration's model on `data`.
 Layout model_layout(const RunConfig& c, const Dataset& data);
 

@@ -34,7 +34,7 @@ struct ManifestMeta {
   std::string name;
   std::string config_text;  ///< the sweep's INI text with its axes
   std::string created;
-  std::string status;       ///< running | completed | finished_with_failures
+  std::string status;       ///< running | completed | finished_with_failures | interrupted | failed
   std::int64_t mpi_ranks = 1;
   std::int64_t ranks_per_run = 1;
   Provenance provenance;  ///< from the app: argv, hosts, mpi_library, started, SLURM ids
