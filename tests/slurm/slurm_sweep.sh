@@ -264,7 +264,10 @@ say "part 1 passed: tiny sweep completed under srun --mpi=pmix with a set-up com
 not_run=()   # parts skipped because the executable lacks an option
 
 # --- 2. a job array under mpirun, and its merge job -----------------------------------------------------
-if ! "$shortrun" sweep --help 2>/dev/null | grep -q -- '--shard'; then
+# (The help goes to a variable first: grep -q closing the pipe early would fail the pipeline under
+# pipefail, and the part would be skipped although the option exists.)
+sweep_help=$("$shortrun" sweep --help 2>/dev/null || true)
+if ! grep -q -- '--shard' <<< "$sweep_help"; then
   not_run+=("part 2 (job array: $shortrun sweep has no --shard)")
 else
   # Seeds as a range (run.seed = 1:2) where the executable reads ranges, else as a list.
@@ -322,7 +325,7 @@ HOOK
 fi
 
 # --- 3. stopped before the limit, exit 75, requeued, resumed ------------------------------------------
-if ! "$shortrun" sweep --help 2>/dev/null | grep -q -- '--walltime'; then
+if ! grep -q -- '--walltime' <<< "$sweep_help"; then
   skip "parts 1-2 passed (${not_run[*]:-all run}); $shortrun sweep has no --walltime (stop with exit 75 and resume), so the stop/requeue/resume part did not run"
 fi
 
