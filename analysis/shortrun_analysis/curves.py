@@ -43,6 +43,8 @@ from typing import Any, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .seeds import _aligned  # [n, T, ...]: each (t_i, values_i) at its times, NaN elsewhere
+
 _PARAM_DIMS = {
     "J": ("unit", "unit_b"),
     "h": ("unit",),
@@ -53,18 +55,6 @@ _PARAM_DIMS = {
 _PER_T = ("mean_err", "corr_err", "energy_mean", "energy_std", "h_err", "vh_err")
 _EQ_SCALARS = ("mean_err", "corr_err", "energy_mean", "energy_std", "h_err", "vh_err", "log_z", "log_z_se",
                "loglik")
-
-
-def _stack_on(times: np.ndarray, parts: Sequence[Tuple[np.ndarray, np.ndarray]]) -> Optional[np.ndarray]:
-    """[S, T, ...]: per step (its times, values [T_s, ...]) placed at its times among `times`, NaN
-    elsewhere; None when the steps' trailing shapes differ."""
-    shapes = {v.shape[1:] for _, v in parts}
-    if len(shapes) != 1:
-        return None
-    out = np.full((len(parts), times.size) + shapes.pop(), np.nan)
-    for i, (t, v) in enumerate(parts):
-        out[i, np.searchsorted(times, t)] = v
-    return out
 
 
 def _attr_value(value: Any) -> Any:
@@ -160,14 +150,14 @@ def _add_measurement(m, variables: Dict[str, Tuple[Tuple[str, ...], np.ndarray]]
     per_t_dims = {"mean": ("unit",), "cov": cov_dims, "mode_var": ("mode",), "h_mean": ("hidden",)}
     for name in list(_PER_T) + list(per_t_dims):
         if all(name in d.arrays for d in dyn):
-            stacked = _stack_on(times, [(d.t, np.asarray(d.arrays[name], dtype=float)) for d in dyn])
+            stacked = _aligned(times, [(d.t, np.asarray(d.arrays[name], dtype=float)) for d in dyn])
             if stacked is not None:
                 variables[name] = (("step", "t") + per_t_dims.get(name, ()), stacked)
     if all("theory_t" in d.arrays for d in dyn):
         exact = np.unique(np.concatenate([d.arrays["theory_t"] for d in dyn])).astype(np.int64)
         for name, dims in (("mode_var_theory", ("mode",)), ("mean_theory", ("unit",))):
             if all(name in d.arrays for d in dyn):
-                stacked = _stack_on(exact, [(d.arrays["theory_t"], np.asarray(d.arrays[name], dtype=float))
+                stacked = _aligned(exact, [(d.arrays["theory_t"], np.asarray(d.arrays[name], dtype=float))
                                             for d in dyn])
                 if stacked is not None:
                     coords["t_exact"] = exact
