@@ -11,7 +11,7 @@
 # again with AddressSanitizer and UndefinedBehaviorSanitizer (cmake --preset sanitize, which also
 # turns on the optional OpenMP and OpenBLAS builds, -DSHORTRUN_OPENMP=ON -DSHORTRUN_BLAS=ON, so CI
 # compiles and tests them) and runs them (label sanitize). SHORTRUN_SANITIZE_TESTS=1 does the same outside CI.
-# CI also builds the libFuzzer harnesses with clang and runs each for 40 s (tests/fuzz/run.sh);
+# CI also builds the libFuzzer harnesses with clang and runs each for 25 s (tests/fuzz/run.sh);
 # SHORTRUN_FUZZ_TESTS=1 does the same outside CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,15 +36,27 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DSHORTRUN_WERROR="$werror" -D
 cmake --build "$build" -j"$(nproc)"
 phase "the Release build"
 
-# The sanitizer build compiles while the tests run, at the lowest priority (nice 19): it takes
-# only the CPU the tests leave idle (MPI start-up, SLURM's polling, waits on signals), so the
-# tests' timings stay theirs and the build's time mostly hides behind them.
-sanitize=
-if [[ "${CI:-}" == "true" || "${SHORTRUN_SANITIZE_TESTS:-}" == "1" ]]; then
-  echo "== sanitizers: ASan + UBSan build (with OpenMP and OpenBLAS) of the unit and io tests, in the background (build-sanitize.log)"
-  cmake --preset sanitize > build-sanitize-configure.log 2>&1 || { cat build-sanitize-configure.log; exit 1; }
-  nice -n 19 cmake --build --preset sanitize -j"$(nproc)" > build-sanitize.log 2>&1 &
-  sanitize=$!
+# The sanitizer build, then the fuzz harnesses' build, compile while the tests run, one after the
+# other at the lowest priority (nice 19): they take only the CPU the tests leave idle (MPI start-up,
+# SLURM's polling, waits on signals), so the tests' timings stay theirs and the builds' time mostly
+# hides behind them.
+background=
+if [[ "${CI:-}" == "true" || "${SHORTRUN_SANITIZE_TESTS:-}" == "1" || "${SHORTRUN_WITH_FUZZ:-}" == "1" ]]; then
+  sanitize=0
+  [[ "${CI:-}" == "true" || "${SHORTRUN_SANITIZE_TESTS:-}" == "1" ]] && sanitize=1
+  ((sanitize)) && echo "== sanitizers: ASan + UBSan build (with OpenMP and OpenBLAS) of the unit and io tests, in the background (build-sanitize.log)"
+  [[ "${SHORTRUN_WITH_FUZZ:-}" == "1" ]] && echo "== fuzz: the libFuzzer harnesses build in the background (build-fuzz.log)"
+  (
+    if ((sanitize)); then
+      cmake --preset sanitize > build-sanitize-configure.log 2>&1 || { cat build-sanitize-configure.log; exit 1; }
+      nice -n 19 cmake --build --preset sanitize -j"$(nproc)" > build-sanitize.log 2>&1 ||
+        { tail -n 60 build-sanitize.log; echo "== sanitizers: the build failed (whole log: build-sanitize.log)" >&2; exit 1; }
+    fi
+    if [[ "${SHORTRUN_WITH_FUZZ:-}" == "1" ]]; then
+      nice -n 19 tests/fuzz/run.sh --build-only || exit 1
+    fi
+  ) &
+  background=$!
 fi
 
 # Open MPI's mpirun refuses root and more ranks than cores unless told; tests need both.
@@ -53,21 +65,19 @@ rc=0
 (cd "$build" && ctest --output-on-failure -j"$(nproc)" "$@") || rc=$?
 phase "the tests"
 
-if [[ -n $sanitize ]]; then
-  if ! wait "$sanitize"; then
-    tail -n 60 build-sanitize.log
-    echo "== sanitizers: the build failed (whole log: build-sanitize.log)" >&2
-    exit 1
-  fi
-  phase "the rest of the sanitizer build"
+if [[ -n $background ]]; then
+  wait "$background" || exit 1
+  phase "the rest of the background builds"
+fi
+if [[ "${CI:-}" == "true" || "${SHORTRUN_SANITIZE_TESTS:-}" == "1" ]]; then
   ctest --preset sanitize -j"$(nproc)" || rc=$?
   phase "the sanitizer tests"
 fi
 # Fuzzing (CI, or SHORTRUN_FUZZ_TESTS=1): the INI/--set parser, the IDX reader and the resume-state
-# reader under libFuzzer with ASan and UBSan, 40 s each, run at once (tests/fuzz/run.sh).
+# reader under libFuzzer with ASan and UBSan, 25 s each, run at once (tests/fuzz/run.sh).
 if [[ "${SHORTRUN_WITH_FUZZ:-}" == "1" ]]; then
-  tests/fuzz/run.sh 40 || rc=1
-  phase "the fuzz build and runs"
+  tests/fuzz/run.sh 25 || rc=1
+  phase "the fuzz runs"
 fi
 echo "== tests/run.sh: all done in $SECONDS s (exit $rc)" >&2
 exit "$rc"

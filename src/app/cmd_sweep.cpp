@@ -77,9 +77,11 @@ arrays that share one output folder; its manifest is <out>/sweep-shard<i>of<n>.h
 without --shard skips every completed run and writes <out>/sweep.h5 for the whole grid.
 
 World rank 0 prints a progress line every 5 s (stderr) and a summary table at the end (stdout).
-Exit codes: 0 all runs completed, 3 some runs diverged (recorded in their files and the manifest),
-75 stopped early (resume by running the same command), 2 bad input (nothing is run), 1 internal
-error.
+Exit codes: 0 all runs completed, 3 some runs diverged (recorded in their files and the manifest;
+the summary says how many and why), 75 stopped early (resume by running the same command), 2 bad
+input (nothing is run), 1 internal error. Under mpirun or srun only world rank 0 exits 3 or 75, the
+other ranks exit 0: the launcher passes the code on, and Open MPI's note that "1 process returned
+a non-zero exit code" then refers to that report, not to a crash (README, "Exit codes").
 
 )";
 
@@ -277,6 +279,27 @@ void fill_from_run_file(io::ManifestRow& row, const std::string& path) {
   }
 }
 
+/// The summary's last lines when runs diverged: how many, each one's reason (its run file's
+/// status_reason), and what exit code 3 means, so that an expected divergence is not read as a crash.
+void print_divergences(const SweepPlan& plan, const std::vector<io::ManifestRow>& rows) {
+  std::vector<const io::ManifestRow*> diverged;
+  for (const auto& r : rows)
+    if (r.status == RunStatus::diverged) diverged.push_back(&r);
+  if (diverged.empty()) return;
+  std::printf("sweep %s: %zu of %zu runs diverged (exit code 3; their run files and the manifest say "
+              "status = diverged; the other runs are complete):\n",
+              plan.name.c_str(), diverged.size(), rows.size());
+  for (const io::ManifestRow* r : diverged) {
+    std::string reason = "reason not readable";
+    try {
+      const h5::File f((fs::path(plan.out) / r->file).string(), h5::File::Mode::read);
+      reason = f.attr_string("status_reason");
+    } catch (const std::exception&) {
+    }
+    std::printf("  %s: %s\n", r->run_id.c_str(), reason.c_str());
+  }
+}
+
 class SweepMonitor {
  public:
   SweepMonitor(const SweepPlan& plan, std::vector<std::size_t> todo, std::vector<double> costs,
@@ -353,6 +376,9 @@ class SweepMonitor {
       any_diverged = any_diverged || r.state == kDiverged;
       any_unfinished = any_unfinished || r.state == kInterrupted || r.state < kCompleted;
     }
+    // Runs finished by an earlier invocation are rows only (not queue items): a diverged one
+    // counts too, or a re-run of a sweep with a diverged run would say completed.
+    for (const auto& row : rows_) any_diverged = any_diverged || row.status == RunStatus::diverged;
     meta_.status = any_unfinished ? "interrupted" : any_diverged ? "finished_with_failures" : "completed";
     refresh(queue, /*force=*/true);
   }
@@ -552,15 +578,18 @@ int cmd_sweep(int argc, char** argv) {
                     static_cast<long long>(r.team), r.wall_s, r.theory_gap, r.err_k, r.err_min, r.err_eq);
         all_completed = all_completed && r.status == RunStatus::completed;
       }
+      print_divergences(plan, monitor->rows());
       std::fflush(stdout);
     }
     if (stopped) {
       if (root)
         std::printf("sweep %s: stopped (%s); run the same command again to resume\n", plan.name.c_str(),
                     stop.stop_reason().c_str());
-      return kExitInterrupted;
+      return root ? kExitInterrupted : kExitOk;  // one rank reports it, as for exit 3
     }
-    return world.all(all_completed) ? kExitOk : kExitDiverged;
+    // One rank reports a diverged run (see the usage text): the launcher's exit code is 3, and
+    // only one process counts as having "returned a non-zero exit code".
+    return world.all(all_completed) || !root ? kExitOk : kExitDiverged;
   } catch (const std::exception& e) {
     return fail_job(e);
   }

@@ -35,11 +35,17 @@ every run.checkpoint_every seconds, replaced atomically).
 SIGTERM, SIGINT, SIGUSR1 or the --walltime limit (or the SLURM job's time left) stop every rank
 after the current update with a checkpoint written; the run file says interrupted and the exit
 code is 75. Running the same command again resumes from the checkpoint and gives the same final
-parameters as an uninterrupted run; on a completed run it does nothing. A run file or checkpoint
-of another configuration under the same name is refused unless --force.
+parameters as an uninterrupted run; on a completed run it does nothing. A run's identity is its
+result keys: the keys marked (operational) below (output folder, run name, checkpoint interval,
+memory cap, log interval, measure.*) may change between the interrupt and the resume, so a moved
+output folder resumes. A run file or checkpoint whose result keys differ is refused, naming each
+differing key with both values, unless --force: then a run file is kept as
+<run.name>.replaced-<UTC time>.h5 beside the new one (never deleted) and a checkpoint is discarded.
 
 Exit codes: 0 completed (or already completed), 2 bad input (config, arguments, output folder),
-3 diverged, 75 interrupted (resume by running the same command), 1 internal error.
+3 diverged (recorded in the run file: status = diverged, status_reason says why), 75 interrupted
+(resume by running the same command), 1 internal error. Under mpirun or srun only rank 0 exits 3
+or 75 and the other ranks exit 0, so the launcher passes the code on and reports one process.
 
 Config keys (INI: [section] then key = value; `--set section.key=value` overrides):
 )";
@@ -67,9 +73,10 @@ std::optional<TrainArgs> parse_args(int argc, char** argv, bool print) {
     if (print) {
       std::cout << kUsage;
       RunConfig defaults;
-      defaults.visit([](const std::string& key, const auto& value, const char* help, Sweep sweep) {
+      defaults.visit([](const std::string& key, const auto& value, const char* help, Sweep sweep, Identity identity) {
         const std::string def = format_value(value);
-        std::printf("  %-22s %s%s%s\n", key.c_str(), help, sweep == Sweep::yes ? " (sweepable)" : "",
+        std::printf("  %-22s %s%s%s%s\n", key.c_str(), help, sweep == Sweep::yes ? " (sweepable)" : "",
+                    identity == Identity::operational ? " (operational)" : "",
                     def.empty() ? "" : (" [default: " + def + "]").c_str());
       });
       std::cout << "\n" << opts;
@@ -137,8 +144,10 @@ int cmd_train(int argc, char** argv) {
       std::fputs(result.table.c_str(), stdout);
       std::fflush(stdout);
     }
-    if (result.status == RunStatus::interrupted) return kExitInterrupted;
-    return result.status == RunStatus::completed ? kExitOk : kExitDiverged;
+    // The leader alone reports an interrupted or diverged run (exit 75 or 3; the other ranks exit
+    // 0), so the launcher passes the code on without counting every rank as failed.
+    if (result.status == RunStatus::completed || !leader) return kExitOk;
+    return result.status == RunStatus::interrupted ? kExitInterrupted : kExitDiverged;
   } catch (const std::exception& e) {
     return fail_job(e);
   }

@@ -121,7 +121,7 @@ std::string expand_ranges(const std::string& key, const std::string& text) {
 /// key -> raw text, from the file and then the --set overrides.
 std::map<std::string, std::string> read_raw(const ConfigSource& source, const RunConfig& keys) {
   po::options_description desc;
-  keys.visit([&](const std::string& key, const auto&, const char* help, Sweep) {
+  keys.visit([&](const std::string& key, const auto&, const char* help, Sweep, Identity) {
     desc.add_options()(key.c_str(), po::value<std::string>(), help);
   });
   std::ifstream file;
@@ -157,7 +157,7 @@ std::map<std::string, std::string> read_raw(const ConfigSource& source, const Ru
     raw[key] = trim(set.substr(eq + 1));
   }
   // Integer sweep axes may be given as ranges (run.seed = 1:8): from here on they are lists.
-  keys.visit([&](const std::string& key, const auto& field, const char*, Sweep sweep) {
+  keys.visit([&](const std::string& key, const auto& field, const char*, Sweep sweep, Identity) {
     if constexpr (std::is_same_v<std::decay_t<decltype(field)>, std::int64_t>) {
       const auto it = raw.find(key);
       if (sweep == Sweep::yes && it != raw.end() && it->second.find(':') != std::string::npos)
@@ -171,7 +171,7 @@ std::map<std::string, std::string> read_raw(const ConfigSource& source, const Ru
 RunConfig from_raw(const std::map<std::string, std::string>& raw, const ConfigSource& source,
                    const std::string& command) {
   RunConfig config;
-  config.visit([&](const std::string& key, auto& field, const char*, Sweep sweep) {
+  config.visit([&](const std::string& key, auto& field, const char*, Sweep sweep, Identity) {
     const auto it = raw.find(key);
     if (it == raw.end()) return;
     const bool list = it->second.find(',') != std::string::npos;
@@ -210,7 +210,7 @@ SweepPlan load_sweep(const ConfigSource& source) {
   const auto raw = read_raw(source, RunConfig{});
   SweepPlan plan;
   std::vector<std::vector<std::string>> values;  // per axis, as text
-  RunConfig{}.visit([&](const std::string& key, const auto& field, const char*, Sweep sweep) {
+  RunConfig{}.visit([&](const std::string& key, const auto& field, const char*, Sweep sweep, Identity) {
     const auto it = raw.find(key);
     if (sweep == Sweep::no || it == raw.end() || it->second.find(',') == std::string::npos) return;
     std::vector<std::string> items = split_list(it->second);

@@ -189,8 +189,33 @@ int fail_job(const std::exception& e) {
   return code;
 }
 
+namespace {
+
+/// "a; b; c": the differing keys of a configuration, on one line.
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) out += (out.empty() ? "" : "; ") + item;
+  return out;
+}
+
+/// "<stem>.replaced-<UTC time>.h5" beside `run_path`, a name not yet taken.
+std::string replaced_name(const std::string& run_path) {
+  const fs::path p(run_path);
+  std::string stamp = io::utc_now();  // 2026-12-05T18:34:08Z
+  std::erase(stamp, ':');
+  for (int n = 0;; ++n) {
+    const fs::path candidate = p.parent_path() / (p.stem().string() + ".replaced-" + stamp +
+                                                  (n > 0 ? "-" + std::to_string(n) : "") + p.extension().string());
+    if (!fs::exists(candidate)) return candidate.string();
+  }
+}
+
+}  // namespace
+
 void validate_resume(const io::ResumeState& s, const RunConfig& config, Index n_params, const std::string& path) {
-  io::check_resume_state(s, config.to_ini(), config.updates, n_params, path);
+  if (const std::vector<std::string> diff = config.differences(s.config_text); !diff.empty())
+    throw BadInput(path + ": resume checkpoint of another configuration (" + join(diff) + ")");
+  io::check_resume_state(s, config.updates, n_params, path);
 }
 
 OnDisk inspect_on_disk(const std::string& run_path, const std::string& resume_path,
@@ -203,27 +228,35 @@ OnDisk inspect_on_disk(const std::string& run_path, const std::string& resume_pa
   for (const std::string& tmp : {run_path + ".tmp", resume_path + ".tmp"})
     if (fs::exists(tmp, ec))
       throw BadInput(tmp + ": exists and cannot be removed (a directory?); remove it");
-  const std::string mine = config.to_ini();
-  auto refuse_or_delete = [&](const std::string& path, const std::string& why) {
-    if (!force)
-      throw BadInput(path + ": " + why + "; use another --out or run.name, or --force to replace it");
-    fs::remove(path, ec);
+  const auto refuse_unless_forced = [&](const std::string& path, const std::string& why) {
+    if (!force) throw BadInput(path + ": " + why + "; use another --out or run.name, or --force to replace it");
   };
   if (fs::exists(resume_path)) {
     std::string why;
     try {
-      const io::ResumeState state = io::read_resume_state(resume_path);
-      if (state.config_text != mine) why = "resume checkpoint of another configuration";
-      else validate_resume(state, config, n_params(), resume_path);
+      validate_resume(io::read_resume_state(resume_path), config, n_params(), resume_path);
     } catch (const h5::Error& e) {
       why = std::string("unreadable resume checkpoint (") + e.what() + ")";
     } catch (const BadInput& e) {
       why = std::string("unusable (") + e.what() + ")";
     }
-    if (!why.empty()) refuse_or_delete(resume_path, why);
+    if (!why.empty()) {
+      refuse_unless_forced(resume_path, why);
+      fs::remove(resume_path, ec);  // a checkpoint is not a result: --force discards it
+      std::fprintf(stderr, "shortrun: --force: removed %s (%s)\n", resume_path.c_str(), why.c_str());
+    }
     if (fs::exists(resume_path)) return OnDisk::resumable;
   }
   if (!fs::exists(run_path)) return OnDisk::nothing;
+  // A run file is a result: --force keeps it under another name, it never deletes one.
+  const auto set_aside = [&](const std::string& why) {
+    refuse_unless_forced(run_path, why);
+    const std::string kept = replaced_name(run_path);
+    fs::rename(run_path, kept, ec);
+    if (ec) throw BadInput(run_path + ": cannot be renamed to " + kept + " (" + ec.message() + ")");
+    std::fprintf(stderr, "shortrun: --force: kept the previous run file as %s (%s)\n", kept.c_str(), why.c_str());
+    return OnDisk::nothing;
+  };
   std::string status, config_text;
   try {
     h5::File f(run_path, h5::File::Mode::read);
@@ -231,18 +264,28 @@ OnDisk inspect_on_disk(const std::string& run_path, const std::string& resume_pa
     status = f.attr_string("status");
     config_text = f.attr_string("config");
   } catch (const h5::Error& e) {
-    refuse_or_delete(run_path, std::string("exists and is not a readable run file (") + e.what() + ")");
-    return OnDisk::nothing;
+    return set_aside(std::string("exists and is not a readable run file (") + e.what() + ")");
   } catch (const BadInput& e) {
-    refuse_or_delete(run_path, std::string("exists and is not a run file this shortrun reads (") + e.what() + ")");
-    return OnDisk::nothing;
+    return set_aside(std::string("exists and is not a run file this shortrun reads (") + e.what() + ")");
   }
-  if (config_text != mine) {
-    refuse_or_delete(run_path, "exists with another configuration");
-    return OnDisk::nothing;
-  }
+  if (const std::vector<std::string> diff = config.differences(config_text); !diff.empty())
+    return set_aside("exists with another configuration (" + join(diff) + ")");
   const auto s = find_name<RunStatus>(status);
-  if (s == RunStatus::completed || s == RunStatus::diverged) return OnDisk::completed;
+  if (s == RunStatus::completed || s == RunStatus::diverged) {
+    // Only operational keys differ: nothing to train; a changed measure.* key does not re-measure.
+    std::vector<std::string> changed;
+    std::string sets;
+    for (const std::string& d : config.differences(config_text, Identity::operational)) {
+      if (!d.starts_with("measure.")) continue;
+      changed.push_back(d);
+      const std::size_t now = d.rfind("(now ");
+      sets += " --set " + d.substr(0, d.find(' ')) + "=" + d.substr(now + 5, d.size() - now - 6);
+    }
+    if (!changed.empty())
+      std::fprintf(stderr, "shortrun: note: %s keeps its measurement (%s); `shortrun measure %s%s` measures it again\n",
+                   run_path.c_str(), join(changed).c_str(), run_path.c_str(), sets.c_str());
+    return OnDisk::completed;
+  }
   return OnDisk::nothing;  // interrupted or failed without a checkpoint: run again from the start
 }
 

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <map>
+#include <sstream>
 
 #include "shortrun/core/error.hpp"
 
@@ -97,7 +99,7 @@ std::string format_value(const std::vector<double>& v) {
 
 std::string RunConfig::to_ini() const {
   std::string out, section;
-  visit([&](const std::string& key, const auto& field, const char*, Sweep) {
+  visit([&](const std::string& key, const auto& field, const char*, Sweep, Identity) {
     if (key == "run.max_memory") return;  // a resource limit, not part of what is computed
     const std::string sec = key.substr(0, key.find('.'));
     if (sec != section) {
@@ -105,6 +107,29 @@ std::string RunConfig::to_ini() const {
       section = sec;
     }
     out += key.substr(key.find('.') + 1) + " = " + format_value(field) + "\n";
+  });
+  return out;
+}
+
+std::vector<std::string> RunConfig::differences(const std::string& stored, Identity which) const {
+  // `stored` is to_ini() output: "[section]" lines and "key = value" lines, nothing else.
+  std::map<std::string, std::string> old;
+  std::istringstream in(stored);
+  std::string line, section;
+  while (std::getline(in, line)) {
+    if (line.size() > 2 && line.front() == '[' && line.back() == ']') {
+      section = line.substr(1, line.size() - 2);
+    } else if (const auto eq = line.find(" = "); eq != std::string::npos) {
+      old[section + "." + line.substr(0, eq)] = line.substr(eq + 3);
+    }
+  }
+  std::vector<std::string> out;
+  visit([&](const std::string& key, const auto& field, const char*, Sweep, Identity identity) {
+    if (identity != which || key == "run.max_memory") return;  // run.max_memory: not in to_ini()
+    const std::string now = format_value(field);
+    const auto it = old.find(key);
+    const std::string before = it == old.end() ? "(absent)" : it->second;
+    if (before != now) out.push_back(key + " = " + before + " (now " + now + ")");
   });
   return out;
 }

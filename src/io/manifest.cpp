@@ -17,7 +17,7 @@ void write_axis_column(h5::Group& g, const std::string& key, const std::vector<M
   std::vector<std::string> strings;
   int kind = -1;
   for (const auto& row : rows) {
-    row.config->visit([&](const std::string& k, const auto& field, const char*, Sweep) {
+    row.config->visit([&](const std::string& k, const auto& field, const char*, Sweep, Identity) {
       if (k != key) return;
       using T = std::decay_t<decltype(field)>;
       if constexpr (std::is_same_v<T, std::int64_t>) {

@@ -92,10 +92,8 @@ ResumeState read_resume_state(const std::string& path) {
   return s;
 }
 
-void check_resume_state(const ResumeState& s, const std::string& config_text, Index updates, Index n_params,
-                        const std::string& path) {
+void check_resume_state(const ResumeState& s, Index updates, Index n_params, const std::string& path) {
   const auto bad = [&](const std::string& what) { return BadInput(path + ": resume checkpoint " + what); };
-  if (s.config_text != config_text) throw bad("of another configuration");
   if (s.step < 0 || s.step > updates)
     throw bad("at step " + std::to_string(s.step) + ", outside [0, train.updates = " + std::to_string(updates) + "]");
   if (!std::isfinite(s.elapsed_s) || s.elapsed_s < 0) throw bad("with elapsed_s " + std::to_string(s.elapsed_s));

@@ -65,7 +65,7 @@ RunWriter::RunWriter(std::string final_path, const RunConfig& config, const RunM
   file_.attr("host", host_name());
   write_provenance(file_, meta.provenance);
   h5::Group cfg = file_.create_group("config");
-  config.visit([&](const std::string& key, const auto& value, const char*, Sweep) {
+  config.visit([&](const std::string& key, const auto& value, const char*, Sweep, Identity) {
     if (key == "run.max_memory") return;  // a resource limit of this machine, not of the run (as in to_ini)
     cfg.attr(key, attr_value(value));
   });

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 
 #include "shortrun/config/names.hpp"
@@ -103,6 +105,48 @@ TEST_CASE("the resolved INI text holds every key with a value that reads back", 
   CHECK(ini.find("scheme = rdm\n") != std::string::npos);
   CHECK(ini.find("type = langevin\n") != std::string::npos);
   CHECK(ini.find("spin = \n") != std::string::npos);  // unset for the gaussian model
+}
+
+TEST_CASE("run identity: result keys differ by name with both values, operational keys do not count", "[config]") {
+  const RunConfig stored = valid();
+  const std::string ini = stored.to_ini();
+  CHECK(stored.differences(ini).empty());
+  CHECK(stored.differences(ini, sr::Identity::operational).empty());
+
+  // Every operational key may change: where the output goes, how often it checkpoints, what is measured.
+  RunConfig moved = stored;
+  moved.run_out = "/elsewhere/spelled/differently";
+  moved.run_name = "y";
+  moved.checkpoint_every = 5;
+  moved.max_memory_gib = 3;
+  moved.log_every = 7;
+  moved.t_points = 99;
+  moved.measure_chains = 12;
+  moved.equilibrium = sr::EquilibriumMethod::none;
+  CHECK(moved.differences(ini).empty());
+  const auto ops = moved.differences(ini, sr::Identity::operational);
+  CHECK(ops.size() == 7);  // run.max_memory is not in the INI text (a resource limit)
+  CHECK(std::find(ops.begin(), ops.end(), "measure.t_points = 40 (now 99)") != ops.end());
+
+  // Each result key is named with the stored value and the new one, in key order.
+  RunConfig other = stored;
+  other.lr = 0.2;
+  other.seed = 9;
+  other.scheme = sr::Scheme::pcd;
+  const auto diff = other.differences(ini);
+  REQUIRE(diff.size() == 3);
+  CHECK(diff[0] == "run.seed = 1 (now 9)");
+  CHECK(diff[1] == "train.scheme = rdm (now pcd)");
+  CHECK(diff[2] == "train.lr = 0.1 (now 0.2)");
+
+  // A key the stored text lacks (a file of an older release) counts as different.
+  std::string without = ini;
+  const auto at = without.find("lr = 0.1\n");
+  REQUIRE(at != std::string::npos);
+  without.erase(at, std::string("lr = 0.1\n").size());
+  const auto missing = stored.differences(without);
+  REQUIRE(missing.size() == 1);
+  CHECK(missing[0] == "train.lr = (absent) (now 0.1)");
 }
 
 TEST_CASE("convnet keys: defaults and bad values name their key", "[config][convnet]") {

@@ -148,7 +148,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   H5Fclose(file);
   try {
     const shortrun::io::ResumeState s = shortrun::io::read_resume_state(path);
-    shortrun::io::check_resume_state(s, s.config_text, 100, static_cast<shortrun::Index>(flags >> 4), path);
+    shortrun::io::check_resume_state(s, 100, static_cast<shortrun::Index>(flags >> 4), path);
   } catch (const shortrun::BadInput&) {
   } catch (const shortrun::h5::Error&) {
   }

@@ -70,14 +70,26 @@ for col in ("err_k", "err_min"):
 PY
 
 # One configuration diverges (eta = 0.05: c = 0.05 < 2 eta T has no fixed point from sigma0 = 0),
-# the other (eta = 0.01) completes; exit code 3, both recorded.
+# the other (eta = 0.01) completes; exit code 3, both recorded. Only world rank 0 reports the 3
+# (each rank's own exit code is written by a shell around it), and the summary says how many
+# diverged and why.
 set +e
-"$mpiexec" -n 2 "$shortrun" sweep "$config" --out "$work/div" --quiet --set sampler.step=0.01,0.05 \
+"$mpiexec" -n 2 sh -c '"$0" "$@"; echo "$?" > "'"$work"'/rank-$OMPI_COMM_WORLD_RANK.rc"' \
+  "$shortrun" sweep "$config" --out "$work/div" --quiet --set sampler.step=0.01,0.05 \
   --set init.type=zeros --set data.spectrum=0.05,1 --set data.n_samples=0 --set train.moments=exact \
   --set train.k=3 --set train.lr=0.5 --set train.updates=20000 > "$work/div.out" 2>&1
-rc=$?
 set -e
-[[ $rc -eq 3 ]] || fail "diverging sweep: exit $rc, expected 3: $(cat "$work/div.out")"
+rc0=$(cat "$work/rank-0.rc") rc1=$(cat "$work/rank-1.rc")
+[[ $rc0 -eq 3 && $rc1 -eq 0 ]] ||
+  fail "diverging sweep: ranks exited $rc0 and $rc1, expected 3 (rank 0) and 0: $(cat "$work/div.out")"
+grep -q "^sweep gaussian: 1 of 2 runs diverged (exit code 3" "$work/div.out" ||
+  fail "the summary does not count the diverged runs: $(cat "$work/div.out")"
+grep -q "^  step0.05: .*update" "$work/div.out" || fail "the summary does not give the reason: $(cat "$work/div.out")"
+rc=0
+"$mpiexec" -n 2 "$shortrun" sweep "$config" --out "$work/div" --quiet --set sampler.step=0.01,0.05 \
+  --set init.type=zeros --set data.spectrum=0.05,1 --set data.n_samples=0 --set train.moments=exact \
+  --set train.k=3 --set train.lr=0.5 --set train.updates=20000 > "$work/div-again.out" 2>&1 || rc=$?
+[[ $rc -eq 3 ]] || fail "diverging sweep run again under mpirun: exit $rc, expected 3: $(cat "$work/div-again.out")"
 /usr/bin/python3 - "$work/div/sweep.h5" <<'PY' || fail "diverged run not recorded"
 import sys, h5py
 with h5py.File(sys.argv[1]) as m:

@@ -72,15 +72,17 @@ int fail_job(const std::exception& e);
 /// world rank named by the environment variable SHORTRUN_INJECT_FAULT, as phase 2 starts.
 void inject_fault_for_tests();
 
-/// Inspects <run_id>.h5 and <run_id>.ckpt.h5 (leader only). Files of another configuration, or
-/// unreadable ones, are BadInput unless `force`, which deletes them. A stale .tmp is removed.
-/// A resume checkpoint is validated against the configuration (validate_resume; `n_params` gives
-/// the model's parameter count, called only when there is a checkpoint): a bad one is BadInput
-/// naming it unless `force`. A run file path that is a directory is BadInput even with `force`.
+/// Inspects <run_id>.h5 and <run_id>.ckpt.h5 (leader only). Files whose result keys differ from
+/// `config` (RunConfig::differences; operational keys such as run.out may differ), or
+/// unreadable ones, are BadInput naming each differing key unless `force`: then a checkpoint is
+/// deleted and a run file renamed to <run_id>.replaced-<UTC time>.h5 (a result is never deleted).
+/// A stale .tmp is removed. A resume checkpoint is validated against the configuration
+/// (validate_resume; `n_params` gives the model's parameter count, called only when there is a
+/// checkpoint). A run file path that is a directory is BadInput even with `force`.
 OnDisk inspect_on_disk(const std::string& run_path, const std::string& resume_path,
                        const RunConfig& config, bool force, const std::function<Index()>& n_params);
 
-/// Checks a resume state read back against its configuration: config identity, step in
+/// Checks a resume state read back against its configuration: result keys, step in
 /// [0, train.updates], the parameter vector's length, the checkpoints (steps, lengths), the log's
 /// columns, finite values. BadInput naming `path` and what is wrong.
 void validate_resume(const io::ResumeState& s, const RunConfig& config, Index n_params, const std::string& path);

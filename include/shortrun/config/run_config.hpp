@@ -21,6 +21,11 @@ namespace shortrun {
 /// May a key take a comma-separated list of values that makes an axis of a sweep?
 enum class Sweep { no, yes };
 
+/// Does a key change what training computes (result: part of a run's identity, compared when a run
+/// is resumed or found completed), or only where, how often or what is measured and written
+/// (operational: run.out, run.name, run.checkpoint_every, run.max_memory, train.log_every, measure.*)?
+enum class Identity { result, operational };
+
 /// Caps on counts (README, "Errors"): a larger value is refused as bad input before any work.
 inline constexpr std::int64_t kMaxUnits = 1'000'000;            ///< model.n_visible, n_hidden, spectrum length
 inline constexpr std::int64_t kMaxSamples = 1'000'000'000;      ///< data.n_samples, train.batch
@@ -93,61 +98,61 @@ struct RunConfig {
   std::int64_t ais_runs = 100;            ///< rbm beyond enumeration: AIS runs for log Z (0: off)
   std::int64_t ais_temperatures = 1000;   ///< AIS annealing steps
 
-  /// Calls v(key, field, help, sweepable) for every key, in file order.
+  /// Calls v(key, field, help, sweepable, identity) for every key, in file order.
   template <class V>
   void visit(V&& v) {
-    v("run.name", run_name, "names the output folder; letters, digits, '-', '_', '.' (default: config file stem)", Sweep::no);
-    v("run.seed", seed, "master seed; every random stream derives from it", Sweep::yes);
-    v("run.out", run_out, "output folder (default: results/<run.name>)", Sweep::no);
-    v("run.checkpoint_every", checkpoint_every, "seconds between resume checkpoints besides the scheduled ones; 0 = scheduled only", Sweep::no);
-    v("run.max_memory", max_memory_gib, "GiB one rank may use; a configuration estimated to need more is refused before any work (0 = the cgroup limit or physical memory, shared by the node's ranks; not part of the configuration's identity)", Sweep::no);
-    v("model.type", model_type, "energy model: gaussian, spins, bm, rbm, convnet (required)", Sweep::no);
-    v("model.n_visible", n_visible, "dimension N (default: from the data)", Sweep::no);
-    v("model.n_hidden", n_hidden, "rbm: hidden units", Sweep::yes);
-    v("model.spin", spin, "binary convention: pm1 or 01 (default pm1; rbm: 01)", Sweep::no);
-    v("model.channels", channels, "convnet: channels of each 3x3 stride-2 conv layer (list)", Sweep::no);
-    v("model.activation", activation, "convnet: silu or leaky-relu", Sweep::no);
-    v("model.precision", precision, "float64 or float32: working precision of the chains, samplers, data term and gradient statistics (float32: rbm; parameters and optimizer stay float64)", Sweep::no);
-    v("data.source", data_source, "data set: gaussian (gaussian model); spins, ising, bars-stripes, idx, hdf5, fashion-mnist (binary models); fashion-mnist, idx, blobs (convnet)", Sweep::no);
-    v("data.seed", data_seed, "seed of the synthetic data (kept apart from run.seed so seeds can be swept on fixed data)", Sweep::no);
-    v("data.n_samples", n_samples, "synthetic data size; 0 = exact population moments", Sweep::no);
-    v("data.spectrum", spectrum, "gaussian: covariance eigenvalues c_alpha (list; required), in a seeded random orthonormal basis", Sweep::no);
-    v("data.mean", data_mean, "gaussian: data mean mu_D, one value or N values (default 0)", Sweep::no);
-    v("data.beta", beta, "ising: teacher inverse temperature", Sweep::no);
-    v("data.graph", graph, "ising: teacher graph, curie-weiss, 2d (N = L^2) or sk", Sweep::no);
-    v("data.path", data_path, "idx: an IDX image file (gzipped or not); hdf5: file.h5:/dataset (rows = samples)", Sweep::no);
-    v("data.binarize", binarize, "images: pixel -> 1 if above this threshold in [0, 1), else 0; < 0: off (binary models need it)", Sweep::no);
-    v("data.downscale", downscale, "images: block-average factor 1, 2 or 4 (28x28 -> 14x14 with 2)", Sweep::no);
-    v("data.noise", data_noise, "convnet: std of Gaussian noise added to the data images at every update (0: none)", Sweep::no);
-    v("data.magnetization", magnetization, "spins data: magnetisations m_i in (-1, 1), pm1 terms whatever model.spin (unit up with probability (1 + m_i)/2); one value or N values", Sweep::no);
-    v("sampler.type", sampler_type, "MCMC kernel, one step = one sweep: langevin (gaussian, convnet); gibbs, gibbs-random, metropolis, metropolis-random (spins, bm); block-gibbs (rbm)", Sweep::yes);
-    v("sampler.step", step, "Langevin step eta", Sweep::yes);
-    v("sampler.temperature", temperature, "Langevin temperature T", Sweep::no);
-    v("init.type", init_type, "p0, where chains start: gaussian, zeros (gaussian model); uniform, zeros, data-mean (binary); uniform on [-1, 1], gaussian (convnet)", Sweep::no);
-    v("init.sigma", init_sigma, "gaussian p0 standard deviation sigma0", Sweep::yes);
-    v("train.scheme", scheme, "gradient estimator: rdm, cd, pcd, exact", Sweep::yes);
-    v("train.k", k, "sampler steps per update (>= 1)", Sweep::yes);
-    v("train.lr", lr, "learning rate (> 0)", Sweep::yes);
-    v("train.optimizer", optimizer, "sgd or adam", Sweep::no);
-    v("train.momentum", momentum, "sgd heavy-ball momentum in [0, 1)", Sweep::no);
-    v("train.l2", l2, "L2 penalty: adds l2 * theta to the gradient", Sweep::no);
-    v("train.batch", batch, "data points per update for the whole team; 0 = all data", Sweep::no);
-    v("train.chains", chains, "negative chains per update for the whole team (rdm, pcd)", Sweep::no);
-    v("train.updates", updates, "parameter updates", Sweep::no);
-    v("train.moments", moments, "sampled, or exact: closed-form moments of p_k (deterministic)", Sweep::no);
-    v("train.checkpoints", checkpoints, "log-spaced checkpoints over training, final included", Sweep::no);
-    v("train.log_every", log_every, "updates between rows of /train; 0 = about 1000 rows", Sweep::no);
-    v("train.init_coupling", init_coupling, "gaussian: initial J = init_coupling * I", Sweep::no);
-    v("measure.t_max", t_max, "longest sampling time of the dynamics measurement and theory curves, in sweeps; 0 = max(20 k, 100)", Sweep::no);
-    v("measure.t_points", t_points, "log-spaced sampling times (0, k and t_max always included)", Sweep::no);
-    v("measure.chains", measure_chains, "fresh chains from p0 of the dynamics measurement (whole team)", Sweep::no);
-    v("measure.moments", measure_moments, "dynamics from chains (sampled) or the exact law p_t (exact: gaussian; spins, bm with N <= 12; rbm with Nv, Nh <= 12); auto = as train.moments", Sweep::no);
-    v("measure.equilibrium", equilibrium, "equilibrium reference: auto (theory for gaussian and spins, exact enumeration for bm and rbm up to 20 units, else long-run), theory, exact, long-run, none", Sweep::no);
-    v("measure.equilibrium_sweeps", equilibrium_sweeps, "long-run equilibrium: burn-in sweeps, and as many again measured; 0 = max(1000, 10 t_max)", Sweep::no);
-    v("measure.at", measure_at, "which checkpoints are measured: last (the final parameters) or all (every train.checkpoints checkpoint)", Sweep::no);
-    v("measure.ais_runs", ais_runs, "rbm too large to enumerate: annealed importance sampling runs for log Z and the data log-likelihood at equilibrium (0: off)", Sweep::no);
-    v("measure.ais_temperatures", ais_temperatures, "AIS annealing steps (linear in beta, from independent units at the data means)", Sweep::no);
-    v("measure.samples", measure_samples, "image data: chains whose samples are kept at t = k/4, k, 4k, t_max and at equilibrium (0: none)", Sweep::no);
+    v("run.name", run_name, "names the output folder; letters, digits, '-', '_', '.' (default: config file stem)", Sweep::no, Identity::operational);
+    v("run.seed", seed, "master seed; every random stream derives from it", Sweep::yes, Identity::result);
+    v("run.out", run_out, "output folder (default: results/<run.name>)", Sweep::no, Identity::operational);
+    v("run.checkpoint_every", checkpoint_every, "seconds between resume checkpoints besides the scheduled ones; 0 = scheduled only", Sweep::no, Identity::operational);
+    v("run.max_memory", max_memory_gib, "GiB one rank may use; a configuration estimated to need more is refused before any work (0 = the cgroup limit or physical memory, shared by the node's ranks; not part of the configuration's identity)", Sweep::no, Identity::operational);
+    v("model.type", model_type, "energy model: gaussian, spins, bm, rbm, convnet (required)", Sweep::no, Identity::result);
+    v("model.n_visible", n_visible, "dimension N (default: from the data)", Sweep::no, Identity::result);
+    v("model.n_hidden", n_hidden, "rbm: hidden units", Sweep::yes, Identity::result);
+    v("model.spin", spin, "binary convention: pm1 or 01 (default pm1; rbm: 01)", Sweep::no, Identity::result);
+    v("model.channels", channels, "convnet: channels of each 3x3 stride-2 conv layer (list)", Sweep::no, Identity::result);
+    v("model.activation", activation, "convnet: silu or leaky-relu", Sweep::no, Identity::result);
+    v("model.precision", precision, "float64 or float32: working precision of the chains, samplers, data term and gradient statistics (float32: rbm; parameters and optimizer stay float64)", Sweep::no, Identity::result);
+    v("data.source", data_source, "data set: gaussian (gaussian model); spins, ising, bars-stripes, idx, hdf5, fashion-mnist (binary models); fashion-mnist, idx, blobs (convnet)", Sweep::no, Identity::result);
+    v("data.seed", data_seed, "seed of the synthetic data (kept apart from run.seed so seeds can be swept on fixed data)", Sweep::no, Identity::result);
+    v("data.n_samples", n_samples, "synthetic data size; 0 = exact population moments", Sweep::no, Identity::result);
+    v("data.spectrum", spectrum, "gaussian: covariance eigenvalues c_alpha (list; required), in a seeded random orthonormal basis", Sweep::no, Identity::result);
+    v("data.mean", data_mean, "gaussian: data mean mu_D, one value or N values (default 0)", Sweep::no, Identity::result);
+    v("data.beta", beta, "ising: teacher inverse temperature", Sweep::no, Identity::result);
+    v("data.graph", graph, "ising: teacher graph, curie-weiss, 2d (N = L^2) or sk", Sweep::no, Identity::result);
+    v("data.path", data_path, "idx: an IDX image file (gzipped or not); hdf5: file.h5:/dataset (rows = samples)", Sweep::no, Identity::result);
+    v("data.binarize", binarize, "images: pixel -> 1 if above this threshold in [0, 1), else 0; < 0: off (binary models need it)", Sweep::no, Identity::result);
+    v("data.downscale", downscale, "images: block-average factor 1, 2 or 4 (28x28 -> 14x14 with 2)", Sweep::no, Identity::result);
+    v("data.noise", data_noise, "convnet: std of Gaussian noise added to the data images at every update (0: none)", Sweep::no, Identity::result);
+    v("data.magnetization", magnetization, "spins data: magnetisations m_i in (-1, 1), pm1 terms whatever model.spin (unit up with probability (1 + m_i)/2); one value or N values", Sweep::no, Identity::result);
+    v("sampler.type", sampler_type, "MCMC kernel, one step = one sweep: langevin (gaussian, convnet); gibbs, gibbs-random, metropolis, metropolis-random (spins, bm); block-gibbs (rbm)", Sweep::yes, Identity::result);
+    v("sampler.step", step, "Langevin step eta", Sweep::yes, Identity::result);
+    v("sampler.temperature", temperature, "Langevin temperature T", Sweep::no, Identity::result);
+    v("init.type", init_type, "p0, where chains start: gaussian, zeros (gaussian model); uniform, zeros, data-mean (binary); uniform on [-1, 1], gaussian (convnet)", Sweep::no, Identity::result);
+    v("init.sigma", init_sigma, "gaussian p0 standard deviation sigma0", Sweep::yes, Identity::result);
+    v("train.scheme", scheme, "gradient estimator: rdm, cd, pcd, exact", Sweep::yes, Identity::result);
+    v("train.k", k, "sampler steps per update (>= 1)", Sweep::yes, Identity::result);
+    v("train.lr", lr, "learning rate (> 0)", Sweep::yes, Identity::result);
+    v("train.optimizer", optimizer, "sgd or adam", Sweep::no, Identity::result);
+    v("train.momentum", momentum, "sgd heavy-ball momentum in [0, 1)", Sweep::no, Identity::result);
+    v("train.l2", l2, "L2 penalty: adds l2 * theta to the gradient", Sweep::no, Identity::result);
+    v("train.batch", batch, "data points per update for the whole team; 0 = all data", Sweep::no, Identity::result);
+    v("train.chains", chains, "negative chains per update for the whole team (rdm, pcd)", Sweep::no, Identity::result);
+    v("train.updates", updates, "parameter updates", Sweep::no, Identity::result);
+    v("train.moments", moments, "sampled, or exact: closed-form moments of p_k (deterministic)", Sweep::no, Identity::result);
+    v("train.checkpoints", checkpoints, "log-spaced checkpoints over training, final included", Sweep::no, Identity::result);
+    v("train.log_every", log_every, "updates between rows of /train; 0 = about 1000 rows", Sweep::no, Identity::operational);
+    v("train.init_coupling", init_coupling, "gaussian: initial J = init_coupling * I", Sweep::no, Identity::result);
+    v("measure.t_max", t_max, "longest sampling time of the dynamics measurement and theory curves, in sweeps; 0 = max(20 k, 100)", Sweep::no, Identity::operational);
+    v("measure.t_points", t_points, "log-spaced sampling times (0, k and t_max always included)", Sweep::no, Identity::operational);
+    v("measure.chains", measure_chains, "fresh chains from p0 of the dynamics measurement (whole team)", Sweep::no, Identity::operational);
+    v("measure.moments", measure_moments, "dynamics from chains (sampled) or the exact law p_t (exact: gaussian; spins, bm with N <= 12; rbm with Nv, Nh <= 12); auto = as train.moments", Sweep::no, Identity::operational);
+    v("measure.equilibrium", equilibrium, "equilibrium reference: auto (theory for gaussian and spins, exact enumeration for bm and rbm up to 20 units, else long-run), theory, exact, long-run, none", Sweep::no, Identity::operational);
+    v("measure.equilibrium_sweeps", equilibrium_sweeps, "long-run equilibrium: burn-in sweeps, and as many again measured; 0 = max(1000, 10 t_max)", Sweep::no, Identity::operational);
+    v("measure.at", measure_at, "which checkpoints are measured: last (the final parameters) or all (every train.checkpoints checkpoint)", Sweep::no, Identity::operational);
+    v("measure.ais_runs", ais_runs, "rbm too large to enumerate: annealed importance sampling runs for log Z and the data log-likelihood at equilibrium (0: off)", Sweep::no, Identity::operational);
+    v("measure.ais_temperatures", ais_temperatures, "AIS annealing steps (linear in beta, from independent units at the data means)", Sweep::no, Identity::operational);
+    v("measure.samples", measure_samples, "image data: chains whose samples are kept at t = k/4, k, 4k, t_max and at equilibrium (0: none)", Sweep::no, Identity::operational);
   }
   template <class V>
   void visit(V&& v) const {
@@ -186,6 +191,12 @@ struct RunConfig {
 
   /// The resolved configuration as INI text ([section] blocks, every key with its value).
   std::string to_ini() const;
+
+  /// The keys of kind `which` whose values differ between this configuration and `stored`, an INI
+  /// text written by to_ini() (a run file's or checkpoint's), each as "key = <stored> (now
+  /// <this>)"; a key absent from `stored` reads "(absent)". Identity::result: empty means the same
+  /// run (what resume and "already completed" compare).
+  std::vector<std::string> differences(const std::string& stored, Identity which = Identity::result) const;
 
   /// Effective t_max of theory curves and measurements.
   std::int64_t effective_t_max() const { return t_max > 0 ? t_max : std::max<std::int64_t>(20 * k, 100); }

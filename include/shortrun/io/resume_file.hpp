@@ -38,12 +38,11 @@ void write_resume_state(const std::string& path, const ResumeState& state);
 /// schema or schema_version (naming both).
 ResumeState read_resume_state(const std::string& path);
 
-/// Checks a resume state read back against the run it should continue: its configuration text,
-/// step in [0, updates], the parameter vector's length (`n_params`), the checkpoints (named by
+/// Checks a resume state read back against the run it should continue (whose configuration the
+/// caller compares: RunConfig::differences): step in [0, updates], the parameter vector's length (`n_params`), the checkpoints (named by
 /// steps up to `step`, each of n_params values), the log's steps, the optimizer's blocks (one value
 /// or n_params), finite values everywhere. BadInput naming `path` and what is wrong.
-void check_resume_state(const ResumeState& s, const std::string& config_text, Index updates, Index n_params,
-                        const std::string& path);
+void check_resume_state(const ResumeState& s, Index updates, Index n_params, const std::string& path);
 
 /// A State as the datasets of `group` (one per block; split blocks carry the attribute `split` = 1).
 void write_state(h5::Group& group, const State& state);

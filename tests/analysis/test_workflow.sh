@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# The analysis package as a user installs it (README, "Analysis package"):
+# The researcher's workflow end to end, as a user runs it (README, "On a cluster" and "Analysis
+# package"):
 #   1. a fresh virtual environment on Debian's python3 (--system-site-packages, so that Debian's
 #      numpy, h5py, matplotlib, pandas and xarray are used) and `pip install --no-index
 #      --no-build-isolation ./analysis`, offline, with Debian's setuptools;
 #   2. every console script of analysis/pyproject.toml is installed and answers --help;
-#   3. with the installed package (run from outside the checkout): a tiny Gaussian sweep trained
-#      here with two seeds (run.seed = 1,2 x train.k = 1,3), read as
+#   3. a tiny Gaussian sweep with two seeds (run.seed = 1:2 x train.k = 1,3) run as two shards
+#      (--shard 0/2, 1/2, as a job array does) and then merged by a plain sweep: the merged manifest
+#      equals, column by column and bit for bit, that of the same sweep run unsharded in another
+#      folder (nothing lost in the merge); then, with the installed package (run from outside the
+#      checkout):
 #      - load_sweep(...).to_dataframe(): one row per run, dtypes (int axes int64, reals float64,
 #        strings str, err_*_se columns present), values equal to what h5py reads;
 #      - Sweep.seed_average(): one row per k, mean and standard error over the two seeds (for
@@ -14,14 +18,19 @@
 #      - shortrun-summary on the sweep folder: seeds averaged, n = 2, the same means and errors;
 #      - shortrun-make-figures and shortrun-plot-dynamics with --format png,pdf / pdf,svg: the files
 #        exist and are PDF, SVG and PNG files;
-#   4. the checkout's wrappers need neither /usr/bin/python3 nor a sys.path change: no file of
+#   4. a run stopped by SIGTERM (exit 75), its output folder moved, resumed from the new folder with
+#      operational keys changed (run.checkpoint_every, measure.t_points): the final parameters and
+#      training log are bitwise those of an uninterrupted run; a changed result key (train.lr) is
+#      refused with exit 2 naming the key and both values; --force keeps the old run file as
+#      <run_id>.replaced-<time>.h5;
+#   5. the checkout's wrappers need neither /usr/bin/python3 nor a sys.path change: no file of
 #      analysis/ hard-codes either, analysis/summary.py runs directly, and
 #      `python3 -m shortrun_analysis.tools.summary` runs in analysis/.
-# About 15 s on 2 cores (the virtual environment and pip take most of it).
-# Usage: test_install_package.sh PATH/TO/shortrun
+# About 30 s on 2 cores (the virtual environment, pip and the runs take most of it).
+# Usage: test_workflow.sh PATH/TO/shortrun
 set -euo pipefail
 
-shortrun=$(realpath "${1:?usage: test_install_package.sh PATH/TO/shortrun}")
+shortrun=$(realpath "${1:?usage: test_workflow.sh PATH/TO/shortrun}")
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 python=/usr/bin/python3  # Debian's python3 with its packages (a python3 earlier on PATH may lack them)
 
@@ -66,12 +75,39 @@ for s in "${scripts[@]}"; do
 done
 echo "ok: ${scripts[*]} installed, --help works"
 
-# --- 3. a sweep with two seeds, read with the installed package -------------------------------------
+# --- 3. a sweep with two seeds as two shards plus the merge, read with the installed package -------
 # sigma0 = 3 lies above every data variance, so every mode has J* > 0 and an equilibrium (err_eq).
-"$shortrun" sweep "$repo/jobs/configs/demo-gaussian.ini" --out "$tmp/sweep" --quiet \
-  --set run.seed=1,2 --set train.k=1,3 --set init.sigma=3 --set data.n_samples=2000 --set train.updates=200 \
-  --set train.chains=200 --set train.checkpoints=3 --set measure.chains=500 --set measure.t_points=8 \
-  >"$tmp/sweep.log" 2>&1 || { cat "$tmp/sweep.log" >&2; fail "shortrun sweep"; }
+sweep_args=(--quiet --set run.seed=1:2 --set train.k=1,3 --set init.sigma=3 --set data.n_samples=2000
+            --set train.updates=200 --set train.chains=200 --set train.checkpoints=3 --set measure.chains=500
+            --set measure.t_points=8)
+for shard in 0/2 1/2; do
+  "$shortrun" sweep "$repo/jobs/configs/demo-gaussian.ini" --out "$tmp/sweep" --shard "$shard" "${sweep_args[@]}" \
+    >"$tmp/shard.log" 2>&1 || { cat "$tmp/shard.log" >&2; fail "shortrun sweep --shard $shard"; }
+done
+"$shortrun" sweep "$repo/jobs/configs/demo-gaussian.ini" --out "$tmp/sweep" "${sweep_args[@]}" \
+  >"$tmp/sweep.log" 2>&1 || { cat "$tmp/sweep.log" >&2; fail "shortrun sweep (the merge)"; }
+"$shortrun" sweep "$repo/jobs/configs/demo-gaussian.ini" --out "$tmp/unsharded" "${sweep_args[@]}" \
+  >"$tmp/unsharded.log" 2>&1 || { cat "$tmp/unsharded.log" >&2; fail "shortrun sweep (unsharded)"; }
+"$venv/python" - "$tmp/sweep/sweep.h5" "$tmp/unsharded/sweep.h5" <<'PY' || fail "the merged manifest lost data"
+import sys
+import h5py
+import numpy as np
+merged, whole = (h5py.File(p, "r") for p in sys.argv[1:])
+assert sorted(merged["runs"]) == sorted(whole["runs"]), (sorted(merged["runs"]), sorted(whole["runs"]))
+for column in whole["runs"]:
+    a, b = merged["runs"][column][()], whole["runs"][column][()]
+    if column in ("team", "wall_s"):  # who ran it and how long: -1 and the run file's time after a merge
+        assert a.shape == b.shape, column
+        continue
+    if a.dtype.kind == "f":
+        assert np.isfinite(b).all(), (column, b)  # every run completed and measured
+        assert np.array_equal(a, b), (column, a, b)
+    else:
+        assert list(a) == list(b), (column, a, b)
+assert np.isfinite(merged["runs/wall_s"][()]).all(), merged["runs/wall_s"][()]
+assert merged.attrs["status"] == "completed", merged.attrs["status"]
+print(f"merge of two shards: {len(merged['runs/run_id'])} rows, every column equal to the unsharded sweep's")
+PY
 
 "$venv/shortrun-summary" "$tmp/sweep" --json >"$tmp/summary.json" 2>"$tmp/err.txt" ||
   { cat "$tmp/err.txt" >&2; fail "shortrun-summary SWEEP_DIR"; }
@@ -218,7 +254,50 @@ assert not os.path.exists(f"{dyn}/error_corr_err_vs_t.png")
 print("figures: PNG and PDF (make_figures), PDF and SVG (plot_dynamics, seeds averaged): ok")
 PY
 
-# --- 4. the checkout: no /usr/bin/python3, no sys.path change; wrappers and -m work ---------------
+# --- 4. a stopped run, its folder moved, resumed bit-exactly; identity keys ----------------------------
+one_run=(--quiet --set run.seed=3 --set train.scheme=pcd --set train.k=5 --set train.updates=4000
+         --set train.chains=300 --set data.n_samples=2000 --set measure.chains=200 --set measure.t_points=6)
+"$shortrun" train "$repo/jobs/configs/demo-gaussian.ini" --out "$tmp/whole" "${one_run[@]}" >/dev/null 2>&1 ||
+  fail "the uninterrupted run"
+"$shortrun" train "$repo/jobs/configs/demo-gaussian.ini" --out "$tmp/first" "${one_run[@]}" \
+  --set run.checkpoint_every=0.05 >"$tmp/first.log" 2>&1 &
+pid=$!
+for _ in $(seq 600); do [[ -e $tmp/first/runs/demo.ckpt.h5 ]] && break; sleep 0.05; done
+kill -TERM "$pid"
+rc=0; wait "$pid" || rc=$?
+[[ $rc -eq 75 ]] || { cat "$tmp/first.log" >&2; fail "SIGTERM: exit $rc, expected 75 (the run may be too short)"; }
+mv "$tmp/first" "$tmp/moved"
+"$shortrun" train "$repo/jobs/configs/demo-gaussian.ini" --out "$tmp/moved" "${one_run[@]}" \
+  --set run.checkpoint_every=30 --set measure.t_points=10 >"$tmp/moved.log" 2>&1 ||
+  { cat "$tmp/moved.log" >&2; fail "resume in the moved folder with other operational keys"; }
+"$venv/python" - "$tmp/whole/runs/demo.h5" "$tmp/moved/runs/demo.h5" <<'PY' || fail "the resumed run differs"
+import sys
+import h5py
+import numpy as np
+a, b = (h5py.File(p, "r") for p in sys.argv[1:])
+assert a.attrs["status"] == b.attrs["status"] == "completed"
+assert list(a["checkpoints"]) == list(b["checkpoints"]), (list(a["checkpoints"]), list(b["checkpoints"]))
+for step in a["checkpoints"]:
+    for name in a[f"checkpoints/{step}/params"]:
+        assert np.array_equal(a[f"checkpoints/{step}/params/{name}"][()], b[f"checkpoints/{step}/params/{name}"][()])
+for column in ("step", "grad_norm", "param_norm"):
+    assert np.array_equal(a[f"train/{column}"][()], b[f"train/{column}"][()]), column
+print("moved folder: resumed bitwise equal to the uninterrupted run")
+PY
+rc=0
+"$shortrun" train "$repo/jobs/configs/demo-gaussian.ini" --out "$tmp/moved" "${one_run[@]}" --set train.lr=0.2 \
+  >"$tmp/other.log" 2>&1 || rc=$?
+[[ $rc -eq 2 ]] || fail "a changed train.lr on a completed run: exit $rc, expected 2"
+grep -q "train.lr = 0.15 (now 0.2)" "$tmp/other.log" || { cat "$tmp/other.log" >&2; fail "the message does not name train.lr with both values"; }
+"$shortrun" train "$repo/jobs/configs/demo-gaussian.ini" --out "$tmp/moved" "${one_run[@]}" --set train.lr=0.2 \
+  --set train.updates=50 --force >"$tmp/forced.log" 2>&1 || { cat "$tmp/forced.log" >&2; fail "--force"; }
+replaced=("$tmp"/moved/runs/demo.replaced-*.h5)
+[[ -f ${replaced[0]} ]] || fail "--force left no demo.replaced-<time>.h5"
+"$venv/python" -c "import h5py,sys; f=h5py.File(sys.argv[1]); assert 'lr = 0.15' in f.attrs['config'], 'not the old run'" \
+  "${replaced[0]}" || fail "the kept file is not the replaced run"
+echo "ok: moved folder resumed bit-exactly; train.lr change refused naming both values; --force kept ${replaced[0]##*/}"
+
+# --- 5. the checkout: no /usr/bin/python3, no sys.path change; wrappers and -m work ---------------
 cd "$repo"
 if grep -n -e '^#!/usr/bin/python3' -e 'sys\.path\.\(insert\|append\)' -e 'sys\.path *=' \
      analysis/*.py analysis/baselines/*.py analysis/shortrun_analysis/*.py analysis/shortrun_analysis/tools/*.py; then
