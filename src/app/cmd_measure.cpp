@@ -14,6 +14,7 @@
 #include "shortrun/app/run.hpp"
 #include "shortrun/core/error.hpp"
 #include "shortrun/families/composition.hpp"
+#include "shortrun/io/dataset_docs.hpp"
 #include "shortrun/io/run_file.hpp"
 #include "shortrun/parallel/mpi.hpp"
 
@@ -126,6 +127,7 @@ void replace_measurements(const std::string& path, const RunConfig& config, Inde
     if (f.exists("dynamics")) f.remove("dynamics");
     if (f.exists("equilibrium")) f.remove("equilibrium");
     io::write_measurements(f, config, side, measurements);
+    io::describe_datasets(f);  // the new groups' units, descriptions and dimension scales
     f.attr("measured", io::utc_now());
     f.close();
   } catch (...) {

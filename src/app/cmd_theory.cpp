@@ -11,6 +11,7 @@
 #include "shortrun/app/run.hpp"
 #include "shortrun/core/error.hpp"
 #include "shortrun/families/composition.hpp"
+#include "shortrun/io/dataset_docs.hpp"
 #include "shortrun/io/run_file.hpp"
 #include "shortrun/version.hpp"
 
@@ -80,6 +81,7 @@ int cmd_theory(int argc, char** argv) {
       file.attr("created", io::utc_now());
       file.attr("config", config.to_ini());
       io::write_theory(file, *families::theory_tables(config, data, nullptr));
+      io::describe_datasets(file);
       file.close();
       fs::rename(tmp, out);
     } catch (const h5::Error& e) {

@@ -27,7 +27,7 @@ commands:
   measure RUN.h5 [--checkpoint last|all|STEP] [--set measure.KEY=VALUE]...
                                        re-measure dynamics and equilibrium of a trained run
   theory  CONFIG.ini [--out FILE.h5]   closed-form predictions of a solvable model, as a table
-  info    FILE.h5 [--json]             summary of a run file
+  info    FILE.h5 [--json]             summary of a run file or sweep manifest (--json: typed)
   bench   [--what rbm|bm|gaussian|convnet|gemm|all] [--json] [--repeats N] [--quick] [--threads N]
                                        time the training kernels against this machine's GEMM
   --version                            version, git commit and matrix-product library

@@ -1,5 +1,7 @@
 #include "shortrun/io/h5.hpp"
 
+#include <hdf5_hl.h>
+
 #include <sstream>
 
 namespace shortrun::h5 {
@@ -213,6 +215,33 @@ std::string Object::attr_as_text(const std::string& name) const {
   }
 }
 
+namespace {
+TypeClass class_of(hid_t type) {
+  switch (H5Tget_class(type)) {
+    case H5T_INTEGER: return TypeClass::integer;
+    case H5T_FLOAT: return TypeClass::real;
+    case H5T_STRING: return TypeClass::string;
+    default: return TypeClass::other;
+  }
+}
+}  // namespace
+
+TypeClass Object::attr_type(const std::string& name) const {
+  Handle a = open_attr(id(), name, path_);
+  Handle ft(H5Aget_type(a.id()), H5Tclose);
+  return class_of(ft.id());
+}
+
+std::vector<hsize_t> Object::attr_shape(const std::string& name) const {
+  Handle a = open_attr(id(), name, path_);
+  Handle space(H5Aget_space(a.id()), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(space.id());
+  if (rank < 0) fail("cannot read the shape of attribute " + name, path_);
+  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+  if (rank > 0) H5Sget_simple_extent_dims(space.id(), dims.data(), nullptr);
+  return dims;
+}
+
 // ---- groups and datasets ----------------------------------------------------------------------
 
 Group Group::create_group(const std::string& name) {
@@ -393,6 +422,65 @@ std::vector<std::string> Group::read_strings(const std::string& name) const {
     H5free_memory(p);
   }
   return out;
+}
+
+TypeClass Group::type_class(const std::string& name) const {
+  Object ds = open_dataset(name);
+  Handle ft(H5Dget_type(ds.id()), H5Tclose);
+  return class_of(ft.id());
+}
+
+namespace {
+struct VisitState {
+  hid_t root;
+  std::vector<std::string>* out;
+};
+herr_t collect_dataset(hid_t, const char* name, const H5L_info_t* info, void* data) {
+  if (info->type != H5L_TYPE_HARD) return 0;  // soft links (/final) and external links (/links) are not followed
+  auto* state = static_cast<VisitState*>(data);
+  const hid_t obj = H5Oopen(state->root, name, H5P_DEFAULT);
+  if (obj < 0) return -1;
+  if (H5Iget_type(obj) == H5I_DATASET) state->out->push_back(name);
+  H5Oclose(obj);
+  return 0;
+}
+}  // namespace
+
+std::vector<std::string> Group::dataset_paths() const {
+  std::vector<std::string> names;
+  VisitState state{id(), &names};
+  check_status(H5Lvisit(id(), H5_INDEX_NAME, H5_ITER_INC, collect_dataset, &state), "cannot list datasets", path_);
+  return names;
+}
+
+void Group::set_scale(const std::string& name, const std::string& scale_name) {
+  Object ds = open_dataset(name);
+  const htri_t is = H5DSis_scale(ds.id());
+  if (is < 0) fail("cannot tell whether " + name + " is a dimension scale", path_);
+  if (is > 0) return;
+  check_status(H5DSset_scale(ds.id(), scale_name.c_str()), "cannot make " + name + " a dimension scale", path_);
+}
+
+void Group::attach_scale(const std::string& dataset, const std::string& scale, unsigned dim) {
+  {
+    const Object sc = open_dataset(scale);
+    const htri_t is = H5DSis_scale(sc.id());
+    if (is < 0) fail("cannot tell whether " + scale + " is a dimension scale", path_);
+    if (is == 0) set_scale(scale, scale.substr(scale.find_last_of('/') + 1));
+  }
+  if (is_attached(dataset, scale, dim)) return;
+  Object ds = open_dataset(dataset);
+  Object sc = open_dataset(scale);
+  check_status(H5DSattach_scale(ds.id(), sc.id(), dim),
+               "cannot attach dimension scale " + scale + " to " + dataset, path_);
+}
+
+bool Group::is_attached(const std::string& dataset, const std::string& scale, unsigned dim) const {
+  Object ds = open_dataset(dataset);
+  Object sc = open_dataset(scale);
+  const htri_t is = H5DSis_attached(ds.id(), sc.id(), dim);
+  if (is < 0) fail("cannot tell whether " + scale + " is attached to " + dataset, path_);
+  return is > 0;
 }
 
 // ---- files ------------------------------------------------------------------------------------

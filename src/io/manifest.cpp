@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <type_traits>
 
+#include "shortrun/io/dataset_docs.hpp"
 #include "shortrun/io/h5.hpp"
 #include "shortrun/io/run_file.hpp"
 #include "shortrun/version.hpp"
@@ -94,6 +95,7 @@ void write_manifest(const std::string& path, const ManifestMeta& meta,
     const auto folder = std::filesystem::path(path).parent_path();
     for (const auto& r : rows)
       if (std::filesystem::exists(folder / r.file)) links.external_link(r.run_id, r.file, "/");
+    describe_datasets(f);
     f.close();
   }
   std::filesystem::rename(tmp, path);

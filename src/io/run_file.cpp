@@ -12,6 +12,7 @@
 #include "shortrun/core/error.hpp"
 #include "shortrun/core/matrix_backend.hpp"
 #include "shortrun/data/bars_stripes.hpp"
+#include "shortrun/io/dataset_docs.hpp"
 #include "shortrun/version.hpp"
 
 namespace shortrun::io {
@@ -134,6 +135,7 @@ void RunWriter::finish(RunStatus status, const std::string& reason) {
   file_.attr("status_reason", reason);
   file_.attr("finished", utc_now());
   if (last_checkpoint_ >= 0) file_.soft_link("final", "/checkpoints/" + std::to_string(last_checkpoint_));
+  describe_datasets(file_);  // units, description, dimension scales: the file explains itself
   file_.close();
   std::error_code ec;
   std::filesystem::rename(tmp_path_, final_path_, ec);

@@ -19,6 +19,10 @@ The hash covers the raw bytes of numeric data (NaN payloads and -0.0 included) a
 text of strings (each element of a string array hashed with its length, so that element
 boundaries count).
 
+Dimension scales: the attributes `DIMENSION_LIST` (on a dataset) and `REFERENCE_LIST` (on a
+scale) hold object references, whose raw bytes are not results: they are written as the HDF5 paths
+they refer to (`attr dimension_list = [['/dynamics/20/t'], []]`).
+
 Excluded (they legitimately differ between two identical runs; only their presence is listed):
 timestamps (`created`, `finished`, `started`, `updated`, `measured`, `written`), wall times (any
 dataset or attribute named `wall_s`, `seconds`, `elapsed_s`), `host`, `git_sha`,
@@ -92,11 +96,27 @@ def shape_name(shape):
     return "()" if shape is None or shape == () else "[" + ",".join(str(n) for n in shape) + "]"
 
 
+def scale_lines(obj, name, key, out):
+    """The dimension-scale attributes hold object references (their bytes are addresses, not
+    results): written as the paths they refer to. True when `name` was one of them."""
+    if name == "DIMENSION_LIST":  # on a dataset: the scales attached to each dimension
+        dims = [[scale.name for scale in dim.values()] for dim in obj.dims]
+        out.append((key, f"attr dimension_list = {dims!r}"))
+        return True
+    if name == "REFERENCE_LIST":  # on a scale: the datasets (and dimensions) it is attached to
+        refs = sorted((obj.file[r[0]].name, int(r[1])) for r in obj.attrs[name])
+        out.append((key, f"attr reference_list = {refs!r}"))
+        return True
+    return False
+
+
 def attr_lines(obj, path, out):
     for name in obj.attrs:
         key = f"{path}@{name}"
         if name in EXCLUDED:
             out.append((key, f"excluded ({EXCLUDED[name]})"))
+            continue
+        if scale_lines(obj, name, key, out):
             continue
         aid = h5py.h5a.open(obj.id, name.encode())
         dtype, shape = aid.dtype, aid.shape

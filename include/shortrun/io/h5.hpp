@@ -18,6 +18,10 @@ class Error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// The kind of value a dataset or attribute holds (for readers that type their output, e.g.
+/// `shortrun info --json`).
+enum class TypeClass { integer, real, string, other };
+
 /// Owns one hid_t and closes it with the matching H5?close.
 class Handle {
  public:
@@ -66,6 +70,9 @@ class Object {
   std::vector<double> attr_doubles(const std::string& name) const;
   /// The attribute's value as text, whatever its type (for `shortrun info`).
   std::string attr_as_text(const std::string& name) const;
+  /// The kind of value attribute `name` holds, and its shape ({} for a scalar).
+  TypeClass attr_type(const std::string& name) const;
+  std::vector<hsize_t> attr_shape(const std::string& name) const;
 
  protected:
   Handle h_;
@@ -104,6 +111,21 @@ class Group : public Object {
   Vector read_vector(const std::string& name) const;
   std::vector<std::int64_t> read_ints(const std::string& name) const;
   std::vector<std::string> read_strings(const std::string& name) const;
+  /// The kind of value dataset `name` holds.
+  TypeClass type_class(const std::string& name) const;
+  /// Paths, relative to this group, of every dataset below it reachable by hard links (soft and
+  /// external links are not followed), in name order: e.g. "dynamics/20/t".
+  std::vector<std::string> dataset_paths() const;
+
+  // Dimension scales (HDF5 high-level library, H5DS).
+  /// Makes dataset `name` a dimension scale called `scale_name`; nothing when it is one already.
+  void set_scale(const std::string& name, const std::string& scale_name);
+  /// Attaches dataset `scale` as the dimension scale of dimension `dim` of dataset `dataset` (both
+  /// relative to this group). `scale` is made a scale first (named after its last path component)
+  /// when it is not one; nothing when it is attached already.
+  void attach_scale(const std::string& dataset, const std::string& scale, unsigned dim);
+  /// Whether `scale` is attached to dimension `dim` of `dataset`.
+  bool is_attached(const std::string& dataset, const std::string& scale, unsigned dim) const;
 };
 
 class File : public Group {
