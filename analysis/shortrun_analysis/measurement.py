@@ -98,7 +98,10 @@ class Equilibrium:
              or none was measured; `note` says why, and `arrays` is then empty
     arrays   mean [N], cov, h_mean [Nh], mode_var [N], mean_se [N], samples [S,H,W] (long-run images)
     attrs    mean_err, corr_err, energy_mean, energy_std, h_err, vh_err, log_z, loglik, converged,
-             max_abs_z, z_threshold, n_chains, burn_in, window, energy_se, note, ...
+             max_abs_z, z_threshold, n_chains, burn_in, window, energy_se, note, rhat_max,
+             rhat_threshold, ess_min, iat_max, failing_statistic, reason, ...
+    A long run with converged = 0 (R-hat, ESS or half-window check failed) is no reference:
+    level() gives None for it, so summaries and figures skip it and say why (describe()).
     """
 
     step: int
@@ -115,7 +118,7 @@ class Equilibrium:
 
     def level(self, stat: str, data_energy: float) -> Optional[float]:
         """The equilibrium value of `stat`, None when it does not exist or is unknown (NaN)."""
-        if not self.exists:
+        if not self.exists or self.converged is False:
             return None
         if stat == "energy":
             value = abs(float(self.attrs.get("energy_mean", math.nan)) - data_energy)
@@ -132,7 +135,8 @@ class Equilibrium:
         if not self.exists:
             return f"{self.method}: none" + (f" ({self.note})" if self.note else "")
         if self.converged is False:
-            return f"{self.method}, not converged"
+            reason = str(self.attrs.get("reason", ""))
+            return f"{self.method}, NOT converged" + (f" ({reason})" if reason else "")
         return self.method
 
 
@@ -339,7 +343,7 @@ def summarize(m: Measurement, step: int, stat: str) -> ErrorSummary:
     ik = d.index_of(m.k)
     finite = np.flatnonzero(np.isfinite(y))
     imin = int(finite[np.argmin(y[finite])]) if finite.size else None
-    note = e.note if not e.exists else ("not converged" if e.converged is False else "")
+    note = e.note if not e.exists else (e.describe() if e.converged is False else "")
     return ErrorSummary(run_id=m.run_id, path=m.path, status=m.status, model=m.model, scheme=m.scheme, k=m.k,
                         step=step, stat=stat,
                         at_k=float(y[ik]) if ik is not None and np.isfinite(y[ik]) else None,
