@@ -41,7 +41,8 @@ class Dynamics:
              energy_mean, energy_std [T]; RBM h_mean [T,Nh], h_err, vh_err [T]; gaussian mode_var
              [T,N], theory_t [T'], mode_var_theory [T',N]; spins theory_t, mean_theory [T',N];
              images samples [T_s,S,H,W], sample_t [T_s]
-    attrs    step, n_chains, seconds, overflow, overflow_t, data_energy, cov_components
+    attrs    step, n_chains, seconds, overflow, overflow_t, data_energy, data_energy_noisy (data.noise > 0),
+             cov_components
     """
 
     step: int
@@ -51,7 +52,15 @@ class Dynamics:
 
     @property
     def data_energy(self) -> float:
-        """<E>_D under these parameters (free energy for the RBM); NaN if unknown."""
+        """<E>_D under these parameters (free energy for the RBM); NaN if unknown. With data.noise > 0
+        the energy training matched: that of the noisy data (attribute data_energy_noisy); the clean
+        data's is clean_data_energy."""
+        noisy = float(self.attrs.get("data_energy_noisy", math.nan))
+        return noisy if math.isfinite(noisy) else self.clean_data_energy
+
+    @property
+    def clean_data_energy(self) -> float:
+        """<E>_D of the data without noise (attribute data_energy); NaN if unknown."""
         return float(self.attrs.get("data_energy", math.nan))
 
     @property

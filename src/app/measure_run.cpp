@@ -4,10 +4,12 @@
 #include <cctype>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <limits>
 
 #include "shortrun/core/log_grid.hpp"
+#include "shortrun/core/random.hpp"
 #include "shortrun/families/composition.hpp"
 #include "shortrun/observables/chain_statistics.hpp"
 
@@ -51,6 +53,26 @@ struct Plan {
   mpi::Communicator& team;
 };
 
+/// Mean energy of the data with Gaussian noise of std data.noise added, as training with data.noise
+/// sees them: one fixed draw per image (Stream(seed, data_noise, image, update 2^64 - 1), an update
+/// index training never reaches), in blocks of images to bound memory.
+template <class Model>
+double noisy_data_energy(const RunConfig& c, const Dataset& data, const Model& model) {
+  constexpr Index kBlock = 1024;
+  const Index n = data.x.cols();
+  double sum = 0;
+  for (Index first = 0; first < n; first += kBlock) {
+    Matrix x = data.x.middleCols(first, std::min(kBlock, n - first));
+    for (Index j = 0; j < x.cols(); ++j) {
+      Stream s(static_cast<std::uint64_t>(c.seed), Purpose::data_noise, static_cast<std::uint64_t>(first + j),
+               std::numeric_limits<std::uint64_t>::max());
+      for (Index i = 0; i < x.rows(); ++i) x(i, j) += c.data_noise * s.normal();
+    }
+    sum += model.energy(x).sum();
+  }
+  return n > 0 ? sum / static_cast<double>(n) : std::numeric_limits<double>::quiet_NaN();
+}
+
 /// The measurement of one checkpoint, the same for every family; the family adds its exact law p_t
 /// and its extras (theory curves, AIS log Z).
 template <class Family, class Model, class Sampler, class Start>
@@ -85,6 +107,7 @@ CheckpointMeasurement measure_one(const Plan& plan, const Model& model, const Sa
   Family::measure_extras(c, plan.data, model, sampler, p0, ref, plan.times, out, plan.team);
   out.components = ref.components;
   out.data_energy = ref.energy_mean;
+  if (c.data_noise > 0 && !plan.data.population) out.data_energy_noisy = noisy_data_energy(c, plan.data, model);
   return out;
 }
 

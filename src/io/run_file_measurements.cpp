@@ -40,6 +40,7 @@ void write_dynamics(h5::Group& g, const CheckpointMeasurement& m, Index side) {
   g.attr("overflow_t", static_cast<std::int64_t>(d.overflow_t));
   g.attr("seconds", m.seconds);
   g.attr("data_energy", m.data_energy);
+  if (std::isfinite(m.data_energy_noisy)) g.attr("data_energy_noisy", m.data_energy_noisy);
   g.write("t", as_ints(d.t));
   const Index n = st.empty() ? 0 : st.front().mean.size();
   g.write("mean", rows_of(st, n, [](const ChainStatistics& s) -> const Vector& { return s.mean; }));
