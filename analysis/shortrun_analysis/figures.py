@@ -37,6 +37,8 @@ def positive(y):
 
 def no_equilibrium(e):
     """Legend text for a run without an equilibrium line (the printed notes give the reason)."""
+    if e.exists and e.converged is False:
+        return f"equilibrium {e.describe()}: not drawn"
     return f"no equilibrium ({e.method})" if e.method != "none" else "equilibrium not measured"
 
 

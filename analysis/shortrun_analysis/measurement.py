@@ -41,7 +41,8 @@ class Dynamics:
              energy_mean, energy_std [T]; RBM h_mean [T,Nh], h_err, vh_err [T]; gaussian mode_var
              [T,N], theory_t [T'], mode_var_theory [T',N]; spins theory_t, mean_theory [T',N];
              images samples [T_s,S,H,W], sample_t [T_s]
-    attrs    step, n_chains, seconds, overflow, overflow_t, data_energy, cov_components
+    attrs    step, n_chains, seconds, overflow, overflow_t, data_energy, data_energy_noisy (data.noise > 0),
+             cov_components
     """
 
     step: int
@@ -51,7 +52,15 @@ class Dynamics:
 
     @property
     def data_energy(self) -> float:
-        """<E>_D under these parameters (free energy for the RBM); NaN if unknown."""
+        """<E>_D under these parameters (free energy for the RBM); NaN if unknown. With data.noise > 0
+        the energy training matched: that of the noisy data (attribute data_energy_noisy); the clean
+        data's is clean_data_energy."""
+        noisy = float(self.attrs.get("data_energy_noisy", math.nan))
+        return noisy if math.isfinite(noisy) else self.clean_data_energy
+
+    @property
+    def clean_data_energy(self) -> float:
+        """<E>_D of the data without noise (attribute data_energy); NaN if unknown."""
         return float(self.attrs.get("data_energy", math.nan))
 
     @property
@@ -98,7 +107,10 @@ class Equilibrium:
              or none was measured; `note` says why, and `arrays` is then empty
     arrays   mean [N], cov, h_mean [Nh], mode_var [N], mean_se [N], samples [S,H,W] (long-run images)
     attrs    mean_err, corr_err, energy_mean, energy_std, h_err, vh_err, log_z, loglik, converged,
-             max_abs_z, z_threshold, n_chains, burn_in, window, energy_se, note, ...
+             max_abs_z, z_threshold, n_chains, burn_in, window, energy_se, note, rhat_max,
+             rhat_threshold, ess_min, iat_max, failing_statistic, reason, ...
+    A long run with converged = 0 (R-hat, ESS or half-window check failed) is no reference:
+    level() gives None for it, so summaries and figures skip it and say why (describe()).
     """
 
     step: int
@@ -115,7 +127,7 @@ class Equilibrium:
 
     def level(self, stat: str, data_energy: float) -> Optional[float]:
         """The equilibrium value of `stat`, None when it does not exist or is unknown (NaN)."""
-        if not self.exists:
+        if not self.exists or self.converged is False:
             return None
         if stat == "energy":
             value = abs(float(self.attrs.get("energy_mean", math.nan)) - data_energy)
@@ -132,7 +144,8 @@ class Equilibrium:
         if not self.exists:
             return f"{self.method}: none" + (f" ({self.note})" if self.note else "")
         if self.converged is False:
-            return f"{self.method}, not converged"
+            reason = str(self.attrs.get("reason", ""))
+            return f"{self.method}, NOT converged" + (f" ({reason})" if reason else "")
         return self.method
 
 
@@ -339,7 +352,7 @@ def summarize(m: Measurement, step: int, stat: str) -> ErrorSummary:
     ik = d.index_of(m.k)
     finite = np.flatnonzero(np.isfinite(y))
     imin = int(finite[np.argmin(y[finite])]) if finite.size else None
-    note = e.note if not e.exists else ("not converged" if e.converged is False else "")
+    note = e.note if not e.exists else (e.describe() if e.converged is False else "")
     return ErrorSummary(run_id=m.run_id, path=m.path, status=m.status, model=m.model, scheme=m.scheme, k=m.k,
                         step=step, stat=stat,
                         at_k=float(y[ik]) if ik is not None and np.isfinite(y[ik]) else None,

@@ -4,10 +4,12 @@
 #include <cctype>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <limits>
 
 #include "shortrun/core/log_grid.hpp"
+#include "shortrun/core/random.hpp"
 #include "shortrun/families/composition.hpp"
 #include "shortrun/observables/chain_statistics.hpp"
 
@@ -51,6 +53,26 @@ struct Plan {
   mpi::Communicator& team;
 };
 
+/// Mean energy of the data with Gaussian noise of std data.noise added, as training with data.noise
+/// sees them: one fixed draw per image (Stream(seed, data_noise, image, update 2^64 - 1), an update
+/// index training never reaches), in blocks of images to bound memory.
+template <class Model>
+double noisy_data_energy(const RunConfig& c, const Dataset& data, const Model& model) {
+  constexpr Index kBlock = 1024;
+  const Index n = data.x.cols();
+  double sum = 0;
+  for (Index first = 0; first < n; first += kBlock) {
+    Matrix x = data.x.middleCols(first, std::min(kBlock, n - first));
+    for (Index j = 0; j < x.cols(); ++j) {
+      Stream s(static_cast<std::uint64_t>(c.seed), Purpose::data_noise, static_cast<std::uint64_t>(first + j),
+               std::numeric_limits<std::uint64_t>::max());
+      for (Index i = 0; i < x.rows(); ++i) x(i, j) += c.data_noise * s.normal();
+    }
+    sum += model.energy(x).sum();
+  }
+  return n > 0 ? sum / static_cast<double>(n) : std::numeric_limits<double>::quiet_NaN();
+}
+
 /// The measurement of one checkpoint, the same for every family; the family adds its exact law p_t
 /// and its extras (theory curves, AIS log Z).
 template <class Family, class Model, class Sampler, class Start>
@@ -80,10 +102,12 @@ CheckpointMeasurement measure_one(const Plan& plan, const Model& model, const Sa
   eq.seed = static_cast<std::uint64_t>(c.seed);
   eq.measurement = static_cast<std::uint64_t>(step);
   eq.n_kept = plan.sample_times.empty() ? 0 : c.measure_samples;
+  eq.data_start = plan.data.population ? nullptr : &plan.data.x;  // the second chain set starts from data rows
   out.equilibrium = measure_equilibrium(c.equilibrium, model, sampler, p0, ref, eq, plan.team);
   Family::measure_extras(c, plan.data, model, sampler, p0, ref, plan.times, out, plan.team);
   out.components = ref.components;
   out.data_energy = ref.energy_mean;
+  if (c.data_noise > 0 && !plan.data.population) out.data_energy_noisy = noisy_data_energy(c, plan.data, model);
   return out;
 }
 
@@ -148,6 +172,12 @@ MeasuredErrors summarize_errors(Index k, bool corr, const std::vector<Index>& t,
   return e;
 }
 
+/// A reference that exists and, for long-run, passed its convergence checks: only such a reference
+/// gives err_eq (a long run with converged = 0 is not "the" equilibrium: NaN, and the summary says why).
+bool usable_equilibrium(const EquilibriumResult& e) {
+  return e.exists && (e.method != EquilibriumMethod::long_run || e.check.converged);
+}
+
 /// The headline error: corr_err where the model learns correlations (families' kLearnsCorrelations),
 /// mean_err otherwise (independent spins) and for a single unit.
 bool use_corr_err(const RunConfig& config, Index dim) { return dim > 1 && families::learns_correlations(config); }
@@ -160,8 +190,8 @@ MeasuredErrors measured_errors(const RunConfig& config, const CheckpointMeasurem
   const bool corr = use_corr_err(config, st.front().mean.size());
   std::vector<double> err;
   for (const auto& s : st) err.push_back(corr ? s.corr_err : s.mean_err);
-  const double eq = !m.equilibrium.exists ? std::numeric_limits<double>::quiet_NaN()
-                                          : corr ? m.equilibrium.stats.corr_err : m.equilibrium.stats.mean_err;
+  const double eq = !usable_equilibrium(m.equilibrium) ? std::numeric_limits<double>::quiet_NaN()
+                                                        : corr ? m.equilibrium.stats.corr_err : m.equilibrium.stats.mean_err;
   return summarize_errors(config.k, corr, m.dynamics.t, err, eq);
 }
 
@@ -181,22 +211,28 @@ MeasuredErrors stored_measured_errors(const h5::File& file, const RunConfig& con
   double eq = std::numeric_limits<double>::quiet_NaN();
   if (file.exists("equilibrium/" + step)) {
     const h5::Group q = file.open_group("equilibrium/" + step);
-    if (q.attr_int("exists") == 1) eq = q.attr_double(corr ? "corr_err" : "mean_err");
+    // converged = 0: an unconverged long-run reference (files before the attribute: always usable)
+    const bool usable = q.attr_int("exists") == 1 && (!q.has_attr("converged") || q.attr_int("converged") == 1);
+    if (usable) eq = q.attr_double(corr ? "corr_err" : "mean_err");
   }
   return summarize_errors(config.k, corr, t, std::vector<double>(err.data(), err.data() + err.size()), eq);
 }
 
 std::string measurement_summary(const RunConfig& config, const std::vector<CheckpointMeasurement>& measurements) {
   std::string out;
-  char line[400];
+  char line[600];
   for (const auto& m : measurements) {
     if (m.dynamics.stats.empty()) continue;
     const MeasuredErrors e = measured_errors(config, m);
+    // An unconverged long run is no reference: its reason instead of a number (err_eq is NaN).
+    const std::string eq_text = !m.equilibrium.exists ? "none"
+                                : usable_equilibrium(m.equilibrium) ? format_number(e.equilibrium)
+                                                                    : "NOT converged: " + m.equilibrium.check.reason;
     std::snprintf(line, sizeof line,
                   "  measured (update %lld): %s at t = k = %lld: %.4g; min over t: %.4g at t = %lld; equilibrium (%s): %s%s\n",
                   static_cast<long long>(m.step), e.corr ? "corr_err" : "mean_err", static_cast<long long>(config.k),
                   e.at_k, e.min, static_cast<long long>(e.min_t), name_of(m.equilibrium.method),
-                  m.equilibrium.exists ? format_number(e.equilibrium).c_str() : "none",
+                  eq_text.c_str(),
                   m.dynamics.overflow ? (" [overflow at t <= " + std::to_string(m.dynamics.overflow_t) + "]").c_str() : "");
     out += line;
   }

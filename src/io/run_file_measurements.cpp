@@ -40,6 +40,7 @@ void write_dynamics(h5::Group& g, const CheckpointMeasurement& m, Index side) {
   g.attr("overflow_t", static_cast<std::int64_t>(d.overflow_t));
   g.attr("seconds", m.seconds);
   g.attr("data_energy", m.data_energy);
+  if (std::isfinite(m.data_energy_noisy)) g.attr("data_energy_noisy", m.data_energy_noisy);
   g.write("t", as_ints(d.t));
   const Index n = st.empty() ? 0 : st.front().mean.size();
   g.write("mean", rows_of(st, n, [](const ChainStatistics& s) -> const Vector& { return s.mean; }));
@@ -120,6 +121,34 @@ void write_equilibrium(h5::Group& g, const CheckpointMeasurement& m, bool binary
     g.attr("window", static_cast<std::int64_t>(c.window));
     g.write("mean_se", c.mean_se);
     g.attr("energy_se", c.energy_se);
+    // R-hat / ESS diagnostics (docs/hdf5-schema.md): per-statistic datasets in the order of
+    // diagnostic_names; attrs NaN when the window was too short for them.
+    g.attr("rhat_max", c.rhat_max);
+    g.attr("rhat_threshold", c.rhat_threshold);
+    g.attr("ess_min", c.ess_min);
+    g.attr("ess_threshold", c.ess_threshold);
+    g.attr("iat_max", c.iat_max);
+    g.attr("failing_statistic", c.failing_statistic);
+    g.attr("reason", c.reason);
+    g.attr("z_passed", static_cast<std::int64_t>(c.z_passed ? 1 : 0));
+    g.attr("draw_every", static_cast<std::int64_t>(c.draw_every));
+    g.attr("n_draws", static_cast<std::int64_t>(c.n_draws));
+    g.attr("diagnostic_chains", static_cast<std::int64_t>(c.diagnostic_chains));
+    g.attr("second_start", c.data_started ? "data" : "p0");
+    std::vector<std::string> names;
+    std::vector<double> rhat, ess, iat;
+    for (const auto& d : c.statistics) {
+      names.push_back(d.name);
+      rhat.push_back(d.rhat);
+      ess.push_back(d.ess);
+      iat.push_back(d.iat);
+    }
+    if (!names.empty()) {
+      g.write("diagnostic_names", names);
+      g.write("rhat", rhat);
+      g.write("ess", ess);
+      g.write("iat", iat);
+    }
     if (side > 0 && e.samples.size() > 0) {
       std::vector<double> flat;
       append_images(flat, e.samples);

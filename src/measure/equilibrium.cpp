@@ -1,5 +1,6 @@
 #include "shortrun/measure/equilibrium.hpp"
 
+#include <cstdio>
 #include <numbers>
 
 #include <Eigen/Eigenvalues>
@@ -126,6 +127,111 @@ EquilibriumResult exact_equilibrium(const BernoulliRbm& rbm, const DataReference
   out.stats = from_moments(mean, second - mean * mean.transpose(), nan, nan, ref, h_mean, vh);
   out.note = "enumeration of 2^" + std::to_string(nh) + " hidden states; mean free energy not computed (NaN)";
   return out;
+}
+
+Matrix DiagnosedStatistics::evaluate(const Matrix& x, const Vector& e) const {
+  Matrix out(size(), x.cols());
+  out.row(0) = e.transpose();
+  Index r = 1;
+  if (x.rows() > 1) out.row(r++) = x.colwise().mean();
+  for (Index i : units) out.row(r++) = x.row(i);
+  for (const auto& [i, j] : pairs) out.row(r++) = x.row(i).cwiseProduct(x.row(j));
+  return out;
+}
+
+DiagnosedStatistics diagnosed_statistics(const DataReference& ref, Index n_top) {
+  const Index n = ref.dim();
+  DiagnosedStatistics d;
+  d.names.push_back("energy");
+  if (n < 2) return d;
+  d.names.push_back("magnetisation");
+  std::vector<Index> order(static_cast<std::size_t>(n));
+  for (Index i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](Index a, Index b) { return std::abs(ref.mean[a]) > std::abs(ref.mean[b]); });
+  for (Index k = 0; k < std::min(n_top, n); ++k) {
+    const Index i = order[static_cast<std::size_t>(k)];
+    d.units.push_back(i);
+    d.names.push_back("unit_" + std::to_string(i));
+  }
+  if (ref.cov.rows() != n || ref.cov.cols() != n) return d;
+  // The n_top largest |C_ij|, i < j, by a partial selection over the upper triangle.
+  std::vector<std::pair<Index, Index>> pairs;
+  pairs.reserve(static_cast<std::size_t>(n * (n - 1) / 2));
+  for (Index j = 1; j < n; ++j)
+    for (Index i = 0; i < j; ++i) pairs.emplace_back(i, j);
+  auto larger = [&](const std::pair<Index, Index>& a, const std::pair<Index, Index>& b) {
+    const double ca = std::abs(ref.cov(a.first, a.second)), cb = std::abs(ref.cov(b.first, b.second));
+    return ca != cb ? ca > cb : a < b;
+  };
+  const auto top = static_cast<std::ptrdiff_t>(std::min<std::size_t>(static_cast<std::size_t>(std::max<Index>(n_top, 0)), pairs.size()));
+  std::partial_sort(pairs.begin(), pairs.begin() + top, pairs.end(), larger);
+  for (std::ptrdiff_t k = 0; k < top; ++k) {
+    const auto [i, j] = pairs[static_cast<std::size_t>(k)];
+    d.pairs.emplace_back(i, j);
+    d.names.push_back("pair_" + std::to_string(i) + "_" + std::to_string(j));
+  }
+  return d;
+}
+
+void diagnose_draws(const Matrix& draws, Index n_draws, const DiagnosedStatistics& stats, ConvergenceCheck& c) {
+  c.statistics.clear();
+  c.rhat_max = -std::numeric_limits<double>::infinity();
+  c.ess_min = std::numeric_limits<double>::infinity();
+  c.iat_max = 0;
+  const double every = static_cast<double>(std::max<Index>(c.draw_every, 1));
+  for (Index s = 0; s < stats.size(); ++s) {
+    const diagnostics::Diagnostic d = diagnostics::diagnose(draws.middleRows(s * n_draws, n_draws));
+    StatisticDiagnostic sd{stats.names[static_cast<std::size_t>(s)], d.rhat, d.ess, every * d.iat};
+    // NaN (never expected from finite draws) counts as the worst value.
+    if (!(sd.rhat <= c.rhat_max)) c.rhat_max = std::isnan(sd.rhat) ? sd.rhat : std::max(c.rhat_max, sd.rhat);
+    if (!(sd.ess >= c.ess_min)) c.ess_min = std::isnan(sd.ess) ? sd.ess : std::min(c.ess_min, sd.ess);
+    c.iat_max = std::max(c.iat_max, sd.iat);
+    c.statistics.push_back(std::move(sd));
+  }
+}
+
+namespace {
+std::string number(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.4g", v);
+  return b;
+}
+}  // namespace
+
+std::string conclude_long_run(ConvergenceCheck& c, Index n) {
+  c.failing_statistic.clear();
+  c.reason.clear();
+  const std::string z_name = c.worst == n ? "energy" : "unit_" + std::to_string(c.worst);
+  if (c.statistics.empty()) {
+    c.reason = "window of " + std::to_string(c.window) + " sweeps too short for R-hat (needs >= 4 draws per chain)";
+  } else {
+    const StatisticDiagnostic* worst_rhat = nullptr;
+    const StatisticDiagnostic* worst_ess = nullptr;
+    for (const auto& s : c.statistics) {
+      if (!(s.rhat < c.rhat_threshold) && (!worst_rhat || !(s.rhat <= worst_rhat->rhat))) worst_rhat = &s;
+      if (!(s.ess >= c.ess_threshold) && (!worst_ess || !(s.ess >= worst_ess->ess))) worst_ess = &s;
+    }
+    if (worst_rhat) {
+      c.failing_statistic = worst_rhat->name;
+      c.reason = "R-hat " + number(worst_rhat->rhat) + " on " + worst_rhat->name + " (threshold " +
+                 number(c.rhat_threshold) + ")";
+    } else if (worst_ess) {
+      c.failing_statistic = worst_ess->name;
+      c.reason = "ESS " + number(worst_ess->ess) + " on " + worst_ess->name + " (minimum " + number(c.ess_threshold) + ")";
+    } else if (!c.z_passed) {
+      c.failing_statistic = z_name;
+      c.reason = "|z| " + number(c.max_abs_z) + " on " + z_name + " between the halves of the window (threshold " +
+                 number(c.z_threshold) + ")";
+    }
+  }
+  c.converged = c.reason.empty();
+  const std::string checks = "R-hat max " + number(c.rhat_max) + " (< " + number(c.rhat_threshold) + "), ESS min " +
+                             number(c.ess_min) + " (>= " + number(c.ess_threshold) + "), IAT max " +
+                             number(c.iat_max) + " sweeps, max |z| " + number(c.max_abs_z) + " on " + z_name +
+                             " (< " + number(c.z_threshold) + "); chains from p0 and " +
+                             (c.data_started ? "data" : "p0 again");
+  return c.converged ? "converged: " + checks : "NOT converged: " + c.reason + "; " + checks;
 }
 
 }  // namespace shortrun

@@ -2,6 +2,8 @@
 // rdm-k training encodes the data in the dynamics at t = k, not in the equilibrium measure.
 #include <algorithm>
 #include <cmath>
+#include <string>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -135,9 +137,12 @@ TEST_CASE("long-run equilibrium of a small bm agrees with enumeration and passes
   const DataReference ref = make_reference(model, data);
   const BinaryP0 p0 = BinaryP0::uniform(Spin::pm1, n);
   LongRunSpec spec;
+  // R-hat of stationary chains is about sqrt(1 + (tau - 1) / n) for n sweeps per half window
+  // (the between-chain variance of chain means is tau / n of the within): below 1.01 needs a window
+  // of ~100 IATs. The slowest unit here has an IAT of ~26 sweeps (Metropolis, random sites): 4000.
   spec.n_chains = 400;
   spec.burn_in = 50;
-  spec.window = 400;
+  spec.window = 4000;
   spec.seed = 3;
   LocalReducer team;
   const EquilibriumResult lr = measure_equilibrium(EquilibriumMethod::long_run, model, MetropolisRandom{}, p0, ref, spec, team);
@@ -243,4 +248,127 @@ TEST_CASE("closed-form spin equilibrium equals enumeration and both RBM enumerat
   CHECK(std::isnan(hidden.stats.energy_mean));
   CHECK(hidden.stats.finite);  // an unknown energy is not an overflow
   CHECK(visible.log_z == Approx(exact::rbm_log_partition(rbm)).epsilon(1e-14));
+}
+
+namespace {
+
+/// Curie-Weiss ferromagnet: J_ij = beta / N (i != j), h_i = field, pm1 spins. Its energy depends on
+/// the total magnetisation M = sum_i s_i only, E = -field M - beta / (2N) (M^2 - N), so the exact
+/// law is the 1-d sum over k = (M + N) / 2 up spins with weights binom(N, k) exp(-E).
+BoltzmannMachine curie_weiss_bm(Index n, double beta, double field) {
+  BoltzmannMachine m(n, Spin::pm1);
+  m.J().setConstant(beta / static_cast<double>(n));
+  m.J().diagonal().setZero();
+  m.h().setConstant(field);
+  return m;
+}
+
+struct CurieWeissExact {
+  double magnetisation = 0, magnetisation_var = 0, energy = 0;
+};
+
+CurieWeissExact curie_weiss_exact(Index n, double beta, double field) {
+  const double dn = static_cast<double>(n);
+  std::vector<double> log_w, mag, energy;
+  for (Index k = 0; k <= n; ++k) {
+    const double big_m = 2.0 * static_cast<double>(k) - dn;
+    const double e = -field * big_m - beta / (2.0 * dn) * (big_m * big_m - dn);
+    log_w.push_back(std::lgamma(dn + 1) - std::lgamma(static_cast<double>(k) + 1) - std::lgamma(dn - static_cast<double>(k) + 1) - e);
+    mag.push_back(big_m / dn);
+    energy.push_back(e);
+  }
+  const double top = *std::max_element(log_w.begin(), log_w.end());
+  double z = 0, m1 = 0, m2 = 0, e1 = 0;
+  for (std::size_t k = 0; k < log_w.size(); ++k) {
+    const double w = std::exp(log_w[k] - top);
+    z += w;
+    m1 += w * mag[k];
+    m2 += w * mag[k] * mag[k];
+    e1 += w * energy[k];
+  }
+  return {m1 / z, m2 / z - (m1 / z) * (m1 / z), e1 / z};
+}
+
+const StatisticDiagnostic& statistic(const ConvergenceCheck& c, const std::string& name) {
+  for (const auto& s : c.statistics)
+    if (s.name == name) return s;
+  FAIL("no statistic " << name);
+  return c.statistics.front();
+}
+
+}  // namespace
+
+TEST_CASE("long-run reference of a metastable Curie-Weiss ferromagnet beyond enumeration is flagged unconverged", "[measure][bm][equilibrium][diagnostics]") {
+  // N = 32 > 20 units (no enumeration), beta = 2: two modes m ~ +-0.96 separated by a free-energy
+  // barrier of ~10 (N (beta m*^2 / 2 - ln 2 + H((1 + m*) / 2))), e^10 ~ 2e4 sweeps per crossing;
+  // the small field 0.05 makes the + mode ~20 times more probable (exact <m> from the 1-d sum).
+  // Chains from uniform p0 fall into either mode, chains from the data (rows in the - mode) stay
+  // in the - mode: the pooled magnetisation is far from the exact one, the old first-vs-second-half
+  // check passes (every chain is stationary in its mode), and R-hat must say NOT converged.
+  const Index n = 32;
+  const double beta = 2.0, field = 0.05;
+  const BoltzmannMachine model = curie_weiss_bm(n, beta, field);
+  const CurieWeissExact exact = curie_weiss_exact(n, beta, field);
+  Dataset data;
+  data.x = -Matrix::Ones(n, 4);
+  for (Index c = 0; c < 4; ++c) data.x(c, c) = 1;  // mostly down, with a little covariance structure
+  compute_moments(data);
+  const DataReference ref = make_reference(model, data);
+  LongRunSpec spec;
+  spec.n_chains = 400;
+  spec.burn_in = 200;
+  spec.window = 400;
+  spec.seed = 5;
+  spec.data_start = &data.x;
+  LocalReducer team;
+  const EquilibriumResult lr = long_run_equilibrium(model, MetropolisRandom{}, BinaryP0::uniform(Spin::pm1, n), ref, spec, team);
+  INFO(lr.note);
+  const double m_long_run = lr.stats.mean.mean();
+  INFO("exact <m> = " << exact.magnetisation << ", long run " << m_long_run);
+  REQUIRE(lr.exists);
+  CHECK_FALSE(lr.check.converged);
+  CHECK(lr.check.z_passed);  // what the reference relied on before: it misses the trapped chains
+  CHECK(lr.check.rhat_max > 1.1);
+  CHECK_FALSE(lr.check.failing_statistic.empty());
+  CHECK(statistic(lr.check, "magnetisation").rhat > 1.1);
+  CHECK(lr.note.rfind("NOT converged: R-hat ", 0) == 0);
+  CHECK(std::abs(m_long_run - exact.magnetisation) > 0.3);
+}
+
+TEST_CASE("long-run reference of a high-temperature Curie-Weiss magnet passes R-hat and matches the exact magnetisation", "[measure][bm][equilibrium][diagnostics]") {
+  // beta = 0.3: one mode, fast mixing. Every sweep of the window is a kept draw (max_draws =
+  // window, stride 1), so the magnetisation's standard error sqrt(var_exact(m) / ESS) uses the ESS
+  // of exactly the draws pooled; the energy's is the per-chain one (chains are independent).
+  const Index n = 32;
+  const double beta = 0.3, field = 0.05;
+  const BoltzmannMachine model = curie_weiss_bm(n, beta, field);
+  const CurieWeissExact exact = curie_weiss_exact(n, beta, field);
+  Dataset data;
+  data.x = -Matrix::Ones(n, 4);
+  for (Index c = 0; c < 4; ++c) data.x(c, c) = 1;
+  compute_moments(data);
+  const DataReference ref = make_reference(model, data);
+  LongRunSpec spec;
+  spec.n_chains = 400;
+  spec.burn_in = 200;
+  spec.window = 400;
+  spec.max_draws = 400;
+  spec.seed = 5;
+  spec.data_start = &data.x;
+  LocalReducer team;
+  const EquilibriumResult lr = long_run_equilibrium(model, MetropolisRandom{}, BinaryP0::uniform(Spin::pm1, n), ref, spec, team);
+  INFO(lr.note);
+  REQUIRE(lr.exists);
+  CHECK(lr.check.converged);
+  CHECK(lr.check.failing_statistic.empty());
+  CHECK(lr.check.rhat_max < 1.01);
+  CHECK(lr.check.ess_min >= 100);
+  CHECK(lr.check.draw_every == 1);
+  const StatisticDiagnostic& mag = statistic(lr.check, "magnetisation");
+  const double m_long_run = lr.stats.mean.mean();
+  const double se = std::sqrt(exact.magnetisation_var / mag.ess);
+  INFO("exact <m> = " << exact.magnetisation << ", long run " << m_long_run << " +- " << se << " (ESS " << mag.ess << ")");
+  CHECK(std::abs(m_long_run - exact.magnetisation) < 4 * se);
+  INFO("exact <E> = " << exact.energy << ", long run " << lr.stats.energy_mean << " +- " << lr.check.energy_se);
+  CHECK(std::abs(lr.stats.energy_mean - exact.energy) < 4 * lr.check.energy_se);
 }

@@ -29,6 +29,9 @@ struct CheckpointMeasurement {
   double ais_log_z = std::numeric_limits<double>::quiet_NaN();
   double ais_log_z_se = std::numeric_limits<double>::quiet_NaN();
   double data_energy = 0;  ///< <E>_D under these parameters (NaN if unknown)
+  /// data.noise > 0: <E> of the data plus Gaussian noise of std data.noise (drawn once, stream
+  /// data_noise at update 2^64 - 1, never a training update): the energy training matched; else NaN.
+  double data_energy_noisy = std::numeric_limits<double>::quiet_NaN();
   Matrix components;  ///< data principal components of a projected covariance (N x m); empty if full
   double seconds = 0;
 };

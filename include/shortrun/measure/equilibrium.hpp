@@ -4,14 +4,24 @@
 ///             mean J^-1 h; "no equilibrium" when a mode has J_a <= 0 or J_a >= 2/eta.
 ///             Independent spins: <s_i> = tanh h_i (pm1) or sigmoid h_i (01), independent units.
 ///   exact     enumeration: bm and spins (N <= 20), RBM (smaller layer <= 20).
-///   long-run  persistent chains from p0: burn_in sweeps, then a window of `window` sweeps whose
-///             statistics are pooled over chains and steps, with a convergence check.
+///   long-run  persistent chains in two sets started apart: chains 0 .. R/2-1 from p0, chains
+///             R/2 .. R-1 from data rows (LongRunSpec::data_start; p0 again when it is empty);
+///             burn_in sweeps, then a window of `window` sweeps whose statistics are pooled over
+///             chains and steps, with convergence checks.
 ///   auto      theory for gaussian (with Langevin) and spins, exact for small bm / rbm, else long-run.
-/// Convergence check of long-run: for every unit mean and for the energy, each chain's average
-/// over the first half of the window is compared with its average over the second half. Chains are
-/// independent, so the spread of the per-chain differences d_c gives an honest standard error of
-/// their mean; z = mean(d) / (std(d) / sqrt(R)). Converged iff max |z| < z_threshold: a drift still
-/// under way (insufficient burn-in) shows as a non-zero mean difference.
+/// Convergence checks of long-run (all must pass for converged = true):
+///  1. R-hat and ESS (observables/diagnostics.hpp; Vehtari et al. 2021). Draws of the diagnosed
+///     statistics (energy, magnetisation = mean of the units, the n_top units with the largest
+///     |data mean| and the n_top pairs with the largest |data covariance|, x_i x_j per chain) are
+///     kept every draw_every sweeps of the window (at most max_draws per chain, of at most
+///     max_diagnostic_chains chains, half from each set), gathered over the team, and every
+///     statistic needs rank-normalised split R-hat < rhat_threshold (1.01) and bulk ESS >= ess_min
+///     (100). Chains of the two sets trapped in different modes give R-hat >> 1.
+///  2. First against second half of the window: for every unit mean and for the energy, each
+///     chain's average over the first half is compared with its average over the second half.
+///     Chains are independent, so the spread of the per-chain differences d_c gives an honest
+///     standard error of their mean; z = mean(d) / (std(d) / sqrt(R)); passes iff max |z| <
+///     z_threshold: a drift still under way (insufficient burn-in) shows as a non-zero mean difference.
 #include <algorithm>
 #include <cmath>
 #include <concepts>
@@ -19,6 +29,8 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "shortrun/core/parameters.hpp"
 #include "shortrun/core/random.hpp"
@@ -30,6 +42,7 @@
 #include "shortrun/models/boltzmann_machine.hpp"
 #include "shortrun/models/independent_spins.hpp"
 #include "shortrun/observables/chain_statistics.hpp"
+#include "shortrun/observables/diagnostics.hpp"
 
 namespace shortrun {
 
@@ -42,6 +55,23 @@ struct LongRunSpec {
   std::uint64_t seed = 1;
   std::uint64_t measurement = 0;  ///< as DynamicsSpec::measurement
   Index n_kept = 0;               ///< chains 0 .. n_kept-1 whose final state is kept (images)
+  /// States (N x rows, not owned) the second chain set starts from: chain c >= R/2 starts at a
+  /// column drawn uniformly (stream equilibrium_p0, sub 1). Null or empty: the second set starts
+  /// from p0 too (its own draws: population data, which have no rows).
+  const Matrix* data_start = nullptr;
+  double rhat_threshold = 1.01;  ///< every diagnosed statistic needs R-hat < rhat_threshold
+  double ess_min = 100;          ///< and bulk ESS >= ess_min
+  Index max_draws = 100;         ///< draws kept per chain for the diagnostics (thinned evenly)
+  Index max_diagnostic_chains = 2000;  ///< chains whose draws are kept, half from each set
+  Index n_top = 3;               ///< diagnosed unit means and pair products (each)
+};
+
+/// R-hat, ESS and IAT of one diagnosed statistic of a long run.
+struct StatisticDiagnostic {
+  std::string name;  ///< "energy", "magnetisation", "unit_<i>", "pair_<i>_<j>"
+  double rhat = std::numeric_limits<double>::quiet_NaN();
+  double ess = std::numeric_limits<double>::quiet_NaN();
+  double iat = std::numeric_limits<double>::quiet_NaN();  ///< in sweeps: draw_every x IAT in draws
 };
 
 struct ConvergenceCheck {
@@ -54,6 +84,21 @@ struct ConvergenceCheck {
   Index n_chains = 0;
   Index burn_in = 0;
   Index window = 0;
+  bool z_passed = false;    ///< max |z| < z_threshold
+  // R-hat / ESS check (item 1 of the file comment):
+  std::vector<StatisticDiagnostic> statistics;
+  double rhat_max = std::numeric_limits<double>::quiet_NaN();
+  double rhat_threshold = 1.01;
+  double ess_min = std::numeric_limits<double>::quiet_NaN();  ///< smallest bulk ESS
+  double ess_threshold = 100;
+  double iat_max = std::numeric_limits<double>::quiet_NaN();  ///< largest IAT, in sweeps
+  Index draw_every = 0;     ///< sweeps between kept draws
+  Index n_draws = 0;        ///< kept draws per chain
+  Index diagnostic_chains = 0;
+  bool data_started = false;  ///< second chain set from data rows (else from p0)
+  /// The statistic that failed first (R-hat, then ESS, then z), "" when converged.
+  std::string failing_statistic;
+  std::string reason;       ///< "R-hat 1.35 on magnetisation", "" when converged
 };
 
 struct EquilibriumResult {
@@ -82,6 +127,26 @@ EquilibriumResult exact_equilibrium(const exact::PairwiseModel& model, const Dat
 /// form: energy_mean and energy_std are NaN (unknown), and the note says so.
 EquilibriumResult exact_equilibrium(const BernoulliRbm& rbm, const DataReference& ref, bool over_hidden = false);
 
+/// The statistics a long run diagnoses (file comment, item 1), chosen from the data reference.
+struct DiagnosedStatistics {
+  std::vector<std::string> names;            ///< energy, magnetisation, unit_<i>..., pair_<i>_<j>...
+  std::vector<Index> units;
+  std::vector<std::pair<Index, Index>> pairs;
+  Index size() const { return static_cast<Index>(names.size()); }
+  /// (size x n): the statistics of the columns of x (N x n) with energies e (n).
+  Matrix evaluate(const Matrix& x, const Vector& e) const;
+};
+/// energy, magnetisation (N > 1), the n_top units with the largest |m^D_i| (N > 1) and the n_top
+/// pairs i < j with the largest |C^D_ij| (ties: lower index first).
+DiagnosedStatistics diagnosed_statistics(const DataReference& ref, Index n_top);
+/// R-hat, ESS and IAT (in sweeps) of every statistic: draws has n_draws rows per statistic,
+/// statistic s in rows s n_draws .. (s+1) n_draws - 1, one column per chain. Fills c.statistics,
+/// rhat_max, ess_min and iat_max; needs n_draws >= 4.
+void diagnose_draws(const Matrix& draws, Index n_draws, const DiagnosedStatistics& stats, ConvergenceCheck& c);
+/// The verdict from c's checks (R-hat, ESS, z): sets converged, failing_statistic and reason,
+/// returns the note. n: the number of units (z statistic n is the energy).
+std::string conclude_long_run(ConvergenceCheck& c, Index n);
+
 /// Long persistent chains (collective over `team`; every rank returns the same result).
 template <class Model, class Sampler, class Start, Reducer R>
 EquilibriumResult long_run_equilibrium(const Model& model, const Sampler& sampler, const Start& p0,
@@ -96,6 +161,30 @@ EquilibriumResult long_run_equilibrium(const Model& model, const Sampler& sample
   const ChainStreams noise = streams.with_purpose(Purpose::equilibrium_sampler);
   Matrix x(n, share.count), work(n, share.count);
   p0.draw(x, streams.with_purpose(Purpose::equilibrium_p0).with_time(spec.measurement, 0));
+  const Index second_set = spec.n_chains / 2;  // first chain of the set started from data
+  const bool data_started = spec.data_start != nullptr && spec.data_start->cols() > 0;
+  if (data_started) {
+    const Matrix& rows = *spec.data_start;
+    if (rows.rows() != n) throw std::invalid_argument("long-run equilibrium: data_start has the wrong dimension");
+    const ChainStreams pick = streams.with_purpose(Purpose::equilibrium_p0).with_time(spec.measurement, 1);
+    for (Index j = 0; j < share.count; ++j)
+      if (share.begin + j >= second_set) x.col(j) = rows.col(pick.chain(j).below(rows.cols()));
+  }
+
+  // Kept draws of the diagnosed statistics: chains 0 .. keep_a-1 and second_set .. second_set+keep_b-1.
+  const DiagnosedStatistics diagnosed = diagnosed_statistics(ref, spec.n_top);
+  const Index n_stat = diagnosed.size();
+  const Index keep_total = std::min(spec.n_chains, std::max<Index>(2, spec.max_diagnostic_chains));
+  const Index keep_a = std::min(second_set, keep_total / 2), keep_b = std::min(spec.n_chains - second_set, keep_total - keep_a);
+  const Index n_draws = std::min(spec.window, std::max<Index>(1, spec.max_draws));
+  const Index draw_every = spec.window / n_draws;
+  auto kept_column = [&](Index chain) -> Index {
+    if (chain < keep_a) return chain;
+    if (chain >= second_set && chain < second_set + keep_b) return keep_a + (chain - second_set);
+    return -1;
+  };
+  Matrix draws = Matrix::Zero(n_draws * n_stat, keep_a + keep_b);
+  Index drawn = 0;
 
   Index t = 0;
   auto sweep = [&] {
@@ -110,8 +199,20 @@ EquilibriumResult long_run_equilibrium(const Model& model, const Sampler& sample
   const Index half = spec.window / 2;
   for (Index w = 0; w < spec.window; ++w) {
     sweep();
-    if (w % spec.stride != 0) continue;
+    const bool summed = w % spec.stride == 0;
+    const bool kept = (w + 1) % draw_every == 0 && drawn < n_draws;
+    if (!summed && !kept) continue;
     const Vector e = model.energy(x);
+    if (kept) {
+      const Matrix values = diagnosed.evaluate(x, e);
+      for (Index j = 0; j < share.count; ++j) {
+        const Index col = kept_column(share.begin + j);
+        if (col < 0) continue;
+        for (Index q = 0; q < n_stat; ++q) draws(q * n_draws + drawn, col) = values(q, j);
+      }
+      ++drawn;
+    }
+    if (!summed) continue;
     sums.add(x, e, ref);
     if constexpr (HasHiddenUnits<Model>)
       sums.add_hidden(x, model.hidden_input(x).unaryExpr([](double y) { return sigmoid(y); }));
@@ -132,6 +233,7 @@ EquilibriumResult long_run_equilibrium(const Model& model, const Sampler& sample
   }
   team.sum_inplace(as_span(sums.flat()));
   team.sum_inplace(as_span(moments));
+  team.sum_inplace({draws.data(), static_cast<std::size_t>(draws.size())});
 
   EquilibriumResult out;
   out.method = EquilibriumMethod::long_run;
@@ -168,11 +270,15 @@ EquilibriumResult long_run_equilibrium(const Model& model, const Sampler& sample
       c.worst = s;
     }
   }
-  c.converged = c.max_abs_z < c.z_threshold;
-  out.note = std::string(c.converged ? "converged" : "NOT converged") + ": max |z| = " +
-             std::to_string(c.max_abs_z) + " (threshold " + std::to_string(c.z_threshold) +
-             ") between the two halves of the window, at statistic " + std::to_string(c.worst) +
-             (c.worst == n ? " (energy)" : " (unit mean)");
+  c.z_passed = c.max_abs_z < c.z_threshold;
+  c.rhat_threshold = spec.rhat_threshold;
+  c.ess_threshold = spec.ess_min;
+  c.draw_every = draw_every;
+  c.n_draws = n_draws;
+  c.diagnostic_chains = keep_a + keep_b;
+  c.data_started = data_started;
+  if (n_draws >= 4) diagnose_draws(draws, n_draws, diagnosed, c);
+  out.note = conclude_long_run(c, n);
   return out;
 }
 
