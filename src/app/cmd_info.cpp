@@ -88,7 +88,7 @@ const std::map<std::string, Kind>& config_kinds() {
   static const std::map<std::string, Kind> kinds = [] {
     std::map<std::string, Kind> m;
     RunConfig c;
-    c.visit([&](const std::string& key, const auto& field, const char*, Sweep) {
+    c.visit([&](const std::string& key, const auto& field, const char*, Sweep, Identity) {
       using T = std::decay_t<decltype(field)>;
       if constexpr (std::is_same_v<T, std::int64_t>) m[key] = Kind::integer;
       else if constexpr (std::is_same_v<T, double>) m[key] = Kind::real;

@@ -65,6 +65,10 @@ const std::vector<DatasetDoc>& dataset_docs() {
       {"/equilibrium/*/mode_var", "1", "gaussian: stationary variance per data eigenmode, [N]."},
       {"/equilibrium/*/mean_se", "1", "long-run: standard errors of the equilibrium means, [N]."},
       {"/equilibrium/*/samples", "1", "long-run on image data: the final images of chains 0 .. S-1, [S, H, W]."},
+      {"/equilibrium/*/diagnostic_names", "none", "long-run: names of the diagnosed statistics (energy, magnetisation, units, pairs), the order of rhat, ess and iat."},
+      {"/equilibrium/*/rhat", "1", "long-run: rank-normalised split R-hat of each diagnosed statistic (the larger of bulk and folded), over both chain sets."},
+      {"/equilibrium/*/ess", "1", "long-run: bulk effective sample size of each diagnosed statistic, pooled over chains."},
+      {"/equilibrium/*/iat", "sweeps", "long-run: integrated autocorrelation time of each diagnosed statistic (Geyer's initial monotone sequence)."},
       // ---- sweep manifest: the /runs table, one row per configuration ----------------------------------
       {"/runs/run_id", "none", "File stem of the run."},
       {"/runs/file", "none", "Path of the run file relative to the manifest's folder."},

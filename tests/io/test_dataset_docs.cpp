@@ -81,7 +81,7 @@ TEST_CASE("every entry has units and a sentence, and every axis it names is in t
 TEST_CASE("every sweepable configuration key has an entry for its manifest column", "[dataset_docs]") {
   int n = 0;
   RunConfig c;
-  c.visit([&](const std::string& key, const auto&, const char*, Sweep sweep) {
+  c.visit([&](const std::string& key, const auto&, const char*, Sweep sweep, Identity) {
     if (sweep != Sweep::yes) return;
     ++n;
     INFO(key);
