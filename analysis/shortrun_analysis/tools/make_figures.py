@@ -658,7 +658,8 @@ def convnet_study(sweep, section: Section, output: Output, prefix: str) -> None:
         ik = d.index_of(m.k)
         e_k = finite(d.arrays["energy_mean"][ik]) if ik is not None else None
         e_d = finite(d.data_energy)
-        e_eq = finite(e.attrs.get("energy_mean")) if e.exists else None
+        # An unconverged long-run reference is no equilibrium (Equilibrium.level): no gap_eq.
+        e_eq = finite(e.attrs.get("energy_mean")) if e.exists and e.converged is not False else None
         return dict(data_energy=e_d, energy_k=e_k, gap_k=None if e_k is None or e_d is None else e_k - e_d,
                     gap_eq=None if e_eq is None or e_d is None else e_eq - e_d)
 
