@@ -8,7 +8,9 @@
 #   3. a tiny Gaussian sweep with two seeds (run.seed = 1:2 x train.k = 1,3) run as two shards
 #      (--shard 0/2, 1/2, as a job array does) and then merged by a plain sweep: the merged manifest
 #      equals, column by column and bit for bit, that of the same sweep run unsharded in another
-#      folder (nothing lost in the merge); then, with the installed package (run from outside the
+#      folder (nothing lost in the merge); every dataset of the manifest and the run files has
+#      units and a description, and `shortrun info --json` of the manifest and of a run file parses
+#      with json.load into typed values; then, with the installed package (run from outside the
 #      checkout):
 #      - load_sweep(...).to_dataframe(): one row per run, dtypes (int axes int64, reals float64,
 #        strings str, err_*_se columns present), values equal to what h5py reads;
@@ -107,6 +109,33 @@ for column in whole["runs"]:
 assert np.isfinite(merged["runs/wall_s"][()]).all(), merged["runs/wall_s"][()]
 assert merged.attrs["status"] == "completed", merged.attrs["status"]
 print(f"merge of two shards: {len(merged['runs/run_id'])} rows, every column equal to the unsharded sweep's")
+PY
+# The merged files are self-describing: units and description on every dataset, and `info --json`
+# of the manifest and of a run file parses with typed values.
+"$shortrun" info --json "$tmp/sweep/sweep.h5" >"$tmp/info-sweep.json" || fail "shortrun info --json sweep.h5"
+run_files=("$tmp"/sweep/runs/*.h5)
+"$shortrun" info --json "${run_files[0]}" >"$tmp/info-run.json" || fail "shortrun info --json ${run_files[0]}"
+"$venv/python" - "$tmp/sweep" "$tmp/info-sweep.json" "$tmp/info-run.json" <<'PY' || fail "self-describing files"
+import glob, json, os, sys
+import h5py
+folder, info_sweep, info_run = sys.argv[1:]
+checked = 0
+for path in [os.path.join(folder, "sweep.h5")] + sorted(glob.glob(os.path.join(folder, "runs", "*.h5"))):
+    with h5py.File(path, "r") as f:
+        def visit(name, obj):
+            global checked
+            if isinstance(obj, h5py.Dataset):
+                units, text = obj.attrs.get("units"), obj.attrs.get("description")
+                assert isinstance(units, str) and units and units != "unknown", (path, name, units)
+                assert isinstance(text, str) and text and not text.startswith("undocumented"), (path, name, text)
+                checked += 1
+        f.visititems(visit)
+sweep, run = json.load(open(info_sweep)), json.load(open(info_run))
+assert isinstance(sweep["config"], dict) and isinstance(sweep["config"]["train"], dict), sweep["config"]
+assert isinstance(sweep["n_runs"], int) and sweep["n_runs"] == 4 and isinstance(sweep["runs"], list), sweep
+assert isinstance(run["config"]["run"]["seed"], int) and isinstance(run["config"]["train"]["lr"], float), run["config"]
+assert isinstance(run["status"], str) and all(isinstance(s, int) for s in run["checkpoints"]), run
+print(f"units and description on all {checked} datasets; info --json typed for the manifest and a run file")
 PY
 
 "$venv/shortrun-summary" "$tmp/sweep" --json >"$tmp/summary.json" 2>"$tmp/err.txt" ||
