@@ -578,7 +578,11 @@ int cmd_sweep(int argc, char** argv) {
                     static_cast<long long>(r.team), r.wall_s, r.theory_gap, r.err_k, r.err_min, r.err_eq);
         all_completed = all_completed && r.status == RunStatus::completed;
       }
-      print_divergences(plan, monitor->rows());
+      const auto& rows = monitor->rows();
+      if (std::any_of(rows.begin(), rows.end(), [](const io::ManifestRow& r) { return std::isinf(r.theory_gap); }))
+        std::printf("  |J-theory| = inf: some mode or site has no closed-form fixed point for its scheme and k, so "
+                    "its trained parameter runs away (docs/theory.md sections 2 and 3)\n");
+      print_divergences(plan, rows);
       std::fflush(stdout);
     }
     if (stopped) {
