@@ -87,6 +87,9 @@ const std::vector<DatasetDoc>& dataset_docs() {
       {"/runs/err_k", "1", "corr_err (mean_err for spins) of fresh chains at t = k for the last measured checkpoint (NaN when not measured)."},
       {"/runs/err_min", "1", "Minimum over the recorded t of corr_err (mean_err for spins) for the last measured checkpoint (NaN when not measured)."},
       {"/runs/err_eq", "1", "corr_err (mean_err for spins) at equilibrium for the last measured checkpoint (NaN when not measured or no equilibrium)."},
+      {"/runs/err_k_se", "1", "Standard error of err_k (jackknife over 20 chain groups; 0 for the exact law; NaN when err_k is)."},
+      {"/runs/err_min_se", "1", "Standard error of err_min: that of the error at the t where the minimum is reached (biased low as a minimum of noisy values; NaN when err_min is)."},
+      {"/runs/err_eq_se", "1", "Standard error of err_eq (long-run: jackknife over 20 chain groups; theory or exact: 0; NaN when err_eq is)."},
       // Axis columns, one per sweepable key (RunConfig::visit, Sweep::yes).
       {"/runs/run.seed", "1", "Axis run.seed: the row's master seed."},
       {"/runs/model.n_hidden", "1", "Axis model.n_hidden: the row's number of hidden units."},
