@@ -6,6 +6,7 @@
 // Every statistical check uses fixed seeds and a tolerance stated in standard errors.
 #include <cmath>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -263,10 +264,12 @@ TEST_CASE("measured RBM dynamics: standard errors equal on 1 and 2 ranks, 0 for 
     CHECK(f.corr_err_se > 0);
     CHECK(f.h_err_se > 0);
     CHECK(f.vh_err_se > 0);
-    for (auto [a, b] : {std::pair{s.mean_err_se, f.mean_err_se}, {s.corr_err_se, f.corr_err_se},
-                        {s.energy_mean_se, f.energy_mean_se}, {s.energy_std_se, f.energy_std_se},
-                        {s.h_err_se, f.h_err_se}, {s.vh_err_se, f.vh_err_se},
-                        {s.mean_err_corrected, f.mean_err_corrected}, {s.corr_err_corrected, f.corr_err_corrected}})
+    const std::vector<std::pair<double, double>> pairs = {
+        {s.mean_err_se, f.mean_err_se},     {s.corr_err_se, f.corr_err_se},
+        {s.energy_mean_se, f.energy_mean_se}, {s.energy_std_se, f.energy_std_se},
+        {s.h_err_se, f.h_err_se},           {s.vh_err_se, f.vh_err_se},
+        {s.mean_err_corrected, f.mean_err_corrected}, {s.corr_err_corrected, f.corr_err_corrected}};
+    for (const auto& [a, b] : pairs)
       CHECK(a == Approx(b).epsilon(1e-10).margin(1e-14));
     CHECK(f.corr_err_corrected <= f.corr_err);
     CHECK(f.mean_err_corrected <= f.mean_err);
