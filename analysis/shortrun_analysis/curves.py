@@ -26,13 +26,14 @@ Variables (each only where the file has it; docs/hdf5-schema.md says what they m
   c, J_star, J_eq, J_ml, J_trained (mode), h_star (unit), basis (unit, mode),
   v_theory, v_trained (theory_t, mode)        /theory of a Gaussian run
   m_data, h_star, h_ml, h_trained (unit), m_theory (theory_t, unit)   /theory of a spins run
-  mean_err, corr_err, energy_mean, energy_std, h_err, vh_err (step, t), mean (step, t, unit),
+  mean_err, corr_err, energy_mean, energy_std, h_err, vh_err, their standard errors <name>_se and
+  mean_err_corrected, corr_err_corrected (step, t), mean (step, t, unit),
   cov (step, t, unit, unit_b) or (step, t, component, component_b), mode_var (step, t, mode),
   h_mean (step, t, hidden), mode_var_theory (step, t_exact, mode), mean_theory (step, t_exact, unit)
                                               /dynamics/<step>
   data_energy, overflow_t (-1: none), n_chains, seconds (step)        its attributes
   eq_exists, eq_method, eq_mean_err, eq_corr_err, eq_energy_mean, eq_energy_std, eq_h_err,
-  eq_vh_err, eq_log_z, eq_log_z_se, eq_loglik (step), eq_mean (step, unit), eq_cov,
+  eq_vh_err (and eq_<name>_se, eq_*_corrected), eq_log_z, eq_log_z_se, eq_loglik (step), eq_mean (step, unit), eq_cov,
   eq_mode_var (step, mode), eq_h_mean (step, hidden)                  /equilibrium/<step>
 Attributes: the file's root attributes (run_id, status, schema, ...) and every /config entry
 under its own name ("train.k", "model.type", ...). Image samples are left out (Measurement has them).
@@ -52,9 +53,10 @@ _PARAM_DIMS = {
     "a": ("unit",),
     "b": ("hidden",),
 }
-_PER_T = ("mean_err", "corr_err", "energy_mean", "energy_std", "h_err", "vh_err")
-_EQ_SCALARS = ("mean_err", "corr_err", "energy_mean", "energy_std", "h_err", "vh_err", "log_z", "log_z_se",
-               "loglik")
+_ERROR_STATS = ("mean_err", "corr_err", "energy_mean", "energy_std", "h_err", "vh_err")
+# Each with its standard error, and the noise-corrected errors (where the file has them).
+_PER_T = _ERROR_STATS + tuple(f"{n}_se" for n in _ERROR_STATS) + ("mean_err_corrected", "corr_err_corrected")
+_EQ_SCALARS = _PER_T + ("log_z", "log_z_se", "loglik")
 
 
 def _attr_value(value: Any) -> Any:

@@ -75,8 +75,14 @@ class Dynamics:
         return self.require(stat)
 
     def curve_se(self, stat: str) -> Optional[np.ndarray]:
-        """[T] standard error of curve(stat) over seeds; None for one run (seeds.SeedAverage has it)."""
-        return None
+        """[T] standard error of curve(stat): for one run the file's `<stat>_se` (jackknife over
+        chain groups, docs/theory.md section 5; `energy_mean_se` for "energy"), None when the file
+        has none or it is 0 everywhere (an exact law); seeds.SeedAverage gives the se over seeds."""
+        name = "energy_mean_se" if stat == "energy" else f"{stat}_se"
+        se = self.arrays.get(name)
+        if se is None or not np.any(np.asarray(se) > 0):
+            return None
+        return np.asarray(se, dtype=np.float64)
 
     def array_se(self, name: str) -> Optional[np.ndarray]:
         """Standard error over seeds of the dataset `name`; None for one run."""
@@ -136,8 +142,13 @@ class Equilibrium:
         return value if math.isfinite(value) else None
 
     def level_se(self, stat: str, data_energy: float) -> Optional[float]:
-        """Standard error of level() over seeds; None for one run (seeds.SeedAverage has it)."""
-        return None
+        """Standard error of level(): for one run the attribute `<stat>_se` (long-run: jackknife over
+        chain groups; `energy_mean_se` for "energy"), None when absent or 0 (theory, exact);
+        seeds.SeedAverage gives the se over seeds."""
+        if not self.exists or self.converged is False:
+            return None
+        value = float(self.attrs.get("energy_mean_se" if stat == "energy" else f"{stat}_se", math.nan))
+        return value if math.isfinite(value) and value > 0 else None
 
     def describe(self) -> str:
         """One short phrase: 'theory', 'long-run, not converged', 'none (<note>)'."""

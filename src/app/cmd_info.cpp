@@ -35,7 +35,7 @@ Text (default):
              trained parameters against theory;
   manifest   name, status, n_runs, axes, the number of runs in each status, and the /runs table
              one row per configuration (run_id, status, team, wall_s, theory_gap, err_k, err_min,
-             err_eq and the axis values).
+             err_eq, their standard errors err_k_se, err_min_se, err_eq_se, and the axis values).
 
 --json: one JSON object with typed values:
   - every root attribute under its own name: strings as strings, int64 as integers, float64 as
@@ -211,7 +211,8 @@ struct Column {
 /// The columns of /runs: the fixed ones in schema order, then the axes, then anything else.
 std::vector<Column> read_runs(const h5::File& f) {
   const h5::Group runs = f.open_group("runs");
-  std::vector<std::string> names = {"run_id", "status", "team", "wall_s", "theory_gap", "err_k", "err_min", "err_eq"};
+  std::vector<std::string> names = {"run_id", "status", "team", "wall_s", "theory_gap", "err_k", "err_min", "err_eq",
+                                    "err_k_se", "err_min_se", "err_eq_se"};
   std::istringstream axes(f.has_attr("axes") ? f.attr_string("axes") : "");
   std::string axis;
   while (std::getline(axes, axis, ','))

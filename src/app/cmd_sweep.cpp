@@ -274,6 +274,9 @@ void fill_from_run_file(io::ManifestRow& row, const std::string& path) {
     row.err_k = e.at_k;
     row.err_min = e.min;
     row.err_eq = e.equilibrium;
+    row.err_k_se = e.at_k_se;
+    row.err_min_se = e.min_se;
+    row.err_eq_se = e.equilibrium_se;
   } catch (const std::exception&) {
     // inspect_on_disk() read it a moment ago; a file that vanished since stays a bare row.
   }
@@ -343,6 +346,9 @@ class SweepMonitor {
         row.err_k = records[item].err_k;
         row.err_min = records[item].err_min;
         row.err_eq = records[item].err_eq;
+        row.err_k_se = records[item].err_k_se;
+        row.err_min_se = records[item].err_min_se;
+        row.err_eq_se = records[item].err_eq_se;
       }
     }
     if (changed) io::write_manifest(path_, meta_, plan_.axes, rows_);
@@ -534,14 +540,15 @@ int cmd_sweep(int argc, char** argv) {
         if (item >= queue.size()) break;
         const std::size_t index = todo[static_cast<std::size_t>(item)];
         if (teams.leader())
-          queue.report(item, {queue_state(RunStatus::running), static_cast<double>(teams.team_index), 0, 0, 0, 0, 0});
+          queue.report(item, {queue_state(RunStatus::running), static_cast<double>(teams.team_index), 0, 0, 0, 0, 0, 0, 0, 0});
         const PreparedRun run = prepare_run(plan.configs[index], plan.run_ids[index]);
         const RunResult result = execute_run(run, teams.team, hooks);
         const double state = queue_state(result.status);
         interrupted = interrupted || result.status == RunStatus::interrupted;
         if (teams.leader())
           queue.report(item, {state, static_cast<double>(teams.team_index), result.wall_s, result.theory_gap,
-                              result.err_k, result.err_min, result.err_eq});
+                              result.err_k, result.err_min, result.err_eq, result.err_k_se, result.err_min_se,
+                              result.err_eq_se});
         tick();
       }
     } catch (const std::exception& e) {
@@ -571,11 +578,13 @@ int cmd_sweep(int argc, char** argv) {
     if (root) {
       std::printf("sweep %s: %zu runs in %s -> %s\n", plan.name.c_str(), monitor->rows().size(),
                   format_duration(monitor->elapsed_s()).c_str(), monitor->path().c_str());
-      std::printf("  %-28s %-10s %5s %9s %12s %10s %10s %10s\n", "run_id", "status", "team", "wall_s", "|J-theory|",
-                  "err(t=k)", "min_t err", "err(eq)");
+      // Each error with its standard error (jackknife over chain groups; 0 for an exact law).
+      std::printf("  %-28s %-10s %5s %9s %12s %10s %-9s %10s %-9s %10s %-9s\n", "run_id", "status", "team", "wall_s",
+                  "|J-theory|", "err(t=k)", " +- se", "min_t err", " +- se", "err(eq)", " +- se");
       for (const auto& r : monitor->rows()) {
-        std::printf("  %-28s %-10s %5lld %9.2f %12.3g %10.3g %10.3g %10.3g\n", r.run_id.c_str(), name_of(r.status),
-                    static_cast<long long>(r.team), r.wall_s, r.theory_gap, r.err_k, r.err_min, r.err_eq);
+        std::printf("  %-28s %-10s %5lld %9.2f %12.3g %10.3g +- %-6.2g %10.3g +- %-6.2g %10.3g +- %-6.2g\n",
+                    r.run_id.c_str(), name_of(r.status), static_cast<long long>(r.team), r.wall_s, r.theory_gap,
+                    r.err_k, r.err_k_se, r.err_min, r.err_min_se, r.err_eq, r.err_eq_se);
         all_completed = all_completed && r.status == RunStatus::completed;
       }
       const auto& rows = monitor->rows();

@@ -152,20 +152,35 @@ std::string format_number(double v) {
   std::snprintf(b, sizeof b, "%.4g", v);
   return b;
 }
+/// "value +- se" (the standard error with 2 significant digits); the value alone when se is 0 (an
+/// exact law) or unknown.
+std::string with_se(double v, double se) {
+  if (!(se > 0) || !std::isfinite(se)) return format_number(v);
+  char b[64];
+  std::snprintf(b, sizeof b, "%.4g +- %.2g", v, se);
+  return b;
+}
 }  // namespace
 
 namespace {
 
 /// The headline numbers from one error curve err(t) and the equilibrium value.
+/// se[i] is the standard error of err[i]; the minimum's is that of the error where it is reached.
 MeasuredErrors summarize_errors(Index k, bool corr, const std::vector<Index>& t, const std::vector<double>& err,
-                                double equilibrium) {
+                                const std::vector<double>& se, double equilibrium, double equilibrium_se) {
   MeasuredErrors e;
   e.corr = corr;
   e.equilibrium = equilibrium;
+  e.equilibrium_se = std::isnan(equilibrium) ? std::numeric_limits<double>::quiet_NaN() : equilibrium_se;
   for (std::size_t i = 0; i < err.size(); ++i) {
-    if (t[i] == k) e.at_k = err[i];
+    const double s = i < se.size() ? se[i] : std::numeric_limits<double>::quiet_NaN();
+    if (t[i] == k) {
+      e.at_k = err[i];
+      e.at_k_se = s;
+    }
     if (e.min_t < 0 || err[i] < e.min) {
       e.min = err[i];
+      e.min_se = s;
       e.min_t = t[i];
     }
   }
@@ -188,11 +203,15 @@ MeasuredErrors measured_errors(const RunConfig& config, const CheckpointMeasurem
   const auto& st = m.dynamics.stats;
   if (st.empty()) return {};
   const bool corr = use_corr_err(config, st.front().mean.size());
-  std::vector<double> err;
-  for (const auto& s : st) err.push_back(corr ? s.corr_err : s.mean_err);
+  std::vector<double> err, se;
+  for (const auto& s : st) {
+    err.push_back(corr ? s.corr_err : s.mean_err);
+    se.push_back(corr ? s.corr_err_se : s.mean_err_se);
+  }
+  const ChainStatistics& q = m.equilibrium.stats;
   const double eq = !usable_equilibrium(m.equilibrium) ? std::numeric_limits<double>::quiet_NaN()
-                                                        : corr ? m.equilibrium.stats.corr_err : m.equilibrium.stats.mean_err;
-  return summarize_errors(config.k, corr, m.dynamics.t, err, eq);
+                                                        : corr ? q.corr_err : q.mean_err;
+  return summarize_errors(config.k, corr, m.dynamics.t, err, se, eq, corr ? q.corr_err_se : q.mean_err_se);
 }
 
 MeasuredErrors stored_measured_errors(const h5::File& file, const RunConfig& config) {
@@ -208,14 +227,21 @@ MeasuredErrors stored_measured_errors(const h5::File& file, const RunConfig& con
   if (t.empty()) return {};
   const bool corr = use_corr_err(config, g.read_matrix("mean").cols());
   const Vector err = g.read_vector(corr ? "corr_err" : "mean_err");
-  double eq = std::numeric_limits<double>::quiet_NaN();
+  // Files written before the standard errors: NaN.
+  const char* se_name = corr ? "corr_err_se" : "mean_err_se";
+  const Vector se = g.exists(se_name) ? g.read_vector(se_name) : Vector::Constant(err.size(), std::numeric_limits<double>::quiet_NaN());
+  double eq = std::numeric_limits<double>::quiet_NaN(), eq_se = eq;
   if (file.exists("equilibrium/" + step)) {
     const h5::Group q = file.open_group("equilibrium/" + step);
     // converged = 0: an unconverged long-run reference (files before the attribute: always usable)
     const bool usable = q.attr_int("exists") == 1 && (!q.has_attr("converged") || q.attr_int("converged") == 1);
-    if (usable) eq = q.attr_double(corr ? "corr_err" : "mean_err");
+    if (usable) {
+      eq = q.attr_double(corr ? "corr_err" : "mean_err");
+      if (q.has_attr(se_name)) eq_se = q.attr_double(se_name);
+    }
   }
-  return summarize_errors(config.k, corr, t, std::vector<double>(err.data(), err.data() + err.size()), eq);
+  return summarize_errors(config.k, corr, t, std::vector<double>(err.data(), err.data() + err.size()),
+                          std::vector<double>(se.data(), se.data() + se.size()), eq, eq_se);
 }
 
 std::string measurement_summary(const RunConfig& config, const std::vector<CheckpointMeasurement>& measurements) {
@@ -226,12 +252,13 @@ std::string measurement_summary(const RunConfig& config, const std::vector<Check
     const MeasuredErrors e = measured_errors(config, m);
     // An unconverged long run is no reference: its reason instead of a number (err_eq is NaN).
     const std::string eq_text = !m.equilibrium.exists ? "none"
-                                : usable_equilibrium(m.equilibrium) ? format_number(e.equilibrium)
+                                : usable_equilibrium(m.equilibrium) ? with_se(e.equilibrium, e.equilibrium_se)
                                                                     : "NOT converged: " + m.equilibrium.check.reason;
     std::snprintf(line, sizeof line,
-                  "  measured (update %lld): %s at t = k = %lld: %.4g; min over t: %.4g at t = %lld; equilibrium (%s): %s%s\n",
+                  "  measured (update %lld): %s at t = k = %lld: %s; min over t: %s at t = %lld; equilibrium (%s): %s%s\n",
                   static_cast<long long>(m.step), e.corr ? "corr_err" : "mean_err", static_cast<long long>(config.k),
-                  e.at_k, e.min, static_cast<long long>(e.min_t), name_of(m.equilibrium.method),
+                  with_se(e.at_k, e.at_k_se).c_str(), with_se(e.min, e.min_se).c_str(), static_cast<long long>(e.min_t),
+                  name_of(m.equilibrium.method),
                   eq_text.c_str(),
                   m.dynamics.overflow ? (" [overflow at t <= " + std::to_string(m.dynamics.overflow_t) + "]").c_str() : "");
     out += line;

@@ -455,6 +455,9 @@ RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, TrainHook
       result.err_k = e.at_k;
       result.err_min = e.min;
       result.err_eq = e.equilibrium;
+      result.err_k_se = e.at_k_se;
+      result.err_min_se = e.min_se;
+      result.err_eq_se = e.equilibrium_se;
     }
   }
   if (leader) {

@@ -68,7 +68,7 @@ void write_manifest(const std::string& path, const ManifestMeta& meta,
     h5::Group runs = f.create_group("runs");
     std::vector<std::string> id, file, status;
     std::vector<std::int64_t> team;
-    std::vector<double> wall, gap, err_k, err_min, err_eq;
+    std::vector<double> wall, gap, err_k, err_min, err_eq, err_k_se, err_min_se, err_eq_se;
     for (const auto& r : rows) {
       id.push_back(r.run_id);
       file.push_back(r.file);
@@ -79,6 +79,9 @@ void write_manifest(const std::string& path, const ManifestMeta& meta,
       err_k.push_back(r.err_k);
       err_min.push_back(r.err_min);
       err_eq.push_back(r.err_eq);
+      err_k_se.push_back(r.err_k_se);
+      err_min_se.push_back(r.err_min_se);
+      err_eq_se.push_back(r.err_eq_se);
     }
     runs.write("run_id", id);
     runs.write("file", file);
@@ -89,6 +92,9 @@ void write_manifest(const std::string& path, const ManifestMeta& meta,
     runs.write("err_k", err_k);
     runs.write("err_min", err_min);
     runs.write("err_eq", err_eq);
+    runs.write("err_k_se", err_k_se);
+    runs.write("err_min_se", err_min_se);
+    runs.write("err_eq_se", err_eq_se);
     for (const auto& key : axes) write_axis_column(runs, key, rows);
 
     h5::Group links = f.create_group("links");

@@ -55,10 +55,20 @@ void write_dynamics(h5::Group& g, const CheckpointMeasurement& m, Index side) {
   g.write("corr_err", column_of(st, [](const ChainStatistics& s) { return s.corr_err; }));
   g.write("energy_mean", column_of(st, [](const ChainStatistics& s) { return s.energy_mean; }));
   g.write("energy_std", column_of(st, [](const ChainStatistics& s) { return s.energy_std; }));
+  // Standard errors (jackknife over chain groups; 0 on the exact path) and noise-corrected errors.
+  g.attr("jackknife_groups", static_cast<std::int64_t>(d.n_chains > 0 ? kJackknifeGroups : 0));
+  g.write("mean_err_se", column_of(st, [](const ChainStatistics& s) { return s.mean_err_se; }));
+  g.write("corr_err_se", column_of(st, [](const ChainStatistics& s) { return s.corr_err_se; }));
+  g.write("energy_mean_se", column_of(st, [](const ChainStatistics& s) { return s.energy_mean_se; }));
+  g.write("energy_std_se", column_of(st, [](const ChainStatistics& s) { return s.energy_std_se; }));
+  g.write("mean_err_corrected", column_of(st, [](const ChainStatistics& s) { return s.mean_err_corrected; }));
+  g.write("corr_err_corrected", column_of(st, [](const ChainStatistics& s) { return s.corr_err_corrected; }));
   if (!st.empty() && st.front().h_mean.size() > 0) {
     g.write("h_mean", rows_of(st, st.front().h_mean.size(), [](const ChainStatistics& s) -> const Vector& { return s.h_mean; }));
     g.write("h_err", column_of(st, [](const ChainStatistics& s) { return s.h_err; }));
     g.write("vh_err", column_of(st, [](const ChainStatistics& s) { return s.vh_err; }));
+    g.write("h_err_se", column_of(st, [](const ChainStatistics& s) { return s.h_err_se; }));
+    g.write("vh_err_se", column_of(st, [](const ChainStatistics& s) { return s.vh_err_se; }));
   }
   if (m.mode_var.size() > 0) g.write("mode_var", m.mode_var);
   if (!m.theory_name.empty()) {
@@ -99,10 +109,19 @@ void write_equilibrium(h5::Group& g, const CheckpointMeasurement& m, bool binary
   g.attr("corr_err", s.corr_err);
   g.attr("energy_mean", s.energy_mean);
   g.attr("energy_std", s.energy_std);
+  // Standard errors (long-run: jackknife over chain groups; theory and exact: 0) and corrected errors.
+  g.attr("mean_err_se", s.mean_err_se);
+  g.attr("corr_err_se", s.corr_err_se);
+  g.attr("energy_mean_se", s.energy_mean_se);
+  g.attr("energy_std_se", s.energy_std_se);
+  g.attr("mean_err_corrected", s.mean_err_corrected);
+  g.attr("corr_err_corrected", s.corr_err_corrected);
   if (s.h_mean.size() > 0) {
     g.write("h_mean", s.h_mean);
     g.attr("h_err", s.h_err);
     g.attr("vh_err", s.vh_err);
+    g.attr("h_err_se", s.h_err_se);
+    g.attr("vh_err_se", s.vh_err_se);
   }
   if (m.equilibrium_mode_var.size() > 0) g.write("mode_var", m.equilibrium_mode_var);
   if (std::isfinite(e.log_z)) {

@@ -13,7 +13,7 @@
 #      with json.load into typed values; then, with the installed package (run from outside the
 #      checkout):
 #      - load_sweep(...).to_dataframe(): one row per run, dtypes (int axes int64, reals float64,
-#        strings str, err_*_se columns present), values equal to what h5py reads;
+#        strings str, err_*_se columns present and finite), values equal to what h5py reads;
 #      - Sweep.seed_average(): one row per k, mean and standard error over the two seeds (for
 #        n = 2 the standard error is |a - b| / 2);
 #      - load_run(...).to_xarray(): dimensions and values of the curves;
@@ -182,8 +182,11 @@ for column in ("run.seed", "train.k", "team"):
 for column in ("err_k", "err_min", "err_eq", "theory_gap", "wall_s"):
     assert np.array_equal(df[column].to_numpy(), raw[column], equal_nan=True), column
 assert np.isfinite(df[["err_k", "err_min", "err_eq", "theory_gap"]].to_numpy()).all(), df
-# No standard errors in today's manifests: the columns exist, NaN.
-assert df[["err_k_se", "err_min_se", "err_eq_se"]].isna().all().all()
+# The standard errors of the manifest (jackknife over chain groups; 0 for an exact law) are read as
+# written: finite and >= 0 wherever the error is.
+for column in ("err_k_se", "err_min_se", "err_eq_se"):
+    assert np.array_equal(df[column].to_numpy(), raw[column], equal_nan=True), column
+    assert (np.isfinite(df[column]) & (df[column] >= 0)).all(), df[column]
 assert sorted(df["run.seed"]) == [1, 1, 2, 2] and sorted(df["train.k"]) == [1, 1, 3, 3]
 
 # --- seed_average: one row per k, mean and standard error over the two seeds -----------------------

@@ -82,7 +82,8 @@ if len(files) < 5 + 8 + 3:
 # --- every dataset: units and description from the table ---------------------------------------------
 # Each curve and the axis its first dimension must carry (docs/hdf5-schema.md).
 AXES = {**{n: "t" for n in ("mean", "cov", "mean_err", "corr_err", "energy_mean", "energy_std", "h_mean",
-                            "h_err", "vh_err", "mode_var")},
+                            "h_err", "vh_err", "mode_var", "mean_err_se", "corr_err_se", "energy_mean_se",
+                            "energy_std_se", "h_err_se", "vh_err_se", "mean_err_corrected", "corr_err_corrected")},
         "mode_var_theory": "theory_t", "mean_theory": "theory_t", "samples": "sample_t"}
 THEORY_CURVES = ("v_theory", "m_theory", "v_trained")
 TRAIN_COLUMNS = ("wall_s", "grad_norm", "param_norm")
@@ -143,7 +144,9 @@ expected = {"mean", "cov", "step", "wall_s", "grad_norm", "param_norm", "J", "h"
             "h_mean", "h_err", "vh_err", "mode_var", "theory_t", "mode_var_theory", "mean_theory", "samples",
             "sample_t", "components", "mean_se", "c", "basis", "J_star", "J_eq", "J_ml", "h_star", "v_theory",
             "J_trained", "v_trained", "m_data", "h_ml", "h_trained", "m_theory", "run_id", "file", "status",
-            "team", "theory_gap", "err_k", "err_min", "err_eq", "train.k", "train.lr", "train.scheme"}
+            "team", "theory_gap", "err_k", "err_min", "err_eq", "train.k", "train.lr", "train.scheme",
+            "mean_err_se", "corr_err_se", "energy_mean_se", "energy_std_se", "h_err_se", "vh_err_se",
+            "mean_err_corrected", "corr_err_corrected", "err_k_se", "err_min_se", "err_eq_se"}
 if expected - seen:
     fail(f"datasets never met (a family's run or the sweep did not write them): {sorted(expected - seen)}")
 if n_scales < 30:

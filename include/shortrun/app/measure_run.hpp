@@ -41,6 +41,10 @@ struct MeasuredErrors {
   double min = std::numeric_limits<double>::quiet_NaN();
   Index min_t = -1;
   double equilibrium = std::numeric_limits<double>::quiet_NaN();
+  /// Standard errors of at_k, min (that of the error at min_t) and equilibrium; 0 for an exact law.
+  double at_k_se = std::numeric_limits<double>::quiet_NaN();
+  double min_se = std::numeric_limits<double>::quiet_NaN();
+  double equilibrium_se = std::numeric_limits<double>::quiet_NaN();
 };
 MeasuredErrors measured_errors(const RunConfig& config, const CheckpointMeasurement& m);
 

@@ -99,6 +99,9 @@ struct RunResult {
   double err_k = std::numeric_limits<double>::quiet_NaN();
   double err_min = std::numeric_limits<double>::quiet_NaN();
   double err_eq = std::numeric_limits<double>::quiet_NaN();
+  double err_k_se = std::numeric_limits<double>::quiet_NaN();  ///< standard errors of the three above
+  double err_min_se = std::numeric_limits<double>::quiet_NaN();
+  double err_eq_se = std::numeric_limits<double>::quiet_NaN();
   std::string table;  ///< trained vs theory per mode, for the terminal
 };
 

@@ -27,6 +27,11 @@ struct ManifestRow {
   double err_k = std::numeric_limits<double>::quiet_NaN();
   double err_min = std::numeric_limits<double>::quiet_NaN();
   double err_eq = std::numeric_limits<double>::quiet_NaN();
+  /// Standard errors of err_k, err_min and err_eq (jackknife over chain groups; 0 for an exact
+  /// law; NaN where the error is NaN).
+  double err_k_se = std::numeric_limits<double>::quiet_NaN();
+  double err_min_se = std::numeric_limits<double>::quiet_NaN();
+  double err_eq_se = std::numeric_limits<double>::quiet_NaN();
   const RunConfig* config = nullptr;  ///< the row's configuration (typed axis columns)
 };
 

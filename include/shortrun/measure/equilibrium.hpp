@@ -194,6 +194,7 @@ EquilibriumResult long_run_equilibrium(const Model& model, const Sampler& sample
   for (Index s = 0; s < spec.burn_in; ++s) sweep();
 
   ChainSums sums(ref);
+  GroupedChainSums groups(ref);  // chain groups of the jackknife standard errors
   Matrix half_sum[2] = {Matrix::Zero(m, share.count), Matrix::Zero(m, share.count)};
   double half_count[2] = {0, 0};
   const Index half = spec.window / 2;
@@ -214,8 +215,12 @@ EquilibriumResult long_run_equilibrium(const Model& model, const Sampler& sample
     }
     if (!summed) continue;
     sums.add(x, e, ref);
-    if constexpr (HasHiddenUnits<Model>)
-      sums.add_hidden(x, model.hidden_input(x).unaryExpr([](double y) { return sigmoid(y); }));
+    groups.add(x, e, ref, share.begin);
+    if constexpr (HasHiddenUnits<Model>) {
+      const Matrix hbar = model.hidden_input(x).unaryExpr([](double y) { return sigmoid(y); });
+      sums.add_hidden(x, hbar);
+      groups.add_hidden(x, hbar, share.begin);
+    }
     const int which = w < half ? 0 : 1;
     half_sum[which].topRows(n) += x;
     half_sum[which].row(n) += e.transpose();
@@ -232,6 +237,7 @@ EquilibriumResult long_run_equilibrium(const Model& model, const Sampler& sample
     moments.segment(3 * m, m) = avg.array().square().rowwise().sum().matrix();
   }
   team.sum_inplace(as_span(sums.flat()));
+  team.sum_inplace(as_span(groups.flat()));
   team.sum_inplace(as_span(moments));
   team.sum_inplace({draws.data(), static_cast<std::size_t>(draws.size())});
 
@@ -243,7 +249,7 @@ EquilibriumResult long_run_equilibrium(const Model& model, const Sampler& sample
   c.n_chains = spec.n_chains;
   c.burn_in = spec.burn_in;
   c.window = spec.window;
-  out.stats = finish(sums, ref);
+  out.stats = finish(sums, groups, ref);
   if (!out.stats.finite) {
     out.exists = false;
     out.stats = ChainStatistics{};

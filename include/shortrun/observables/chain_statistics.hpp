@@ -8,6 +8,11 @@
 /// A team's chains are split over its ranks: each rank adds its chains to a ChainSums, the team
 /// sums the flat vectors (Reducer::sum_inplace: one all-reduce), and finish() turns the summed
 /// sums into ChainStatistics. Exact laws give ChainStatistics through from_moments().
+/// Standard errors (docs/theory.md section 5): beside the sums, each rank adds its chains to
+/// GroupedChainSums, G = kJackknifeGroups sums of the chains with global index c = g (mod G); the
+/// team sums them too, and finish(sums, groups, ref) adds the delete-a-group jackknife standard
+/// error of every scalar statistic, and the noise-corrected mean_err and corr_err. Groups are fixed
+/// by the global chain index, so the errors do not depend on how the chains are split over ranks.
 #include <cmath>
 #include <concepts>
 #include <limits>
@@ -22,6 +27,8 @@ namespace shortrun {
 /// Largest N whose full covariance a ChainStatistics holds (docs/design.md section 4: cov [N,N] for N <= 64).
 /// Above it, `cov` is the projection U_m^T C U_m on the data's top m principal components.
 inline constexpr Index kMaxStoredCovDim = 64;
+/// Number G of chain groups of the delete-a-group jackknife (fixed: documented in docs/theory.md).
+inline constexpr Index kJackknifeGroups = 20;
 /// Largest N whose full second moment is accumulated (N^2 doubles per sum; corr_err needs it).
 inline constexpr Index kMaxMomentDim = 1024;
 
@@ -93,6 +100,14 @@ struct ChainStatistics {
   Vector h_mean;         ///< RBM: <hbar>, (Nh); empty otherwise
   double h_err = 0;      ///< RBM: sqrt(mean_k (<hbar_k> - <hbar_k>^D)^2)
   double vh_err = 0;     ///< RBM: sqrt(mean_{ik} (<v_i hbar_k> - <v_i hbar_k>^D)^2)
+  /// Standard errors of the statistics above (delete-a-group jackknife over chains); 0 for an exact
+  /// law (no sampling noise), NaN when fewer than 2 groups hold chains.
+  double mean_err_se = 0, corr_err_se = 0, energy_mean_se = 0, energy_std_se = 0, h_err_se = 0, vh_err_se = 0;
+  /// Expected sampling-noise part of mean_err^2 and corr_err^2: mean_i Var(m_i hat) and
+  /// mean_{i<j} Var(C_ij hat), each variance the jackknife's; 0 for an exact law.
+  double mean_err_noise = 0, corr_err_noise = 0;
+  /// Noise-corrected errors sqrt(max(0, err^2 - noise)); equal to the raw errors for an exact law.
+  double mean_err_corrected = 0, corr_err_corrected = 0;
   /// Every number above is finite. False means the chains overflowed (no equilibrium).
   bool finite = true;
 };
@@ -134,6 +149,33 @@ class ChainSums {
   Vector flat_;
 };
 
+/// The sums of G fixed groups of chains, one ChainSums layout after the other in one flat vector
+/// (G times the size of ChainSums: a Reducer sums it over a team like ChainSums). Column j of a
+/// block added with first_chain = c0 is global chain c0 + j, and goes to group (c0 + j) mod G.
+class GroupedChainSums {
+ public:
+  explicit GroupedChainSums(const DataReference& ref, Index groups = kJackknifeGroups);
+
+  Index groups() const { return g_; }
+  Vector& flat() { return flat_; }
+  const Vector& flat() const { return flat_; }
+  void clear() { flat_.setZero(); }
+
+  /// Adds the columns of x (N x n), global chains first_chain .., with their energies (n).
+  void add(const Matrix& x, const Vector& energy, const DataReference& ref, Index first_chain);
+  /// RBM: adds hbar (Nh x n) of the same columns v (Nv x n).
+  void add_hidden(const Matrix& v, const Matrix& hbar, Index first_chain);
+  /// The sums of group g, as a ChainSums.
+  ChainSums group(Index g) const;
+
+ private:
+  Index n_;
+  Index nh_;
+  Index g_;
+  Index size_;  ///< the size of one ChainSums
+  Vector flat_;
+};
+
 /// Adds chains x (N x n) of `model` to sums: energies, and hbar for an RBM.
 template <class Model>
 void accumulate_chains(const Model& model, const Matrix& x, const DataReference& ref, ChainSums& sums) {
@@ -142,8 +184,29 @@ void accumulate_chains(const Model& model, const Matrix& x, const DataReference&
     sums.add_hidden(x, model.hidden_input(x).unaryExpr([](double y) { return sigmoid(y); }));
 }
 
+/// Adds chains x (N x n), global chains first_chain .., to both the sums and the group sums.
+template <class Model>
+void accumulate_chains(const Model& model, const Matrix& x, const DataReference& ref, ChainSums& sums,
+                       GroupedChainSums& groups, Index first_chain) {
+  const Vector e = model.energy(x);
+  sums.add(x, e, ref);
+  groups.add(x, e, ref, first_chain);
+  if constexpr (HasHiddenUnits<Model>) {
+    const Matrix hbar = model.hidden_input(x).unaryExpr([](double y) { return sigmoid(y); });
+    sums.add_hidden(x, hbar);
+    groups.add_hidden(x, hbar, first_chain);
+  }
+}
+
 /// Statistics from team-summed sums (every rank gets the same numbers from the same sums).
+/// The standard errors stay 0 and the corrected errors equal the raw ones: use the overload with
+/// the group sums for those.
 ChainStatistics finish(const ChainSums& sums, const DataReference& ref);
+
+/// finish(sums, ref) plus, from the team-summed group sums of the same chains, the delete-a-group
+/// jackknife standard errors and the noise-corrected mean_err and corr_err (docs/theory.md
+/// section 5). The statistics themselves are those of finish(sums, ref), bit for bit.
+ChainStatistics finish(const ChainSums& sums, const GroupedChainSums& groups, const DataReference& ref);
 
 /// Statistics of a law given by its moments (exact paths, equilibrium references).
 /// energy_mean / energy_std may be NaN (unknown); h_mean and vh are used when ref has hidden units.

@@ -39,6 +39,7 @@ struct ItemStatus {
   double wall_s = 0;
   double value = 0;   ///< a number of the caller's (e.g. an error against theory)
   double err_k = 0, err_min = 0, err_eq = 0;  ///< measurement errors of the caller's (sweeps)
+  double err_k_se = 0, err_min_se = 0, err_eq_se = 0;  ///< their standard errors
 };
 
 class WorkQueue {
