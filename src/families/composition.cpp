@@ -1,5 +1,7 @@
 #include "shortrun/families/composition.hpp"
 
+#include "shortrun/observables/chain_statistics.hpp"
+
 #include <algorithm>
 #include <limits>
 
@@ -88,6 +90,9 @@ MemoryEstimate memory_estimate(const RunConfig& c, Index dim) {
   m.add("measure.chains", kScalar * 3 * units * static_cast<double>(c.measure_chains));
   m.add("measure.t_points", kScalar * 3 * measured * static_cast<double>(c.t_points) * (pairwise ? n * n + n : 2 * n));
   m.add("measure.samples", kScalar * 6 * n * static_cast<double>(c.measure_samples));
+  // The jackknife's group sums of one sampling time (the error bars): kJackknifeGroups copies of
+  // the sums, whatever the number of chains (about 100 MB at N = 784 with correlations).
+  m.add(size_key, kScalar * static_cast<double>(kJackknifeGroups) * (pairwise ? n * n + n : 2 * n));
   if (c.model() == ModelType::rbm && c.ais_runs > 0) {
     m.add("measure.ais_runs", kScalar * 3 * units * static_cast<double>(c.ais_runs));
     m.add("measure.ais_temperatures", kScalar * 2 * static_cast<double>(c.ais_temperatures) *
