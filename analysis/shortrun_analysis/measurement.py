@@ -108,14 +108,16 @@ class Dynamics:
 class Equilibrium:
     """/equilibrium/<step>: the equilibrium reference of the same parameters.
 
-    method   'theory', 'exact', 'long-run' or 'none'
+    method   'theory', 'exact', 'long-run', 'pt' (parallel tempering) or 'none'
     exists   False when there is no equilibrium (an unstable Gaussian mode, overflowing long runs)
              or none was measured; `note` says why, and `arrays` is then empty
-    arrays   mean [N], cov, h_mean [Nh], mode_var [N], mean_se [N], samples [S,H,W] (long-run images)
+    arrays   mean [N], cov, h_mean [Nh], mode_var [N], mean_se [N], samples [S,H,W] (long-run, pt
+             images), pt_betas [R], pt_acceptance [R-1] (pt)
     attrs    mean_err, corr_err, energy_mean, energy_std, h_err, vh_err, log_z, loglik, converged,
              max_abs_z, z_threshold, n_chains, burn_in, window, energy_se, note, rhat_max,
-             rhat_threshold, ess_min, iat_max, failing_statistic, reason, ...
-    A long run with converged = 0 (R-hat, ESS or half-window check failed) is no reference:
+             rhat_threshold, ess_min, iat_max, failing_statistic, reason, n_replicas, round_trips,
+             first_round_trip (pt), ...
+    A long run or pt reference with converged = 0 (R-hat, ESS or half-window check failed) is no reference:
     level() gives None for it, so summaries and figures skip it and say why (describe()).
     """
 
@@ -335,7 +337,7 @@ class ErrorSummary:
     minimum: Optional[float]       # min over the recorded t
     t_min: Optional[int]           # where
     equilibrium: Optional[float]   # stat at equilibrium; None when none exists
-    method: str                    # equilibrium method (theory, exact, long-run, none)
+    method: str                    # equilibrium method (theory, exact, long-run, pt, none)
     note: str                      # why there is no equilibrium, 'not converged', or why not measured
     overflow_t: Optional[int]      # first overflowing time, None without overflow
     n_chains: int                  # 0: exact law

@@ -103,6 +103,10 @@ CheckpointMeasurement measure_one(const Plan& plan, const Model& model, const Sa
   eq.measurement = static_cast<std::uint64_t>(step);
   eq.n_kept = plan.sample_times.empty() ? 0 : c.measure_samples;
   eq.data_start = plan.data.population ? nullptr : &plan.data.x;  // the second chain set starts from data rows
+  eq.pt.betas = c.pt_betas;
+  eq.pt.replicas = c.pt_replicas;
+  eq.pt.beta_min = c.pt_beta_min;
+  eq.pt.max_replicas = std::max<Index>(32, c.pt_replicas);
   out.equilibrium = measure_equilibrium(c.equilibrium, model, sampler, p0, ref, eq, plan.team);
   Family::measure_extras(c, plan.data, model, sampler, p0, ref, plan.times, out, plan.team);
   out.components = ref.components;
@@ -190,7 +194,8 @@ MeasuredErrors summarize_errors(Index k, bool corr, const std::vector<Index>& t,
 /// A reference that exists and, for long-run, passed its convergence checks: only such a reference
 /// gives err_eq (a long run with converged = 0 is not "the" equilibrium: NaN, and the summary says why).
 bool usable_equilibrium(const EquilibriumResult& e) {
-  return e.exists && (e.method != EquilibriumMethod::long_run || e.check.converged);
+  const bool sampled = e.method == EquilibriumMethod::long_run || e.method == EquilibriumMethod::pt;
+  return e.exists && (!sampled || e.check.converged);
 }
 
 /// The headline error: corr_err where the model learns correlations (families' kLearnsCorrelations),

@@ -79,6 +79,16 @@ void RunConfig::validate_common() const {
   expect(measure_chains >= 2, "measure.chains", "an integer >= 2");
   expect(equilibrium_sweeps >= 0, "measure.equilibrium_sweeps", "an integer >= 0 (0: max(1000, 10 t_max))");
   expect(measure_samples >= 0, "measure.samples", "an integer >= 0");
+  expect(pt_replicas >= 1 && pt_replicas <= kMaxReplicas, "measure.pt_replicas",
+         "an integer in [1, " + std::to_string(kMaxReplicas) + "]");
+  expect(std::isfinite(pt_beta_min) && pt_beta_min > 0 && pt_beta_min < 1, "measure.pt_beta_min", "a number in (0, 1)");
+  if (!pt_betas.empty()) {
+    bool ladder = pt_betas.back() == 1.0 && static_cast<std::int64_t>(pt_betas.size()) <= kMaxReplicas;
+    for (std::size_t r = 0; r < pt_betas.size(); ++r)
+      ladder = ladder && std::isfinite(pt_betas[r]) && pt_betas[r] > 0 && (r == 0 || pt_betas[r] > pt_betas[r - 1]);
+    expect(ladder, "measure.pt_betas", "increasing inverse temperatures in (0, 1], the last equal to 1, at most " +
+                                           std::to_string(kMaxReplicas));
+  }
   expect(ais_runs == 0 || ais_runs >= 2, "measure.ais_runs", "0 (off) or an integer >= 2");
   expect(ais_temperatures >= 1, "measure.ais_temperatures", "an integer >= 1");
   expect(std::isfinite(data_noise) && data_noise >= 0, "data.noise", "a standard deviation >= 0");

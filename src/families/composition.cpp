@@ -87,7 +87,17 @@ MemoryEstimate memory_estimate(const RunConfig& c, Index dim) {
   // The measurement: its chains, and per sampling time the means (and correlations), for each
   // measured checkpoint.
   const double measured = c.measure_at == MeasureAt::all ? static_cast<double>(c.checkpoints) : 1.0;
-  m.add("measure.chains", kScalar * 3 * units * static_cast<double>(c.measure_chains));
+  // Parallel tempering (measure.equilibrium = pt, or auto beyond enumeration for bm and rbm) keeps a
+  // ladder of replicas per equilibrium chain: up to max(32, pt_replicas) of them (the given ladder's);
+  // enumerable: at most exact::kMaxEnumerableUnits = 20 units (the smaller rbm layer).
+  const bool enumerable = c.model() == ModelType::rbm ? std::min(n, hidden) <= 20.0 : n <= 20.0;
+  const bool tempered = c.equilibrium == EquilibriumMethod::pt ||
+                        (c.equilibrium == EquilibriumMethod::automatic &&
+                         (c.model() == ModelType::bm || c.model() == ModelType::rbm) && !enumerable);
+  const double rungs = !tempered ? 0.0
+                       : c.pt_betas.empty() ? static_cast<double>(std::max<std::int64_t>(32, c.pt_replicas))
+                                            : static_cast<double>(c.pt_betas.size());
+  m.add("measure.chains", kScalar * (3 + rungs) * units * static_cast<double>(c.measure_chains));
   m.add("measure.t_points", kScalar * 3 * measured * static_cast<double>(c.t_points) * (pairwise ? n * n + n : 2 * n));
   m.add("measure.samples", kScalar * 6 * n * static_cast<double>(c.measure_samples));
   // The jackknife's group sums of one sampling time (the error bars): kJackknifeGroups copies of

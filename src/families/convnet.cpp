@@ -81,10 +81,13 @@ void ConvNetFamily::check_measurement(const RunConfig& c, Index) {
   if (c.measurement_path() == MomentsMode::exact)
     throw BadInput("measure.moments: the convnet has no exact law p_t; use measure.moments = sampled");
   if (c.equilibrium == EquilibriumMethod::theory)
-    throw BadInput("measure.equilibrium: theory exists for gaussian and spins only, not convnet; use auto, exact, "
+    throw BadInput("measure.equilibrium: theory exists for gaussian and spins only, not convnet; use auto, "
                    "long-run or none");
   if (c.equilibrium == EquilibriumMethod::exact)
     throw BadInput("measure.equilibrium: exact enumeration is for binary models; use long-run or none for the convnet");
+  if (c.equilibrium == EquilibriumMethod::pt)
+    throw BadInput("measure.equilibrium: pt (parallel tempering) is for binary models (spins, bm, rbm); use long-run or "
+                   "none for the convnet");
 }
 
 ConvNetShape ConvNetFamily::shape(const RunConfig& c, Index dim) {

@@ -130,7 +130,16 @@ void write_equilibrium(h5::Group& g, const CheckpointMeasurement& m, bool binary
     // Binary models (T = 1): mean log-likelihood of the data, -<E>_D - log Z.
     if (binary && std::isfinite(m.data_energy)) g.attr("loglik", -m.data_energy - e.log_z);
   }
-  if (e.method == EquilibriumMethod::long_run) {
+  if (e.method == EquilibriumMethod::pt) {
+    const TemperingResult& r = e.tempering;
+    g.attr("n_replicas", static_cast<std::int64_t>(r.betas.size()));
+    g.write("pt_betas", r.betas);
+    if (!r.acceptance.empty()) g.write("pt_acceptance", r.acceptance);  // absent for R = 1
+    g.attr("round_trips", static_cast<std::int64_t>(r.round_trips));
+    g.attr("first_round_trip", static_cast<std::int64_t>(r.first_round_trip));
+    g.attr("pt_inserted", static_cast<std::int64_t>(r.inserted));
+  }
+  if (e.method == EquilibriumMethod::long_run || e.method == EquilibriumMethod::pt) {
     const ConvergenceCheck& c = e.check;
     g.attr("converged", static_cast<std::int64_t>(c.converged ? 1 : 0));
     g.attr("max_abs_z", c.max_abs_z);

@@ -103,7 +103,7 @@ tiny() {  # TAG -> the --set overrides, one argument per line
     ex-bm-ising) a=(--set train.updates=40 --set data.n_samples=500) ;;
     # spins, exact moments, gibbs-random (all updates: exact moments cost nothing)
     ex-spins) a=(--set train.updates=400) ;;
-    # rbm on bars and stripes (8 x 8), adam, minibatches; long-run equilibrium and AIS log Z
+    # rbm on bars and stripes (8 x 8), adam, minibatches; pt equilibrium (auto) and AIS log Z
     ex-bench-rbm) a=(--set model.n_visible=64 --set model.n_hidden=24 --set data.n_samples=200
                      --set train.updates=20 --set train.batch=50 --set train.chains=50 --set train.k=3
                      --set measure.chains=50 --set measure.t_max=30 --set measure.t_points=8
@@ -136,7 +136,7 @@ tiny() {  # TAG -> the --set overrides, one argument per line
     paper-3-bm-ising) a=(--set train.k=1,10 --set train.updates=30 --set train.chains=100
                          --set data.n_samples=500 --set train.checkpoints=3 --set measure.chains=100
                          --set measure.t_points=12) ;;
-    # (rdm, pcd) rbm on Fashion-MNIST, 24 hidden: long-run equilibrium and AIS; run on 2 ranks
+    # (rdm, pcd) rbm on Fashion-MNIST, 24 hidden: pt equilibrium (auto) and AIS; run on 2 ranks
     paper-4-rbm-fashion-mnist) a=("${images[@]}" --set model.n_hidden=24 --set train.updates=20
                                   --set train.batch=50 --set train.chains=50 --set train.k=3
                                   --set train.checkpoints=2 --set measure.chains=50 --set measure.t_max=30

@@ -191,6 +191,10 @@ cases=(
   "idx header of 1e9 images|2|huge.idx: truncated|-|train $config ${rbm[*]} --set data.path=$fix/huge.idx"
   "sweep: data.path a directory|2|a_directory: is a directory|-|sweep $config ${rbm[*]} --set data.path=$fix/a_directory --set train.k=1,2"
   # messages that name the right key
+  "pt on a gaussian|2|measure.equilibrium: pt (parallel tempering) is for binary models|-|train $config --set measure.equilibrium=pt"
+  "pt ladder not ending at 1|2|measure.pt_betas: expected increasing inverse temperatures|-|train $config --set measure.pt_betas=0.2,0.5"
+  "pt ladder decreasing|2|measure.pt_betas: expected increasing inverse temperatures|-|train $config --set measure.pt_betas=0.5,0.2,1"
+  "pt replicas 0|2|measure.pt_replicas: expected an integer in [1, 1024]|-|train $config --set measure.pt_replicas=0"
   "bm exact scheme too large|2|train.scheme: exact equilibrium moments of a bm need N <= 20|-|train $config ${bm30[*]} --set train.scheme=exact"
   "bm exact moments too large|2|train.moments: exact p_k moments of a bm need N <= 12|-|train $config ${bm30[*]} --set train.moments=exact"
   "sweep: one grid point's data check|2|train.scheme: exact equilibrium moments of a bm need N <= 20, got N = 30 (in run exact)|-|sweep $config ${bm30[*]} --set train.scheme=rdm,exact"

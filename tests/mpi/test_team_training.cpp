@@ -5,7 +5,10 @@
 
 #include "../support/gaussian_fixtures.hpp"
 #include "shortrun/families/composition.hpp"
+#include "shortrun/measure/equilibrium.hpp"
 #include "shortrun/parallel/mpi.hpp"
+#include "shortrun/samplers/block_gibbs.hpp"
+#include "shortrun/samplers/single_site.hpp"
 
 using namespace shortrun;
 
@@ -48,6 +51,60 @@ Vector train_rbm(const RunConfig& c, const Dataset& data, R& reducer, int rank, 
 }
 
 }  // namespace
+
+TEST_CASE("parallel tempering: a 2-rank team equals 1 rank (whole ladders per rank, adaptive ladder)", "[mpi][pt]") {
+  mpi::Communicator world = mpi::Communicator::world();
+  REQUIRE(world.size() == 2);
+  const Index n = 24;
+  BoltzmannMachine bm(n, Spin::pm1);  // a Curie-Weiss magnet at beta = 1.5: the ladder grows
+  bm.J().setConstant(1.5 / static_cast<double>(n));
+  bm.J().diagonal().setZero();
+  bm.h().setConstant(0.05);
+  Dataset data;
+  data.x = -Matrix::Ones(n, 3);
+  data.x(0, 0) = 1;
+  compute_moments(data);
+  const DataReference ref = make_reference(bm, data);
+  LongRunSpec spec;
+  spec.n_chains = 21;  // odd: the ranks hold different numbers of ladders
+  spec.burn_in = 200;
+  spec.window = 100;
+  spec.seed = 3;
+  spec.data_start = &data.x;
+  spec.pt.replicas = 3;
+  spec.pt.beta_min = 0.05;
+  const BinaryP0 p0 = BinaryP0::uniform(Spin::pm1, n);
+  const EquilibriumResult team = pt_equilibrium(bm, MetropolisRandom{}, p0, ref, spec, world);
+  LocalReducer one;
+  const EquilibriumResult alone = pt_equilibrium(bm, MetropolisRandom{}, p0, ref, spec, one);
+  INFO("rank " << world.rank() << ": " << alone.note);
+  CHECK(alone.tempering.inserted > 0);
+  CHECK(team.tempering.betas == alone.tempering.betas);
+  CHECK(team.tempering.acceptance == alone.tempering.acceptance);
+  CHECK(team.tempering.round_trips == alone.tempering.round_trips);
+  CHECK(team.tempering.first_round_trip == alone.tempering.first_round_trip);
+  CHECK((team.stats.mean - alone.stats.mean).norm() <= 1e-12 * (1 + alone.stats.mean.norm()));
+  CHECK(team.stats.energy_mean == Approx(alone.stats.energy_mean).epsilon(1e-12));
+  CHECK(team.check.rhat_max == Approx(alone.check.rhat_max).epsilon(1e-10));
+
+  BernoulliRbm rbm(6, 4);
+  Stream draw(5, Purpose::data, 0);
+  for (Index i = 0; i < rbm.params().size(); ++i) rbm.params()[i] = draw.normal();
+  Dataset bits;
+  bits.x = Matrix::Zero(6, 2);
+  bits.x(0, 0) = 1;
+  compute_moments(bits);
+  const DataReference rbm_ref = make_reference(rbm, bits);
+  spec.data_start = &bits.x;
+  spec.pt.betas = {0.3, 0.6, 1.0};
+  const BinaryP0 p0_rbm = BinaryP0::uniform(Spin::zero_one, 6);
+  const EquilibriumResult rbm_team = pt_equilibrium(rbm, BlockGibbs{}, p0_rbm, rbm_ref, spec, world);
+  const EquilibriumResult rbm_alone = pt_equilibrium(rbm, BlockGibbs{}, p0_rbm, rbm_ref, spec, one);
+  CHECK(rbm_team.tempering.acceptance == rbm_alone.tempering.acceptance);
+  CHECK(rbm_team.tempering.round_trips == rbm_alone.tempering.round_trips);
+  CHECK((rbm_team.stats.mean - rbm_alone.stats.mean).norm() <= 1e-12 * (1 + rbm_alone.stats.mean.norm()));
+  CHECK((rbm_team.stats.h_mean - rbm_alone.stats.h_mean).norm() <= 1e-12 * (1 + rbm_alone.stats.h_mean.norm()));
+}
 
 TEST_CASE("float32 training: a 2-rank team equals 1 rank to float summation order", "[mpi][precision]") {
   // The chains' float32 statistics are summed per rank, then over the team: the parameters differ by

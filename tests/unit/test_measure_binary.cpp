@@ -15,6 +15,7 @@
 #include "shortrun/measure/equilibrium.hpp"
 #include "shortrun/measure/exact_dynamics.hpp"
 #include "shortrun/optim/sgd.hpp"
+#include "shortrun/samplers/block_gibbs.hpp"
 #include "shortrun/samplers/single_site.hpp"
 
 using namespace shortrun;
@@ -371,4 +372,160 @@ TEST_CASE("long-run reference of a high-temperature Curie-Weiss magnet passes R-
   CHECK(std::abs(m_long_run - exact.magnetisation) < 4 * se);
   INFO("exact <E> = " << exact.energy << ", long run " << lr.stats.energy_mean << " +- " << lr.check.energy_se);
   CHECK(std::abs(lr.stats.energy_mean - exact.energy) < 4 * lr.check.energy_se);
+}
+
+namespace {
+
+/// Data rows mostly down (the second chain set starts in the - mode), with some covariance structure.
+Dataset mostly_down(Index n) {
+  Dataset data;
+  data.x = -Matrix::Ones(n, 4);
+  for (Index c = 0; c < 4; ++c) data.x(c, c) = 1;
+  compute_moments(data);
+  return data;
+}
+
+/// The equilibrium spec of the tempering tests: every sweep of the window kept for the diagnostics.
+LongRunSpec tempering_spec(Index chains, Index burn_in, Index window, const Dataset& data) {
+  LongRunSpec spec;
+  spec.n_chains = chains;
+  spec.burn_in = burn_in;
+  spec.window = window;
+  spec.max_draws = window;
+  spec.seed = 7;
+  spec.data_start = &data.x;
+  return spec;
+}
+
+}  // namespace
+
+TEST_CASE("parallel tempering of a strongly coupled enumerable bm equals enumeration", "[measure][bm][equilibrium][pt]") {
+  // N = 12, beta = 1.5: two modes m ~ +-0.86, the small field favours +; single-site chains from
+  // the data (all in the - mode) cross the barrier rarely. PT's beta = 1 replicas must reproduce the
+  // exact means, energy and magnetisation within 4 standard errors: per-unit and energy errors from
+  // the per-chain averages (independent ladders), the magnetisation's from its ESS.
+  const Index n = 12;
+  const BoltzmannMachine model = curie_weiss_bm(n, 1.5, 0.05);
+  const Dataset data = mostly_down(n);
+  const DataReference ref = make_reference(model, data);
+  const LongRunSpec spec = tempering_spec(100, 200, 2000, data);
+  LocalReducer team;
+  const EquilibriumResult pt =
+      measure_equilibrium(EquilibriumMethod::pt, model, MetropolisRandom{}, BinaryP0::uniform(Spin::pm1, n), ref, spec, team);
+  const EquilibriumResult ex = exact_equilibrium(exact::pairwise(model), ref);
+  const CurieWeissExact cw = curie_weiss_exact(n, 1.5, 0.05);
+  INFO(pt.note);
+  REQUIRE(pt.exists);
+  CHECK(pt.method == EquilibriumMethod::pt);
+  CHECK(pt.check.converged);
+  REQUIRE(pt.check.mean_se.size() == n);
+  double worst = 0;
+  for (Index i = 0; i < n; ++i) worst = std::max(worst, std::abs(pt.stats.mean[i] - ex.stats.mean[i]) / pt.check.mean_se[i]);
+  const double z_energy = std::abs(pt.stats.energy_mean - ex.stats.energy_mean) / pt.check.energy_se;
+  const StatisticDiagnostic& mag = statistic(pt.check, "magnetisation");
+  const double z_mag = std::abs(pt.stats.mean.mean() - cw.magnetisation) / std::sqrt(cw.magnetisation_var / mag.ess);
+  INFO("max unit |z| " << worst << ", energy |z| " << z_energy << " (" << pt.stats.energy_mean << " vs "
+                       << ex.stats.energy_mean << "), magnetisation |z| " << z_mag << " (ESS " << mag.ess << ")");
+  CHECK(worst < 4);
+  CHECK(z_energy < 4);
+  CHECK(z_mag < 4);
+  CHECK(std::abs(ex.stats.mean.mean() - cw.magnetisation) < 1e-12);  // the two exact references agree
+  CHECK(pt.tempering.betas.back() == 1.0);
+  CHECK(pt.tempering.acceptance.size() + 1 == pt.tempering.betas.size());
+  CHECK(pt.tempering.round_trips > 0);
+}
+
+TEST_CASE("parallel tempering recovers the metastable Curie-Weiss magnet beyond enumeration where long-run is flagged", "[measure][bm][equilibrium][pt]") {
+  // The ferromagnet of the long-run diagnostics test (N = 32, beta = 2, field 0.05: modes
+  // m ~ +-0.96, ~2e4 single-site sweeps per crossing). The ladder's hot replicas cross freely,
+  // so the beta = 1 replicas of both chain sets visit both modes in their exact proportions.
+  const Index n = 32;
+  const double beta = 2.0, field = 0.05;
+  const BoltzmannMachine model = curie_weiss_bm(n, beta, field);
+  const CurieWeissExact exact = curie_weiss_exact(n, beta, field);
+  const Dataset data = mostly_down(n);
+  const DataReference ref = make_reference(model, data);
+  const LongRunSpec spec = tempering_spec(100, 200, 2000, data);
+  const BinaryP0 p0 = BinaryP0::uniform(Spin::pm1, n);
+  LocalReducer team;
+  const EquilibriumResult pt = pt_equilibrium(model, MetropolisRandom{}, p0, ref, spec, team);
+  const EquilibriumResult lr = long_run_equilibrium(model, MetropolisRandom{}, p0, ref, spec, team);
+  INFO("pt: " << pt.note);
+  INFO("long-run: " << lr.note);
+  REQUIRE(pt.exists);
+  const StatisticDiagnostic& mag = statistic(pt.check, "magnetisation");
+  const double m_pt = pt.stats.mean.mean();
+  const double se = std::sqrt(exact.magnetisation_var / mag.ess);
+  INFO("exact <m> = " << exact.magnetisation << ", pt " << m_pt << " +- " << se << " (ESS " << mag.ess << "), long run "
+                      << lr.stats.mean.mean());
+  CHECK(pt.check.converged);
+  CHECK(std::abs(m_pt - exact.magnetisation) < 4 * se);
+  INFO("exact <E> = " << exact.energy << ", pt " << pt.stats.energy_mean << " +- " << pt.check.energy_se);
+  CHECK(std::abs(pt.stats.energy_mean - exact.energy) < 4 * pt.check.energy_se);
+  CHECK_FALSE(lr.check.converged);
+  CHECK(std::abs(lr.stats.mean.mean() - exact.magnetisation) > 0.3);
+  CHECK(pt.tempering.round_trips > 0);
+  CHECK(pt.tempering.first_round_trip > 0);
+  CHECK(pt.tempering.first_round_trip <= spec.burn_in + spec.window);
+  for (double a : pt.tempering.acceptance) CHECK(a > 0.05);
+}
+
+TEST_CASE("parallel tempering of an enumerable rbm matches enumeration at beta = 1", "[measure][rbm][equilibrium][pt]") {
+  // Block Gibbs at beta on the joint energy; swaps with the tempered free energies F_beta.
+  const Index nv = 8, nh = 5;
+  BernoulliRbm rbm = test::tiny_rbm(nv, nh, 29, 1.5);
+  Dataset data;
+  data.x = Matrix::Zero(nv, 3);
+  data.x(0, 0) = data.x(1, 1) = data.x(2, 2) = 1;
+  compute_moments(data);
+  const DataReference ref = make_reference(rbm, data);
+  LongRunSpec spec = tempering_spec(100, 100, 1000, data);
+  spec.pt.replicas = 4;
+  spec.pt.beta_min = 0.2;
+  LocalReducer team;
+  const EquilibriumResult pt = pt_equilibrium(rbm, BlockGibbs{}, BinaryP0::uniform(Spin::zero_one, nv), ref, spec, team);
+  const EquilibriumResult ex = exact_equilibrium(rbm, ref);
+  INFO(pt.note);
+  REQUIRE(pt.exists);
+  CHECK(pt.method == EquilibriumMethod::pt);
+  double worst = 0;
+  for (Index i = 0; i < nv; ++i) worst = std::max(worst, std::abs(pt.stats.mean[i] - ex.stats.mean[i]) / pt.check.mean_se[i]);
+  const double z_energy = std::abs(pt.stats.energy_mean - ex.stats.energy_mean) / pt.check.energy_se;
+  INFO("max unit |z| " << worst << ", free energy |z| " << z_energy);
+  CHECK(worst < 4);
+  CHECK(z_energy < 4);
+  CHECK(pt.check.converged);
+  CHECK(pt.tempering.round_trips > 0);
+}
+
+TEST_CASE("parallel tempering: equal betas always swap, one replica is a long run, bad ladders are refused", "[measure][bm][equilibrium][pt]") {
+  const Index n = 6;
+  const BoltzmannMachine model = test::tiny_bm(n, Spin::pm1, 37, 0.4, 0.4);
+  const Dataset data = mostly_down(n);
+  const DataReference ref = make_reference(model, data);
+  LongRunSpec spec = tempering_spec(20, 10, 20, data);
+  const BinaryP0 p0 = BinaryP0::uniform(Spin::pm1, n);
+  LocalReducer team;
+  spec.pt.betas = {1.0, 1.0};
+  const EquilibriumResult same = pt_equilibrium(model, GibbsRandom{}, p0, ref, spec, team);
+  REQUIRE(same.tempering.acceptance.size() == 1);
+  CHECK(same.tempering.acceptance[0] == 1.0);
+  // The one pair (0, 1) is tried on even sweeps and always swaps: a label at beta_1 after sweep 1
+  // is at beta_2 after sweep 3 and back after sweep 5.
+  CHECK(same.tempering.first_round_trip == 5);
+  CHECK(same.tempering.round_trips > 0);
+  // A one-replica ladder is the long run itself: its beta = 1 replica draws the long-run chain's streams.
+  spec.pt.betas = {1.0};
+  const EquilibriumResult one = pt_equilibrium(model, GibbsRandom{}, p0, ref, spec, team);
+  const EquilibriumResult lr = long_run_equilibrium(model, GibbsRandom{}, p0, ref, spec, team);
+  CHECK((one.stats.mean - lr.stats.mean).cwiseAbs().maxCoeff() == 0.0);
+  CHECK(one.stats.energy_mean == lr.stats.energy_mean);
+  CHECK(one.tempering.acceptance.empty());
+  CHECK(one.tempering.round_trips == 0);
+  CHECK(one.tempering.first_round_trip == -1);
+  spec.pt.betas = {0.5, 0.9};
+  CHECK_THROWS_AS(pt_equilibrium(model, GibbsRandom{}, p0, ref, spec, team), std::invalid_argument);
+  spec.pt.betas = {0.5, 0.2, 1.0};
+  CHECK_THROWS_AS(pt_equilibrium(model, GibbsRandom{}, p0, ref, spec, team), std::invalid_argument);
+  CHECK(geometric_ladder(0.05, 3) == std::vector<double>{0.05, std::pow(0.05, 0.5), 1.0});
 }

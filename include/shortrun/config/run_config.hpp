@@ -35,6 +35,7 @@ inline constexpr std::int64_t kMaxUpdates = 1'000'000'000;      ///< train.updat
 inline constexpr std::int64_t kMaxCheckpoints = 10'000;         ///< train.checkpoints
 inline constexpr std::int64_t kMaxTimePoints = 10'000;          ///< measure.t_points
 inline constexpr std::int64_t kMaxAisTemperatures = 10'000'000; ///< measure.ais_temperatures
+inline constexpr std::int64_t kMaxReplicas = 1024;               ///< measure.pt_replicas, measure.pt_betas
 inline constexpr std::int64_t kMaxLogRows = 10'000'000;         ///< train.updates / train.log_every
 
 struct RunConfig {
@@ -93,6 +94,9 @@ struct RunConfig {
   MeasureMoments measure_moments = MeasureMoments::automatic;
   EquilibriumMethod equilibrium = EquilibriumMethod::automatic;
   std::int64_t equilibrium_sweeps = 0;    ///< long-run burn-in and window; 0: max(1000, 10 t_max)
+  std::int64_t pt_replicas = 8;           ///< pt: replicas of the initial geometric ladder
+  double pt_beta_min = 0.05;              ///< pt: its smallest inverse temperature
+  std::vector<double> pt_betas;           ///< pt: a fixed ladder, increasing, ending at 1 (empty: adaptive)
   MeasureAt measure_at = MeasureAt::last;
   std::int64_t measure_samples = 16;      ///< image data: chains kept at the sample times
   std::int64_t ais_runs = 100;            ///< rbm beyond enumeration: AIS runs for log Z (0: off)
@@ -147,8 +151,11 @@ struct RunConfig {
     v("measure.t_points", t_points, "log-spaced sampling times (0, k and t_max always included)", Sweep::no, Identity::operational);
     v("measure.chains", measure_chains, "fresh chains from p0 of the dynamics measurement (whole team)", Sweep::no, Identity::operational);
     v("measure.moments", measure_moments, "dynamics from chains (sampled) or the exact law p_t (exact: gaussian; spins, bm with N <= 12; rbm with Nv, Nh <= 12); auto = as train.moments", Sweep::no, Identity::operational);
-    v("measure.equilibrium", equilibrium, "equilibrium reference: auto (theory for gaussian and spins, exact enumeration for bm and rbm up to 20 units, else long-run), theory, exact, long-run, none", Sweep::no, Identity::operational);
-    v("measure.equilibrium_sweeps", equilibrium_sweeps, "long-run equilibrium: burn-in sweeps, and as many again measured; 0 = max(1000, 10 t_max)", Sweep::no, Identity::operational);
+    v("measure.equilibrium", equilibrium, "equilibrium reference: auto (theory for gaussian and spins, exact enumeration for bm and rbm up to 20 units, else pt for bm and rbm, long-run for the convnet), theory, exact, long-run, pt (parallel tempering: spins, bm, rbm), none", Sweep::no, Identity::operational);
+    v("measure.equilibrium_sweeps", equilibrium_sweeps, "long-run and pt equilibrium: burn-in sweeps, and as many again measured; 0 = max(1000, 10 t_max)", Sweep::no, Identity::operational);
+    v("measure.pt_replicas", pt_replicas, "pt: replicas of the initial geometric ladder from pt_beta_min to 1, grown during the first half of the burn-in (a beta inserted between neighbours accepting < 25% of swaps, up to max(32, pt_replicas)); each costs one long run", Sweep::no, Identity::operational);
+    v("measure.pt_beta_min", pt_beta_min, "pt: smallest inverse temperature of the geometric ladder, in (0, 1)", Sweep::no, Identity::operational);
+    v("measure.pt_betas", pt_betas, "pt: a fixed ladder instead (list, increasing in (0, 1], the last = 1; not adapted); empty = geometric and adaptive", Sweep::no, Identity::operational);
     v("measure.at", measure_at, "which checkpoints are measured: last (the final parameters) or all (every train.checkpoints checkpoint)", Sweep::no, Identity::operational);
     v("measure.ais_runs", ais_runs, "rbm too large to enumerate: annealed importance sampling runs for log Z and the data log-likelihood at equilibrium (0: off)", Sweep::no, Identity::operational);
     v("measure.ais_temperatures", ais_temperatures, "AIS annealing steps (linear in beta, from independent units at the data means)", Sweep::no, Identity::operational);

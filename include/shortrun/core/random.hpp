@@ -31,6 +31,7 @@ enum class Purpose : std::uint64_t {
   ais = 11,       ///< annealed importance sampling runs
   model_init = 12,  ///< random initial parameters (ConvNet)
   data_noise = 13,  ///< Gaussian noise added to data images per update (data.noise)
+  equilibrium_swap = 14,  ///< replica-exchange decisions of parallel-tempering equilibrium ladders
 };
 
 class Stream {

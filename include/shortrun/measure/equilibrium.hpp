@@ -8,8 +8,29 @@
 ///             R/2 .. R-1 from data rows (LongRunSpec::data_start; p0 again when it is empty);
 ///             burn_in sweeps, then a window of `window` sweeps whose statistics are pooled over
 ///             chains and steps, with convergence checks.
-///   auto      theory for gaussian (with Langevin) and spins, exact for small bm / rbm, else long-run.
-/// Convergence checks of long-run (all must pass for converged = true):
+///   pt        parallel tempering (replica exchange), binary models: every chain is a ladder of R
+///             replicas at inverse temperatures 0 < beta_1 < ... < beta_R = 1, replica k the model
+///             with its parameters times beta_k (bm, spins: the energy times beta, the configured
+///             single-site sampler; rbm: the joint energy times beta, block Gibbs, so replica k samples
+///             the visible marginal of exp(-beta_k E(v, h)) with free energy F_k). One sweep = one
+///             sampler step of every replica, then swaps of neighbours (k, k+1), k even on even sweeps
+///             and odd on odd ones, each accepted with probability min(1, exp(F_k(x_k) + F_k+1(x_k+1)
+///             - F_k(x_k+1) - F_k+1(x_k))) = min(1, exp((beta_k - beta_k+1)(E_k - E_k+1))) for an
+///             energy linear in beta (one uniform per chain and pair, stream equilibrium_swap).
+///             Ladder: TemperingSpec::betas when given; else geometric from beta_min to 1 with
+///             `replicas` rungs, grown during the first half of the burn-in: every
+///             max(10, burn_in / 20) sweeps, between every neighbour pair whose swap acceptance over
+///             those sweeps (team-wide) is below target_acceptance (0.25), the geometric mean of the
+///             pair's betas is inserted (its replicas copy the colder neighbour's states), up to
+///             max_replicas. Chain c's ladder is one unit of work (a rank owns whole ladders); replica
+///             q rungs below beta = 1 draws as chain q 2^40 + c (q = 0: the long-run chain's streams).
+///             The beta = 1 replicas give the statistics, with the two chain sets, window and
+///             checks of long-run; reported: the ladder, per-pair acceptance over the window, round
+///             trips (a replica's label going beta_1 -> beta_R -> beta_1, all chains, whole run) and
+///             the sweep the first one completed. Costs R times a long run.
+///   auto      theory for gaussian (with Langevin) and spins, exact for small bm / rbm, else pt (bm,
+///             rbm) or long-run (convnet).
+/// Convergence checks of long-run and pt (all must pass for converged = true):
 ///  1. R-hat and ESS (observables/diagnostics.hpp; Vehtari et al. 2021). Draws of the diagnosed
 ///     statistics (energy, magnetisation = mean of the units, the n_top units with the largest
 ///     |data mean| and the n_top pairs with the largest |data covariance|, x_i x_j per chain) are
@@ -46,6 +67,16 @@
 
 namespace shortrun {
 
+/// The ladder of parallel tempering (measure.equilibrium = pt; file comment).
+struct TemperingSpec {
+  std::vector<double> betas;     ///< given ladder, 0 < beta_1 <= ... <= beta_R = 1 (empty: geometric + adaptive)
+  Index replicas = 8;            ///< R of the initial geometric ladder
+  double beta_min = 0.05;        ///< its beta_1
+  bool adapt = true;             ///< grow the geometric ladder during the first half of the burn-in
+  double target_acceptance = 0.25;  ///< insert a beta between neighbours accepting fewer swaps
+  Index max_replicas = 32;       ///< the cap of that growth
+};
+
 struct LongRunSpec {
   Index n_chains = 1000;    ///< R, for the whole team
   Index burn_in = 1000;     ///< sweeps before the window
@@ -64,6 +95,7 @@ struct LongRunSpec {
   Index max_draws = 100;         ///< draws kept per chain for the diagnostics (thinned evenly)
   Index max_diagnostic_chains = 2000;  ///< chains whose draws are kept, half from each set
   Index n_top = 3;               ///< diagnosed unit means and pair products (each)
+  TemperingSpec pt;              ///< parallel tempering only
 };
 
 /// R-hat, ESS and IAT of one diagnosed statistic of a long run.
@@ -101,15 +133,33 @@ struct ConvergenceCheck {
   std::string reason;       ///< "R-hat 1.35 on magnetisation", "" when converged
 };
 
+/// The ladder a parallel-tempering reference ran with, and how well replicas travelled along it.
+struct TemperingResult {
+  std::vector<double> betas;       ///< the final ladder, beta_1 .. beta_R = 1
+  std::vector<double> acceptance;  ///< swap acceptance of each neighbour pair (k, k+1) over the window, (R - 1)
+  Index round_trips = 0;           ///< beta_1 -> beta_R -> beta_1 trips of replicas, all chains, whole run
+  Index first_round_trip = -1;     ///< sweeps (from the start) when the first trip completed; -1: none
+  Index inserted = 0;              ///< betas the adaptive rule inserted during the burn-in
+};
+
+/// Replica q steps below beta = 1 draws its streams as chain q 2^kReplicaShift + c.
+inline constexpr int kReplicaShift = 40;
+
+/// Throws std::invalid_argument unless 0 < betas[0] <= ... <= betas[R-1] = 1 (R >= 1).
+void check_ladder(const std::vector<double>& betas);
+/// "8 replicas, beta_1 = 0.05, swap acceptance min 0.31, 153 round trips (first after 87 sweeps)".
+std::string describe(const TemperingResult& r);
+
 struct EquilibriumResult {
-  EquilibriumMethod method = EquilibriumMethod::none;  ///< theory, exact, long_run or none (never automatic)
+  EquilibriumMethod method = EquilibriumMethod::none;  ///< theory, exact, long_run, pt or none (never automatic)
   /// False: the model has no equilibrium reachable by its sampler (an unstable Gaussian mode, or
   /// long-run chains that overflowed); `stats` is then empty with stats.finite = false.
   bool exists = true;
   std::string note;         ///< why not, or the convergence verdict in words
   ChainStatistics stats;
   double log_z = std::numeric_limits<double>::quiet_NaN();  ///< exact / theory only
-  ConvergenceCheck check;   ///< long-run only
+  ConvergenceCheck check;   ///< long-run and pt only
+  TemperingResult tempering;  ///< pt only
   Matrix samples;           ///< long-run: final states of chains 0 .. n_kept-1, (N x n_kept)
 };
 
@@ -147,29 +197,18 @@ void diagnose_draws(const Matrix& draws, Index n_draws, const DiagnosedStatistic
 /// returns the note. n: the number of units (z statistic n is the energy).
 std::string conclude_long_run(ConvergenceCheck& c, Index n);
 
-/// Long persistent chains (collective over `team`; every rank returns the same result).
-template <class Model, class Sampler, class Start, Reducer R>
-EquilibriumResult long_run_equilibrium(const Model& model, const Sampler& sampler, const Start& p0,
-                                       const DataReference& ref, const LongRunSpec& spec, R& team) {
-  if (spec.n_chains < 2 || spec.window < 2 || spec.stride < 1 || spec.burn_in < 0)
-    throw std::invalid_argument("long-run equilibrium: needs n_chains >= 2, window >= 2, stride >= 1, burn_in >= 0");
+namespace detail {
+
+/// The window and the checks shared by long-run and parallel tempering: x (N x share.count) holds
+/// this rank's chains at the model's own law (beta = 1), already started (chains >= n_chains / 2
+/// from data rows when data_started); advance(t) moves them by sweep t (t = 0 .. burn_in + window - 1;
+/// collective: every rank calls it as often). Fills stats, check and note; out.method = method.
+template <class Model, class Advance, Reducer R>
+EquilibriumResult persistent_chains(const Model& model, Matrix& x, const Share& share, bool data_started,
+                                    Advance&& advance, const DataReference& ref, const LongRunSpec& spec,
+                                    EquilibriumMethod method, R& team) {
   const Index n = ref.dim(), m = n + 1;  // compared statistics: unit means and the energy
-  const Share share = share_of(spec.n_chains, team.rank(), team.size());
-  ChainStreams streams;
-  streams.seed = spec.seed;
-  streams.first_chain = static_cast<std::uint64_t>(share.begin);
-  const ChainStreams noise = streams.with_purpose(Purpose::equilibrium_sampler);
-  Matrix x(n, share.count), work(n, share.count);
-  p0.draw(x, streams.with_purpose(Purpose::equilibrium_p0).with_time(spec.measurement, 0));
   const Index second_set = spec.n_chains / 2;  // first chain of the set started from data
-  const bool data_started = spec.data_start != nullptr && spec.data_start->cols() > 0;
-  if (data_started) {
-    const Matrix& rows = *spec.data_start;
-    if (rows.rows() != n) throw std::invalid_argument("long-run equilibrium: data_start has the wrong dimension");
-    const ChainStreams pick = streams.with_purpose(Purpose::equilibrium_p0).with_time(spec.measurement, 1);
-    for (Index j = 0; j < share.count; ++j)
-      if (share.begin + j >= second_set) x.col(j) = rows.col(pick.chain(j).below(rows.cols()));
-  }
 
   // Kept draws of the diagnosed statistics: chains 0 .. keep_a-1 and second_set .. second_set+keep_b-1.
   const DiagnosedStatistics diagnosed = diagnosed_statistics(ref, spec.n_top);
@@ -188,7 +227,7 @@ EquilibriumResult long_run_equilibrium(const Model& model, const Sampler& sample
 
   Index t = 0;
   auto sweep = [&] {
-    sampler.step(model, x, noise.with_time(spec.measurement, static_cast<std::uint64_t>(t)), work);
+    advance(t);
     ++t;
   };
   for (Index s = 0; s < spec.burn_in; ++s) sweep();
@@ -242,7 +281,7 @@ EquilibriumResult long_run_equilibrium(const Model& model, const Sampler& sample
   team.sum_inplace({draws.data(), static_cast<std::size_t>(draws.size())});
 
   EquilibriumResult out;
-  out.method = EquilibriumMethod::long_run;
+  out.method = method;
   if (spec.n_kept > 0) out.samples = gather_kept(x, share, std::min(spec.n_kept, spec.n_chains), team);
   ConvergenceCheck& c = out.check;
   c.z_threshold = spec.z_threshold;
@@ -254,7 +293,8 @@ EquilibriumResult long_run_equilibrium(const Model& model, const Sampler& sample
     out.exists = false;
     out.stats = ChainStatistics{};
     out.stats.finite = false;
-    out.note = "long-run chains overflowed: no equilibrium";
+    out.note = method == EquilibriumMethod::pt ? "parallel-tempering chains overflowed: no equilibrium"
+                                               : "long-run chains overflowed: no equilibrium";
     out.samples.resize(0, 0);
     return out;
   }
@@ -288,6 +328,229 @@ EquilibriumResult long_run_equilibrium(const Model& model, const Sampler& sample
   return out;
 }
 
+/// Whether chains of the second set (chains >= n_chains / 2) start from data rows, after checking them.
+inline bool data_started(const LongRunSpec& spec, Index n, const char* who) {
+  const bool yes = spec.data_start != nullptr && spec.data_start->cols() > 0;
+  if (yes && spec.data_start->rows() != n) throw std::invalid_argument(std::string(who) + ": data_start has the wrong dimension");
+  return yes;
+}
+
+}  // namespace detail
+
+/// Long persistent chains (collective over `team`; every rank returns the same result).
+template <class Model, class Sampler, class Start, Reducer R>
+EquilibriumResult long_run_equilibrium(const Model& model, const Sampler& sampler, const Start& p0,
+                                       const DataReference& ref, const LongRunSpec& spec, R& team) {
+  if (spec.n_chains < 2 || spec.window < 2 || spec.stride < 1 || spec.burn_in < 0)
+    throw std::invalid_argument("long-run equilibrium: needs n_chains >= 2, window >= 2, stride >= 1, burn_in >= 0");
+  const Index n = ref.dim();
+  const Share share = share_of(spec.n_chains, team.rank(), team.size());
+  ChainStreams streams;
+  streams.seed = spec.seed;
+  streams.first_chain = static_cast<std::uint64_t>(share.begin);
+  const ChainStreams noise = streams.with_purpose(Purpose::equilibrium_sampler);
+  Matrix x(n, share.count), work(n, share.count);
+  p0.draw(x, streams.with_purpose(Purpose::equilibrium_p0).with_time(spec.measurement, 0));
+  const Index second_set = spec.n_chains / 2;  // first chain of the set started from data
+  const bool data_started = detail::data_started(spec, n, "long-run equilibrium");
+  if (data_started) {
+    const Matrix& rows = *spec.data_start;
+    const ChainStreams pick = streams.with_purpose(Purpose::equilibrium_p0).with_time(spec.measurement, 1);
+    for (Index j = 0; j < share.count; ++j)
+      if (share.begin + j >= second_set) x.col(j) = rows.col(pick.chain(j).below(rows.cols()));
+  }
+  auto advance = [&](Index t) {
+    sampler.step(model, x, noise.with_time(spec.measurement, static_cast<std::uint64_t>(t)), work);
+  };
+  return detail::persistent_chains(model, x, share, data_started, advance, ref, spec, EquilibriumMethod::long_run, team);
+}
+
+/// The geometric ladder of `count` inverse temperatures from beta_min to 1 (count >= 1; 1: {1}):
+/// beta_k = beta_min^((count - 1 - k) / (count - 1)), k = 0 .. count - 1.
+std::vector<double> geometric_ladder(double beta_min, Index count);
+
+/// Parallel tempering (replica exchange; file comment "pt"), collective over `team`: every rank
+/// returns the same result. Each chain c is a ladder of R replicas at beta_1 < ... < beta_R = 1,
+/// each the model with its parameters times beta (the bm's and the spins' energy times beta; the
+/// rbm's joint energy times beta, sampled by block Gibbs at beta); a rank owns whole ladders (the
+/// chains of share_of), so swaps are local. Statistics of the beta = 1 replicas only, with the
+/// window and checks of long-run.
+template <class Model, class Sampler, class Start, Reducer R>
+EquilibriumResult pt_equilibrium(const Model& model, const Sampler& sampler, const Start& p0,
+                                 const DataReference& ref, const LongRunSpec& spec, R& team) {
+  if (spec.n_chains < 2 || spec.window < 2 || spec.stride < 1 || spec.burn_in < 0)
+    throw std::invalid_argument("pt equilibrium: needs n_chains >= 2, window >= 2, stride >= 1, burn_in >= 0");
+  const TemperingSpec& pt = spec.pt;
+  std::vector<double> betas = pt.betas.empty() ? geometric_ladder(pt.beta_min, pt.replicas) : pt.betas;
+  check_ladder(betas);
+  const bool adapt = pt.betas.empty() && pt.adapt;
+  const Index n = ref.dim();
+  const Share share = share_of(spec.n_chains, team.rank(), team.size());
+  const Index local = share.count;
+  ChainStreams streams;
+  streams.seed = spec.seed;
+  streams.first_chain = static_cast<std::uint64_t>(share.begin);
+  // Replica q steps from the top (q = 0: beta = 1) draws as chain q 2^40 + c: the beta = 1 replicas
+  // start as the long-run chains do.
+  auto replica_streams = [&](const ChainStreams& s, Index q) {
+    ChainStreams r = s;
+    r.first_chain += static_cast<std::uint64_t>(q) << kReplicaShift;
+    return r;
+  };
+  const ChainStreams noise = streams.with_purpose(Purpose::equilibrium_sampler);
+  const ChainStreams swap_streams = streams.with_purpose(Purpose::equilibrium_swap);
+  const Index second_set = spec.n_chains / 2;
+  const bool data_started = detail::data_started(spec, n, "pt equilibrium");
+
+  // slots[k]: the states at betas[k] (N x local); the last is the beta = 1 slot, x.
+  Index n_rep = static_cast<Index>(betas.size());
+  std::vector<Matrix> slots(static_cast<std::size_t>(n_rep), Matrix(n, local));
+  for (Index k = 0; k < n_rep; ++k)
+    p0.draw(slots[static_cast<std::size_t>(k)],
+            replica_streams(streams.with_purpose(Purpose::equilibrium_p0).with_time(spec.measurement, 0), n_rep - 1 - k));
+  if (data_started) {
+    const Matrix& rows = *spec.data_start;
+    const ChainStreams pick = streams.with_purpose(Purpose::equilibrium_p0).with_time(spec.measurement, 1);
+    for (Index j = 0; j < local; ++j)
+      if (share.begin + j >= second_set) {
+        const Index row = pick.chain(j).below(rows.cols());
+        for (auto& s : slots) s.col(j) = rows.col(row);
+      }
+  }
+  std::vector<Model> tempered;
+  auto temper = [&] {
+    tempered.assign(static_cast<std::size_t>(n_rep), model);
+    for (Index k = 0; k < n_rep; ++k)
+      if (betas[static_cast<std::size_t>(k)] != 1.0) tempered[static_cast<std::size_t>(k)].params() *= betas[static_cast<std::size_t>(k)];
+  };
+  temper();
+
+  // Replica labels per slot and chain, and each label's round-trip state per chain: 0 not yet at
+  // beta_1, 1 left beta_1 (heading for beta_R), 2 reached beta_R since (heading back).
+  std::vector<std::vector<Index>> label(static_cast<std::size_t>(n_rep), std::vector<Index>(static_cast<std::size_t>(local)));
+  std::vector<std::vector<unsigned char>> trip;
+  for (Index k = 0; k < n_rep; ++k) {
+    std::fill(label[static_cast<std::size_t>(k)].begin(), label[static_cast<std::size_t>(k)].end(), k);
+    trip.emplace_back(static_cast<std::size_t>(local), 0);
+  }
+  double round_trips = 0;
+  Vector first_trip = Vector::Zero(spec.n_chains);  // sweep + 1 of each chain's first round trip (0: none)
+  std::vector<double> tried(static_cast<std::size_t>(n_rep - 1), 0.0), taken(tried);
+
+  Matrix work(n, local);
+  std::vector<Vector> energy(static_cast<std::size_t>(n_rep));
+  const Index adapt_every = std::max<Index>(10, spec.burn_in / 20), adapt_until = spec.burn_in / 2;
+  Index inserted = 0;
+
+  auto adapt_ladder = [&] {
+    Vector counts(2 * (n_rep - 1));
+    for (Index k = 0; k + 1 < n_rep; ++k) {
+      counts[k] = tried[static_cast<std::size_t>(k)];
+      counts[n_rep - 1 + k] = taken[static_cast<std::size_t>(k)];
+    }
+    team.sum_inplace(as_span(counts));
+    std::vector<Index> low;  // pairs below the target, inserted from the top so indices stay valid
+    for (Index k = 0; k + 1 < n_rep; ++k)
+      if (counts[k] > 0 && counts[n_rep - 1 + k] < pt.target_acceptance * counts[k]) low.push_back(k);
+    for (auto it = low.rbegin(); it != low.rend() && n_rep < pt.max_replicas; ++it) {
+      const auto k = static_cast<std::size_t>(*it);
+      betas.insert(betas.begin() + static_cast<std::ptrdiff_t>(k + 1), std::sqrt(betas[k] * betas[k + 1]));
+      Matrix copy = slots[k + 1];  // the new replica starts from its colder neighbour's states
+      slots.insert(slots.begin() + static_cast<std::ptrdiff_t>(k + 1), std::move(copy));
+      label.insert(label.begin() + static_cast<std::ptrdiff_t>(k + 1), std::vector<Index>(static_cast<std::size_t>(local), static_cast<Index>(trip.size())));
+      trip.emplace_back(static_cast<std::size_t>(local), 0);  // one new label, shared by the chains
+      ++n_rep;
+      ++inserted;
+    }
+    if (!low.empty()) {
+      temper();
+      energy.resize(static_cast<std::size_t>(n_rep));
+    }
+    tried.assign(static_cast<std::size_t>(n_rep - 1), 0.0);
+    taken.assign(tried.size(), 0.0);
+  };
+
+  // The beta = 1 slot is handed to the window as x; it stays slots.back() (swaps exchange columns).
+  Matrix x;
+  auto advance = [&](Index t) {
+    if (t == spec.burn_in) {  // acceptance rates are those of the window
+      std::fill(tried.begin(), tried.end(), 0.0);
+      std::fill(taken.begin(), taken.end(), 0.0);
+    }
+    slots.back().swap(x);  // x is the beta = 1 slot between sweeps: take it back for this one
+    const auto ts = static_cast<std::uint64_t>(t);
+    for (Index k = 0; k < n_rep; ++k)
+      sampler.step(tempered[static_cast<std::size_t>(k)], slots[static_cast<std::size_t>(k)],
+                   replica_streams(noise, n_rep - 1 - k).with_time(spec.measurement, ts), work);
+    // Energies for the swaps: beta E (linear in the parameters) from the model's E; for the rbm the
+    // free energies F_beta of the tempered models (their visible marginals), four per pair.
+    if constexpr (!HasHiddenUnits<Model>)
+      for (Index k = 0; k < n_rep; ++k) energy[static_cast<std::size_t>(k)] = model.energy(slots[static_cast<std::size_t>(k)]);
+    const Index parity = t % 2;
+    for (Index k = parity; k + 1 < n_rep; k += 2) {
+      const auto a = static_cast<std::size_t>(k), b = a + 1;
+      Vector log_ratio;
+      if constexpr (HasHiddenUnits<Model>) {
+        log_ratio = tempered[a].energy(slots[a]) + tempered[b].energy(slots[b]) - tempered[a].energy(slots[b]) -
+                    tempered[b].energy(slots[a]);
+      } else {
+        log_ratio = (betas[a] - betas[b]) * (energy[a] - energy[b]);
+      }
+      tried[a] += static_cast<double>(local);
+      for (Index j = 0; j < local; ++j) {
+        // One uniform per chain and attempted pair, from the chain's swap stream at sweep t.
+        Stream s = swap_streams.with_time(spec.measurement, ts).chain(j);
+        s.skip(k / 2);
+        const double u = s.uniform();
+        if (!(log_ratio[j] >= 0 || std::log(u) <= log_ratio[j])) continue;
+        slots[a].col(j).swap(slots[b].col(j));
+        std::swap(label[a][static_cast<std::size_t>(j)], label[b][static_cast<std::size_t>(j)]);
+        if constexpr (!HasHiddenUnits<Model>) std::swap(energy[a][j], energy[b][j]);
+        taken[a] += 1;
+      }
+    }
+    // Round trips: a label at beta_1 that has been at beta_R since its last visit to beta_1.
+    for (Index j = 0; j < local; ++j) {
+      const auto jj = static_cast<std::size_t>(j);
+      unsigned char& bottom = trip[static_cast<std::size_t>(label.front()[jj])][jj];
+      if (bottom == 2) {
+        round_trips += 1;
+        if (first_trip[share.begin + j] == 0) first_trip[share.begin + j] = static_cast<double>(t + 1);  // sweeps done
+      }
+      bottom = 1;
+      unsigned char& top = trip[static_cast<std::size_t>(label.back()[jj])][jj];
+      if (top == 1 && n_rep > 1) top = 2;
+    }
+    if (adapt && t + 1 < adapt_until && (t + 1) % adapt_every == 0) adapt_ladder();
+    slots.back().swap(x);
+  };
+  slots.back().swap(x);
+  EquilibriumResult out = detail::persistent_chains(model, x, share, data_started, advance, ref, spec, EquilibriumMethod::pt, team);
+
+  Vector counts(2 * (n_rep - 1) + 1);
+  for (Index k = 0; k + 1 < n_rep; ++k) {
+    counts[k] = tried[static_cast<std::size_t>(k)];
+    counts[n_rep - 1 + k] = taken[static_cast<std::size_t>(k)];
+  }
+  counts[2 * (n_rep - 1)] = round_trips;
+  team.sum_inplace(as_span(counts));
+  team.sum_inplace(as_span(first_trip));
+  TemperingResult& r = out.tempering;
+  r.betas = betas;
+  r.inserted = inserted;
+  r.acceptance.resize(static_cast<std::size_t>(n_rep - 1));
+  for (Index k = 0; k + 1 < n_rep; ++k)
+    r.acceptance[static_cast<std::size_t>(k)] =
+        counts[k] > 0 ? counts[n_rep - 1 + k] / counts[k] : std::numeric_limits<double>::quiet_NaN();
+  r.round_trips = static_cast<Index>(counts[2 * (n_rep - 1)]);
+  r.first_round_trip = -1;
+  for (Index c = 0; c < spec.n_chains; ++c)
+    if (first_trip[c] > 0 && (r.first_round_trip < 0 || first_trip[c] < static_cast<double>(r.first_round_trip)))
+      r.first_round_trip = static_cast<Index>(first_trip[c]);
+  if (out.exists) out.note += "; " + describe(r);
+  return out;
+}
+
 /// Dispatches on `method` (see the file comment); `automatic` picks theory, exact or long-run by the
 /// model. Throws std::invalid_argument for a method the model cannot use (theory for a bm, exact
 /// beyond 20 units): the configuration's validation refuses those first.
@@ -312,9 +575,9 @@ EquilibriumResult measure_equilibrium(EquilibriumMethod method, const Model& mod
   M chosen = method;
   if (method == M::automatic) {
     if constexpr ((is_gaussian && has_ula) || is_spins) chosen = M::theory;
-    else if constexpr (is_pairwise) chosen = model.dim() <= exact::kMaxEnumerableUnits ? M::exact : M::long_run;
+    else if constexpr (is_pairwise) chosen = model.dim() <= exact::kMaxEnumerableUnits ? M::exact : M::pt;
     else if constexpr (is_rbm)
-      chosen = std::min(model.n_visible(), model.n_hidden()) <= exact::kMaxEnumerableUnits ? M::exact : M::long_run;
+      chosen = std::min(model.n_visible(), model.n_hidden()) <= exact::kMaxEnumerableUnits ? M::exact : M::pt;
     else chosen = M::long_run;
   }
   if (chosen == M::theory) {
@@ -329,6 +592,10 @@ EquilibriumResult measure_equilibrium(EquilibriumMethod method, const Model& mod
     if constexpr (is_pairwise) return exact_equilibrium(exact::pairwise(model), ref);
     else if constexpr (is_rbm) return exact_equilibrium(model, ref);
     else throw std::invalid_argument("equilibrium method exact: only spins, bm and rbm can be enumerated");
+  }
+  if (chosen == M::pt) {
+    if constexpr (is_pairwise || is_rbm) return pt_equilibrium(model, sampler, p0, ref, spec, team);
+    else throw std::invalid_argument("equilibrium method pt: only spins, bm and rbm have tempered samplers");
   }
   return long_run_equilibrium(model, sampler, p0, ref, spec, team);
 }

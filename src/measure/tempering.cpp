@@ -1,0 +1,46 @@
+// The ladder helpers of parallel tempering (measure/equilibrium.hpp, pt_equilibrium).
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "shortrun/measure/equilibrium.hpp"
+
+namespace shortrun {
+
+namespace {
+std::string number(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.4g", v);
+  return b;
+}
+}  // namespace
+
+std::vector<double> geometric_ladder(double beta_min, Index count) {
+  if (count < 1 || !(beta_min > 0.0 && beta_min <= 1.0))
+    throw std::invalid_argument("pt ladder: needs at least one replica and beta_min in (0, 1]");
+  std::vector<double> b(static_cast<std::size_t>(count), 1.0);
+  for (Index k = 0; k + 1 < count; ++k)
+    b[static_cast<std::size_t>(k)] = std::pow(beta_min, static_cast<double>(count - 1 - k) / static_cast<double>(count - 1));
+  return b;
+}
+
+void check_ladder(const std::vector<double>& betas) {
+  if (betas.empty() || betas.back() != 1.0)
+    throw std::invalid_argument("pt ladder: needs at least one beta, the last equal to 1");
+  for (std::size_t k = 0; k < betas.size(); ++k)
+    if (!(betas[k] > 0.0 && (k == 0 || betas[k] >= betas[k - 1])))
+      throw std::invalid_argument("pt ladder: betas must be positive and non-decreasing");
+}
+
+std::string describe(const TemperingResult& r) {
+  std::string out = std::to_string(r.betas.size()) + " replicas";
+  if (!r.betas.empty()) out += ", beta_1 = " + number(r.betas.front());
+  if (r.inserted > 0) out += " (" + std::to_string(r.inserted) + " inserted)";
+  if (!r.acceptance.empty())
+    out += ", swap acceptance min " + number(*std::min_element(r.acceptance.begin(), r.acceptance.end()));
+  out += ", " + std::to_string(r.round_trips) + " round trips";
+  if (r.first_round_trip >= 0) out += " (first after " + std::to_string(r.first_round_trip) + " sweeps)";
+  return out;
+}
+
+}  // namespace shortrun
