@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include "../support/binary_fixtures.hpp"
+#include "../support/recording_team.hpp"
 #include "shortrun/measure/dynamics.hpp"
 #include "shortrun/measure/exact_dynamics.hpp"
 #include "shortrun/observables/chain_statistics.hpp"
@@ -212,20 +213,7 @@ TEST_CASE("group sums and standard errors do not depend on how the chains are sp
   }
 }
 
-namespace {
-/// Records every span it is given instead of summing (the partial sums of each "rank").
-struct RecordingTeam {
-  int rank_ = 0;
-  int size_ = 1;
-  std::vector<Vector> sent;
-  void sum_inplace(std::span<double> x) {
-    sent.emplace_back(Eigen::Map<const Vector>(x.data(), static_cast<Index>(x.size())));
-  }
-  bool all(bool flag) const { return flag; }
-  int rank() const { return rank_; }
-  int size() const { return size_; }
-};
-}  // namespace
+using shortrun::testing::RecordingTeam;  // records the partial sums of each "rank"
 
 TEST_CASE("measured RBM dynamics: standard errors equal on 1 and 2 ranks, 0 for the exact law",
           "[observables][measure][errorbars]") {

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "../support/binary_fixtures.hpp"
+#include "../support/recording_team.hpp"
 #include "shortrun/measure/dynamics.hpp"
 #include "shortrun/measure/exact_dynamics.hpp"
 #include "shortrun/observables/chain_statistics.hpp"
@@ -33,19 +34,7 @@ Dataset dataset_of(const Matrix& x) {
   return d;
 }
 
-/// A team member that does not sum: it records every span it is given, so the partial sums of
-/// several shares can be summed by the test afterwards.
-struct RecordingTeam {
-  int rank_ = 0;
-  int size_ = 1;
-  std::vector<Vector> sent;
-  void sum_inplace(std::span<double> x) {
-    sent.emplace_back(Eigen::Map<const Vector>(x.data(), static_cast<Index>(x.size())));
-  }
-  bool all(bool flag) const { return flag; }
-  int rank() const { return rank_; }
-  int size() const { return size_; }
-};
+using shortrun::testing::RecordingTeam;
 static_assert(Reducer<RecordingTeam>);
 
 }  // namespace
