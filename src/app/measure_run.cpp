@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "shortrun/core/format.hpp"
 #include "shortrun/core/log_grid.hpp"
 #include "shortrun/core/random.hpp"
 #include "shortrun/families/composition.hpp"
@@ -151,22 +152,6 @@ std::vector<CheckpointMeasurement> measure_checkpoints(const RunConfig& config, 
 }
 
 namespace {
-std::string format_number(double v) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.4g", v);
-  return b;
-}
-/// "value +- se" (the standard error with 2 significant digits); the value alone when se is 0 (an
-/// exact law) or unknown.
-std::string with_se(double v, double se) {
-  if (!(se > 0) || !std::isfinite(se)) return format_number(v);
-  char b[64];
-  std::snprintf(b, sizeof b, "%.4g +- %.2g", v, se);
-  return b;
-}
-}  // namespace
-
-namespace {
 
 /// The headline numbers from one error curve err(t) and the equilibrium value.
 /// se[i] is the standard error of err[i]; the minimum's is that of the error where it is reached.
@@ -257,12 +242,12 @@ std::string measurement_summary(const RunConfig& config, const std::vector<Check
     const MeasuredErrors e = measured_errors(config, m);
     // An unconverged long run is no reference: its reason instead of a number (err_eq is NaN).
     const std::string eq_text = !m.equilibrium.exists ? "none"
-                                : usable_equilibrium(m.equilibrium) ? with_se(e.equilibrium, e.equilibrium_se)
+                                : usable_equilibrium(m.equilibrium) ? format_with_se(e.equilibrium, e.equilibrium_se)
                                                                     : "NOT converged: " + m.equilibrium.check.reason;
     std::snprintf(line, sizeof line,
                   "  measured (update %lld): %s at t = k = %lld: %s; min over t: %s at t = %lld; equilibrium (%s): %s%s\n",
                   static_cast<long long>(m.step), e.corr ? "corr_err" : "mean_err", static_cast<long long>(config.k),
-                  with_se(e.at_k, e.at_k_se).c_str(), with_se(e.min, e.min_se).c_str(), static_cast<long long>(e.min_t),
+                  format_with_se(e.at_k, e.at_k_se).c_str(), format_with_se(e.min, e.min_se).c_str(), static_cast<long long>(e.min_t),
                   name_of(m.equilibrium.method),
                   eq_text.c_str(),
                   m.dynamics.overflow ? (" [overflow at t <= " + std::to_string(m.dynamics.overflow_t) + "]").c_str() : "");

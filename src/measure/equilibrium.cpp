@@ -5,6 +5,8 @@
 
 #include <Eigen/Eigenvalues>
 
+#include "shortrun/core/format.hpp"
+
 namespace shortrun {
 
 namespace {
@@ -191,14 +193,6 @@ void diagnose_draws(const Matrix& draws, Index n_draws, const DiagnosedStatistic
   }
 }
 
-namespace {
-std::string number(double v) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.4g", v);
-  return b;
-}
-}  // namespace
-
 std::string conclude_long_run(ConvergenceCheck& c, Index n) {
   c.failing_statistic.clear();
   c.reason.clear();
@@ -214,23 +208,24 @@ std::string conclude_long_run(ConvergenceCheck& c, Index n) {
     }
     if (worst_rhat) {
       c.failing_statistic = worst_rhat->name;
-      c.reason = "R-hat " + number(worst_rhat->rhat) + " on " + worst_rhat->name + " (threshold " +
-                 number(c.rhat_threshold) + ")";
+      c.reason = "R-hat " + format_number(worst_rhat->rhat) + " on " + worst_rhat->name + " (threshold " +
+                 format_number(c.rhat_threshold) + ")";
     } else if (worst_ess) {
       c.failing_statistic = worst_ess->name;
-      c.reason = "ESS " + number(worst_ess->ess) + " on " + worst_ess->name + " (minimum " + number(c.ess_threshold) + ")";
+      c.reason = "ESS " + format_number(worst_ess->ess) + " on " + worst_ess->name + " (minimum " +
+                 format_number(c.ess_threshold) + ")";
     } else if (!c.z_passed) {
       c.failing_statistic = z_name;
-      c.reason = "|z| " + number(c.max_abs_z) + " on " + z_name + " between the halves of the window (threshold " +
-                 number(c.z_threshold) + ")";
+      c.reason = "|z| " + format_number(c.max_abs_z) + " on " + z_name + " between the halves of the window (threshold " +
+                 format_number(c.z_threshold) + ")";
     }
   }
   c.converged = c.reason.empty();
-  const std::string checks = "R-hat max " + number(c.rhat_max) + " (< " + number(c.rhat_threshold) + "), ESS min " +
-                             number(c.ess_min) + " (>= " + number(c.ess_threshold) + "), IAT max " +
-                             number(c.iat_max) + " sweeps, max |z| " + number(c.max_abs_z) + " on " + z_name +
-                             " (< " + number(c.z_threshold) + "); chains from p0 and " +
-                             (c.data_started ? "data" : "p0 again");
+  const std::string checks =
+      "R-hat max " + format_number(c.rhat_max) + " (< " + format_number(c.rhat_threshold) + "), ESS min " +
+      format_number(c.ess_min) + " (>= " + format_number(c.ess_threshold) + "), IAT max " + format_number(c.iat_max) +
+      " sweeps, max |z| " + format_number(c.max_abs_z) + " on " + z_name + " (< " + format_number(c.z_threshold) +
+      "); chains from p0 and " + (c.data_started ? "data" : "p0 again");
   return c.converged ? "converged: " + checks : "NOT converged: " + c.reason + "; " + checks;
 }
 

@@ -4,16 +4,9 @@
 #include <cstdio>
 
 #include "shortrun/measure/equilibrium.hpp"
+#include "shortrun/core/format.hpp"
 
 namespace shortrun {
-
-namespace {
-std::string number(double v) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.4g", v);
-  return b;
-}
-}  // namespace
 
 std::vector<double> geometric_ladder(double beta_min, Index count) {
   if (count < 1 || !(beta_min > 0.0 && beta_min <= 1.0))
@@ -34,10 +27,10 @@ void check_ladder(const std::vector<double>& betas) {
 
 std::string describe(const TemperingResult& r) {
   std::string out = std::to_string(r.betas.size()) + " replicas";
-  if (!r.betas.empty()) out += ", beta_1 = " + number(r.betas.front());
+  if (!r.betas.empty()) out += ", beta_1 = " + format_number(r.betas.front());
   if (r.inserted > 0) out += " (" + std::to_string(r.inserted) + " inserted)";
   if (!r.acceptance.empty())
-    out += ", swap acceptance min " + number(*std::min_element(r.acceptance.begin(), r.acceptance.end()));
+    out += ", swap acceptance min " + format_number(*std::min_element(r.acceptance.begin(), r.acceptance.end()));
   out += ", " + std::to_string(r.round_trips) + " round trips";
   if (r.first_round_trip >= 0) out += " (first after " + std::to_string(r.first_round_trip) + " sweeps)";
   return out;
