@@ -54,17 +54,26 @@ decltype(auto) with_model_types(const RunConfig& c, const Dataset& data, const V
   });
 }
 
+/// with_run_types below for one family known at compile time (c.model() must be that family's):
+/// the same path without the switch over model types, so that code about one family (its tests)
+/// instantiates f for that family's types only.
+template <class Family, class F>
+decltype(auto) with_family_run_types(const RunConfig& c, const Dataset& data, TeamPosition team, F&& f) {
+  if (c.model() != Family::kModel) throw std::logic_error("with_family_run_types: model.type is another family");
+  return Family::with_model(c, data, [&](auto& model, const auto& sampler, const auto& p0) -> decltype(auto) {
+    return Family::with_estimator(c, model, sampler, p0, team, [&](auto& estimator) -> decltype(auto) {
+      return with_optimizer(c, [&](auto& optimizer) -> decltype(auto) {
+        return f(Family{}, model, sampler, p0, estimator, optimizer);
+      });
+    });
+  });
+}
+
 /// Calls f(family, model, sampler, p0, estimator, optimizer): everything a training run needs.
 template <class F>
 decltype(auto) with_run_types(const RunConfig& c, const Dataset& data, TeamPosition team, F&& f) {
-  return with_model_types(c, data, nullptr, [&](auto family, auto& model, const auto& sampler, const auto& p0)
-                                                -> decltype(auto) {
-    using Family = decltype(family);
-    return Family::with_estimator(c, model, sampler, p0, team, [&](auto& estimator) -> decltype(auto) {
-      return with_optimizer(c, [&](auto& optimizer) -> decltype(auto) {
-        return f(family, model, sampler, p0, estimator, optimizer);
-      });
-    });
+  return with_family(c.model(), [&](auto family) -> decltype(auto) {
+    return with_family_run_types<decltype(family)>(c, data, team, f);
   });
 }
 
