@@ -75,6 +75,7 @@ std::optional<MeasureArgs> parse_args(int argc, char** argv, bool print) {
 struct Job {
   PreparedRun run;
   std::vector<std::pair<Index, Vector>> checkpoints;
+  std::vector<std::pair<Index, Vector>> trajectory;  ///< measure.equilibrium = ptt: all stored checkpoints
 };
 
 Job prepare(const MeasureArgs& args) {
@@ -114,6 +115,8 @@ Job prepare(const MeasureArgs& args) {
     chosen = {step};
   }
   for (auto s : chosen) job.checkpoints.emplace_back(s, io::read_checkpoint_params(file, s, layout));
+  if (config.equilibrium == EquilibriumMethod::ptt)  // the ladder: every stored checkpoint
+    for (auto s : steps) job.trajectory.emplace_back(s, io::read_checkpoint_params(file, s, layout));
   return job;
 }
 
@@ -159,7 +162,8 @@ int cmd_measure(int argc, char** argv) {
   try {
     const RunConfig& config = job.run.config;
     const auto measurements =
-        measure_checkpoints(config, job.run.data, job.checkpoints, world, leader && !args->quiet, job.run.run_id);
+        measure_checkpoints(config, job.run.data, job.checkpoints, job.trajectory, world, leader && !args->quiet,
+                            job.run.run_id);
     if (leader) {
       replace_measurements(args->path, config, image_side(config, job.run.data.dim()), measurements);
       std::printf("measured %s: %zu checkpoint(s) -> %s\n", job.run.run_id.c_str(), measurements.size(),

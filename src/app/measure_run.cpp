@@ -52,6 +52,7 @@ struct Plan {
   std::vector<Index> times;
   std::vector<Index> sample_times;
   mpi::Communicator& team;
+  const std::vector<std::pair<Index, Vector>>& trajectory;  ///< ptt's ladder
 };
 
 /// Mean energy of the data with Gaussian noise of std data.noise added, as training with data.noise
@@ -108,6 +109,15 @@ CheckpointMeasurement measure_one(const Plan& plan, const Model& model, const Sa
   eq.pt.replicas = c.pt_replicas;
   eq.pt.beta_min = c.pt_beta_min;
   eq.pt.max_replicas = std::max<Index>(32, c.pt_replicas);
+  if (c.equilibrium == EquilibriumMethod::ptt) {
+    std::vector<Index> steps;
+    for (const auto& checkpoint : plan.trajectory) steps.push_back(checkpoint.first);
+    for (const std::size_t i : trajectory_ladder(steps, step, c.pt_replicas - 1)) {
+      eq.pt.trajectory.push_back(plan.trajectory[i].second);
+      eq.pt.trajectory_steps.push_back(plan.trajectory[i].first);
+    }
+    eq.pt.step = step;
+  }
   out.equilibrium = measure_equilibrium(c.equilibrium, model, sampler, p0, ref, eq, plan.team);
   Family::measure_extras(c, plan.data, model, sampler, p0, ref, plan.times, out, plan.team);
   out.components = ref.components;
@@ -120,11 +130,12 @@ CheckpointMeasurement measure_one(const Plan& plan, const Model& model, const Sa
 
 std::vector<CheckpointMeasurement> measure_checkpoints(const RunConfig& config, const Dataset& data,
                                                        const std::vector<std::pair<Index, Vector>>& checkpoints,
+                                                       const std::vector<std::pair<Index, Vector>>& trajectory,
                                                        mpi::Communicator& team, bool show_progress,
                                                        const std::string& label) {
   const Index n = data.dim();
   const DataReference base = make_reference(data);
-  Plan plan{config, data, base, measurement_times(config, n), sample_times(config, n), team};
+  Plan plan{config, data, base, measurement_times(config, n), sample_times(config, n), team, trajectory};
   std::vector<CheckpointMeasurement> out;
   const bool talk = show_progress && team.rank() == 0;
   for (std::size_t i = 0; i < checkpoints.size(); ++i) {
@@ -179,7 +190,7 @@ MeasuredErrors summarize_errors(Index k, bool corr, const std::vector<Index>& t,
 /// A reference that exists and, for long-run, passed its convergence checks: only such a reference
 /// gives err_eq (a long run with converged = 0 is not "the" equilibrium: NaN, and the summary says why).
 bool usable_equilibrium(const EquilibriumResult& e) {
-  const bool sampled = e.method == EquilibriumMethod::long_run || e.method == EquilibriumMethod::pt;
+  const bool sampled = is_sampled(e.method);
   return e.exists && (!sampled || e.check.converged);
 }
 

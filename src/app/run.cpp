@@ -448,7 +448,8 @@ RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, TrainHook
     std::vector<std::pair<Index, Vector>> measured;
     if (run.config.measure_at == MeasureAt::all) measured = out.checkpoints;
     else measured.emplace_back(out.train.last_step, model.params);
-    measurements = measure_checkpoints(run.config, run.data, measured, team, hooks.show_progress, run.run_id);
+    measurements = measure_checkpoints(run.config, run.data, measured, out.checkpoints, team, hooks.show_progress,
+                                       run.run_id);
     result.table += measurement_summary(run.config, measurements);
     if (!measurements.empty()) {
       const MeasuredErrors e = measured_errors(run.config, measurements.back());

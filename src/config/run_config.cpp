@@ -89,6 +89,12 @@ void RunConfig::validate_common() const {
     expect(ladder, "measure.pt_betas", "increasing inverse temperatures in (0, 1], the last equal to 1, at most " +
                                            std::to_string(kMaxReplicas));
   }
+  if (equilibrium == EquilibriumMethod::ptt) {
+    expect(checkpoints >= 2, "train.checkpoints",
+           "at least 2 with measure.equilibrium = ptt (its ladder is the run's earlier checkpoints)");
+    expect(pt_replicas >= 2, "measure.pt_replicas",
+           "at least 2 with measure.equilibrium = ptt (rungs of the ladder: up to pt_replicas - 1 earlier checkpoints and the measured one)");
+  }
   expect(ais_runs == 0 || ais_runs >= 2, "measure.ais_runs", "0 (off) or an integer >= 2");
   expect(ais_temperatures >= 1, "measure.ais_temperatures", "an integer >= 1");
   expect(std::isfinite(data_noise) && data_noise >= 0, "data.noise", "a standard deviation >= 0");

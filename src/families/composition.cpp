@@ -88,13 +88,15 @@ MemoryEstimate memory_estimate(const RunConfig& c, Index dim) {
   // measured checkpoint.
   const double measured = c.measure_at == MeasureAt::all ? static_cast<double>(c.checkpoints) : 1.0;
   // Parallel tempering (measure.equilibrium = pt, or auto beyond enumeration for bm and rbm) keeps a
-  // ladder of replicas per equilibrium chain: up to max(32, pt_replicas) of them (the given ladder's);
+  // ladder of replicas per equilibrium chain: up to max(32, pt_replicas) of them (the given ladder's;
+  // ptt: pt_replicas, the checkpoints of the ladder);
   // enumerable: at most exact::kMaxEnumerableUnits = 20 units (the smaller rbm layer).
   const bool enumerable = c.model() == ModelType::rbm ? std::min(n, hidden) <= 20.0 : n <= 20.0;
-  const bool tempered = c.equilibrium == EquilibriumMethod::pt ||
+  const bool tempered = is_tempered(c.equilibrium) ||
                         (c.equilibrium == EquilibriumMethod::automatic &&
                          (c.model() == ModelType::bm || c.model() == ModelType::rbm) && !enumerable);
-  const double rungs = !tempered ? 0.0
+  const double rungs = !tempered                                   ? 0.0
+                       : c.equilibrium == EquilibriumMethod::ptt ? static_cast<double>(c.pt_replicas)
                        : c.pt_betas.empty() ? static_cast<double>(std::max<std::int64_t>(32, c.pt_replicas))
                                             : static_cast<double>(c.pt_betas.size());
   m.add("measure.chains", kScalar * (3 + rungs) * units * static_cast<double>(c.measure_chains));

@@ -85,8 +85,8 @@ void ConvNetFamily::check_measurement(const RunConfig& c, Index) {
                    "long-run or none");
   if (c.equilibrium == EquilibriumMethod::exact)
     throw BadInput("measure.equilibrium: exact enumeration is for binary models; use long-run or none for the convnet");
-  if (c.equilibrium == EquilibriumMethod::pt)
-    throw BadInput("measure.equilibrium: pt (parallel tempering) is for binary models (spins, bm, rbm); use long-run or "
+  if (is_tempered(c.equilibrium))
+    throw BadInput("measure.equilibrium: " + std::string(name_of(c.equilibrium)) + " (parallel tempering) is for binary models (spins, bm, rbm); use long-run or "
                    "none for the convnet");
 }
 

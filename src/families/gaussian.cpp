@@ -71,8 +71,8 @@ Dataset Gaussian::make_data(const RunConfig& c) {
 void Gaussian::check_measurement(const RunConfig& c, Index) {
   if (c.equilibrium == EquilibriumMethod::exact)
     throw BadInput("measure.equilibrium: exact enumeration is for binary models; use theory for gaussian");
-  if (c.equilibrium == EquilibriumMethod::pt)
-    throw BadInput("measure.equilibrium: pt (parallel tempering) is for binary models (spins, bm, rbm); use theory or "
+  if (is_tempered(c.equilibrium))
+    throw BadInput("measure.equilibrium: " + std::string(name_of(c.equilibrium)) + " (parallel tempering) is for binary models (spins, bm, rbm); use theory or "
                    "long-run for gaussian");
 }
 

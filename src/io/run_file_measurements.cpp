@@ -130,7 +130,7 @@ void write_equilibrium(h5::Group& g, const CheckpointMeasurement& m, bool binary
     // Binary models (T = 1): mean log-likelihood of the data, -<E>_D - log Z.
     if (binary && std::isfinite(m.data_energy)) g.attr("loglik", -m.data_energy - e.log_z);
   }
-  if (e.method == EquilibriumMethod::pt) {
+  if (is_tempered(e.method)) {
     const TemperingResult& r = e.tempering;
     g.attr("n_replicas", static_cast<std::int64_t>(r.betas.size()));
     g.write("pt_betas", r.betas);
@@ -138,8 +138,9 @@ void write_equilibrium(h5::Group& g, const CheckpointMeasurement& m, bool binary
     g.attr("round_trips", static_cast<std::int64_t>(r.round_trips));
     g.attr("first_round_trip", static_cast<std::int64_t>(r.first_round_trip));
     g.attr("pt_inserted", static_cast<std::int64_t>(r.inserted));
+    if (!r.steps.empty()) g.write("ptt_steps", std::vector<std::int64_t>(r.steps.begin(), r.steps.end()));
   }
-  if (e.method == EquilibriumMethod::long_run || e.method == EquilibriumMethod::pt) {
+  if (is_sampled(e.method)) {
     const ConvergenceCheck& c = e.check;
     g.attr("converged", static_cast<std::int64_t>(c.converged ? 1 : 0));
     g.attr("max_abs_z", c.max_abs_z);

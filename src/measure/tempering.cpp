@@ -17,6 +17,22 @@ std::vector<double> geometric_ladder(double beta_min, Index count) {
   return b;
 }
 
+std::vector<std::size_t> trajectory_ladder(const std::vector<Index>& steps, Index step, Index rungs) {
+  std::size_t m = 0;  // checkpoints before `step`
+  while (m < steps.size() && steps[m] < step) ++m;
+  std::vector<std::size_t> out;
+  if (m == 0 || rungs < 1) return out;
+  if (rungs == 1) return {0};
+  if (static_cast<std::size_t>(rungs) >= m) {
+    for (std::size_t i = 0; i < m; ++i) out.push_back(i);
+    return out;
+  }
+  for (Index j = 0; j < rungs; ++j)  // distinct, as rungs <= m
+    out.push_back(static_cast<std::size_t>(
+        std::llround(static_cast<double>(j) * static_cast<double>(m - 1) / static_cast<double>(rungs - 1))));
+  return out;
+}
+
 void check_ladder(const std::vector<double>& betas) {
   if (betas.empty() || betas.back() != 1.0)
     throw std::invalid_argument("pt ladder: needs at least one beta, the last equal to 1");
@@ -27,7 +43,12 @@ void check_ladder(const std::vector<double>& betas) {
 
 std::string describe(const TemperingResult& r) {
   std::string out = std::to_string(r.betas.size()) + " replicas";
-  if (!r.betas.empty()) out += ", beta_1 = " + format_number(r.betas.front());
+  if (!r.steps.empty()) {
+    out += " along the training checkpoints of updates ";
+    for (std::size_t k = 0; k < r.steps.size(); ++k) out += (k > 0 ? "," : "") + std::to_string(r.steps[k]);
+  } else if (!r.betas.empty()) {
+    out += ", beta_1 = " + format_number(r.betas.front());
+  }
   if (r.inserted > 0) out += " (" + std::to_string(r.inserted) + " inserted)";
   if (!r.acceptance.empty())
     out += ", swap acceptance min " + format_number(*std::min_element(r.acceptance.begin(), r.acceptance.end()));

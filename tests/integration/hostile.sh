@@ -192,6 +192,8 @@ cases=(
   "sweep: data.path a directory|2|a_directory: is a directory|-|sweep $config ${rbm[*]} --set data.path=$fix/a_directory --set train.k=1,2"
   # messages that name the right key
   "pt on a gaussian|2|measure.equilibrium: pt (parallel tempering) is for binary models|-|train $config --set measure.equilibrium=pt"
+  "ptt with one checkpoint|2|train.checkpoints: expected at least 2 with measure.equilibrium = ptt|-|train $config --set model.type=bm --set data.source=spins --set measure.equilibrium=ptt --set train.checkpoints=1"
+  "ptt on a gaussian|2|measure.equilibrium: ptt (parallel tempering) is for binary models|-|train $config --set measure.equilibrium=ptt"
   "pt ladder not ending at 1|2|measure.pt_betas: expected increasing inverse temperatures|-|train $config --set measure.pt_betas=0.2,0.5"
   "pt ladder decreasing|2|measure.pt_betas: expected increasing inverse temperatures|-|train $config --set measure.pt_betas=0.5,0.2,1"
   "pt replicas 0|2|measure.pt_replicas: expected an integer in [1, 1024]|-|train $config --set measure.pt_replicas=0"

@@ -529,3 +529,99 @@ TEST_CASE("parallel tempering: equal betas always swap, one replica is a long ru
   CHECK_THROWS_AS(pt_equilibrium(model, GibbsRandom{}, p0, ref, spec, team), std::invalid_argument);
   CHECK(geometric_ladder(0.05, 3) == std::vector<double>{0.05, std::pow(0.05, 0.5), 1.0});
 }
+
+TEST_CASE("trajectory tempering along rescaled checkpoints is parallel tempering at those betas", "[measure][bm][equilibrium][ptt]") {
+  // A construction with a known answer: checkpoints whose parameters are beta_k times the model's
+  // have laws exp(-beta_k E), so ptt along them is pt with the ladder beta_k. The swap rule differs
+  // only in how it is computed (four energies instead of (beta_a - beta_b)(E_a - E_b)), so the
+  // results agree to rounding.
+  const Index n = 10;
+  const BoltzmannMachine model = curie_weiss_bm(n, 1.4, 0.1);
+  const Dataset data = mostly_down(n);
+  const DataReference ref = make_reference(model, data);
+  LongRunSpec spec = tempering_spec(40, 50, 300, data);
+  const BinaryP0 p0 = BinaryP0::uniform(Spin::pm1, n);
+  LocalReducer team;
+  spec.pt.betas = {0.2, 0.45, 0.7, 1.0};
+  const EquilibriumResult pt = measure_equilibrium(EquilibriumMethod::pt, model, MetropolisRandom{}, p0, ref, spec, team);
+  LongRunSpec along = spec;
+  along.pt.betas.clear();
+  for (const double beta : {0.2, 0.45, 0.7}) {
+    along.pt.trajectory.push_back(beta * model.params());
+    along.pt.trajectory_steps.push_back(static_cast<Index>(100 * beta));
+  }
+  along.pt.step = 100;
+  const EquilibriumResult ptt = measure_equilibrium(EquilibriumMethod::ptt, model, MetropolisRandom{}, p0, ref, along, team);
+  INFO(ptt.note);
+  CHECK(ptt.method == EquilibriumMethod::ptt);
+  CHECK(ptt.tempering.steps == std::vector<Index>{20, 45, 70, 100});
+  CHECK(ptt.tempering.betas == std::vector<double>(4, 1.0));
+  REQUIRE(ptt.tempering.acceptance.size() == pt.tempering.acceptance.size());
+  for (std::size_t k = 0; k < pt.tempering.acceptance.size(); ++k)
+    CHECK(ptt.tempering.acceptance[k] == pt.tempering.acceptance[k]);  // the same swaps taken
+  CHECK(ptt.tempering.round_trips == pt.tempering.round_trips);
+  CHECK((ptt.stats.mean - pt.stats.mean).cwiseAbs().maxCoeff() < 1e-12);
+  CHECK(std::abs(ptt.stats.energy_mean - pt.stats.energy_mean) < 1e-12);
+  // Checkpoints that do not fit the model are refused.
+  along.pt.trajectory.back() = Vector::Zero(3);
+  CHECK_THROWS_AS(measure_equilibrium(EquilibriumMethod::ptt, model, MetropolisRandom{}, p0, ref, along, team),
+                  std::invalid_argument);
+}
+
+TEST_CASE("trajectory tempering recovers the metastable Curie-Weiss magnet along a trajectory, or says it did not", "[measure][bm][equilibrium][ptt]") {
+  // The ferromagnet of the pt test (N = 32, beta = 2, field 0.05; long-run is stuck in one mode).
+  // Ladder 1, couplings s beta / N growing at the model's field (not a rescaling: the field stays):
+  // the measured (top) rung must give the exact magnetisation and energy of the 1-d sum within 4
+  // standard errors, converged, with round trips. Ladder 2, "training-like", the field shrinking
+  // from 0.4 as the couplings grow: its middle rungs all but empty the minority (-) mode that the
+  // top holds with weight ~5 %, so the top's mode balance relaxes only through its own rare
+  // crossings. Whatever it gives, it must never be a converged reference away from the exact value.
+  const Index n = 32;
+  const double beta = 2.0, field = 0.05;
+  const BoltzmannMachine model = curie_weiss_bm(n, beta, field);
+  const CurieWeissExact exact = curie_weiss_exact(n, beta, field);
+  const Dataset data = mostly_down(n);
+  const DataReference ref = make_reference(model, data);
+  const BinaryP0 p0 = BinaryP0::uniform(Spin::pm1, n);
+  LocalReducer team;
+  for (const bool constant_field : {true, false}) {
+    LongRunSpec spec = tempering_spec(100, 200, 2000, data);
+    Index step = 0;
+    for (const double s : {0.0, 0.2, 0.35, 0.42, 0.48, 0.53, 0.6, 0.7, 0.8, 0.9}) {
+      spec.pt.trajectory.push_back(curie_weiss_bm(n, s * beta, constant_field ? field : 0.4 - (0.4 - field) * s).params());
+      spec.pt.trajectory_steps.push_back(++step);
+    }
+    spec.pt.step = ++step;
+    const EquilibriumResult ptt = measure_equilibrium(EquilibriumMethod::ptt, model, MetropolisRandom{}, p0, ref, spec, team);
+    INFO((constant_field ? "constant field" : "shrinking field") << " ptt: " << ptt.note);
+    REQUIRE(ptt.exists);
+    const StatisticDiagnostic& mag = statistic(ptt.check, "magnetisation");
+    const double se = std::sqrt(exact.magnetisation_var / mag.ess);
+    const bool within = std::abs(ptt.stats.mean.mean() - exact.magnetisation) < 4 * se &&
+                        std::abs(ptt.stats.energy_mean - exact.energy) < 4 * ptt.check.energy_se;
+    INFO("exact <m> = " << exact.magnetisation << ", ptt " << ptt.stats.mean.mean() << " +- " << se << " (ESS "
+                        << mag.ess << "); exact <E> = " << exact.energy << ", ptt " << ptt.stats.energy_mean << " +- "
+                        << ptt.check.energy_se);
+    CHECK(ptt.tempering.steps.size() == 11);
+    CHECK(ptt.tempering.steps.back() == 11);
+    CHECK(ptt.tempering.round_trips > 0);
+    if (constant_field) {
+      CHECK(ptt.check.converged);
+      CHECK(within);
+    } else {
+      CHECK((within || !ptt.check.converged));
+    }
+  }
+}
+
+TEST_CASE("trajectory tempering's ladder: evenly spaced earlier checkpoints, the oldest always in", "[measure][ptt]") {
+  const std::vector<Index> steps{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000};
+  // Ten checkpoints before 1000: four rungs are indices round(j 9 / 3) = 0, 3, 6, 9.
+  CHECK(trajectory_ladder(steps, 1000, 4) == std::vector<std::size_t>{0, 3, 6, 9});
+  CHECK(trajectory_ladder(steps, 1000, 10) == std::vector<std::size_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
+  CHECK(trajectory_ladder(steps, 1000, 50).size() == 10);
+  CHECK(trajectory_ladder(steps, 1000, 1) == std::vector<std::size_t>{0});
+  CHECK(trajectory_ladder(steps, 16, 2) == std::vector<std::size_t>{0, 3});  // before 16: 1, 2, 4, 8
+  CHECK(trajectory_ladder(steps, 1, 5).empty());                          // nothing before the first
+  CHECK(trajectory_ladder(steps, 1000, 0).empty());
+}

@@ -26,10 +26,12 @@ std::vector<Index> measurement_times(const RunConfig& config, Index dim);
 Index image_side(const RunConfig& config, Index dim);
 
 /// Measures the given checkpoints (step, parameters) of a run of `config` on data `data`.
-/// Collective over `team`; every rank returns the same result. Progress lines on stdout (leader)
-/// when show_progress.
+/// `trajectory`: all the run's stored checkpoints, increasing in step (measure.equilibrium = ptt
+/// takes its ladder from those before the measured one; unused otherwise). Collective over `team`;
+/// every rank returns the same result. Progress lines on stdout (leader) when show_progress.
 std::vector<CheckpointMeasurement> measure_checkpoints(const RunConfig& config, const Dataset& data,
                                                        const std::vector<std::pair<Index, Vector>>& checkpoints,
+                                                       const std::vector<std::pair<Index, Vector>>& trajectory,
                                                        mpi::Communicator& team, bool show_progress,
                                                        const std::string& label);
 

@@ -56,7 +56,7 @@ SHORTRUN_ENUM_NAMES(MeasureMoments, {MeasureMoments::automatic, "auto"}, {Measur
 SHORTRUN_ENUM_NAMES(EquilibriumMethod, {EquilibriumMethod::automatic, "auto"},
                     {EquilibriumMethod::theory, "theory"}, {EquilibriumMethod::exact, "exact"},
                     {EquilibriumMethod::long_run, "long-run"}, {EquilibriumMethod::pt, "pt"},
-                    {EquilibriumMethod::none, "none"});
+                    {EquilibriumMethod::ptt, "ptt"}, {EquilibriumMethod::none, "none"});
 SHORTRUN_ENUM_NAMES(MeasureAt, {MeasureAt::last, "last"}, {MeasureAt::all, "all"});
 SHORTRUN_ENUM_NAMES(RunStatus, {RunStatus::running, "running"}, {RunStatus::completed, "completed"},
                     {RunStatus::diverged, "diverged"}, {RunStatus::interrupted, "interrupted"},

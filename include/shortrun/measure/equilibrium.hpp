@@ -28,6 +28,15 @@
 ///             checks of long-run; reported: the ladder, per-pair acceptance over the window, round
 ///             trips (a replica's label going beta_1 -> beta_R -> beta_1, all chains, whole run) and
 ///             the sweep the first one completed. Costs R times a long run.
+///   ptt       parallel trajectory tempering: pt with the run's earlier training checkpoints as the
+///             ladder instead of temperatures (TemperingSpec::trajectory, oldest first; the model
+///             itself is the top rung; all betas 1, no adaptation). Rung k samples the law of
+///             checkpoint k with the configured sampler; a swap of neighbours (k, k+1) is accepted
+///             with probability min(1, exp(F_k(x_k) + F_k+1(x_k+1) - F_k(x_k+1) - F_k+1(x_k))), the
+///             same rule with the two checkpoints' energies (free energies for the rbm). Early
+///             checkpoints have weak couplings and mix fast, and training moves the law slowly, so
+///             neighbouring checkpoints overlap (the idea of Bereux et al.'s trajectory annealing and
+///             tempering for RBMs). Same statistics, checks and reports as pt, plus the rungs' updates.
 ///   auto      theory for gaussian (with Langevin) and spins, exact for small bm / rbm, else pt (bm,
 ///             rbm) or long-run (convnet).
 /// Convergence checks of long-run and pt (all must pass for converged = true):
@@ -75,6 +84,13 @@ struct TemperingSpec {
   bool adapt = true;             ///< grow the geometric ladder during the first half of the burn-in
   double target_acceptance = 0.25;  ///< insert a beta between neighbours accepting fewer swaps
   Index max_replicas = 32;       ///< the cap of that growth
+  /// Trajectory tempering (ptt): the parameters of earlier training checkpoints, oldest first, are
+  /// the rungs below the model (the top rung); betas and adaptation are then unused. Empty with
+  /// `along_trajectory`: one rung, the model (a long run with pt's reports).
+  bool along_trajectory = false;
+  std::vector<Vector> trajectory;
+  std::vector<Index> trajectory_steps;  ///< their updates, (trajectory.size()); reported
+  Index step = 0;                       ///< the update of the model itself (the top rung)
 };
 
 struct LongRunSpec {
@@ -140,10 +156,17 @@ struct TemperingResult {
   Index round_trips = 0;           ///< beta_1 -> beta_R -> beta_1 trips of replicas, all chains, whole run
   Index first_round_trip = -1;     ///< sweeps (from the start) when the first trip completed; -1: none
   Index inserted = 0;              ///< betas the adaptive rule inserted during the burn-in
+  std::vector<Index> steps;        ///< ptt: the update of each rung's checkpoint, the last the model's, (R)
 };
 
 /// Replica q steps below beta = 1 draws its streams as chain q 2^kReplicaShift + c.
 inline constexpr int kReplicaShift = 40;
+
+/// The ladder of trajectory tempering (ptt) below the checkpoint of update `step`, as indices into
+/// `steps` (a run's checkpoint updates, increasing): of the checkpoints before `step`, at most
+/// `rungs` evenly spaced by index (round(j (m - 1) / (rungs - 1)) of the m earlier ones), the
+/// oldest always in (the fast-mixing end) and the newest when rungs >= 2; oldest first.
+std::vector<std::size_t> trajectory_ladder(const std::vector<Index>& steps, Index step, Index rungs);
 
 /// Throws std::invalid_argument unless 0 < betas[0] <= ... <= betas[R-1] = 1 (R >= 1).
 void check_ladder(const std::vector<double>& betas);
@@ -293,8 +316,8 @@ EquilibriumResult persistent_chains(const Model& model, Matrix& x, const Share& 
     out.exists = false;
     out.stats = ChainStatistics{};
     out.stats.finite = false;
-    out.note = method == EquilibriumMethod::pt ? "parallel-tempering chains overflowed: no equilibrium"
-                                               : "long-run chains overflowed: no equilibrium";
+    out.note = is_tempered(method) ? "parallel-tempering chains overflowed: no equilibrium"
+                                   : "long-run chains overflowed: no equilibrium";
     out.samples.resize(0, 0);
     return out;
   }
@@ -381,9 +404,17 @@ EquilibriumResult pt_equilibrium(const Model& model, const Sampler& sampler, con
   if (spec.n_chains < 2 || spec.window < 2 || spec.stride < 1 || spec.burn_in < 0)
     throw std::invalid_argument("pt equilibrium: needs n_chains >= 2, window >= 2, stride >= 1, burn_in >= 0");
   const TemperingSpec& pt = spec.pt;
-  std::vector<double> betas = pt.betas.empty() ? geometric_ladder(pt.beta_min, pt.replicas) : pt.betas;
+  const bool trajectory = pt.along_trajectory;
+  std::vector<double> betas = trajectory         ? std::vector<double>(pt.trajectory.size() + 1, 1.0)
+                              : pt.betas.empty() ? geometric_ladder(pt.beta_min, pt.replicas)
+                                                 : pt.betas;
   check_ladder(betas);
-  const bool adapt = pt.betas.empty() && pt.adapt;
+  if (pt.trajectory_steps.size() != pt.trajectory.size())
+    throw std::invalid_argument("ptt equilibrium: one update number per checkpoint of the ladder");
+  for (const Vector& p : pt.trajectory)
+    if (p.size() != model.params().size())
+      throw std::invalid_argument("ptt equilibrium: a checkpoint's parameters do not fit the model");
+  const bool adapt = !trajectory && pt.betas.empty() && pt.adapt;
   const Index n = ref.dim();
   const Share share = share_of(spec.n_chains, team.rank(), team.size());
   const Index local = share.count;
@@ -421,7 +452,8 @@ EquilibriumResult pt_equilibrium(const Model& model, const Sampler& sampler, con
   auto temper = [&] {
     tempered.assign(static_cast<std::size_t>(n_rep), model);
     for (Index k = 0; k < n_rep; ++k)
-      if (betas[static_cast<std::size_t>(k)] != 1.0) tempered[static_cast<std::size_t>(k)].params() *= betas[static_cast<std::size_t>(k)];
+      if (trajectory && k + 1 < n_rep) tempered[static_cast<std::size_t>(k)].params() = pt.trajectory[static_cast<std::size_t>(k)];
+      else if (betas[static_cast<std::size_t>(k)] != 1.0) tempered[static_cast<std::size_t>(k)].params() *= betas[static_cast<std::size_t>(k)];
   };
   temper();
 
@@ -438,6 +470,7 @@ EquilibriumResult pt_equilibrium(const Model& model, const Sampler& sampler, con
   std::vector<double> tried(static_cast<std::size_t>(n_rep - 1), 0.0), taken(tried);
 
   Matrix work(n, local);
+  const bool four_energies = HasHiddenUnits<Model> || trajectory;
   std::vector<Vector> energy(static_cast<std::size_t>(n_rep));
   const Index adapt_every = std::max<Index>(10, spec.burn_in / 20), adapt_until = spec.burn_in / 2;
   Index inserted = 0;
@@ -482,20 +515,17 @@ EquilibriumResult pt_equilibrium(const Model& model, const Sampler& sampler, con
     for (Index k = 0; k < n_rep; ++k)
       sampler.step(tempered[static_cast<std::size_t>(k)], slots[static_cast<std::size_t>(k)],
                    replica_streams(noise, n_rep - 1 - k).with_time(spec.measurement, ts), work);
-    // Energies for the swaps: beta E (linear in the parameters) from the model's E; for the rbm the
-    // free energies F_beta of the tempered models (their visible marginals), four per pair.
-    if constexpr (!HasHiddenUnits<Model>)
+    // Energies for the swaps: along temperatures of a bm or spins, beta E (linear in the
+    // parameters) from the model's E, one per replica; else (the rbm's free energies F_beta of the
+    // tempered models, their visible marginals, or two checkpoints' energies) four per pair.
+    if (!four_energies)
       for (Index k = 0; k < n_rep; ++k) energy[static_cast<std::size_t>(k)] = model.energy(slots[static_cast<std::size_t>(k)]);
     const Index parity = t % 2;
     for (Index k = parity; k + 1 < n_rep; k += 2) {
       const auto a = static_cast<std::size_t>(k), b = a + 1;
-      Vector log_ratio;
-      if constexpr (HasHiddenUnits<Model>) {
-        log_ratio = tempered[a].energy(slots[a]) + tempered[b].energy(slots[b]) - tempered[a].energy(slots[b]) -
-                    tempered[b].energy(slots[a]);
-      } else {
-        log_ratio = (betas[a] - betas[b]) * (energy[a] - energy[b]);
-      }
+      const Vector log_ratio = four_energies ? Vector(tempered[a].energy(slots[a]) + tempered[b].energy(slots[b]) -
+                                                      tempered[a].energy(slots[b]) - tempered[b].energy(slots[a]))
+                                             : Vector((betas[a] - betas[b]) * (energy[a] - energy[b]));
       tried[a] += static_cast<double>(local);
       for (Index j = 0; j < local; ++j) {
         // One uniform per chain and attempted pair, from the chain's swap stream at sweep t.
@@ -505,7 +535,7 @@ EquilibriumResult pt_equilibrium(const Model& model, const Sampler& sampler, con
         if (!(log_ratio[j] >= 0 || std::log(u) <= log_ratio[j])) continue;
         slots[a].col(j).swap(slots[b].col(j));
         std::swap(label[a][static_cast<std::size_t>(j)], label[b][static_cast<std::size_t>(j)]);
-        if constexpr (!HasHiddenUnits<Model>) std::swap(energy[a][j], energy[b][j]);
+        if (!four_energies) std::swap(energy[a][j], energy[b][j]);
         taken[a] += 1;
       }
     }
@@ -525,7 +555,8 @@ EquilibriumResult pt_equilibrium(const Model& model, const Sampler& sampler, con
     slots.back().swap(x);
   };
   slots.back().swap(x);
-  EquilibriumResult out = detail::persistent_chains(model, x, share, data_started, advance, ref, spec, EquilibriumMethod::pt, team);
+  EquilibriumResult out = detail::persistent_chains(model, x, share, data_started, advance, ref, spec,
+                                                    trajectory ? EquilibriumMethod::ptt : EquilibriumMethod::pt, team);
 
   Vector counts(2 * (n_rep - 1) + 1);
   for (Index k = 0; k + 1 < n_rep; ++k) {
@@ -538,6 +569,10 @@ EquilibriumResult pt_equilibrium(const Model& model, const Sampler& sampler, con
   TemperingResult& r = out.tempering;
   r.betas = betas;
   r.inserted = inserted;
+  if (trajectory) {
+    r.steps = pt.trajectory_steps;
+    r.steps.push_back(pt.step);
+  }
   r.acceptance.resize(static_cast<std::size_t>(n_rep - 1));
   for (Index k = 0; k + 1 < n_rep; ++k)
     r.acceptance[static_cast<std::size_t>(k)] =
@@ -593,9 +628,15 @@ EquilibriumResult measure_equilibrium(EquilibriumMethod method, const Model& mod
     else if constexpr (is_rbm) return exact_equilibrium(model, ref);
     else throw std::invalid_argument("equilibrium method exact: only spins, bm and rbm can be enumerated");
   }
-  if (chosen == M::pt) {
-    if constexpr (is_pairwise || is_rbm) return pt_equilibrium(model, sampler, p0, ref, spec, team);
-    else throw std::invalid_argument("equilibrium method pt: only spins, bm and rbm have tempered samplers");
+  if (is_tempered(chosen)) {
+    if constexpr (is_pairwise || is_rbm) {
+      if (chosen == M::pt) return pt_equilibrium(model, sampler, p0, ref, spec, team);
+      LongRunSpec along = spec;  // ptt: the ladder is spec.pt.trajectory (possibly empty) and the model
+      along.pt.along_trajectory = true;
+      return pt_equilibrium(model, sampler, p0, ref, along, team);
+    } else {
+      throw std::invalid_argument("equilibrium method pt / ptt: only spins, bm and rbm have tempered samplers");
+    }
   }
   return long_run_equilibrium(model, sampler, p0, ref, spec, team);
 }

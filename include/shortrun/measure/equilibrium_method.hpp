@@ -3,9 +3,15 @@
 ///   automatic: theory (gaussian, spins), exact enumeration (bm, rbm up to 20 units), else pt (bm,
 ///   rbm) or long-run (convnet)
 ///   theory: closed form; exact: enumeration; long_run: long persistent chains; pt: parallel
-///   tempering (replica exchange, binary models); none: skipped.
+///   tempering (replica exchange, binary models); ptt: parallel trajectory tempering (replica
+///   exchange along the run's training checkpoints instead of temperatures); none: skipped.
 namespace shortrun {
 
-enum class EquilibriumMethod { automatic, theory, exact, long_run, pt, none };
+enum class EquilibriumMethod { automatic, theory, exact, long_run, pt, ptt, none };
+
+/// Replica exchange: along temperatures (pt) or along training checkpoints (ptt).
+constexpr bool is_tempered(EquilibriumMethod m) { return m == EquilibriumMethod::pt || m == EquilibriumMethod::ptt; }
+/// A reference from sampled chains (long-run or tempering), with convergence checks and errors.
+constexpr bool is_sampled(EquilibriumMethod m) { return m == EquilibriumMethod::long_run || is_tempered(m); }
 
 }  // namespace shortrun
