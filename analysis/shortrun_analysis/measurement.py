@@ -108,11 +108,12 @@ class Dynamics:
 class Equilibrium:
     """/equilibrium/<step>: the equilibrium reference of the same parameters.
 
-    method   'theory', 'exact', 'long-run', 'pt' (parallel tempering) or 'none'
+    method   'theory', 'exact', 'long-run', 'pt' (parallel tempering), 'ptt' (tempering along the
+             training checkpoints) or 'none'
     exists   False when there is no equilibrium (an unstable Gaussian mode, overflowing long runs)
              or none was measured; `note` says why, and `arrays` is then empty
     arrays   mean [N], cov, h_mean [Nh], mode_var [N], mean_se [N], samples [S,H,W] (long-run, pt
-             images), pt_betas [R], pt_acceptance [R-1] (pt)
+             images), pt_betas [R], pt_acceptance [R-1] (pt, ptt), ptt_steps [R] (ptt)
     attrs    mean_err, corr_err, energy_mean, energy_std, h_err, vh_err, log_z, loglik, converged,
              max_abs_z, z_threshold, n_chains, burn_in, window, energy_se, note, rhat_max,
              rhat_threshold, ess_min, iat_max, failing_statistic, reason, n_replicas, round_trips,
@@ -337,7 +338,7 @@ class ErrorSummary:
     minimum: Optional[float]       # min over the recorded t
     t_min: Optional[int]           # where
     equilibrium: Optional[float]   # stat at equilibrium; None when none exists
-    method: str                    # equilibrium method (theory, exact, long-run, pt, none)
+    method: str                    # equilibrium method (theory, exact, long-run, pt, ptt, none)
     note: str                      # why there is no equilibrium, 'not converged', or why not measured
     overflow_t: Optional[int]      # first overflowing time, None without overflow
     n_chains: int                  # 0: exact law
