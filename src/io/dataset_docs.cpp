@@ -78,6 +78,7 @@ const std::vector<DatasetDoc>& dataset_docs() {
       {"/equilibrium/*/ess", "1", "long-run and pt: bulk effective sample size of each diagnosed statistic, pooled over chains."},
       {"/equilibrium/*/pt_betas", "1", "pt: the inverse temperatures of each chain's replica ladder, increasing, the last = 1 (the model's own law), [R]."},
       {"/equilibrium/*/pt_acceptance", "1", "pt: swap acceptance rate of each neighbour pair (beta_k, beta_k+1) over the window, pooled over chains, [R - 1]."},
+      {"/equilibrium/*/pt_bridge_log_ratio", "1", "pt: bridge-sampling estimate of log Z(beta_k+1) / Z(beta_k) (nats) for each neighbour pair of the ladder extended by beta_0 = 0, the first from beta = 0 to beta_1; their sum plus pt_bridge_log_z_base is pt_bridge_log_z, [R]."},
       {"/equilibrium/*/iat", "sweeps", "long-run and pt: integrated autocorrelation time of each diagnosed statistic (Geyer's initial monotone sequence)."},
       // ---- sweep manifest: the /runs table, one row per configuration ----------------------------------
       {"/runs/run_id", "none", "File stem of the run."},
