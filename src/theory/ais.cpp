@@ -238,7 +238,7 @@ LogZReport combine_log_z(const AisResult* forward, const AisResult* reverse, con
 
 std::string describe(const LogZReport& r) {
   if (!r.present()) return {};
-  std::string out = "log Z " + log_z_number(r.log_z, r.log_z_se) + " [" + r.method + "]";
+  std::string out = log_z_number(r.log_z, r.log_z_se) + " [" + r.method + "]";
   if (std::isfinite(r.lower) || std::isfinite(r.upper))
     out += "; bracket [" + (std::isfinite(r.lower) ? log_z_number(r.lower, r.lower_se) : std::string("?")) + ", " +
            (std::isfinite(r.upper) ? log_z_number(r.upper, r.upper_se) : std::string("?")) + "]";

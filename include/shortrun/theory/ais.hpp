@@ -206,7 +206,8 @@ struct LogZReport {
 /// estimate outside [lower - 3 se, upper + 3 se], a PT reference or reverse starts not converged.
 LogZReport combine_log_z(const AisResult* forward, const AisResult* reverse, const std::string& reverse_source,
                          bool reverse_converged, double bridge_log_z, double bridge_se, bool bridge_ok);
-/// One line for the terminal: "log Z 12.3 +- 0.04 [bridge(pt)+ais+reverse-ais(pt)]; bracket [..]; WIDE: ...".
+/// For the terminal: "12.3 +- 0.04 [bridge(pt)+ais+reverse-ais(pt)]; bracket [12.2 +- 0.05, 12.4 +- 0.06],
+/// AIS ESS 87 of 100" and "; UNRELIABLE: <warning>" when flagged.
 std::string describe(const LogZReport& r);
 
 }  // namespace shortrun
