@@ -118,6 +118,7 @@ CheckpointMeasurement measure_one(const Plan& plan, const Model& model, const Sa
     }
     eq.pt.step = step;
   }
+  eq.n_final = c.ais_runs;  // reverse AIS starts (bm, rbm beyond enumeration)
   out.equilibrium = measure_equilibrium(c.equilibrium, model, sampler, p0, ref, eq, plan.team);
   Family::measure_extras(c, plan.data, model, sampler, p0, ref, plan.times, out, plan.team);
   out.components = ref.components;
@@ -263,6 +264,7 @@ std::string measurement_summary(const RunConfig& config, const std::vector<Check
                   eq_text.c_str(),
                   m.dynamics.overflow ? (" [overflow at t <= " + std::to_string(m.dynamics.overflow_t) + "]").c_str() : "");
     out += line;
+    if (m.log_z.present()) out += "  log Z (update " + std::to_string(m.step) + "): " + describe(m.log_z) + "\n";
   }
   return out;
 }

@@ -105,8 +105,9 @@ MemoryEstimate memory_estimate(const RunConfig& c, Index dim) {
   // The jackknife's group sums of one sampling time (the error bars): kJackknifeGroups copies of
   // the sums, whatever the number of chains (about 100 MB at N = 784 with correlations).
   m.add(size_key, kScalar * static_cast<double>(kJackknifeGroups) * (pairwise ? n * n + n : 2 * n));
-  if (c.model() == ModelType::rbm && c.ais_runs > 0) {
-    m.add("measure.ais_runs", kScalar * 3 * units * static_cast<double>(c.ais_runs));
+  if ((c.model() == ModelType::rbm || c.model() == ModelType::bm) && c.ais_runs > 0) {
+    // Forward and reverse AIS runs (one direction at a time) and the reverse runs' start states.
+    m.add("measure.ais_runs", kScalar * 4 * units * static_cast<double>(c.ais_runs));
     m.add("measure.ais_temperatures", kScalar * 2 * static_cast<double>(c.ais_temperatures) *
                                           std::max(1.0, static_cast<double>(c.ais_runs) / 8));
   }

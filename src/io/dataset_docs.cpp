@@ -80,6 +80,7 @@ const std::vector<DatasetDoc>& dataset_docs() {
       {"/equilibrium/*/ptt_steps", "updates", "ptt: the training update of each rung's checkpoint, oldest first, the last the measured checkpoint, [R]."},
       {"/equilibrium/*/pt_acceptance", "1", "pt, ptt: swap acceptance rate of each neighbour pair (rungs k, k+1) over the window, pooled over chains, [R - 1]."},
       {"/equilibrium/*/iat", "sweeps", "long-run, pt and ptt: integrated autocorrelation time of each diagnosed statistic (Geyer's initial monotone sequence)."},
+      {"/equilibrium/*/pt_bridge_log_ratio", "1", "pt, ptt: bridge-sampling estimate of log Z(rung k+1) / Z(rung k) (nats) for each neighbour pair of the ladder extended by beta_0 = 0 (all parameters times 0), the first from it to rung 1; their sum plus pt_bridge_log_z_base is pt_bridge_log_z, [R]."},
       // ---- sweep manifest: the /runs table, one row per configuration ----------------------------------
       {"/runs/run_id", "none", "File stem of the run."},
       {"/runs/file", "none", "Path of the run file relative to the manifest's folder."},

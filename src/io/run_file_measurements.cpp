@@ -94,11 +94,26 @@ void write_equilibrium(h5::Group& g, const CheckpointMeasurement& m, bool binary
   g.attr("method", name_of(e.method));
   g.attr("exists", static_cast<std::int64_t>(e.exists ? 1 : 0));
   g.attr("note", e.note);
-  if (std::isfinite(m.ais_log_z)) {
-    g.attr("log_z", m.ais_log_z);
-    g.attr("log_z_se", m.ais_log_z_se);
-    g.attr("log_z_method", "ais");
-    if (std::isfinite(m.data_energy)) g.attr("loglik", -m.data_energy - m.ais_log_z);
+  if (m.log_z.present()) {  // bm and rbm beyond enumeration: the estimate and its bracket
+    const LogZReport& z = m.log_z;
+    g.attr("log_z", z.log_z);
+    g.attr("log_z_se", z.log_z_se);
+    g.attr("log_z_method", z.method);
+    g.attr("log_z_lower", z.lower);
+    g.attr("log_z_lower_se", z.lower_se);
+    g.attr("log_z_upper", z.upper);
+    g.attr("log_z_upper_se", z.upper_se);
+    g.attr("log_z_ess", z.ess);
+    g.attr("log_z_upper_ess", z.upper_ess);
+    g.attr("log_z_runs", static_cast<std::int64_t>(z.runs));
+    g.attr("log_z_reliable", static_cast<std::int64_t>(z.reliable ? 1 : 0));
+    g.attr("log_z_wide", static_cast<std::int64_t>(z.wide ? 1 : 0));
+    g.attr("log_z_warning", z.warning);
+    if (std::isfinite(m.data_energy)) {
+      g.attr("loglik", -m.data_energy - z.log_z);
+      g.attr("loglik_lower", -m.data_energy - z.upper);
+      g.attr("loglik_upper", -m.data_energy - z.lower);
+    }
   }
   if (!e.exists) return;
   const ChainStatistics& s = e.stats;
@@ -127,8 +142,16 @@ void write_equilibrium(h5::Group& g, const CheckpointMeasurement& m, bool binary
   if (std::isfinite(e.log_z)) {
     g.attr("log_z", e.log_z);
     g.attr("log_z_method", name_of(e.method));
+    // Closed form or enumeration: no error, the bracket is the value itself.
+    g.attr("log_z_se", 0.0);
+    g.attr("log_z_lower", e.log_z);
+    g.attr("log_z_upper", e.log_z);
     // Binary models (T = 1): mean log-likelihood of the data, -<E>_D - log Z.
-    if (binary && std::isfinite(m.data_energy)) g.attr("loglik", -m.data_energy - e.log_z);
+    if (binary && std::isfinite(m.data_energy)) {
+      g.attr("loglik", -m.data_energy - e.log_z);
+      g.attr("loglik_lower", -m.data_energy - e.log_z);
+      g.attr("loglik_upper", -m.data_energy - e.log_z);
+    }
   }
   if (is_tempered(e.method)) {
     const TemperingResult& r = e.tempering;
@@ -139,6 +162,13 @@ void write_equilibrium(h5::Group& g, const CheckpointMeasurement& m, bool binary
     g.attr("first_round_trip", static_cast<std::int64_t>(r.first_round_trip));
     g.attr("pt_inserted", static_cast<std::int64_t>(r.inserted));
     if (!r.steps.empty()) g.write("ptt_steps", std::vector<std::int64_t>(r.steps.begin(), r.steps.end()));
+    if (r.bridge_draws > 0) {  // the bridge log Z along the ladder (its use: the log_z attributes)
+      g.attr("pt_bridge_log_z", r.log_z);
+      g.attr("pt_bridge_log_z_se", r.log_z_se);
+      g.attr("pt_bridge_log_z_base", r.log_z_base);
+      g.attr("pt_bridge_draws", static_cast<std::int64_t>(r.bridge_draws));
+      g.write("pt_bridge_log_ratio", r.bridge_log_ratio);
+    }
   }
   if (is_sampled(e.method)) {
     const ConvergenceCheck& c = e.check;

@@ -10,7 +10,8 @@
 #  3. Sampled rdm bm on Curie-Weiss teacher data: argmin over t of corr_err in [k/2, 2k] and
 #     corr_err(k) < 0.5 corr_err(equilibrium); pcd on the same data: equilibrium error below the
 #     error at t = k.
-#  3b. rbm: the AIS log Z written beside a long-run equilibrium agrees with enumeration.
+#  3b. rbm: the AIS log Z written beside a long-run equilibrium agrees with enumeration; with pt, the
+#      bridge estimate is within 3 se of it and the forward/reverse AIS bracket holds it.
 #  4. `shortrun measure` reproduces the measurement bit for bit (1 rank and 2 ranks), and refuses
 #     bad input with exit code 2.
 # Usage: measure.sh SHORTRUN MPIEXEC
@@ -136,19 +137,42 @@ rbm=(--set model.type=rbm --set model.n_hidden=8 --set model.spin=01 --set data.
 "$shortrun" measure "$work/r/runs/exact.h5" --quiet --set measure.equilibrium=long-run --set measure.ais_runs=200 \
   --set measure.ais_temperatures=2000 > /dev/null
 cp "$work/r/runs/exact.h5" "$work/rbm-ais.h5"
+"$shortrun" measure "$work/r/runs/exact.h5" --quiet --set measure.equilibrium=pt --set measure.ais_runs=200 \
+  --set measure.ais_temperatures=2000 > "$work/rbm-pt.out"
+cp "$work/r/runs/exact.h5" "$work/rbm-pt.h5"
 "$shortrun" measure "$work/r/runs/exact.h5" --quiet --set measure.equilibrium=exact > /dev/null
-"$py" - "$work/rbm-ais.h5" "$work/r/runs/exact.h5" <<'PY' || fail "rbm: AIS log Z against enumeration"
-import sys, h5py
+"$py" - "$work/rbm-ais.h5" "$work/r/runs/exact.h5" "$work/rbm-pt.h5" "$work/rbm-pt.out" <<'PY' || fail "rbm: log Z and its bracket against enumeration"
+import sys, h5py, math
 def eq(path):
     f = h5py.File(path, "r")
     e = f["equilibrium"]
     return e[[s for s in e][0]].attrs
-a, x = eq(sys.argv[1]), eq(sys.argv[2])
-assert a["method"] == "long-run" and a["log_z_method"] == "ais" and x["log_z_method"] == "exact", (dict(a), dict(x))
+a, x, p = eq(sys.argv[1]), eq(sys.argv[2]), eq(sys.argv[3])
+assert a["method"] == "long-run" and a["log_z_method"] == "ais+reverse-ais(long-run)" and x["log_z_method"] == "exact", (dict(a), dict(x))
 d = abs(a["log_z"] - x["log_z"])
 print(f"rbm: AIS log Z {a['log_z']:.4f} +- {a['log_z_se']:.4f}, enumeration {x['log_z']:.4f}")
 assert d < max(0.1, 3 * a["log_z_se"]), d
 assert abs(a["loglik"] - x["loglik"]) == d or abs(abs(a["loglik"] - x["loglik"]) - d) < 1e-9
+# exact: the bracket is the value itself
+assert x["log_z_se"] == 0 and x["log_z_lower"] == x["log_z"] == x["log_z_upper"] and x["loglik_lower"] == x["loglik"], dict(x)
+# pt: bridge estimate, forward/reverse AIS bracket, ESS, flags; all sane against enumeration
+assert p["method"] == "pt" and p["log_z_method"] == "bridge(pt)+ais+reverse-ais(pt)", dict(p)
+z = x["log_z"]
+for r in (a, p):
+    lo, up = r["log_z_lower"], r["log_z_upper"]
+    print(f"rbm {r['method']}: log Z {r['log_z']:.4f} +- {r['log_z_se']:.4f} [{r['log_z_method']}], bracket "
+          f"[{lo:.4f} +- {r['log_z_lower_se']:.4f}, {up:.4f} +- {r['log_z_upper_se']:.4f}], ESS {r['log_z_ess']:.1f} / "
+          f"{r['log_z_upper_ess']:.1f} of {r['log_z_runs']}, reliable {r['log_z_reliable']} ({r['log_z_warning']})")
+    assert r["log_z_runs"] == 200 and 1 <= r["log_z_ess"] <= 200 and 1 <= r["log_z_upper_ess"] <= 200, dict(r)
+    assert lo - 3 * r["log_z_lower_se"] <= z <= up + 3 * r["log_z_upper_se"], (lo, z, up)
+    assert r["log_z_wide"] == (1 if up - lo > 1 else 0)
+    assert abs(r["loglik_lower"] - (r["loglik"] + r["log_z"] - up)) < 1e-9 and abs(r["loglik_upper"] - (r["loglik"] + r["log_z"] - lo)) < 1e-9
+assert p["log_z_reliable"] == 1, p["log_z_warning"]
+assert abs(p["log_z"] - p["pt_bridge_log_z"]) == 0 and 0 < p["log_z_se"] < 0.1, dict(p)
+assert abs(p["log_z"] - z) < 3 * p["log_z_se"], (p["log_z"], p["log_z_se"], z)
+assert abs(p["pt_bridge_log_z_base"] - 24 * math.log(2)) < 1e-9
+out = open(sys.argv[4]).read()
+assert "log Z (update" in out and "bridge(pt)+ais+reverse-ais(pt)" in out, out
 PY
 
 # --- 4. shortrun measure: bit for bit, and bad input --------------------------------------------------

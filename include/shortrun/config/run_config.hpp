@@ -99,7 +99,7 @@ struct RunConfig {
   std::vector<double> pt_betas;           ///< pt: a fixed ladder, increasing, ending at 1 (empty: adaptive)
   MeasureAt measure_at = MeasureAt::last;
   std::int64_t measure_samples = 16;      ///< image data: chains kept at the sample times
-  std::int64_t ais_runs = 100;            ///< rbm beyond enumeration: AIS runs for log Z (0: off)
+  std::int64_t ais_runs = 100;            ///< bm / rbm beyond enumeration: forward and reverse AIS runs for log Z (0: off)
   std::int64_t ais_temperatures = 1000;   ///< AIS annealing steps
 
   /// Calls v(key, field, help, sweepable, identity) for every key, in file order.
@@ -157,7 +157,7 @@ struct RunConfig {
     v("measure.pt_beta_min", pt_beta_min, "pt: smallest inverse temperature of the geometric ladder, in (0, 1)", Sweep::no, Identity::operational);
     v("measure.pt_betas", pt_betas, "pt: a fixed ladder instead (list, increasing in (0, 1], the last = 1; not adapted); empty = geometric and adaptive", Sweep::no, Identity::operational);
     v("measure.at", measure_at, "which checkpoints are measured: last (the final parameters) or all (every train.checkpoints checkpoint)", Sweep::no, Identity::operational);
-    v("measure.ais_runs", ais_runs, "rbm too large to enumerate: annealed importance sampling runs for log Z and the data log-likelihood at equilibrium (0: off)", Sweep::no, Identity::operational);
+    v("measure.ais_runs", ais_runs, "bm or rbm too large to enumerate: annealed importance sampling runs, forward and reverse (from the equilibrium chains), for the log Z bracket and the data log-likelihood (0: off)", Sweep::no, Identity::operational);
     v("measure.ais_temperatures", ais_temperatures, "AIS annealing steps (linear in beta, from independent units at the data means)", Sweep::no, Identity::operational);
     v("measure.samples", measure_samples, "image data: chains whose samples are kept at t = k/4, k, 4k, t_max and at equilibrium (0: none)", Sweep::no, Identity::operational);
   }

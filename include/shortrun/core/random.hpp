@@ -32,6 +32,7 @@ enum class Purpose : std::uint64_t {
   model_init = 12,  ///< random initial parameters (ConvNet)
   data_noise = 13,  ///< Gaussian noise added to data images per update (data.noise)
   equilibrium_swap = 14,  ///< replica-exchange decisions of parallel-tempering equilibrium ladders
+  log_z_bridge = 15,      ///< base-rung (beta = 0) draws of the bridge log Z along a tempering ladder
 };
 
 class Stream {

@@ -2,11 +2,13 @@
 /// The fully visible Boltzmann machine family (model.type = bm): E = -sum_i h_i s_i -
 /// sum_{i<j} J_ij s_i s_j, single-site samplers; sampled chains, or exact moments of p_k (N <= 12)
 /// or of the equilibrium (N <= 20). No closed form: the measurement's equilibrium is exact
-/// enumeration (N <= 20) or long runs. The family contract: families/family.hpp.
+/// enumeration (N <= 20), parallel tempering or long runs; log Z beyond enumeration from forward and
+/// reverse AIS and the PT bridge (families/log_z.hpp). The family contract: families/family.hpp.
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "shortrun/families/log_z.hpp"
 #include "shortrun/families/spins.hpp"
 #include "shortrun/models/boltzmann_machine.hpp"
 
@@ -50,10 +52,23 @@ struct Bm {
     return binary_exact_dynamics(exact::pairwise(model), Sampler::dynamics(), p0, times, ref);
   }
 
+  /// log Z beyond enumeration: forward and reverse AIS from independent units with the data's
+  /// means (J scaled by beta, the configured sampler) and the PT bridge (families/log_z.hpp).
   template <class Sampler, class R>
-  static void measure_extras(const RunConfig&, const Dataset&, const BoltzmannMachine&, const Sampler&,
-                             const BinaryP0&, const DataReference&, const std::vector<Index>&,
-                             CheckpointMeasurement&, R&) {}
+  static void measure_extras(const RunConfig& c, const Dataset& data, const BoltzmannMachine& model,
+                             const Sampler& sampler, const BinaryP0&, const DataReference&, const std::vector<Index>&,
+                             CheckpointMeasurement& out, R& team) {
+    const Vector base = bm_ais_base_field(data.mean, model.spin());
+    const Vector betas = ais_linear_schedule(c.ais_temperatures);
+    const auto seed = static_cast<std::uint64_t>(c.seed);
+    measure_log_z(
+        c, bm_ais_base_log_partition(base, model.spin()),
+        [&](Index first, Index count) { return bm_ais_log_weights(model, sampler, base, betas, first, count, seed); },
+        [&](const Matrix& start, Index first, Index count) {
+          return bm_reverse_ais_log_weights(model, sampler, base, betas, start, first, count, seed);
+        },
+        out, team);
+  }
 };
 
 }  // namespace shortrun::families

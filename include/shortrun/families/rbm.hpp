@@ -2,7 +2,8 @@
 /// The RBM family (model.type = rbm): Bernoulli visible and hidden units, E = -a^T v - b^T h -
 /// v^T W h, block Gibbs; sampled chains, or exact equilibrium moments by enumerating the smaller
 /// layer (train.scheme = exact, min(Nv, Nh) <= 20). Measurement: exact p_t (Nv, Nh <= 12), exact
-/// equilibrium and log Z (smaller layer <= 20) or long runs with AIS log Z. The family contract:
+/// equilibrium and log Z (smaller layer <= 20), or parallel tempering / long runs with log Z from
+/// forward and reverse AIS and the PT bridge (families/log_z.hpp). The family contract:
 /// families/family.hpp.
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 #include "shortrun/estimators/rbm_exact_moments.hpp"
 #include "shortrun/estimators/sampled_chains.hpp"
 #include "shortrun/families/binary.hpp"
+#include "shortrun/families/log_z.hpp"
 #include "shortrun/measure/checkpoint_measurement.hpp"
 #include "shortrun/measure/exact_dynamics.hpp"
 #include "shortrun/models/bernoulli_rbm.hpp"
@@ -65,23 +67,22 @@ struct Rbm {
     return rbm_exact_dynamics(model, p0, times, ref);
   }
 
-  /// log Z by annealed importance sampling where the equilibrium was not enumerated (measure.ais_runs
-  /// runs split over the team by global run index; each rank fills its share, the sum assembles them).
+  /// log Z beyond enumeration: forward and reverse AIS (measure.ais_runs runs each, base = the
+  /// data's visible means) and the PT bridge (families/log_z.hpp).
   template <class R>
   static void measure_extras(const RunConfig& c, const Dataset& data, const BernoulliRbm& model, const BlockGibbs&,
                              const BinaryP0&, const DataReference&, const std::vector<Index>&,
                              CheckpointMeasurement& out, R& team) {
-    if (out.equilibrium.method == EquilibriumMethod::exact || c.ais_runs == 0) return;
-    const Share share = share_of(c.ais_runs, team.rank(), team.size());
-    Vector log_w = Vector::Zero(c.ais_runs);
     const Vector base = ais_base_bias(data.mean);
-    if (share.count > 0)
-      log_w.segment(share.begin, share.count) = rbm_ais_log_weights(
-          model, base, ais_linear_schedule(c.ais_temperatures), share.begin, share.count, static_cast<std::uint64_t>(c.seed));
-    team.sum_inplace({log_w.data(), static_cast<std::size_t>(log_w.size())});
-    const AisResult ais = ais_estimate(log_w, ais_base_log_partition(base, model.n_hidden()));
-    out.ais_log_z = ais.log_z;
-    out.ais_log_z_se = ais.log_z_stderr;
+    const Vector betas = ais_linear_schedule(c.ais_temperatures);
+    const auto seed = static_cast<std::uint64_t>(c.seed);
+    measure_log_z(
+        c, ais_base_log_partition(base, model.n_hidden()),
+        [&](Index first, Index count) { return rbm_ais_log_weights(model, base, betas, first, count, seed); },
+        [&](const Matrix& start, Index first, Index count) {
+          return rbm_reverse_ais_log_weights(model, base, betas, start, first, count, seed);
+        },
+        out, team);
   }
 };
 

@@ -9,6 +9,7 @@
 #include "shortrun/core/types.hpp"
 #include "shortrun/measure/dynamics.hpp"
 #include "shortrun/measure/equilibrium.hpp"
+#include "shortrun/theory/ais.hpp"
 
 namespace shortrun {
 
@@ -25,9 +26,9 @@ struct CheckpointMeasurement {
   /// Gaussian: the measured v_alpha(t) = diag(U^T C(t) U) [T, N] and at equilibrium [N].
   Matrix mode_var;
   Vector equilibrium_mode_var;
-  /// RBM beyond enumeration (measure.ais_runs > 0): AIS log Z and its standard error; NaN otherwise.
-  double ais_log_z = std::numeric_limits<double>::quiet_NaN();
-  double ais_log_z_se = std::numeric_limits<double>::quiet_NaN();
+  /// bm and rbm beyond enumeration: log Z with its bracket (forward/reverse AIS when
+  /// measure.ais_runs > 0, bridge sampling along a PT ladder); absent (method "") otherwise.
+  LogZReport log_z;
   double data_energy = 0;  ///< <E>_D under these parameters (NaN if unknown)
   /// data.noise > 0: <E> of the data plus Gaussian noise of std data.noise (drawn once, stream
   /// data_noise at update 2^64 - 1, never a training update): the energy training matched; else NaN.

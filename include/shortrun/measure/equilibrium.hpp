@@ -37,6 +37,22 @@
 ///             checkpoints have weak couplings and mix fast, and training moves the law slowly, so
 ///             neighbouring checkpoints overlap (the idea of Bereux et al.'s trajectory annealing and
 ///             tempering for RBMs). Same statistics, checks and reports as pt, plus the rungs' updates.
+///             log Z by bridge sampling along the ladder (Meng & Wong 1996, geometric bridge): the
+///             ladder is extended by a base rung beta_0 = 0, the model with all parameters times 0,
+///             whose law is uniform over the visible units and whose log Z_0 = N log 2 - F_0 is
+///             closed form (bm, spins: N log 2; rbm: (Nv + Nh) log 2), with fresh independent uniform
+///             draws per chain (stream log_z_bridge, time = measurement, sub = sweep). For each pair of
+///             neighbours (lo, hi), with f = -(tempered energy) (rbm: -F_beta; ptt: the checkpoints' -E),
+///               Z_hi / Z_lo = E_lo[exp((f_hi - f_lo)/2)] / E_hi[exp((f_lo - f_hi)/2)],
+///             each expectation the mean over chains of the chain's average over TemperingSpec::
+///             bridge_draws states thinned evenly over the window (the ladder is fixed then), and
+///             log Z = log Z_0 + sum of the pairs' log ratios. Its standard error is the delta method
+///             over independent chains: L_c = sum_pairs (A_c / mean A - B_c / mean B) for the chain's
+///             averages A_c, B_c of the two expectations, se = sd(L) / sqrt(R), which counts the
+///             autocorrelation within a chain and the correlation between rungs of one ladder. It is
+///             only as good as the beta = 1 replicas are at equilibrium (the convergence checks),
+///             and needs overlap between neighbours (PT's swap acceptance; between the base and beta_1
+///             lower measure.pt_beta_min if that pair's ratio dominates the error).
 ///   auto      theory for gaussian (with Langevin) and spins, exact for small bm / rbm, else pt (bm,
 ///             rbm) or long-run (convnet).
 /// Convergence checks of long-run and pt (all must pass for converged = true):
@@ -91,6 +107,7 @@ struct TemperingSpec {
   std::vector<Vector> trajectory;
   std::vector<Index> trajectory_steps;  ///< their updates, (trajectory.size()); reported
   Index step = 0;                       ///< the update of the model itself (the top rung)
+  Index bridge_draws = 100;      ///< states per chain and rung for the bridge log Z (thinned evenly over the window; 0: off)
 };
 
 struct LongRunSpec {
@@ -102,6 +119,7 @@ struct LongRunSpec {
   std::uint64_t seed = 1;
   std::uint64_t measurement = 0;  ///< as DynamicsSpec::measurement
   Index n_kept = 0;               ///< chains 0 .. n_kept-1 whose final state is kept (images)
+  Index n_final = 0;              ///< chains 0 .. n_final-1 whose final state is returned (reverse AIS)
   /// States (N x rows, not owned) the second chain set starts from: chain c >= R/2 starts at a
   /// column drawn uniformly (stream equilibrium_p0, sub 1). Null or empty: the second set starts
   /// from p0 too (its own draws: population data, which have no rows).
@@ -157,6 +175,12 @@ struct TemperingResult {
   Index first_round_trip = -1;     ///< sweeps (from the start) when the first trip completed; -1: none
   Index inserted = 0;              ///< betas the adaptive rule inserted during the burn-in
   std::vector<Index> steps;        ///< ptt: the update of each rung's checkpoint, the last the model's, (R)
+  /// Bridge sampling along the ladder (file comment, "pt"); NaN when off (bridge_draws = 0).
+  double log_z = std::numeric_limits<double>::quiet_NaN();
+  double log_z_se = std::numeric_limits<double>::quiet_NaN();
+  double log_z_base = std::numeric_limits<double>::quiet_NaN();  ///< log Z at beta = 0 (closed form)
+  std::vector<double> bridge_log_ratio;  ///< log Z_k / Z_k-1 per pair, the first from beta = 0 to beta_1, (R)
+  Index bridge_draws = 0;          ///< states per chain and rung the bridge used
 };
 
 /// Replica q steps below beta = 1 draws its streams as chain q 2^kReplicaShift + c.
@@ -184,6 +208,7 @@ struct EquilibriumResult {
   ConvergenceCheck check;   ///< long-run and pt only
   TemperingResult tempering;  ///< pt only
   Matrix samples;           ///< long-run: final states of chains 0 .. n_kept-1, (N x n_kept)
+  Matrix final_states;      ///< long-run, pt: final beta = 1 states of chains 0 .. n_final-1, (N x n_final)
 };
 
 /// Gaussian: stationary ULA moments. log_z is that of the Boltzmann law exp(-E/T) (J positive
@@ -306,6 +331,7 @@ EquilibriumResult persistent_chains(const Model& model, Matrix& x, const Share& 
   EquilibriumResult out;
   out.method = method;
   if (spec.n_kept > 0) out.samples = gather_kept(x, share, std::min(spec.n_kept, spec.n_chains), team);
+  if (spec.n_final > 0) out.final_states = gather_kept(x, share, std::min(spec.n_final, spec.n_chains), team);
   ConvergenceCheck& c = out.check;
   c.z_threshold = spec.z_threshold;
   c.n_chains = spec.n_chains;
@@ -319,6 +345,7 @@ EquilibriumResult persistent_chains(const Model& model, Matrix& x, const Share& 
     out.note = is_tempered(method) ? "parallel-tempering chains overflowed: no equilibrium"
                                    : "long-run chains overflowed: no equilibrium";
     out.samples.resize(0, 0);
+    out.final_states.resize(0, 0);
     return out;
   }
   const double r = static_cast<double>(spec.n_chains);
@@ -503,6 +530,58 @@ EquilibriumResult pt_equilibrium(const Model& model, const Sampler& sampler, con
     taken.assign(tried.size(), 0.0);
   };
 
+  // Bridge sampling (file comment): per pair p (p = 0: base beta = 0 -> beta_1; p >= 1: rung p-1 ->
+  // rung p) and chain, running log-sum-exp of u/2 (row 2p, at the lower rung's states) and of v/2
+  // (row 2p + 1, at the upper rung's), every bridge_every sweeps of the window.
+  const bool bridging = pt.bridge_draws > 0;
+  const Index bridge_every = std::max<Index>(1, spec.window / std::max<Index>(1, pt.bridge_draws));
+  Model zero = model;
+  zero.params().setZero();
+  double low = 0;
+  if constexpr (requires { model.spin(); }) low = spin_low(model.spin());
+  Matrix bridge_top, bridge_sum, base_x(n, local);
+  Index bridge_count = 0;
+  auto add_log_sum = [](double& top, double& sum, double value) {
+    if (value <= top) {
+      sum += std::exp(value - top);
+    } else {
+      sum = sum * std::exp(top - value) + 1.0;
+      top = value;
+    }
+  };
+  auto bridge_draw = [&](Index t) {
+    if (bridge_count == 0) {
+      bridge_top = Matrix::Constant(2 * n_rep, local, -std::numeric_limits<double>::infinity());
+      bridge_sum = Matrix::Zero(2 * n_rep, local);
+    }
+    ++bridge_count;
+    for (Index j = 0; j < local; ++j) {
+      Stream s(spec.seed, Purpose::log_z_bridge, static_cast<std::uint64_t>(share.begin + j), spec.measurement,
+               static_cast<std::uint64_t>(t));
+      for (Index i = 0; i < n; ++i) base_x(i, j) = s.uniform() <= 0.5 ? 1.0 : low;
+    }
+    Vector base_energy;
+    if (!four_energies) base_energy = model.energy(base_x);
+    for (Index p = 0; p < n_rep; ++p) {
+      const auto hi = static_cast<std::size_t>(p);
+      Vector u, v;  // f_hi - f_lo at the lower rung's states; f_lo - f_hi at the upper rung's
+      if (four_energies) {  // the rbm's free energies, or two checkpoints' energies (ptt)
+        const Matrix& lo_x = p == 0 ? base_x : slots[hi - 1];
+        const Model& lo_m = p == 0 ? zero : tempered[hi - 1];
+        u = lo_m.energy(lo_x) - tempered[hi].energy(lo_x);
+        v = tempered[hi].energy(slots[hi]) - lo_m.energy(slots[hi]);
+      } else {  // the energy times beta: f_beta = -beta E
+        const double d_beta = betas[hi] - (p == 0 ? 0.0 : betas[hi - 1]);
+        u = -d_beta * (p == 0 ? base_energy : energy[hi - 1]);
+        v = d_beta * energy[hi];
+      }
+      for (Index j = 0; j < local; ++j) {
+        add_log_sum(bridge_top(2 * p, j), bridge_sum(2 * p, j), 0.5 * u[j]);
+        add_log_sum(bridge_top(2 * p + 1, j), bridge_sum(2 * p + 1, j), 0.5 * v[j]);
+      }
+    }
+  };
+
   // The beta = 1 slot is handed to the window as x; it stays slots.back() (swaps exchange columns).
   Matrix x;
   auto advance = [&](Index t) {
@@ -552,6 +631,7 @@ EquilibriumResult pt_equilibrium(const Model& model, const Sampler& sampler, con
       if (top == 1 && n_rep > 1) top = 2;
     }
     if (adapt && t + 1 < adapt_until && (t + 1) % adapt_every == 0) adapt_ladder();
+    if (bridging && t >= spec.burn_in && (t - spec.burn_in + 1) % bridge_every == 0) bridge_draw(t);
     slots.back().swap(x);
   };
   slots.back().swap(x);
@@ -582,6 +662,35 @@ EquilibriumResult pt_equilibrium(const Model& model, const Sampler& sampler, con
   for (Index c = 0; c < spec.n_chains; ++c)
     if (first_trip[c] > 0 && (r.first_round_trip < 0 || first_trip[c] < static_cast<double>(r.first_round_trip)))
       r.first_round_trip = static_cast<Index>(first_trip[c]);
+  if (bridging) {
+    // Per-chain log averages (log A_c, log B_c per pair), gathered over the team.
+    const Index pairs = n_rep, rows = 2 * pairs;
+    Matrix logs = Matrix::Zero(rows, spec.n_chains);
+    if (bridge_count > 0)
+      for (Index j = 0; j < local; ++j)
+        for (Index q = 0; q < rows; ++q)
+          logs(q, share.begin + j) = bridge_top(q, j) + std::log(bridge_sum(q, j)) - std::log(static_cast<double>(bridge_count));
+    team.sum_inplace({logs.data(), static_cast<std::size_t>(logs.size())});
+    Vector log_bar(rows);
+    for (Index q = 0; q < rows; ++q) {
+      const double top = logs.row(q).maxCoeff();
+      log_bar[q] = top + std::log((logs.row(q).array() - top).exp().mean());
+    }
+    r.log_z_base = static_cast<double>(n) * std::log(2.0) - zero.energy(Matrix::Constant(n, 1, low))[0];
+    r.log_z = r.log_z_base;
+    r.bridge_log_ratio.resize(static_cast<std::size_t>(pairs));
+    for (Index p = 0; p < pairs; ++p) {
+      r.bridge_log_ratio[static_cast<std::size_t>(p)] = log_bar[2 * p] - log_bar[2 * p + 1];
+      r.log_z += log_bar[2 * p] - log_bar[2 * p + 1];
+    }
+    Vector lin = Vector::Zero(spec.n_chains);  // the delta method's per-chain linearisation
+    for (Index q = 0; q < rows; ++q)
+      lin += (q % 2 == 0 ? 1.0 : -1.0) * (logs.row(q).transpose().array() - log_bar[q]).exp().matrix();
+    const double rc = static_cast<double>(spec.n_chains);
+    r.log_z_se = std::sqrt((lin.array() - lin.mean()).square().sum() / (rc - 1.0) / rc);
+    r.bridge_draws = bridge_count;
+    if (!std::isfinite(r.log_z) || bridge_count == 0) r.log_z = r.log_z_se = std::numeric_limits<double>::quiet_NaN();
+  }
   if (out.exists) out.note += "; " + describe(r);
   return out;
 }
