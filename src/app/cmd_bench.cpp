@@ -28,6 +28,7 @@
 #include "shortrun/estimators/data_term.hpp"
 #include "shortrun/families/composition.hpp"
 #include "shortrun/estimators/sampled_chains.hpp"
+#include "shortrun/measure/equilibrium.hpp"
 #include "shortrun/models/bernoulli_rbm.hpp"
 #include "shortrun/models/boltzmann_machine.hpp"
 #include "shortrun/models/conv_net.hpp"
@@ -48,7 +49,7 @@ namespace po = boost::program_options;
 namespace shortrun::cli {
 namespace {
 
-constexpr const char* kHelp = R"(usage: shortrun bench [--what rbm|bm|gaussian|convnet|gemm|all] [--json] [--repeats N] [--quick] [--threads N]
+constexpr const char* kHelp = R"(usage: shortrun bench [--what rbm|pt|bm|gaussian|convnet|gemm|all] [--json] [--repeats N] [--quick] [--threads N]
 
 Times the kernels that training runs, on one core (or --threads N), and compares them with this machine's measured
 GEMM rate. Each entry runs once untimed (warm-up), then N timed repeats; it reports the median
@@ -71,6 +72,13 @@ Entries (sizes without --quick):
                         model.precision = float64 (f64) or float32 (f32).
                         Counted: 2 Nv Nh flops per column of each product: 2k + 2 products
                         over the chains, 2 over the minibatch.
+  rbm.pt_sweep.f64      (--what pt) one parallel-tempering sweep of that RBM: 20 replicas
+                        (geometric ladder from beta = 0.05, not adapted) x 100 chains, each
+                        replica one block-Gibbs step, then the swap attempts of neighbours (k,
+                        k+1), k of the sweep's parity, each from four free energies F_beta:
+                        measure.equilibrium = pt's pt_equilibrium over 10 sweeps (8 burn-in, a
+                        2-sweep window), time / 10. Counted: 2 Nv Nh chains flops per product,
+                        2 products per replica and 4 per attempted pair (9.5 pairs a sweep).
   bm.gibbs_sweep.n64, bm.gibbs_sweep.n784
                         one sequential Gibbs sweep of a Boltzmann machine (pm1, SK-like
                         couplings of scale 0.5/sqrt(N)), 1000 chains; counted 2 N^2 chains flops
@@ -116,7 +124,7 @@ in the environment chooses OpenBLAS's kernel (the bench says so when it is set; 
 the kernel in use).
 Progress goes to stderr. Timings on a shared machine vary by 20-30 % between runs: compare rows
 of one run, and use --repeats to tighten the medians. --quick shrinks every size (GEMM 128,
-RBM 64 x 32 with k = 3, 100 chains) to check in seconds that every entry runs.
+RBM 64 x 32 with k = 3, 100 chains, 4 PT sweeps) to check in seconds that every entry runs.
 
 )";
 
@@ -138,6 +146,7 @@ struct Row {
 struct Sizes {
   Index gemm_n = 1000;
   Index rbm_nv = 784, rbm_nh = 500, rbm_chains = 1000, rbm_k = 10, rbm_batch = 1000, rbm_data = 2000;
+  Index pt_replicas = 20, pt_chains = 100, pt_sweeps = 10;
   std::vector<Index> bm_n = {64, 784};
   Index bm_chains = 1000;
   Index gauss_n = 256, gauss_chains = 1000;
@@ -154,6 +163,7 @@ Sizes quick_sizes() {
   s.rbm_k = 3;
   s.rbm_batch = 100;
   s.rbm_data = 500;
+  s.pt_sweeps = 4;
   s.bm_n = {16, 64};
   s.bm_chains = 100;
   s.gauss_n = 32;
@@ -371,6 +381,49 @@ Row bench_rdm_update(const Sizes& z) {
   return row;
 }
 
+/// Parallel tempering of the bench RBM: pt_equilibrium (measure.equilibrium = pt) with a fixed
+/// geometric ladder of pt_replicas rungs from beta = 0.05 (no adaptation), pt_chains ladders,
+/// pt_sweeps - 2 burn-in sweeps and a 2-sweep window; the row is per sweep (the call's time /
+/// pt_sweeps: the set-up, p0 draws and the window's statistics included).
+Row bench_pt_sweep(const Sizes& z) {
+  const BernoulliRbm rbm = bench_rbm(z.rbm_nv, z.rbm_nh);
+  LongRunSpec spec;
+  spec.n_chains = z.pt_chains;
+  spec.burn_in = z.pt_sweeps - 2;
+  spec.window = 2;
+  spec.pt.replicas = z.pt_replicas;
+  spec.pt.adapt = false;
+  DataReference ref;
+  ref.mean = Vector::Constant(z.rbm_nv, 0.5);
+  ref.cov = Matrix::Zero(z.rbm_nv, z.rbm_nv);
+  ref.h_mean = Vector::Constant(z.rbm_nh, 0.5);
+  ref.vh = Matrix::Constant(z.rbm_nv, z.rbm_nh, 0.25);
+  const BinaryP0 p0 = BinaryP0::uniform(Spin::zero_one, z.rbm_nv);
+  LocalReducer team;
+  const double sweeps = static_cast<double>(z.pt_sweeps);
+  Row row = timed("rbm.pt_sweep.f64", z.repeats, [&](int r) {
+    spec.seed = static_cast<std::uint64_t>(r + 1);
+    const EquilibriumResult out = pt_equilibrium(rbm, BlockGibbs{}, p0, ref, spec, team);
+    g_sink = g_sink + out.log_z + static_cast<double>(out.tempering.round_trips);
+  });
+  row.median_s /= sweeps;
+  row.min_s /= sweeps;
+  row.kernel = "rbm.pt_sweep";
+  row.precision = "float64";
+  row.sizes = "Nv=" + std::to_string(z.rbm_nv) + " Nh=" + std::to_string(z.rbm_nh) +
+              " replicas=" + std::to_string(z.pt_replicas) + " chains=" + std::to_string(z.pt_chains);
+  // Per sweep: a block-Gibbs step of every replica (2 products), and for every attempted pair
+  // (k, k+1) (k even on even sweeps, odd on odd ones) four free energies F_beta (1 product each).
+  const double product = 2.0 * static_cast<double>(z.rbm_nv * z.rbm_nh * z.pt_chains);
+  double pairs = 0;
+  for (Index t = 0; t < z.pt_sweeps; ++t)
+    for (Index k = t % 2; k + 1 < z.pt_replicas; k += 2) pairs += 1;
+  row.flops = product * (2.0 * static_cast<double>(z.pt_replicas) + 4.0 * pairs / sweeps);
+  row.notes = "1 sweep (every replica's step + swaps), pt_equilibrium over " + std::to_string(z.pt_sweeps) +
+              " sweeps / " + std::to_string(z.pt_sweeps) + ", " + row.sizes;
+  return row;
+}
+
 Row bench_bm_sweep(Index n, Index n_chains, int repeats) {
   BoltzmannMachine bm(n, Spin::pm1);
   Stream s(19, Purpose::data, 0);
@@ -578,7 +631,7 @@ int cmd_bench(int argc, char** argv) {
   int repeats = 0, threads = 1;
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")("what", po::value<std::string>(&what),
-                                                  "rbm, bm, gaussian, convnet, gemm or all (default all)")(
+                                                  "rbm, pt, bm, gaussian, convnet, gemm or all (default all)")(
       "json", po::bool_switch(&json), "print a JSON list instead of the table")(
       "repeats", po::value<int>(&repeats), "timed repeats per entry (default 5; 2 with --quick)")(
       "quick", po::bool_switch(&quick), "small sizes and 2 repeats (checks that every entry runs)")(
@@ -594,8 +647,9 @@ int cmd_bench(int argc, char** argv) {
     std::cout << kHelp << opts;
     return kExitOk;
   }
-  if (what != "rbm" && what != "bm" && what != "gaussian" && what != "convnet" && what != "gemm" && what != "all")
-    throw BadInput("--what: expected rbm, bm, gaussian, convnet, gemm or all, got '" + what + "'");
+  if (what != "rbm" && what != "pt" && what != "bm" && what != "gaussian" && what != "convnet" && what != "gemm" &&
+      what != "all")
+    throw BadInput("--what: expected rbm, pt, bm, gaussian, convnet, gemm or all, got '" + what + "'");
   Sizes z = quick ? quick_sizes() : Sizes{};
   if (vm.count("repeats")) {
     if (repeats < 1) throw BadInput("--repeats: expected an integer >= 1, got " + std::to_string(repeats));
@@ -627,6 +681,7 @@ int cmd_bench(int argc, char** argv) {
     rows.push_back(with_peak_rss([&] { return bench_rdm_update<float>(z); }));
     rows.push_back(with_peak_rss([&] { return bench_rdm_update<double>(z); }));
   }
+  if (all || what == "pt") rows.push_back(with_peak_rss([&] { return bench_pt_sweep(z); }));
   if (all || what == "bm")
     for (Index n : z.bm_n) rows.push_back(with_peak_rss([&] { return bench_bm_sweep(n, z.bm_chains, z.repeats); }));
   if (all || what == "gaussian") rows.push_back(with_peak_rss([&] { return bench_ula_step(z.gauss_n, z.gauss_chains, z.repeats); }));

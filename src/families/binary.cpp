@@ -132,9 +132,9 @@ void check_measurement(const RunConfig& c, Index propagated_units, Index enumera
   if (c.equilibrium == EquilibriumMethod::theory && !theory)
     throw BadInput(std::string("measure.equilibrium: theory exists for gaussian and spins only, not ") + model +
                    "; use auto, exact, pt, long-run or none");
-  if (c.equilibrium == EquilibriumMethod::exact && enumerated_units > exact::kMaxEnumerableUnits)
+  if (c.equilibrium == EquilibriumMethod::exact && enumerated_units > exact::kMaxStreamedUnits)
     throw BadInput("measure.equilibrium: exact enumeration needs at most " +
-                   std::to_string(exact::kMaxEnumerableUnits) + " units" +
+                   std::to_string(exact::kMaxStreamedUnits) + " units" +
                    (c.model() == ModelType::rbm ? " in the smaller layer" : "") + ", got " +
                    std::to_string(enumerated_units) + "; use pt or long-run");
 }

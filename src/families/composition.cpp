@@ -1,8 +1,11 @@
 #include "shortrun/families/composition.hpp"
 
+#include "shortrun/core/threads.hpp"
 #include "shortrun/observables/chain_statistics.hpp"
+#include "shortrun/theory/binary_enumeration.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace shortrun::families {
@@ -90,8 +93,10 @@ MemoryEstimate memory_estimate(const RunConfig& c, Index dim) {
   // Parallel tempering (measure.equilibrium = pt, or auto beyond enumeration for bm and rbm) keeps a
   // ladder of replicas per equilibrium chain: up to max(32, pt_replicas) of them (the given ladder's;
   // ptt: pt_replicas, the checkpoints of the ladder);
-  // enumerable: at most exact::kMaxEnumerableUnits = 20 units (the smaller rbm layer).
-  const bool enumerable = c.model() == ModelType::rbm ? std::min(n, hidden) <= 20.0 : n <= 20.0;
+  // enumerable: what auto enumerates (bm: N <= exact::kMaxStreamedUnits; rbm: exact::rbm_auto_enumerates).
+  const bool is_rbm = c.model() == ModelType::rbm;
+  const bool enumerable = is_rbm ? exact::rbm_auto_enumerates(dim, c.n_hidden)
+                                 : n <= static_cast<double>(exact::kMaxStreamedUnits);
   const bool tempered = is_tempered(c.equilibrium) ||
                         (c.equilibrium == EquilibriumMethod::automatic &&
                          (c.model() == ModelType::bm || c.model() == ModelType::rbm) && !enumerable);
@@ -100,6 +105,21 @@ MemoryEstimate memory_estimate(const RunConfig& c, Index dim) {
                        : c.pt_betas.empty() ? static_cast<double>(std::max<std::int64_t>(32, c.pt_replicas))
                                             : static_cast<double>(c.pt_betas.size());
   m.add("measure.chains", kScalar * (3 + rungs) * units * static_cast<double>(c.measure_chains));
+  // Exact equilibrium (measure.equilibrium = exact, or auto where it enumerates, bm and rbm): up to
+  // exact::kMaxEnumerableUnits units two vectors over the 2^n states; beyond, streamed: per thread
+  // (and once for the total) a chunk's work arrays (4 x 2^10 states of the other rbm layer) and
+  // the running moment sums.
+  const bool exact_eq = c.equilibrium == EquilibriumMethod::exact ||
+                        (c.equilibrium == EquilibriumMethod::automatic &&
+                         (c.model() == ModelType::bm || is_rbm) && enumerable);
+  if (exact_eq && (c.model() == ModelType::bm || is_rbm)) {
+    const double e_units = is_rbm ? std::min(n, hidden) : n, other = is_rbm ? std::max(n, hidden) : 0.0;
+    const double per_thread = is_rbm ? other * 4 * 1024 + e_units * other + n * n + 4096 : 2 * n * n + 3 * 4096;
+    const double bytes = e_units <= static_cast<double>(exact::kMaxEnumerableUnits)
+                             ? 2 * std::ldexp(1.0, static_cast<int>(e_units))
+                             : (1 + max_thread_count()) * per_thread;
+    m.add("measure.equilibrium", kScalar * bytes);
+  }
   m.add("measure.t_points", kScalar * 3 * measured * static_cast<double>(c.t_points) * (pairwise ? n * n + n : 2 * n));
   m.add("measure.samples", kScalar * 6 * n * static_cast<double>(c.measure_samples));
   // The jackknife's group sums of one sampling time (the error bars): kJackknifeGroups copies of

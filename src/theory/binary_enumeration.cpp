@@ -60,7 +60,10 @@ Vector log_weights(const PairwiseModel& m) {
   return out;
 }
 
-double log_partition(const PairwiseModel& m) { return log_sum_exp(log_weights(m)); }
+double log_partition(const PairwiseModel& m) {
+  if (m.dim() > kMaxEnumerableUnits) return streamed_pairwise(m, false).log_z;
+  return log_sum_exp(log_weights(m));
+}
 
 Vector boltzmann_law(const PairwiseModel& m) {
   const Vector lw = log_weights(m);
@@ -139,9 +142,15 @@ RbmEnumeration enumerate_rbm(const BernoulliRbm& rbm) {
 
 }  // namespace
 
-double rbm_log_partition(const BernoulliRbm& rbm) { return enumerate_rbm(rbm).log_z; }
+double rbm_log_partition(const BernoulliRbm& rbm) {
+  if (std::min(rbm.n_visible(), rbm.n_hidden()) > kMaxEnumerableUnits)
+    return streamed_rbm(rbm, RbmStreamed::log_z).log_z;
+  return enumerate_rbm(rbm).log_z;
+}
 
 RbmMoments rbm_moments(const BernoulliRbm& rbm) {
+  if (std::min(rbm.n_visible(), rbm.n_hidden()) > kMaxEnumerableUnits)
+    return streamed_rbm(rbm, RbmStreamed::moments).moments;
   const RbmEnumeration e = enumerate_rbm(rbm);
   const Index nv = rbm.n_visible(), nh = rbm.n_hidden(), total = e.minus_f.size();
   RbmMoments m{Vector::Zero(nv), Vector::Zero(nh), Matrix::Zero(nv, nh)};

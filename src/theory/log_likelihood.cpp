@@ -26,9 +26,9 @@ void check_binary_data(const Matrix& x, Index dim, Spin spin, const char* model)
 
 LogLikelihood bm_log_likelihood(const BoltzmannMachine& bm, const Matrix& x) {
   check_binary_data(x, bm.dim(), bm.spin(), "bm");
-  if (bm.dim() > exact::kMaxEnumerableUnits)
+  if (bm.dim() > exact::kMaxStreamedUnits)
     throw BadInput("log-likelihood of a bm with " + std::to_string(bm.dim()) + " units; exact only up to " +
-                   std::to_string(exact::kMaxEnumerableUnits));
+                   std::to_string(exact::kMaxStreamedUnits));
   LogLikelihood out;
   out.log_z = exact::log_partition(exact::pairwise(bm));
   out.mean = -bm.energy(x).mean() - out.log_z;
@@ -40,7 +40,7 @@ LogLikelihood rbm_log_likelihood(const BernoulliRbm& rbm, const Matrix& v, const
                                  bool force_ais) {
   check_binary_data(v, rbm.n_visible(), Spin::zero_one, "rbm");
   LogLikelihood out;
-  if (!force_ais && std::min(rbm.n_visible(), rbm.n_hidden()) <= exact::kMaxEnumerableUnits) {
+  if (!force_ais && std::min(rbm.n_visible(), rbm.n_hidden()) <= exact::kMaxStreamedUnits) {
     out.log_z = exact::rbm_log_partition(rbm);
     out.method = "exact";
   } else {

@@ -14,7 +14,7 @@ assert isinstance(rows, list) and rows, "not a non-empty list"
 names = [r["name"] for r in rows]
 expected = {"gemm.f32", "gemm.f64", "rbm.block_gibbs.f32", "rbm.block_gibbs.f64", "rbm.rdm_update.f32",
             "rbm.rdm_update.f64", "gaussian.ula_step.n32", "convnet.ula_step.12x12", "convnet.param_grad.12x12",
-            "convnet.rdm_update.12x12"}
+            "convnet.rdm_update.12x12", "rbm.pt_sweep.f64"}
 assert expected <= set(names), f"missing entries: {expected - set(names)}"
 assert sum(n.startswith("bm.gibbs_sweep.") for n in names) == 2, names
 for r in rows:
@@ -47,7 +47,7 @@ grep -q "^rbm" "$work/table.out" && fail "--what gemm ran rbm entries"
 
 # Help teaches every entry; bad options are bad input.
 "$shortrun" bench --help > "$work/help.out"
-for word in gemm_fraction rbm.block_gibbs rbm.rdm_update bm.gibbs_sweep gaussian.ula_step convnet.ula_step \
+for word in gemm_fraction rbm.block_gibbs rbm.rdm_update rbm.pt_sweep bm.gibbs_sweep gaussian.ula_step convnet.ula_step \
   convnet.param_grad convnet.rdm_update float64 --quick; do
   grep -q -- "$word" "$work/help.out" || fail "bench --help does not mention $word"
 done

@@ -50,7 +50,7 @@ tiny() {  # STUDY NUMBER -> the --set overrides of its tiny version, one argumen
     2) printf '%s\n' --set train.k=1,2,3,10 ;;
     3) printf '%s\n' --set model.n_visible=6 --set train.k=1,3,10 --set train.updates=400 \
          --set train.moments=exact --set train.checkpoints=4 --set measure.t_points=15 ;;
-    4) printf '%s\n' "${images[@]}" --set data.downscale=4 --set data.n_samples=300 --set model.n_hidden=24 \
+    4) printf '%s\n' "${images[@]}" --set data.downscale=4 --set data.n_samples=300 --set model.n_hidden=28 \
          --set train.k=4 --set train.updates=40 --set train.batch=100 --set train.chains=100 \
          --set train.checkpoints=2 --set measure.chains=100 --set measure.t_max=40 --set measure.t_points=12 \
          --set measure.equilibrium_sweeps=40 --set measure.ais_runs=16 --set measure.ais_temperatures=100 \

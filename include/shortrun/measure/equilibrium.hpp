@@ -3,7 +3,8 @@
 ///   theory    Gaussian + ULA: the stationary ULA law, per mode v(inf) = T / (J_a (1 - eta J_a / 2)),
 ///             mean J^-1 h; "no equilibrium" when a mode has J_a <= 0 or J_a >= 2/eta.
 ///             Independent spins: <s_i> = tanh h_i (pm1) or sigmoid h_i (01), independent units.
-///   exact     enumeration: bm and spins (N <= 20), RBM (smaller layer <= 20).
+///   exact     enumeration: bm and spins (N <= 26), RBM (smaller layer <= 26); beyond 20 units
+///             streamed (exact::streamed_pairwise, exact::streamed_rbm: no 2^N vector).
 ///   long-run  persistent chains in two sets started apart: chains 0 .. R/2-1 from p0, chains
 ///             R/2 .. R-1 from data rows (LongRunSpec::data_start; p0 again when it is empty);
 ///             burn_in sweeps, then a window of `window` sweeps whose statistics are pooled over
@@ -53,8 +54,9 @@
 ///             only as good as the beta = 1 replicas are at equilibrium (the convergence checks),
 ///             and needs overlap between neighbours (PT's swap acceptance; between the base and beta_1
 ///             lower measure.pt_beta_min if that pair's ratio dominates the error).
-///   auto      theory for gaussian (with Langevin) and spins, exact for small bm / rbm, else pt (bm,
-///             rbm) or long-run (convnet).
+///   auto      theory for gaussian (with Langevin) and spins, exact for bm with N <= 26 and for rbm
+///             where exact::rbm_auto_enumerates (smaller layer <= 20, or <= 26 at bounded work),
+///             else pt (bm, rbm) or long-run (convnet).
 /// Convergence checks of long-run and pt (all must pass for converged = true):
 ///  1. R-hat and ESS (observables/diagnostics.hpp; Vehtari et al. 2021). Draws of the diagnosed
 ///     statistics (energy, magnetisation = mean of the units, the n_top units with the largest
@@ -218,12 +220,19 @@ EquilibriumResult gaussian_theory_equilibrium(const GaussianEnergy& model, const
                                               const DataReference& ref);
 /// Independent spins: tanh h / sigmoid h, log Z = sum_i log(exp(h_i up) + exp(h_i low)).
 EquilibriumResult spins_theory_equilibrium(const IndependentSpins& model, const DataReference& ref);
-/// Enumeration (N <= 20; throws std::invalid_argument above).
+/// Enumeration (N <= 26, streamed beyond 20; throws std::invalid_argument above 26).
 EquilibriumResult exact_equilibrium(const exact::PairwiseModel& model, const DataReference& ref);
-/// Enumeration over the visible layer when Nv <= 20, else over the hidden layer (Nh <= 20). Over
-/// the hidden layer (or with over_hidden = true, for checks) the mean free energy has no closed
+/// The law-vector enumeration exact_equilibrium runs up to exact::kMaxEnumerableUnits units.
+EquilibriumResult enumerated_exact_equilibrium(const exact::PairwiseModel& model, const DataReference& ref);
+/// Enumeration over the visible layer when Nv <= 20, else over the hidden layer (Nh <= 20); when
+/// both layers exceed 20 units, streamed over the smaller one (<= 26 units; the visible layer on a
+/// tie; over_hidden is then ignored). Over the hidden layer (or with over_hidden = true, for checks) the mean free energy has no closed
 /// form: energy_mean and energy_std are NaN (unknown), and the note says so.
 EquilibriumResult exact_equilibrium(const BernoulliRbm& rbm, const DataReference& ref, bool over_hidden = false);
+/// The streamed enumeration beyond exact::kMaxEnumerableUnits units (up to kMaxStreamedUnits), which
+/// exact_equilibrium calls there; the RBM over its smaller layer.
+EquilibriumResult streamed_exact_equilibrium(const exact::PairwiseModel& model, const DataReference& ref);
+EquilibriumResult streamed_exact_equilibrium(const BernoulliRbm& rbm, const DataReference& ref);
 
 /// The statistics a long run diagnoses (file comment, item 1), chosen from the data reference.
 struct DiagnosedStatistics {
@@ -697,7 +706,7 @@ EquilibriumResult pt_equilibrium(const Model& model, const Sampler& sampler, con
 
 /// Dispatches on `method` (see the file comment); `automatic` picks theory, exact or long-run by the
 /// model. Throws std::invalid_argument for a method the model cannot use (theory for a bm, exact
-/// beyond 20 units): the configuration's validation refuses those first.
+/// beyond 26 units): the configuration's validation refuses those first.
 template <class Model, class Sampler, class Start, Reducer R>
 EquilibriumResult measure_equilibrium(EquilibriumMethod method, const Model& model, const Sampler& sampler,
                                       const Start& p0, const DataReference& ref, const LongRunSpec& spec,
@@ -719,9 +728,9 @@ EquilibriumResult measure_equilibrium(EquilibriumMethod method, const Model& mod
   M chosen = method;
   if (method == M::automatic) {
     if constexpr ((is_gaussian && has_ula) || is_spins) chosen = M::theory;
-    else if constexpr (is_pairwise) chosen = model.dim() <= exact::kMaxEnumerableUnits ? M::exact : M::pt;
+    else if constexpr (is_pairwise) chosen = model.dim() <= exact::kMaxStreamedUnits ? M::exact : M::pt;
     else if constexpr (is_rbm)
-      chosen = std::min(model.n_visible(), model.n_hidden()) <= exact::kMaxEnumerableUnits ? M::exact : M::pt;
+      chosen = exact::rbm_auto_enumerates(model.n_visible(), model.n_hidden()) ? M::exact : M::pt;
     else chosen = M::long_run;
   }
   if (chosen == M::theory) {

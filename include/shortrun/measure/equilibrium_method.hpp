@@ -1,6 +1,6 @@
 #pragma once
 /// measure.equilibrium: how the equilibrium reference of a measurement is obtained.
-///   automatic: theory (gaussian, spins), exact enumeration (bm, rbm up to 20 units), else pt (bm,
+///   automatic: theory (gaussian, spins), exact enumeration (bm up to 26 units, rbm up to 20 or 26: exact::rbm_auto_enumerates), else pt (bm,
 ///   rbm) or long-run (convnet)
 ///   theory: closed form; exact: enumeration; long_run: long persistent chains; pt: parallel
 ///   tempering (replica exchange, binary models); ptt: parallel trajectory tempering (replica
