@@ -10,7 +10,7 @@
 # CI (CI=true) builds with warnings as errors, as a unity build, then builds the unit and io tests
 # again with AddressSanitizer and UndefinedBehaviorSanitizer (cmake --preset sanitize, which also
 # turns on the optional OpenMP and OpenBLAS builds, -DSHORTRUN_OPENMP=ON -DSHORTRUN_BLAS=ON, so CI
-# compiles and tests them) and runs them (label sanitize; two slow statistical tests are left to the Release
+# compiles and tests them) and runs them (label sanitize; ten slow statistical tests are left to the Release
 # run, named in CMakePresets.json). SHORTRUN_SANITIZE_TESTS=1 does the same outside CI.
 # CI also builds the libFuzzer harnesses with clang and runs each for 25 s (tests/fuzz/run.sh);
 # SHORTRUN_FUZZ_TESTS=1 does the same outside CI.
@@ -71,7 +71,7 @@ if [[ -n $background ]]; then
   phase "the rest of the background builds"
 fi
 if [[ "${CI:-}" == "true" || "${SHORTRUN_SANITIZE_TESTS:-}" == "1" ]]; then
-  echo "== sanitizers: the unit and io tests but two statistical tests of 40-80 s under ASan (their names: CMakePresets.json, testPresets sanitize)"
+  echo "== sanitizers: the unit and io tests but ten statistical tests of 14-80 s under ASan (their names: CMakePresets.json, testPresets sanitize)"
   ctest --preset sanitize -j"$(nproc)" || rc=$?
   phase "the sanitizer tests"
 fi
