@@ -305,10 +305,7 @@ for c in "${cases[@]}"; do
   [[ $args == train* || $args == sweep* ]] && launch "$mpiexec -n 2" "$c"
 done
 wait
-for ((i = 1; i <= n; i++)); do
-  if [[ $(cat "$work/case$i/result" 2> /dev/null) == PASS ]]; then passed=$((passed + 1))
-  else failures=$((failures + 1)); cat "$work/case$i/result" 2> /dev/null || echo "FAIL: case $i gave no result"; fi
-done
+tally_cases "$n"
 echo "hostile: ${#cases[@]} cases, $n runs (1 and 2 ranks): $passed passed, $failures failed"
 
 # --- situations that must complete correctly --------------------------------------------------------

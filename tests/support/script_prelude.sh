@@ -6,3 +6,14 @@ config="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/jobs/configs/gaussia
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# The table-driven scripts (bad_input.sh, hostile.sh) run each case in $work/case<i>, which leaves
+# `result`: PASS or the failure line. Tallies cases 1 .. $1 into the caller's passed and failures,
+# printing each failure (a case without a result is one).
+tally_cases() {
+  local i
+  for ((i = 1; i <= $1; i++)); do
+    if [[ $(cat "$work/case$i/result" 2> /dev/null) == PASS ]]; then passed=$((passed + 1))
+    else failures=$((failures + 1)); cat "$work/case$i/result" 2> /dev/null || echo "FAIL: case $i gave no result"; fi
+  done
+}
