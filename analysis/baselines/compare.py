@@ -10,9 +10,20 @@ shrinks both sides alike. Reported per benchmark: the median over rounds of each
 per-round median, ratio = PyTorch median / shortrun median (> 1: shortrun is faster), the range
 of the per-round ratios, the thread counts and the machine.
 
+What users run: --what rbm-train,convnet-train times `shortrun train` itself instead of the
+bench. Each round trains the same update as the bench entry (the RBM: 784 x 500 on 28 x 28
+bars-and-stripes, 1000 chains, rdm k = 10, batch 1000, SGD, model.precision = float32; the
+ConvNet: 16, 32, 64 channels on 28 x 28 blobs, 100 chains, rdm k = 20, batch 100, Adam) for
+--updates updates with train.log_every = 1, and takes the per-update time from the run file's
+own training log: the median of diff(/train/wall_s) over the updates after the first
+--warmup (set-up, first-touch allocations and checkpoint writes are then left out or damped by
+the median). The PyTorch side times the same update as for the bench entries. The binary's
+threads: OMP_NUM_THREADS = --threads (an OpenMP build; a serial build runs 1).
+
 Usage:
   python3 analysis/baselines/compare.py [--shortrun build/shortrun] [--threads 1]
-      [--rounds 5] [--repeats 3] [--what rbm,convnet] [--quick] [--json] [--shortrun-only]
+      [--rounds 5] [--repeats 3] [--what rbm,convnet,rbm-train,convnet-train] [--quick] [--json]
+      [--shortrun-only] [--updates 25] [--warmup 5]
 
 Needs Debian's python3-torch and libopenblas0-pthread, optional packages (SHORTRUN_WITH_TORCH=1
 jobs/local/install-deps.sh; docs/performance.md);
@@ -31,6 +42,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -42,6 +54,27 @@ BENCHMARKS = {
     "rbm": [("rbm.rdm_update", "float32")],
     "convnet": [("convnet.ula_step", "float32"), ("convnet.param_grad", "float32"),
                 ("convnet.rdm_update", "float32")],
+}
+
+# `shortrun train` runs timed against the PyTorch update of the same sizes: the config, its
+# --set overrides (full size, then --quick size) and the PyTorch baseline's kernel and sizes.
+TRAIN = {
+    "rbm-train": dict(
+        name="train.rbm_rdm.f32", kernel="rbm.rdm_update", config="jobs/configs/bench-rbm.ini",
+        sets=["model.n_visible=784", "model.n_hidden=500", "data.n_samples=2000", "train.chains=1000",
+              "train.batch=1000", "train.k=10", "train.optimizer=sgd", "train.lr=0.01", "model.precision=float32"],
+        quick=["model.n_visible=196", "model.n_hidden=100", "data.n_samples=200", "train.chains=100",
+               "train.batch=100", "train.k=5", "train.optimizer=sgd", "train.lr=0.01", "model.precision=float32"],
+        torch=dict(n_visible=784, n_hidden=500, chains=1000, k=10, batch=1000, n_data=2000),
+        torch_quick=dict(n_visible=196, n_hidden=100, chains=100, k=5, batch=100, n_data=200)),
+    "convnet-train": dict(
+        name="train.convnet_rdm", kernel="convnet.rdm_update", config="jobs/configs/convnet-tiny.ini",
+        sets=["model.n_visible=784", "model.channels=16,32,64", "data.n_samples=1000", "train.chains=100",
+              "train.batch=100", "train.k=20", "train.optimizer=adam", "train.lr=1e-4"],
+        quick=["model.n_visible=196", "model.channels=8,16", "data.n_samples=200", "train.chains=20",
+               "train.batch=20", "train.k=5", "train.optimizer=adam", "train.lr=1e-4"],
+        torch=dict(side=28, channels=(16, 32, 64), n=100, k=20, batch=100),
+        torch_quick=dict(side=14, channels=(8, 16), n=20, k=5, batch=20)),
 }
 
 
@@ -63,6 +96,17 @@ def cpu_flags():
     except OSError:
         pass
     return set()
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or None
 
 
 def configure_openblas(threads):
@@ -156,6 +200,33 @@ def run_shortrun(shortrun, group, repeats, quick, threads_option):
     return cmd, json.loads(p.stdout)
 
 
+def run_train(shortrun, group, quick, threads, updates, warmup, workdir):
+    """One `shortrun train` of TRAIN[group]; returns (command, per-update median seconds, sizes, the
+    run file's build attributes)."""
+    import h5py  # Debian's python3-h5py: only the train benchmarks need it
+    import numpy as np
+    spec = TRAIN[group]
+    sets = (spec["quick"] if quick else spec["sets"]) + [
+        f"train.updates={updates}", "train.log_every=1", "train.checkpoints=1", "measure.equilibrium=none",
+        "measure.ais_runs=0", "measure.chains=10", "run.name=bench", f"run.out={workdir}"]
+    cmd = [shortrun, "train", os.path.join(REPO, spec["config"]), "--force", "--quiet"]
+    for kv in sets:
+        cmd += ["--set", kv]
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if p.returncode != 0:
+        last = (p.stderr.strip().splitlines() or ["(no output)"])[-1]
+        raise RuntimeError(f"'{' '.join(cmd)}' exited with {p.returncode}: {last}")
+    with h5py.File(os.path.join(workdir, "runs", "bench.h5"), "r") as f:
+        wall = np.asarray(f["train/wall_s"][:], dtype=float)
+        steps = np.asarray(f["train/step"][:])
+        build = {key: str(f.attrs[name]) for key, name in (("build_flags", "build_flags"), ("git_sha", "git_sha"),
+                 ("matrix_products", "matrix_products")) if name in f.attrs}
+    per_update = np.diff(wall) / np.diff(steps)
+    kept = per_update[min(warmup, len(per_update) - 1):]
+    return cmd, float(np.median(kept)), " ".join(spec["quick"] if quick else spec["sets"]), build
+
+
 def load_average():
     try:
         return os.getloadavg()[0]
@@ -170,24 +241,37 @@ def parse_args(argv):
     ap.add_argument("--threads", type=int, default=1, help="threads of both sides (default 1)")
     ap.add_argument("--rounds", type=int, default=5, help="alternating rounds (default 5; 2 with --quick)")
     ap.add_argument("--repeats", type=int, default=3, help="timed repeats per side and round (default 3; 2 with --quick)")
-    ap.add_argument("--what", default="rbm,convnet", help="comma-separated: rbm, convnet (default both)")
+    ap.add_argument("--what", default="rbm,convnet,rbm-train,convnet-train",
+                    help="comma-separated: rbm, convnet (bench entries), rbm-train, convnet-train (`shortrun train` "
+                         "itself; default all four)")
     ap.add_argument("--quick", action="store_true", help="the bench's --quick sizes on both sides (checks that it runs)")
     ap.add_argument("--json", action="store_true", help="print a JSON object instead of the table")
     ap.add_argument("--shortrun-only", action="store_true", help="no PyTorch: the shortrun side alone")
+    ap.add_argument("--updates", type=int, default=25,
+                    help="updates of each timed `shortrun train` (rbm-train, convnet-train; default 25, 8 with --quick)")
+    ap.add_argument("--warmup", type=int, default=5,
+                    help="first updates of each training left out of its per-update median (default 5, 2 with --quick)")
     args = ap.parse_args(argv)
     if args.quick:
         if "--rounds" not in " ".join(argv):
             args.rounds = 2
         if "--repeats" not in " ".join(argv):
             args.repeats = 2
+        if "--updates" not in " ".join(argv):
+            args.updates = 8
+        if "--warmup" not in " ".join(argv):
+            args.warmup = 2
     groups = [g for g in args.what.split(",") if g]
-    bad = [g for g in groups if g not in BENCHMARKS]
+    bad = [g for g in groups if g not in BENCHMARKS and g not in TRAIN]
     if bad or not groups:
-        raise BadInput(f"--what: expected a comma-separated list of rbm, convnet, got '{args.what}'")
+        raise BadInput(f"--what: expected a comma-separated list of rbm, convnet, rbm-train, convnet-train, "
+                       f"got '{args.what}'")
     args.groups = groups
-    for name in ("threads", "rounds", "repeats"):
+    for name in ("threads", "rounds", "repeats", "updates"):
         if getattr(args, name) < 1:
             raise BadInput(f"--{name}: expected an integer >= 1, got {getattr(args, name)}")
+    if args.warmup < 0 or args.warmup >= args.updates - 1:
+        raise BadInput(f"--warmup: expected an integer from 0 to --updates - 2, got {args.warmup}")
     return args
 
 
@@ -220,6 +304,28 @@ def main(argv):
         for group in args.groups:
             sides = ["shortrun", "torch"] if r % 2 == 0 else ["torch", "shortrun"]
             for side in sides:
+                if group in TRAIN:
+                    spec = TRAIN[group]
+                    entry = per.setdefault(spec["name"], dict(kernel=spec["kernel"], sizes="", group=group,
+                                                              shortrun=[], torch=[], shortrun_threads=args.threads))
+                    if side == "shortrun":
+                        print(f"{PROG}: round {r + 1}/{args.rounds}: shortrun train ({group}, {args.updates} updates)",
+                              file=sys.stderr)
+                        with tempfile.TemporaryDirectory(prefix="compare-train-") as workdir:
+                            cmd, per_update, entry["sizes"], build = run_train(
+                                shortrun, group, args.quick, args.threads, args.updates, args.warmup, workdir)
+                        machine = machine or dict(build, cpu_model=cpu_model())
+                        shown = [c if not c.startswith("run.out=") else "run.out=<tmp>" for c in cmd]
+                        if shown not in commands:
+                            commands.append(shown)
+                        entry["shortrun"].append(per_update)
+                    elif torch is not None:
+                        if spec["name"] not in baselines:
+                            size = spec["torch_quick"] if args.quick else spec["torch"]
+                            baselines[spec["name"]] = make_baseline(spec["kernel"], size)
+                        print(f"{PROG}: round {r + 1}/{args.rounds}: PyTorch {spec['name']}", file=sys.stderr)
+                        entry["torch"].append(time_repeats(baselines[spec["name"]], args.repeats))
+                    continue
                 if side == "shortrun":
                     print(f"{PROG}: round {r + 1}/{args.rounds}: shortrun bench --what {group}", file=sys.stderr)
                     cmd, rows = run_shortrun(shortrun, group, args.repeats, args.quick, threads_option)

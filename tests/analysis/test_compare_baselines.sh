@@ -2,8 +2,9 @@
 # analysis/baselines/compare.py (shortrun against PyTorch, issue 8) without making CI install
 # PyTorch (an optional 750 MB package):
 #   1. a missing shortrun binary and a missing PyTorch each give exit code 2 and one line on stderr;
-#   2. --shortrun-only --quick: the rounds, parsing of `shortrun bench --json` and the report, on
-#      the real binary;
+#   2. --shortrun-only --quick: the rounds, parsing of `shortrun bench --json`, the timed
+#      `shortrun train` runs (per-update medians from their run files' /train/wall_s) and the
+#      report, on the real binary;
 #   3. where /usr/bin/python3 can import torch: the real comparison at --quick sizes, both sides.
 # It prints which of the two paths it ran (ctest -V, or the log), never skipping silently.
 # Usage: test_compare_baselines.sh PATH/TO/shortrun
@@ -48,7 +49,8 @@ import json, sys
 rep = json.load(open(sys.argv[1]))
 with_torch = sys.argv[2] == "torch"
 names = {r["name"]: r for r in rep["results"]}
-expected = ["rbm.rdm_update.f32", "convnet.ula_step.12x12", "convnet.param_grad.12x12", "convnet.rdm_update.12x12"]
+expected = ["rbm.rdm_update.f32", "convnet.ula_step.12x12", "convnet.param_grad.12x12", "convnet.rdm_update.12x12",
+            "train.rbm_rdm.f32", "train.convnet_rdm"]
 missing = [n for n in expected if n not in names]
 assert not missing, f"missing benchmarks {missing} in {sorted(names)}"
 assert rep["rounds"] == 2 and rep["quick"], rep
@@ -60,6 +62,9 @@ for r in names.values():
         assert r["torch_threads"] == 1 and rep["torch_version"], r
     else:
         assert r["torch_median_s"] is None and r["ratio"] is None, r
+for name in ("train.rbm_rdm.f32", "train.convnet_rdm"):  # a per-update time, not a whole run's
+    assert names[name]["shortrun_median_s"] < 10, names[name]
+assert any(" train " in c and "train.log_every=1" in c for c in rep["commands"]), rep["commands"]
 assert rep["machine"]["cpu_model"], rep["machine"]
 PY
 }
