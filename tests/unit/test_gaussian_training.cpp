@@ -4,6 +4,9 @@
 #include <catch2/catch.hpp>
 
 #include "../support/gaussian_fixtures.hpp"
+#include "shortrun/core/random.hpp"
+#include "shortrun/data/dataset.hpp"
+#include "shortrun/models/boltzmann_machine.hpp"
 
 namespace gt = shortrun::gaussian_theory;
 using namespace shortrun;
@@ -136,4 +139,41 @@ TEST_CASE("a mode whose data variance exceeds what k steps can reach makes rdm t
   CHECK(out.status == RunStatus::diverged);
   CHECK(out.last_step < 20000);
   CHECK_FALSE(out.reason.empty());
+}
+
+// The whole data set without noise is the same batch at every update: the data term keeps its sums
+// (x and x x^T) and adds the gradient from them. Oracle: the model's own per-sample gradient
+// accumulate_grad_energy over the same columns, for a Gaussian and a bm (energies linear in
+// (x, x x^T)); on a team of 2 the ranks' terms add up to the one rank's.
+TEST_CASE("whole-data term from cached sums equals the per-sample gradient, on 1 and 2 ranks", "[training][data]") {
+  Dataset d;
+  Stream s(7, Purpose::minibatch, 0, 0);
+  const Index n = 6, samples = 37;
+  d.x.resize(n, samples);
+  for (Index j = 0; j < samples; ++j)
+    for (Index i = 0; i < n; ++i) d.x(i, j) = s.uniform() < 0.5 ? -1.0 : 1.0;
+  compute_moments(d);
+  GaussianEnergy gauss(n);
+  BoltzmannMachine bm(n, Spin::pm1);
+  for (Index i = 0; i < gauss.params().size(); ++i) gauss.params()[i] = 0.1 * std::sin(1.0 + i);
+  for (Index i = 0; i < bm.params().size(); ++i) bm.params()[i] = 0.1 * std::cos(2.0 + i);
+  auto check = [&](const auto& model) {
+    Vector want = Vector::Zero(model.params().size());
+    model.accumulate_grad_energy(d.x, 1.0 / samples, want);
+    for (int size : {1, 2}) {
+      Vector got = Vector::Zero(model.params().size());
+      for (int rank = 0; rank < size; ++rank) {
+        DataTerm term(d, 0, 1, rank, size);
+        for (std::uint64_t update = 0; update < 3; ++update) {  // cached after the first update
+          Vector one = Vector::Zero(model.params().size());
+          term.accumulate(model, update, one);
+          if (update == 2) got += one;
+        }
+      }
+      CAPTURE(size);
+      CHECK((got - want).cwiseAbs().maxCoeff() <= 1e-13 * (1.0 + want.cwiseAbs().maxCoeff()));
+    }
+  };
+  check(gauss);
+  check(bm);
 }

@@ -5,6 +5,9 @@
 /// replacement), so it is the same whatever the team size. batch = 0 (or >= n) uses all data.
 /// With set_noise(sigma) > 0 (data.noise), every update adds fresh N(0, sigma^2) noise to each
 /// minibatch entry, from Stream(seed, Purpose::data_noise, minibatch position, update).
+/// The whole data set (batch = 0 or >= n) without noise is the same batch at every update: for
+/// energies linear in (x, x x^T) (gaussian, spins, bm) its sums over this rank's columns are then
+/// computed once, in double, and every update adds the gradient from them.
 ///
 /// Scalar is the working precision of the data and of the gradient statistics (model.precision):
 /// double, or float (the data are converted once; the statistics are computed in float by the
@@ -83,6 +86,21 @@ class DataTermOf {
       }
       return;
     }
+    if (full_ && noise_ == 0) {
+      // The whole data set without noise: the same batch at every update. For energies linear in
+      // (x, x x^T) the data term is then a fixed function of the batch's sums, computed once (in
+      // double, from the data as read) instead of an N x N x n product per update.
+      if constexpr (requires { model.accumulate_grad_energy_moments(data_.mean, second_, 1.0, grad); }) {
+        if (!sums_cached_) {
+          const auto local = data_.x.middleCols(local_.begin, local_.count);
+          sum_ = local.rowwise().sum();
+          sum_second_.noalias() = local * local.transpose();
+          sums_cached_ = true;
+        }
+        model.accumulate_grad_energy_moments(sum_, sum_second_, 1.0 / static_cast<double>(global_batch_), grad);
+        return;
+      }
+    }
     const auto& batch = local_batch(update);
     const auto& working = working_precision<Scalar>(model);
     working.accumulate_grad_energy(batch, 1.0 / static_cast<double>(global_batch_), grad);
@@ -104,6 +122,9 @@ class DataTermOf {
   Share local_;
   Mat x_;  ///< float: the data converted once (double: unused, data_.x is the data)
   Matrix second_;  ///< population moments: <x x^T> = cov + mean mean^T
+  bool sums_cached_ = false;  ///< whole data, no noise, moment-linear energy: the local batch's sums below
+  Vector sum_;                ///< sum of this rank's batch columns
+  Matrix sum_second_;         ///< sum of x x^T over them
   Mat batch_;
 };
 
