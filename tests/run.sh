@@ -9,7 +9,7 @@
 #
 # CI (CI=true) builds with warnings as errors, as a unity build, then builds the unit and io tests
 # again with AddressSanitizer and UndefinedBehaviorSanitizer (cmake --preset sanitize, which also
-# turns on the optional OpenMP and OpenBLAS builds, -DSHORTRUN_OPENMP=ON -DSHORTRUN_BLAS=ON, so CI
+# turns on the optional OpenMP build and requires OpenBLAS, -DSHORTRUN_OPENMP=ON -DSHORTRUN_BLAS=ON, so CI
 # compiles and tests them) and runs them (label sanitize; ten slow statistical tests are left to the Release
 # run, named in CMakePresets.json). SHORTRUN_SANITIZE_TESTS=1 does the same outside CI.
 # CI also builds the libFuzzer harnesses with clang and runs each for 25 s (tests/fuzz/run.sh);

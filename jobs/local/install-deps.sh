@@ -7,7 +7,7 @@ packages=(
   build-essential cmake openmpi-bin libopenmpi-dev libeigen3-dev libhdf5-dev hdf5-tools
   libboost-program-options-dev catch2 librandom123-dev zlib1g-dev
   nlohmann-json3-dev      # shortrun info --json
-  libopenblas-dev         # the optional -DSHORTRUN_BLAS=ON build (CI's sanitizer build uses it)
+  libopenblas-dev         # the default build's matrix products (SHORTRUN_BLAS=AUTO; OFF: Eigen's own)
   python3-h5py python3-numpy python3-matplotlib python3-pandas python3-xarray python3-venv python3-setuptools python3-wheel
   dataset-fashion-mnist   # real images for jobs/configs/rbm-fashion-mnist.ini and the loader test
 )

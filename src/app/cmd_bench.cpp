@@ -60,8 +60,9 @@ its matrix products alone could; the rest is random numbers, sigmoids, copies an
 Entries (sizes without --quick):
   gemm.f32, gemm.f64    C = A B through Eigen, 1000 x 1000 x 1000 (2 n^3 flops): the reference
                         rate of gemm_fraction (always measured; gemm_fraction is null here).
-                        Eigen's own GEMM, or OpenBLAS in a build with -DSHORTRUN_BLAS=ON: the
-                        same library as every product of the kernels (machine.matrix_products).
+                        OpenBLAS (the default build when it is installed) or Eigen's own GEMM
+                        (-DSHORTRUN_BLAS=OFF): the same library as every product of the kernels
+                        (machine.matrix_products).
   rbm.block_gibbs.*     one block-Gibbs step (h | v, then v | h) of an RBM with Nv = 784,
                         Nh = 500, on 1000 chains: the sampler the trainer runs
                         (samplers/block_gibbs.hpp), 2 products of 2 Nv Nh chains flops each.
