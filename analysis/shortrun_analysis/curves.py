@@ -33,7 +33,9 @@ Variables (each only where the file has it; docs/hdf5-schema.md says what they m
                                               /dynamics/<step>
   data_energy, overflow_t (-1: none), n_chains, seconds (step)        its attributes
   eq_exists, eq_method, eq_mean_err, eq_corr_err, eq_energy_mean, eq_energy_std, eq_h_err,
-  eq_vh_err (and eq_<name>_se, eq_*_corrected), eq_log_z, eq_log_z_se, eq_loglik (step), eq_mean (step, unit), eq_cov,
+  eq_vh_err (and eq_<name>_se, eq_*_corrected), eq_log_z, eq_log_z_se, eq_loglik and the log Z
+  bracket eq_log_z_lower, eq_log_z_upper (their _se), eq_loglik_lower, eq_loglik_upper, with
+  eq_log_z_reliable, eq_log_z_wide, eq_log_z_warning (step), eq_mean (step, unit), eq_cov,
   eq_mode_var (step, mode), eq_h_mean (step, hidden)                  /equilibrium/<step>
 Attributes: the file's root attributes (run_id, status, schema, ...) and every /config entry
 under its own name ("train.k", "model.type", ...). Image samples are left out (Measurement has them).
@@ -56,7 +58,10 @@ _PARAM_DIMS = {
 _ERROR_STATS = ("mean_err", "corr_err", "energy_mean", "energy_std", "h_err", "vh_err")
 # Each with its standard error, and the noise-corrected errors (where the file has them).
 _PER_T = _ERROR_STATS + tuple(f"{n}_se" for n in _ERROR_STATS) + ("mean_err_corrected", "corr_err_corrected")
-_EQ_SCALARS = _PER_T + ("log_z", "log_z_se", "loglik")
+# log Z and the log-likelihood with their bracket (forward AIS: lower bound, reverse AIS: upper)
+# and the verdict on them (log_z_reliable = 0 or log_z_wide = 1: read log_z_warning).
+_EQ_SCALARS = _PER_T + ("log_z", "log_z_se", "log_z_lower", "log_z_lower_se", "log_z_upper", "log_z_upper_se",
+                        "loglik", "loglik_lower", "loglik_upper", "log_z_reliable", "log_z_wide")
 
 
 def _attr_value(value: Any) -> Any:
@@ -176,7 +181,11 @@ def _add_measurement(m, variables: Dict[str, Tuple[Tuple[str, ...], np.ndarray]]
     for name in _EQ_SCALARS:
         if any(name in e.attrs for e in eqs):
             variables[f"eq_{name}"] = (("step",), np.array([float(e.attrs.get(name, np.nan)) if e.exists or
-                                                             name.startswith("log_z") else np.nan for e in eqs]))
+                                                             name.startswith(("log_z", "loglik_")) else np.nan
+                                                             for e in eqs]))
+    if any("log_z_warning" in e.attrs for e in eqs):
+        variables["eq_log_z_warning"] = (("step",), np.array([str(e.attrs.get("log_z_warning", "")) for e in eqs],
+                                                             dtype=object))
     eq_dims = {"mean": ("unit",), "cov": cov_dims, "mode_var": ("mode",), "h_mean": ("hidden",),
                "mean_se": ("unit",)}
     for name, dims in eq_dims.items():

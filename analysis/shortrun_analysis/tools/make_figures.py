@@ -49,7 +49,8 @@ model.type decides: gaussian (1), spins (2), bm (3), rbm (4), convnet (5). Writt
   study4_error_vs_t.png RBM: error vs t (rdm and pcd)
   study4_samples_<run>.png  sample grids at t = k/4, k, 4k and equilibrium, as plot_samples.py
                         Table: errors as for study 3 and the equilibrium data log-likelihood
-                        (/equilibrium loglik, log Z from log_z_method: exact or AIS, +- its error)
+                        (/equilibrium loglik, log Z +- its error, the forward / reverse AIS
+                        bracket and log_z_method, flagged where the run file's log_z_reliable = 0)
   study5_energy_vs_t.png ConvNet: mean energy of the samples vs t against the data's (meet at t = k),
                         as plot_dynamics.py's energy figure. Table: E(t = k) - E_D per run
   study6_k_lr.png       k x lr grid: two heat maps from the manifest, err_k (the error at t = k)
@@ -628,19 +629,31 @@ def rbm_study(sweep, section: Section, output: Output, prefix: str) -> None:
             ll, ll_se, _ = mean_se(a.get("loglik") for a in parts)
             lz, lz_se, _ = mean_se(a.get("log_z") for a in parts)
             ll, lz = finite(ll), finite(lz)
-            return (dict(loglik=ll, log_z=lz, loglik_se=finite(ll_se), log_z_se=finite(lz_se), log_z_method=method),
-                    [fmt_se(ll, ll_se, ".4g"), fmt_se(lz, lz_se, ".5g"), method + " (± over seeds)"])
+            flagged = sum(1 for a in parts if a.get("log_z_reliable") is not None and int(a["log_z_reliable"]) == 0)
+            return (dict(loglik=ll, log_z=lz, loglik_se=finite(ll_se), log_z_se=finite(lz_se), log_z_method=method,
+                         log_z_flagged_seeds=flagged),
+                    [fmt_se(ll, ll_se, ".4g"), fmt_se(lz, lz_se, ".5g"), "- (per seed in its run file)",
+                     method + f" (± over seeds; {flagged} of {len(parts)} flagged)"])
         ll, lz = finite(e.attrs.get("loglik")), finite(e.attrs.get("log_z"))
         se = finite(e.attrs.get("log_z_se"))
-        return (dict(loglik=ll, log_z=lz, log_z_se=se, log_z_method=method),
-                [fmt(ll, ".4g"), fmt(lz, ".5g") + ("" if se is None else f" ± {se:.2g}"), method])
+        lower, upper = finite(e.attrs.get("log_z_lower")), finite(e.attrs.get("log_z_upper"))
+        bracket = "-" if lower is None and upper is None else f"[{fmt(lower, '.5g')}, {fmt(upper, '.5g')}]"
+        reliable = e.attrs.get("log_z_reliable")
+        flagged = reliable is not None and int(reliable) == 0
+        verdict = method + (f" (flagged: {e.attrs.get('log_z_warning', '')})" if flagged else "")
+        return (dict(loglik=ll, log_z=lz, log_z_se=se, log_z_lower=lower, log_z_upper=upper, log_z_method=method,
+                     log_z_reliable=not flagged),
+                [fmt(ll, ".4g"), fmt(lz, ".5g") + ("" if se is None else f" ± {se:.2g}"), bracket, verdict])
 
     rows, table = error_rows(sweep, runs, section, extra=loglik)
-    section.lines += md_table(error_header(runs, ["loglik (eq)", "log Z", "log Z from"]), table)
+    section.lines += md_table(error_header(runs, ["loglik (eq)", "log Z", "log Z bracket", "log Z from"]), table)
     section.lines.append("")
     section.lines.append("loglik = -<E>_D - log Z per data image (nats), the equilibrium data log-likelihood of the "
-                         "trained parameters; log Z by exact enumeration or AIS (measure.ais_runs), with the AIS "
-                         "standard error. The errors are those of summary.py, at the last checkpoint.")
+                         "trained parameters; log Z by exact enumeration, or beyond it by bridge sampling along the "
+                         "PT ladder and forward / reverse AIS, with its standard error and the bracket [forward AIS "
+                         "(a stochastic lower bound), reverse AIS (upper)]; 'flagged' names why the run file calls "
+                         "the estimate unreliable (log_z_warning). The errors are those of summary.py, at the last "
+                         "checkpoint.")
     section.record["rows"] = rows
 
 
