@@ -82,12 +82,12 @@ void ConvNetFamily::check_measurement(const RunConfig& c, Index) {
     throw BadInput("measure.moments: the convnet has no exact law p_t; use measure.moments = sampled");
   if (c.equilibrium == EquilibriumMethod::theory)
     throw BadInput("measure.equilibrium: theory exists for gaussian and spins only, not convnet; use auto, "
-                   "long-run or none");
+                   "long-run, pt or none");
   if (c.equilibrium == EquilibriumMethod::exact)
-    throw BadInput("measure.equilibrium: exact enumeration is for binary models; use long-run or none for the convnet");
-  if (is_tempered(c.equilibrium))
-    throw BadInput("measure.equilibrium: " + std::string(name_of(c.equilibrium)) + " (parallel tempering) is for binary models (spins, bm, rbm); use long-run or "
-                   "none for the convnet");
+    throw BadInput("measure.equilibrium: exact enumeration is for binary models; use long-run, pt or none for the convnet");
+  if (c.equilibrium == EquilibriumMethod::ptt)
+    throw BadInput("measure.equilibrium: ptt (trajectory tempering) is for binary models (spins, bm, rbm); use pt "
+                   "(Langevin at temperatures T / beta), long-run or none for the convnet");
 }
 
 ConvNetShape ConvNetFamily::shape(const RunConfig& c, Index dim) {

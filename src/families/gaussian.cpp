@@ -71,9 +71,9 @@ Dataset Gaussian::make_data(const RunConfig& c) {
 void Gaussian::check_measurement(const RunConfig& c, Index) {
   if (c.equilibrium == EquilibriumMethod::exact)
     throw BadInput("measure.equilibrium: exact enumeration is for binary models; use theory for gaussian");
-  if (is_tempered(c.equilibrium))
-    throw BadInput("measure.equilibrium: " + std::string(name_of(c.equilibrium)) + " (parallel tempering) is for binary models (spins, bm, rbm); use theory or "
-                   "long-run for gaussian");
+  if (c.equilibrium == EquilibriumMethod::ptt)
+    throw BadInput("measure.equilibrium: ptt (trajectory tempering) is for binary models (spins, bm, rbm); use theory, "
+                   "pt (Langevin at temperatures T / beta) or long-run for gaussian");
 }
 
 std::optional<TheoryTables> Gaussian::theory(const RunConfig& c, const Dataset& data, const Vector* params) {

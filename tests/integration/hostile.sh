@@ -94,6 +94,7 @@ mkdir -p "$fix/a_directory" "$fix/a_directory.ini"
 mkdir -p "$fix/readonly" && chmod 555 "$fix/readonly"
 # An IDX header announcing 10^9 images of 28 x 28 in 22 bytes.
 printf '\x00\x00\x08\x03\x3b\x9a\xca\x00\x00\x00\x00\x1c\x00\x00\x00\x1c\x01\x02\x03\x04\x05\x06' > "$fix/huge.idx"
+tiny="$(dirname "$config")/convnet-tiny.ini"  # 8 x 8 blobs, channels 8,16
 bm30=(--set model.type=bm --set data.source=spins --set model.n_visible=30 --set data.magnetization=0.2
       --set init.type=uniform --set sampler.type=gibbs --set data.spectrum=)
 rbm=(--set model.type=rbm --set model.n_hidden=4 --set data.source=idx --set data.binarize=0.5
@@ -191,9 +192,9 @@ cases=(
   "idx header of 1e9 images|2|huge.idx: truncated|-|train $config ${rbm[*]} --set data.path=$fix/huge.idx"
   "sweep: data.path a directory|2|a_directory: is a directory|-|sweep $config ${rbm[*]} --set data.path=$fix/a_directory --set train.k=1,2"
   # messages that name the right key
-  "pt on a gaussian|2|measure.equilibrium: pt (parallel tempering) is for binary models|-|train $config --set measure.equilibrium=pt"
+  "ptt on a convnet|2|measure.equilibrium: ptt (trajectory tempering) is for binary models|-|train $tiny --set measure.equilibrium=ptt"
   "ptt with one checkpoint|2|train.checkpoints: expected at least 2 with measure.equilibrium = ptt|-|train $config --set model.type=bm --set data.source=spins --set measure.equilibrium=ptt --set train.checkpoints=1"
-  "ptt on a gaussian|2|measure.equilibrium: ptt (parallel tempering) is for binary models|-|train $config --set measure.equilibrium=ptt"
+  "ptt on a gaussian|2|measure.equilibrium: ptt (trajectory tempering) is for binary models|-|train $config --set measure.equilibrium=ptt"
   "pt ladder not ending at 1|2|measure.pt_betas: expected increasing inverse temperatures|-|train $config --set measure.pt_betas=0.2,0.5"
   "pt ladder decreasing|2|measure.pt_betas: expected increasing inverse temperatures|-|train $config --set measure.pt_betas=0.5,0.2,1"
   "pt replicas 0|2|measure.pt_replicas: expected an integer in [1, 1024]|-|train $config --set measure.pt_replicas=0"

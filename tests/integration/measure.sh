@@ -12,6 +12,8 @@
 #     error at t = k.
 #  3b. rbm: the AIS log Z written beside a long-run equilibrium agrees with enumeration; with pt, the
 #      bridge estimate is within 3 se of it and the forward/reverse AIS bracket holds it.
+#  3c. convnet with measure.equilibrium = pt (Langevin at temperatures T / beta): trains, measures and
+#      stores the ladder, swap acceptance and round trips; no bridge log Z.
 #  4. `shortrun measure` reproduces the measurement bit for bit (1 rank and 2 ranks), and refuses
 #     bad input with exit code 2.
 # Usage: measure.sh SHORTRUN MPIEXEC
@@ -173,6 +175,27 @@ assert abs(p["log_z"] - z) < 3 * p["log_z_se"], (p["log_z"], p["log_z_se"], z)
 assert abs(p["pt_bridge_log_z_base"] - 24 * math.log(2)) < 1e-9
 out = open(sys.argv[4]).read()
 assert "log Z (update" in out and "bridge(pt)+ais+reverse-ais(pt)" in out, out
+PY
+
+# --- 3c. convnet: parallel tempering of the Langevin sampler ------------------------------------------
+"$shortrun" train "$repo/jobs/configs/convnet-tiny.ini" --out "$work/c" --quiet --set run.name=pt \
+  --set train.updates=20 --set measure.chains=40 --set measure.equilibrium=pt --set measure.equilibrium_sweeps=60 \
+  --set measure.pt_replicas=4 --set measure.pt_beta_min=0.2 > /dev/null || fail "convnet train with measure.equilibrium=pt"
+"$py" - "$work/c/runs/pt.h5" <<'PY' || fail "convnet pt records"
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+e = f["equilibrium"][[s for s in f["equilibrium"] if s.isdigit()][-1]]
+a = e.attrs
+assert a["method"] == "pt" and a["exists"] == 1, dict(a)
+betas, acc = e["pt_betas"][()], e["pt_acceptance"][()]
+R = a["n_replicas"]
+assert R == len(betas) >= 4 and betas[-1] == 1 and (np.diff(betas) > 0).all() and abs(betas[0] - 0.2) < 1e-12, betas
+assert acc.shape == (R - 1,) and ((acc >= 0) & (acc <= 1)).all(), acc
+assert a["round_trips"] >= 0 and a["first_round_trip"] >= -1 and a["burn_in"] == a["window"] == 60, dict(a)
+assert a["converged"] in (0, 1) and np.isfinite(e["mean"][()]).all() and e["mean_se"].shape == e["mean"].shape
+assert "pt_bridge_log_z" not in a and "log_z" not in a, dict(a)  # no normalisable beta = 0 rung
+print(f"convnet pt: {R} replicas, betas {np.round(betas, 3)}, swap acceptance {np.round(acc, 2)}, "
+      f"{a['round_trips']} round trips, converged {a['converged']} ({a['reason']})")
 PY
 
 # --- 4. shortrun measure: bit for bit, and bad input --------------------------------------------------

@@ -9,15 +9,21 @@
 ///             R/2 .. R-1 from data rows (LongRunSpec::data_start; p0 again when it is empty);
 ///             burn_in sweeps, then a window of `window` sweeps whose statistics are pooled over
 ///             chains and steps, with convergence checks.
-///   pt        parallel tempering (replica exchange), binary models: every chain is a ladder of R
-///             replicas at inverse temperatures 0 < beta_1 < ... < beta_R = 1, replica k the model
-///             with its parameters times beta_k (bm, spins: the energy times beta, the configured
+///   pt        parallel tempering (replica exchange): every chain is a ladder of R replicas at
+///             inverse temperatures 0 < beta_1 < ... < beta_R = 1. Binary models: replica k is the
+///             model with its parameters times beta_k (bm, spins: the energy times beta, the configured
 ///             single-site sampler; rbm: the joint energy times beta, block Gibbs, so replica k samples
-///             the visible marginal of exp(-beta_k E(v, h)) with free energy F_k). One sweep = one
+///             the visible marginal of exp(-beta_k E(v, h)) with free energy F_k). Langevin (gaussian,
+///             convnet; TemperatureTempered): tempered on the sampler's side, since scaling a
+///             nonlinear network's parameters does not scale its energy: replica k is the model
+///             itself under ULA at temperature T / beta_k, x <- x - eta dE/dx + sqrt(2 eta T /
+///             beta_k) xi, whose law is exp(-beta_k E / T) up to ULA's O(eta) bias (swaps with the
+///             Boltzmann ratio below add a bias of that order too). One sweep = one
 ///             sampler step of every replica, then swaps of neighbours (k, k+1), k even on even sweeps
 ///             and odd on odd ones, each accepted with probability min(1, exp(F_k(x_k) + F_k+1(x_k+1)
-///             - F_k(x_k+1) - F_k+1(x_k))) = min(1, exp((beta_k - beta_k+1)(E_k - E_k+1))) for an
-///             energy linear in beta (one uniform per chain and pair, stream equilibrium_swap).
+///             - F_k(x_k+1) - F_k+1(x_k))) = min(1, exp((beta_k - beta_k+1)(E_k - E_k+1) / T)) for
+///             an energy linear in beta (T = 1 for the binary models; one uniform per chain and pair,
+///             stream equilibrium_swap).
 ///             Ladder: TemperingSpec::betas when given; else geometric from beta_min to 1 with
 ///             `replicas` rungs, grown during the first half of the burn-in: every
 ///             max(10, burn_in / 20) sweeps, between every neighbour pair whose swap acceptance over
@@ -38,7 +44,10 @@
 ///             checkpoints have weak couplings and mix fast, and training moves the law slowly, so
 ///             neighbouring checkpoints overlap (the idea of Bereux et al.'s trajectory annealing and
 ///             tempering for RBMs). Same statistics, checks and reports as pt, plus the rungs' updates.
-///             log Z by bridge sampling along the ladder (Meng & Wong 1996, geometric bridge): the
+///             Langevin: pt only (no ptt: BadInput in the gaussian and convnet families).
+///             log Z by bridge sampling along the ladder (Meng & Wong 1996, geometric bridge; binary
+///             models only: for a continuous model the beta = 0 rung has no normalisable law, so with
+///             Langevin the bridge is off, log Z NaN and no pt_bridge_* records): the
 ///             ladder is extended by a base rung beta_0 = 0, the model with all parameters times 0,
 ///             whose law is uniform over the visible units and whose log Z_0 = N log 2 - F_0 is
 ///             closed form (bm, spins: N log 2; rbm: (Nv + Nh) log 2), with fresh independent uniform
@@ -428,12 +437,31 @@ EquilibriumResult long_run_equilibrium(const Model& model, const Sampler& sample
 /// beta_k = beta_min^((count - 1 - k) / (count - 1)), k = 0 .. count - 1.
 std::vector<double> geometric_ladder(double beta_min, Index count);
 
+/// pt's customisation point, chosen at compile time: how the replica at inverse temperature beta
+/// is made (file comment, "pt"). A sampler with a temperature T (Langevin, ULA) is tempered on its
+/// side: the model unchanged, the sampler at temperature T / beta (drift unchanged, noise times
+/// beta^-1/2), law exp(-beta E / T) (a nonlinear energy such as the ConvNet's is not scaled by
+/// scaling its parameters). Every other sampler (single-site, block Gibbs: T = 1) keeps the model
+/// times beta.
+template <class Sampler>
+concept TemperatureTempered = requires(const Sampler& s) {
+  { s.temperature() } -> std::convertible_to<double>;
+  { s.step_size() } -> std::convertible_to<double>;
+} && std::constructible_from<Sampler, double, double>;
+
+/// The sampler of the replica at beta: step size unchanged, temperature T / beta.
+template <TemperatureTempered Sampler>
+Sampler tempered_sampler(const Sampler& sampler, double beta) {
+  return Sampler(sampler.step_size(), sampler.temperature() / beta);
+}
+
 /// Parallel tempering (replica exchange; file comment "pt"), collective over `team`: every rank
 /// returns the same result. Each chain c is a ladder of R replicas at beta_1 < ... < beta_R = 1,
 /// each the model with its parameters times beta (the bm's and the spins' energy times beta; the
-/// rbm's joint energy times beta, sampled by block Gibbs at beta); a rank owns whole ladders (the
-/// chains of share_of), so swaps are local. Statistics of the beta = 1 replicas only, with the
-/// window and checks of long-run.
+/// rbm's joint energy times beta, sampled by block Gibbs at beta), or with a Langevin sampler the
+/// model at temperature T / beta (TemperatureTempered); a rank owns whole ladders (the chains of
+/// share_of), so swaps are local. Statistics of the beta = 1 replicas only, with the window and
+/// checks of long-run. Langevin: no trajectory tempering and no bridge log Z (file comment).
 template <class Model, class Sampler, class Start, Reducer R>
 EquilibriumResult pt_equilibrium(const Model& model, const Sampler& sampler, const Start& p0,
                                  const DataReference& ref, const LongRunSpec& spec, R& team) {
@@ -441,6 +469,9 @@ EquilibriumResult pt_equilibrium(const Model& model, const Sampler& sampler, con
     throw std::invalid_argument("pt equilibrium: needs n_chains >= 2, window >= 2, stride >= 1, burn_in >= 0");
   const TemperingSpec& pt = spec.pt;
   const bool trajectory = pt.along_trajectory;
+  constexpr bool by_temperature = TemperatureTempered<Sampler>;
+  if (by_temperature && trajectory)
+    throw std::invalid_argument("ptt equilibrium: trajectory tempering is for binary models (Langevin: use pt)");
   std::vector<double> betas = trajectory         ? std::vector<double>(pt.trajectory.size() + 1, 1.0)
                               : pt.betas.empty() ? geometric_ladder(pt.beta_min, pt.replicas)
                                                  : pt.betas;
@@ -484,14 +515,35 @@ EquilibriumResult pt_equilibrium(const Model& model, const Sampler& sampler, con
         for (auto& s : slots) s.col(j) = rows.col(row);
       }
   }
+  // The replicas (TemperatureTempered): by parameters, one tempered model per rung and the sampler
+  // shared; by temperature, the model shared and one sampler per rung at T / beta.
   std::vector<Model> tempered;
+  std::vector<Sampler> hot;
   auto temper = [&] {
-    tempered.assign(static_cast<std::size_t>(n_rep), model);
-    for (Index k = 0; k < n_rep; ++k)
-      if (trajectory && k + 1 < n_rep) tempered[static_cast<std::size_t>(k)].params() = pt.trajectory[static_cast<std::size_t>(k)];
-      else if (betas[static_cast<std::size_t>(k)] != 1.0) tempered[static_cast<std::size_t>(k)].params() *= betas[static_cast<std::size_t>(k)];
+    if constexpr (by_temperature) {
+      hot.clear();
+      for (const double beta : betas) hot.push_back(tempered_sampler(sampler, beta));
+    } else {
+      tempered.assign(static_cast<std::size_t>(n_rep), model);
+      for (Index k = 0; k < n_rep; ++k)
+        if (trajectory && k + 1 < n_rep) tempered[static_cast<std::size_t>(k)].params() = pt.trajectory[static_cast<std::size_t>(k)];
+        else if (betas[static_cast<std::size_t>(k)] != 1.0) tempered[static_cast<std::size_t>(k)].params() *= betas[static_cast<std::size_t>(k)];
+    }
   };
   temper();
+  auto replica_model = [&](std::size_t k) -> const Model& {
+    if constexpr (by_temperature) return model;
+    else return tempered[k];
+  };
+  auto replica_sampler = [&](std::size_t k) -> const Sampler& {
+    if constexpr (by_temperature) return hot[k];
+    else return sampler;
+  };
+  // The swap rule's temperature: exp((beta_k - beta_k+1)(E_k - E_k+1) / T).
+  const double swap_temperature = [&] {
+    if constexpr (by_temperature) return sampler.temperature();
+    else return 1.0;
+  }();
 
   // Replica labels per slot and chain, and each label's round-trip state per chain: 0 not yet at
   // beta_1, 1 left beta_1 (heading for beta_R), 2 reached beta_R since (heading back).
@@ -506,7 +558,7 @@ EquilibriumResult pt_equilibrium(const Model& model, const Sampler& sampler, con
   std::vector<double> tried(static_cast<std::size_t>(n_rep - 1), 0.0), taken(tried);
 
   Matrix work(n, local);
-  const bool four_energies = HasHiddenUnits<Model> || trajectory;
+  const bool four_energies = !by_temperature && (HasHiddenUnits<Model> || trajectory);
   std::vector<Vector> energy(static_cast<std::size_t>(n_rep));
   const Index adapt_every = std::max<Index>(10, spec.burn_in / 20), adapt_until = spec.burn_in / 2;
   Index inserted = 0;
@@ -542,10 +594,14 @@ EquilibriumResult pt_equilibrium(const Model& model, const Sampler& sampler, con
   // Bridge sampling (file comment): per pair p (p = 0: base beta = 0 -> beta_1; p >= 1: rung p-1 ->
   // rung p) and chain, running log-sum-exp of u/2 (row 2p, at the lower rung's states) and of v/2
   // (row 2p + 1, at the upper rung's), every bridge_every sweeps of the window.
-  const bool bridging = pt.bridge_draws > 0;
+  // Langevin: off, its beta = 0 rung has no normalisable law (file comment).
+  const bool bridging = !by_temperature && pt.bridge_draws > 0;
   const Index bridge_every = std::max<Index>(1, spec.window / std::max<Index>(1, pt.bridge_draws));
-  Model zero = model;
-  zero.params().setZero();
+  std::vector<Model> zero_rung;  // the model times 0 (binary models only)
+  if constexpr (!by_temperature) {
+    zero_rung.assign(1, model);
+    zero_rung[0].params().setZero();
+  }
   double low = 0;
   if constexpr (requires { model.spin(); }) low = spin_low(model.spin());
   Matrix bridge_top, bridge_sum, base_x(n, local);
@@ -576,7 +632,7 @@ EquilibriumResult pt_equilibrium(const Model& model, const Sampler& sampler, con
       Vector u, v;  // f_hi - f_lo at the lower rung's states; f_lo - f_hi at the upper rung's
       if (four_energies) {  // the rbm's free energies, or two checkpoints' energies (ptt)
         const Matrix& lo_x = p == 0 ? base_x : slots[hi - 1];
-        const Model& lo_m = p == 0 ? zero : tempered[hi - 1];
+        const Model& lo_m = p == 0 ? zero_rung[0] : tempered[hi - 1];
         u = lo_m.energy(lo_x) - tempered[hi].energy(lo_x);
         v = tempered[hi].energy(slots[hi]) - lo_m.energy(slots[hi]);
       } else {  // the energy times beta: f_beta = -beta E
@@ -601,11 +657,13 @@ EquilibriumResult pt_equilibrium(const Model& model, const Sampler& sampler, con
     slots.back().swap(x);  // x is the beta = 1 slot between sweeps: take it back for this one
     const auto ts = static_cast<std::uint64_t>(t);
     for (Index k = 0; k < n_rep; ++k)
-      sampler.step(tempered[static_cast<std::size_t>(k)], slots[static_cast<std::size_t>(k)],
-                   replica_streams(noise, n_rep - 1 - k).with_time(spec.measurement, ts), work);
+      replica_sampler(static_cast<std::size_t>(k))
+          .step(replica_model(static_cast<std::size_t>(k)), slots[static_cast<std::size_t>(k)],
+                replica_streams(noise, n_rep - 1 - k).with_time(spec.measurement, ts), work);
     // Energies for the swaps: along temperatures of a bm or spins, beta E (linear in the
-    // parameters) from the model's E, one per replica; else (the rbm's free energies F_beta of the
-    // tempered models, their visible marginals, or two checkpoints' energies) four per pair.
+    // parameters) from the model's E, one per replica, and so for Langevin's beta E / T; else (the
+    // rbm's free energies F_beta of the tempered models, their visible marginals, or two
+    // checkpoints' energies) four per pair.
     if (!four_energies)
       for (Index k = 0; k < n_rep; ++k) energy[static_cast<std::size_t>(k)] = model.energy(slots[static_cast<std::size_t>(k)]);
     const Index parity = t % 2;
@@ -613,7 +671,7 @@ EquilibriumResult pt_equilibrium(const Model& model, const Sampler& sampler, con
       const auto a = static_cast<std::size_t>(k), b = a + 1;
       const Vector log_ratio = four_energies ? Vector(tempered[a].energy(slots[a]) + tempered[b].energy(slots[b]) -
                                                       tempered[a].energy(slots[b]) - tempered[b].energy(slots[a]))
-                                             : Vector((betas[a] - betas[b]) * (energy[a] - energy[b]));
+                                             : Vector((betas[a] - betas[b]) * (energy[a] - energy[b]) / swap_temperature);
       tried[a] += static_cast<double>(local);
       for (Index j = 0; j < local; ++j) {
         // One uniform per chain and attempted pair, from the chain's swap stream at sweep t.
@@ -685,7 +743,7 @@ EquilibriumResult pt_equilibrium(const Model& model, const Sampler& sampler, con
       const double top = logs.row(q).maxCoeff();
       log_bar[q] = top + std::log((logs.row(q).array() - top).exp().mean());
     }
-    r.log_z_base = static_cast<double>(n) * std::log(2.0) - zero.energy(Matrix::Constant(n, 1, low))[0];
+    r.log_z_base = static_cast<double>(n) * std::log(2.0) - zero_rung[0].energy(Matrix::Constant(n, 1, low))[0];
     r.log_z = r.log_z_base;
     r.bridge_log_ratio.resize(static_cast<std::size_t>(pairs));
     for (Index p = 0; p < pairs; ++p) {
@@ -752,8 +810,11 @@ EquilibriumResult measure_equilibrium(EquilibriumMethod method, const Model& mod
       LongRunSpec along = spec;  // ptt: the ladder is spec.pt.trajectory (possibly empty) and the model
       along.pt.along_trajectory = true;
       return pt_equilibrium(model, sampler, p0, ref, along, team);
+    } else if constexpr (TemperatureTempered<Sampler>) {  // Langevin: at temperatures T / beta, pt only
+      if (chosen == M::pt) return pt_equilibrium(model, sampler, p0, ref, spec, team);
+      throw std::invalid_argument("equilibrium method ptt: trajectory tempering is for spins, bm and rbm; use pt with Langevin");
     } else {
-      throw std::invalid_argument("equilibrium method pt / ptt: only spins, bm and rbm have tempered samplers");
+      throw std::invalid_argument("equilibrium method pt / ptt: only spins, bm, rbm and Langevin samplers have tempered samplers");
     }
   }
   return long_run_equilibrium(model, sampler, p0, ref, spec, team);
