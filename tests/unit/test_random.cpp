@@ -303,11 +303,11 @@ TEST_CASE("every fill equals Random123's scalar Philox word for word at any offs
       for (int n = 0; n <= 300; ++n) {
         INFO("seed " << c.seed << " block " << c.start_block << " head " << head << " n " << n);
         // Five streams at the same place: block start_block (reached by skips of whole blocks,
-        // 2^61 at most each, as Index is signed), then head words in.
+        // 2^60 blocks = 2^62 words at most each, as Index is signed), then head words in.
         auto at_start = [&c, head] {
           Stream s(c.seed, c.purpose, c.ctr[0], c.ctr[1], c.ctr[2]);
           std::uint64_t left = c.start_block;
-          const std::uint64_t most = std::uint64_t{1} << 61;
+          const std::uint64_t most = std::uint64_t{1} << 60;
           while (left > 0) {
             const std::uint64_t step = std::min(left, most);
             s.skip(static_cast<shortrun::Index>(4 * step));
