@@ -44,7 +44,7 @@ inline void philox_simd_mulhilo(__m512i a, __m512i& lo, __m512i& hi) {
 
 // 8 G consecutive blocks from counter ctr (ctr[3], ctr[3] + 1, ...) into out[0 .. 32 G), in the
 // scalar loop's order: out[4 b + w] = word w of block b. G independent groups of 8 lanes overlap
-// their multiply latencies (measured on a Zen 4 core: 8 blocks 1.2x, 16 1.9x, 32 2.4x the scalar
+// their multiply latencies (measured on this project's AMD EPYC core: 8 blocks 1.2x, 16 1.9x, 32 2.4x the scalar
 // words per second).
 template <int G>
 void philox_simd_blocks(const r123::Philox4x64::ctr_type& ctr, const r123::Philox4x64::key_type& key,
