@@ -8,7 +8,96 @@
 #include <Random123/boxmuller.hpp>
 #include <Random123/uniform.hpp>
 
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+#include <immintrin.h>
+#define SHORTRUN_PHILOX_AVX512 1
+#endif
+
 namespace shortrun {
+
+#ifdef SHORTRUN_PHILOX_AVX512
+namespace {
+
+// Philox4x64-10 on 8 consecutive blocks per vector: lane j of x0..x3 holds word 0..3 of the
+// counter (c0, c1, c2, c3 + j), c3 + j wrapping mod 2^64 on its own as Stream's ++ctr_[3] does (no
+// carry into c2). The rounds are Random123's philox.h exactly: with (lo0, hi0) = M0 x0 and
+// (lo1, hi1) = M1 x2 (128-bit products), x <- (hi1 ^ x1 ^ k0, lo1, hi0 ^ x3 ^ k1, lo0), and the key
+// bumped by the Weyl constants W0, W1 before every round after the first.
+inline __m512i philox_simd_set1(std::uint64_t v) { return _mm512_set1_epi64(static_cast<long long>(v)); }
+
+// The 128-bit product a M per 64-bit lane from 32-bit partial products (AVX-512 has no 64 x 64 ->
+// 128 multiply): with a = ah 2^32 + al and M = mh 2^32 + ml,
+//   t = al mh + floor(al ml / 2^32)   <= (2^32 - 1)^2 + 2^32 - 1 < 2^64, no overflow,
+//   u = ah ml + (t mod 2^32)           < 2^64 likewise,
+//   hi = ah mh + floor(t / 2^32) + floor(u / 2^32),   lo = (u mod 2^32) 2^32 + (al ml mod 2^32).
+template <std::uint64_t M>
+inline void philox_simd_mulhilo(__m512i a, __m512i& lo, __m512i& hi) {
+  const __m512i ml = philox_simd_set1(M & 0xffffffffULL);
+  const __m512i mh = philox_simd_set1(M >> 32);
+  const __m512i ah = _mm512_srli_epi64(a, 32);
+  const __m512i ll = _mm512_mul_epu32(a, ml);  // vpmuludq: low 32 bits of each lane
+  const __m512i t = _mm512_add_epi64(_mm512_mul_epu32(a, mh), _mm512_srli_epi64(ll, 32));
+  const __m512i u = _mm512_add_epi64(_mm512_mul_epu32(ah, ml), _mm512_and_si512(t, philox_simd_set1(0xffffffffULL)));
+  hi = _mm512_add_epi64(_mm512_add_epi64(_mm512_mul_epu32(ah, mh), _mm512_srli_epi64(t, 32)), _mm512_srli_epi64(u, 32));
+  lo = _mm512_mask_blend_epi32(0xAAAA, ll, _mm512_slli_epi64(u, 32));  // odd 32-bit halves from u
+}
+
+// 8 G consecutive blocks from counter ctr (ctr[3], ctr[3] + 1, ...) into out[0 .. 32 G), in the
+// scalar loop's order: out[4 b + w] = word w of block b. G independent groups of 8 lanes overlap
+// their multiply latencies (measured on this project's AMD EPYC core: 8 blocks 1.2x, 16 1.9x, 32 2.4x the scalar
+// words per second).
+template <int G>
+void philox_simd_blocks(const r123::Philox4x64::ctr_type& ctr, const r123::Philox4x64::key_type& key,
+                        std::uint64_t* out) {
+  __m512i x0[G], x1[G], x2[G], x3[G];
+  for (int g = 0; g < G; ++g) {
+    x0[g] = philox_simd_set1(ctr[0]);
+    x1[g] = philox_simd_set1(ctr[1]);
+    x2[g] = philox_simd_set1(ctr[2]);
+    x3[g] = _mm512_add_epi64(philox_simd_set1(ctr[3] + 8U * static_cast<std::uint64_t>(g)),
+                             _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0));
+  }
+  std::uint64_t k0 = key[0], k1 = key[1];
+  for (int r = 0; r < 10; ++r) {
+    if (r > 0) {
+      k0 += PHILOX_W64_0;
+      k1 += PHILOX_W64_1;
+    }
+    const __m512i kv0 = philox_simd_set1(k0), kv1 = philox_simd_set1(k1);
+    for (int g = 0; g < G; ++g) {
+      __m512i lo0, hi0, lo1, hi1;
+      philox_simd_mulhilo<PHILOX_M4x64_0>(x0[g], lo0, hi0);
+      philox_simd_mulhilo<PHILOX_M4x64_1>(x2[g], lo1, hi1);
+      x0[g] = _mm512_ternarylogic_epi64(hi1, x1[g], kv0, 0x96);  // 0x96: a ^ b ^ c
+      x2[g] = _mm512_ternarylogic_epi64(hi0, x3[g], kv1, 0x96);
+      x1[g] = lo1;
+      x3[g] = lo0;
+    }
+  }
+  // Transpose (word, block) -> (block, word): unpack pairs words 0, 1 and 2, 3 of even / odd
+  // blocks, the two-source permutes gather blocks (0 | 2), (1 | 3), (4 | 6), (5 | 7) as 128-bit
+  // halves, and the 128-bit shuffles put each pair of blocks in order.
+  const __m512i first_half = _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0);
+  const __m512i second_half = _mm512_set_epi64(15, 14, 7, 6, 13, 12, 5, 4);
+  for (int g = 0; g < G; ++g) {
+    const __m512i t0 = _mm512_unpacklo_epi64(x0[g], x1[g]);  // words 0, 1 of blocks 0, 2, 4, 6
+    const __m512i t1 = _mm512_unpackhi_epi64(x0[g], x1[g]);  // words 0, 1 of blocks 1, 3, 5, 7
+    const __m512i t2 = _mm512_unpacklo_epi64(x2[g], x3[g]);  // words 2, 3 of blocks 0, 2, 4, 6
+    const __m512i t3 = _mm512_unpackhi_epi64(x2[g], x3[g]);  // words 2, 3 of blocks 1, 3, 5, 7
+    const __m512i b02 = _mm512_permutex2var_epi64(t0, first_half, t2);
+    const __m512i b13 = _mm512_permutex2var_epi64(t1, first_half, t3);
+    const __m512i b46 = _mm512_permutex2var_epi64(t0, second_half, t2);
+    const __m512i b57 = _mm512_permutex2var_epi64(t1, second_half, t3);
+    std::uint64_t* o = out + 32 * g;
+    _mm512_storeu_si512(o, _mm512_shuffle_i64x2(b02, b13, 0x44));       // blocks 0, 1
+    _mm512_storeu_si512(o + 8, _mm512_shuffle_i64x2(b02, b13, 0xEE));   // blocks 2, 3
+    _mm512_storeu_si512(o + 16, _mm512_shuffle_i64x2(b46, b57, 0x44));  // blocks 4, 5
+    _mm512_storeu_si512(o + 24, _mm512_shuffle_i64x2(b46, b57, 0xEE));  // blocks 6, 7
+  }
+}
+
+}  // namespace
+#endif
 
 Stream::Stream(std::uint64_t seed, Purpose purpose, std::uint64_t index, std::uint64_t time,
                std::uint64_t sub) {
@@ -48,18 +137,15 @@ Index Stream::below(Index n) {
 
 template <class Scalar>
 void Stream::fill_uniform(Scalar* out, Index n) {
-  // Whole Philox blocks inline, four words at a time: the CPU overlaps consecutive blocks' multiply
-  // chains by itself (measured: as fast as hand-interleaving three blocks, and faster than eight
-  // interleaved lanes, which spill), and the call and branch per word of uniform() are gone.
-  Index i = 0;
-  while (i < n && used_ < 4) out[i++] = static_cast<Scalar>(r123::u01<double>(out_[static_cast<std::size_t>(used_++)]));
-  const Philox philox;
-  for (; n - i >= 4; i += 4) {
-    const Philox::ctr_type w = philox(ctr_, key_);
-    ++ctr_[3];
-    for (int k = 0; k < 4; ++k) out[i + k] = static_cast<Scalar>(r123::u01<double>(w[static_cast<std::size_t>(k)]));
+  // The words of fill_words (whole Philox blocks, 8 per vector where AVX-512 is built in) through a
+  // small buffer, then u01: the values of n uniform() calls without a call and a branch per word.
+  constexpr Index kChunk = 128;
+  std::uint64_t w[kChunk];
+  for (Index first = 0; first < n; first += kChunk) {
+    const Index m = std::min(kChunk, n - first);
+    fill_words(w, m);
+    for (Index k = 0; k < m; ++k) out[first + k] = static_cast<Scalar>(r123::u01<double>(w[k]));
   }
-  while (i < n) out[i++] = static_cast<Scalar>(uniform());
 }
 template void Stream::fill_uniform<float>(float*, Index);
 template void Stream::fill_uniform<double>(double*, Index);
@@ -84,6 +170,23 @@ void Stream::fill_words(void* out, Index n) {
   constexpr std::size_t kWord = sizeof(std::uint64_t);
   Index i = 0;
   for (; i < n && used_ < 4; ++i) std::memcpy(bytes + static_cast<std::size_t>(i) * kWord, &out_[static_cast<std::size_t>(used_++)], kWord);
+#ifdef SHORTRUN_PHILOX_AVX512
+  // Runs of 8 to 32 whole blocks (32 to 128 words) 8 blocks per vector, bit-identical to the
+  // scalar loop below (which finishes the last 0..7 whole blocks).
+  std::uint64_t simd[128];
+  for (Index blocks = (n - i) / 4; blocks >= 8; blocks = (n - i) / 4) {
+    const Index run = std::min<Index>(blocks / 8, 4);  // groups of 8 blocks
+    switch (run) {
+      case 4: philox_simd_blocks<4>(ctr_, key_, simd); break;
+      case 3: philox_simd_blocks<3>(ctr_, key_, simd); break;
+      case 2: philox_simd_blocks<2>(ctr_, key_, simd); break;
+      default: philox_simd_blocks<1>(ctr_, key_, simd); break;
+    }
+    ctr_[3] += static_cast<std::uint64_t>(8 * run);
+    std::memcpy(bytes + static_cast<std::size_t>(i) * kWord, simd, static_cast<std::size_t>(32 * run) * kWord);
+    i += 32 * run;
+  }
+#endif
   const Philox philox;
   for (; n - i >= 4; i += 4) {
     const Philox::ctr_type w = philox(ctr_, key_);
@@ -128,14 +231,24 @@ void Stream::fill_float_uniform(float* out, Index n) {
 void Stream::fill_float_normal(float* out, Index n) {
   // One pass per kFloatNormalWords words: the uniforms into fixed-size arrays, then Box-Muller on
   // whole packets (a short last pass is padded with word 0, whose results are dropped), so a value
-  // never comes from Eigen's scalar remainder path and depends on its word only.
+  // never comes from Eigen's scalar remainder path and depends on its word only. The words come
+  // kChunkWords at a time, so that fill_words' vectorised Philox sees runs of whole blocks.
   using Pack = Eigen::Array<float, kFloatNormalWords, 1>;
   constexpr float kPiOver2Pow24 = std::numbers::pi_v<float> * kTwoPow24Inv;
+  constexpr Index kChunkWords = 8 * kFloatNormalWords;
+  std::uint64_t chunk[kChunkWords];
+  Index chunk_words = 0, chunk_at = 0;  // words in chunk, words of it used
   std::uint64_t w[kFloatNormalWords];
   Pack log_u, theta;
   for (Index first = 0; first < n; first += 2 * kFloatNormalWords) {
     const Index words = std::min(kFloatNormalWords, float_words(n - first));
-    fill_words(w, words);
+    if (chunk_at == chunk_words) {
+      chunk_words = std::min(kChunkWords, float_words(n - first));
+      chunk_at = 0;
+      fill_words(chunk, chunk_words);
+    }
+    std::copy(chunk + chunk_at, chunk + chunk_at + words, w);
+    chunk_at += words;
     std::fill(w + words, w + kFloatNormalWords, std::uint64_t{0});
     for (Index k = 0; k < kFloatNormalWords; ++k) {
       const auto word = w[k];
