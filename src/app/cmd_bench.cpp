@@ -18,6 +18,7 @@
 #include <boost/program_options.hpp>
 
 #include "shortrun/app/commands.hpp"
+#include "shortrun/app/provenance.hpp"
 #include "shortrun/core/error.hpp"
 #include "shortrun/core/matrix_backend.hpp"
 #include "shortrun/core/random.hpp"
@@ -230,30 +231,12 @@ Row timed(const std::string& name, int repeats, F&& once) {
   return row;
 }
 
-/// Resets the process's peak resident set size (VmHWM; Linux: "5" to /proc/self/clear_refs), so the
-/// next reading is the peak of what ran since.
-void reset_peak_rss() {
-  if (FILE* f = std::fopen("/proc/self/clear_refs", "w")) {
-    std::fputs("5", f);
-    std::fclose(f);
-  }
-}
-
-/// VmHWM of /proc/self/status in MiB (0 when unreadable).
-double peak_rss_mb() {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::strtod(line.c_str() + 6, nullptr) / 1024.0;  // kB
-  return 0;
-}
-
 /// Runs one bench entry and records its peak memory.
 template <class F>
 Row with_peak_rss(F&& entry) {
-  reset_peak_rss();
+  cli::reset_peak_memory();
   Row row = entry();
-  row.peak_rss_mb = peak_rss_mb();
+  row.peak_rss_mb = cli::peak_memory_mb();
   return row;
 }
 

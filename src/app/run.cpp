@@ -359,6 +359,7 @@ void write_run_file(const PreparedRun& run, const ModelOutcome& out, const RunRe
     // The distance to the closed-form fixed point (NaN: no theory or not completed; inf: no fixed
     // point), kept so that a re-run sweep's manifest reads it back instead of losing it.
     writer.file().attr("theory_gap", result.theory_gap);
+    writer.file().attr("train_peak_rss_mb", result.train_peak_rss_mb);
     writer.write_data(run.data);
     const Index side = image_side(run.config, run.data.dim());
     if (const Index n = families::example_images(run.config); n > 0) writer.write_image_examples(run.data, n);
@@ -430,8 +431,10 @@ RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, TrainHook
       std::fflush(live.get());
     };
   }
+  reset_peak_memory();  // the peak of training alone (a sweep runs several runs in one process)
   const ModelOutcome model = train_run(run, team, hooks);
   const TrainRecord& out = model.record;
+  const double train_peak_rss_mb = peak_memory_mb();
 
   RunResult result;
   result.status = out.train.status;
@@ -440,6 +443,7 @@ RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, TrainHook
     result.reason += " (" + hooks.stop->stop_reason() + ")";
   result.updates_done = out.train.last_step;
   result.wall_s = out.wall_s;
+  result.train_peak_rss_mb = train_peak_rss_mb;
   // The measurement runs on the whole team after a completed training (the status is the same on
   // every rank: it comes from the all-reduced gradient).
   std::vector<CheckpointMeasurement> measurements;

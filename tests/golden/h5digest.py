@@ -25,7 +25,7 @@ they refer to (`attr dimension_list = [['/dynamics/20/t'], []]`).
 
 Excluded (they legitimately differ between two identical runs; only their presence is listed):
 timestamps (`created`, `finished`, `started`, `updated`, `measured`, `written`), wall times (any
-dataset or attribute named `wall_s`, `seconds`, `elapsed_s`), `host`, `git_sha`,
+dataset or attribute named `wall_s`, `seconds`, `elapsed_s`), memory use (`train_peak_rss_mb`), `host`, `git_sha`,
 `shortrun_version`, and the provenance attributes (`argv`, `hosts`, `git_dirty`, `mpi_library`,
 `hdf5_version`, `eigen_version`, `compiler`, `build_flags`). With --root DIR, every occurrence of DIR (the output folder the run was
 written under: `run.out` in the config text and in /config, and any other string naming a path
@@ -51,6 +51,7 @@ EXCLUDED = {
     "argv": "command line", "hosts": "host names", "git_dirty": "build tree state",
     "mpi_library": "library version", "hdf5_version": "library version", "eigen_version": "library version",
     "compiler": "compiler version", "build_flags": "build flags",
+    "train_peak_rss_mb": "memory use",
 }
 
 root = None  # the output folder's path, replaced by <OUT> in strings

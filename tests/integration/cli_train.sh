@@ -56,6 +56,9 @@ with h5py.File(sys.argv[1] + ".h5", "r") as f:
     steps = list(f["checkpoints"])
     assert len(steps) > 3 and [int(s) for s in steps] == sorted(int(s) for s in steps), steps
     assert list(f["dynamics"]) == [s for s in f["dynamics"] if s.isdigit()], list(f["dynamics"])
+    # The training's peak resident memory: the process's (libraries included), not zero, not absurd.
+    peak = float(f.attrs["train_peak_rss_mb"])
+    assert 1 < peak < 4096, peak
 PY
 
 # Integer sweep axes as ranges: run.seed = 1:3 is the list 1,2,3; ranges and values mix (k = 1,5:6).

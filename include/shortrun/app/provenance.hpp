@@ -19,4 +19,10 @@ const std::string& command_line();
 /// environment has them.
 io::Provenance app_provenance(const mpi::Communicator& team, const std::string& started);
 
+/// Resets this process's peak resident memory (VmHWM; Linux: "5" to /proc/self/clear_refs) to the
+/// current one, so that the next peak_memory_mb() is the peak of what ran since.
+void reset_peak_memory();
+/// VmHWM of /proc/self/status in MiB: the peak resident memory (0 when unreadable).
+double peak_memory_mb();
+
 }  // namespace shortrun::cli

@@ -92,6 +92,8 @@ struct RunResult {
   std::string reason;
   Index updates_done = 0;
   double wall_s = 0;
+  /// This rank's peak resident memory during training (set-up and measurement excluded), MiB.
+  double train_peak_rss_mb = 0;
   /// Max over modes of |trained - closed-form fixed point the scheme should reach|; NaN when
   /// there is no theory or the run did not complete.
   double theory_gap = std::numeric_limits<double>::quiet_NaN();
