@@ -35,6 +35,7 @@
 ///     per-flip O(N) field update, not the random numbers, is the cost there).
 /// So float32 chains are a different sample of the same Markov chain, not the float64 chains rounded.
 #include <algorithm>
+#include <memory>
 #include <cmath>
 #include <vector>
 #include <stdexcept>
@@ -205,13 +206,21 @@ class SingleSite {
 
   template <class Scalar>
   std::vector<Scratch<Scalar>>& scratch_of() const {
-    if constexpr (std::is_same_v<Scalar, float>) return float_;
-    else return double_;
+    if constexpr (std::is_same_v<Scalar, float>) {
+      if (!float_) float_ = std::make_shared<std::vector<Scratch<float>>>();
+      return *float_;
+    } else {
+      return double_;
+    }
   }
 
   // One per thread, sized on first use (a sampler object is used by one rank's loop at a time).
   mutable std::vector<Scratch<double>> double_;
-  mutable std::vector<Scratch<float>> float_;
+  // The float scratch (model.precision = float32) is made on first use, behind a pointer: a second
+  // vector member changed GCC 12's inlining of the double sweep enough to raise its AVX-512
+  // -Wuninitialized false positive (_mm512_undefined_pd under Eigen's exp) in src/data/ising_data.cpp.
+  // Copies of a sampler share it; a sampler is copied into one training loop, never used by two at once.
+  mutable std::shared_ptr<std::vector<Scratch<float>>> float_;
 };
 
 using Gibbs = SingleSite<SiteRule::gibbs, SiteOrder::sequential>;
