@@ -206,12 +206,14 @@ TEST_CASE("float32 rdm training of a small bm lands on the fixed point of exact-
   // correlations are the data's (theta* depends on the sampler: p_k does). Sampled training (2000
   // chains) in float64 and in float32 (float chains on the float working copy, other random
   // numbers: float uniforms, two per word, for the sequential sweeps) are noisy runs of that
-  // training; averaged over their last 300 updates, each must land on theta*: p_k of the averaged
-  // parameters meets the data within 0.02 in mean_err and corr_err (one update's statistics have
-  // noise ~1 / sqrt(2000) = 0.022 per moment; the average leaves a few thousandths), and every
-  // parameter is within 0.05 of theta*'s. float32 rounding (2^-24 relative in the fields and
-  // probabilities; the bm's statistics, sums of +-1 products, are exact integers in float) is far
-  // below either.
+  // training; averaged over their last 300 updates, each must land on theta*. One update's
+  // statistics have noise ~1 / sqrt(2000) = 0.022 per moment; the average leaves about 0.0015
+  // (measured with these seeds: mean_err 0.0012, 0.0016, 0.0012 and corr_err 0.0015, 0.0010,
+  // 0.0013 for the three cases below, every parameter within 0.0034-0.0038 of theta*), so p_k of
+  // the averaged parameters must meet the data within 0.006 in mean_err and corr_err and every
+  // parameter lie within 0.015 of theta*'s: about four times the noise. float32 rounding (2^-24
+  // relative in the fields and probabilities, ~1e-7; the bm's statistics, sums of +-1 products, are
+  // exact integers in float) is far below either.
   const sr::Dataset data = sr::families::make_data(
       small_bm_f32(sr::Precision::float64, sr::MomentsMode::exact, sr::SamplerType::gibbs));
   struct Case {
@@ -234,9 +236,9 @@ TEST_CASE("float32 rdm training of a small bm lands on the fixed point of exact-
     const double off = (averaged - star).cwiseAbs().maxCoeff();
     UNSCOPED_INFO("mean_err " << at_k.mean_err << " corr_err " << at_k.corr_err << " max |theta - theta*| " << off
                               << " corr_err(t=0) " << law.stats.front().corr_err);
-    CHECK(at_k.mean_err < 0.02);
-    CHECK(at_k.corr_err < 0.02);
-    CHECK(off < 0.05);
+    CHECK(at_k.mean_err < 0.006);
+    CHECK(at_k.corr_err < 0.006);
+    CHECK(off < 0.015);
     // ... and at t = 0 (p0 uniform, no correlations) the error is large: the check can fail.
     CHECK(law.stats.front().corr_err > 0.1);
   }
