@@ -19,7 +19,6 @@ void ConvNetFamily::resolve_defaults(RunConfig& c) {
 }
 
 void ConvNetFamily::validate(const RunConfig& c) {
-  expect_float64(c);
   const DataSource source = c.source();
   expect_one_of("data.source", source, std::array{DataSource::fashion_mnist, DataSource::idx, DataSource::blobs});
   if (source == DataSource::idx) expect(!c.data_path.empty(), "data.path", "an IDX file");

@@ -35,20 +35,21 @@ BoltzmannMachine sk_bm(Index n, Spin spin, std::uint64_t seed) {
   return bm;
 }
 
-template <class Sampler>
+template <class Sampler, class Scalar = double>
 void check_blocked_matches_per_site(Index n, Index chains, Spin spin) {
   INFO("N " << n << " chains " << chains << " spin " << spin_name(spin));
   const BoltzmannMachine bm = sk_bm(n, spin, 31 + static_cast<std::uint64_t>(n));
+  const auto& working = working_precision<Scalar>(bm);  // float: BmParametersOf<float>
   const ChainStreams rng{12, Purpose::sampler, 7, 0, 0};
-  Matrix x(n, chains), work;
+  MatrixOf<Scalar> x(n, chains), work;
   BinaryP0::uniform(spin, n).draw(x, rng.with_purpose(Purpose::p0));
-  Matrix x_ref = x;
+  MatrixOf<Scalar> x_ref = x;
   const Sampler sampler;
   Index flips = 0;
   for (std::uint64_t s = 0; s < 4; ++s) {
-    const Matrix before = x;
-    sampler.step(bm, x, rng.with_time(2, s), work);
-    sampler.per_site_sweep(bm, x_ref, rng.with_time(2, s), work);
+    const MatrixOf<Scalar> before = x;
+    sampler.step(working, x, rng.with_time(2, s), work);
+    sampler.per_site_sweep(working, x_ref, rng.with_time(2, s), work);
     flips += (x.array() != before.array()).count();
     // A decision could differ only if a uniform fell within ~1e-16 of its probability (the
     // fields are summed in another order): with these fixed seeds none does.
@@ -68,6 +69,22 @@ TEST_CASE("blocked sequential sweeps of a bm give the chains of the per-site loo
     }
     check_blocked_matches_per_site<Gibbs>(130, 300, spin);
     check_blocked_matches_per_site<Metropolis>(130, 300, spin);
+  }
+}
+
+TEST_CASE("float32 blocked sequential sweeps of a bm give the chains of the float per-site loop",
+          "[sampler][bm][kernels][precision]") {
+  // The same comparison on the float working copy: both draw each chain's N float uniforms of a
+  // sweep (two per word) and decide in float. A decision could differ only where a uniform falls
+  // within float rounding of the field sums (~1e-6 relative here) of its probability; the float
+  // uniforms are multiples of 2^-24, and with these fixed seeds none does.
+  for (Spin spin : {Spin::pm1, Spin::zero_one}) {
+    for (Index n : {Index(1), Index(5), Index(49), Index(100)}) {
+      check_blocked_matches_per_site<Gibbs, float>(n, 7, spin);
+      check_blocked_matches_per_site<Metropolis, float>(n, 7, spin);
+    }
+    check_blocked_matches_per_site<Gibbs, float>(130, 300, spin);
+    check_blocked_matches_per_site<Metropolis, float>(130, 300, spin);
   }
 }
 
@@ -120,6 +137,8 @@ TEST_CASE("binary samplers give bitwise the same chains on any number of threads
     BinaryP0::uniform(Spin::zero_one, 40).draw(p0_32, rng.with_purpose(Purpose::p0));
     out.push_back(p0_32.cast<double>());
     MatrixOf<float> v32 = v.cast<float>(), work32;
+    const BmParametersOf<float> bm32(bm);  // model.precision = float32: float chains of the bm
+    MatrixOf<float> x32 = x.cast<float>(), work_x32;
     const BlockGibbs gibbs;
     const Gibbs bm_gibbs;
     const Metropolis bm_metropolis;
@@ -128,12 +147,15 @@ TEST_CASE("binary samplers give bitwise the same chains on any number of threads
       gibbs.step(rbm32.weights(), v32, rng.with_time(1, s), work32);
       bm_gibbs.step(bm, x, rng.with_time(1, s), work);
       bm_metropolis.step(bm, x, rng.with_time(2, s), work);
+      bm_gibbs.step(bm32, x32, rng.with_time(1, s), work_x32);
+      bm_metropolis.step(bm32, x32, rng.with_time(2, s), work_x32);
     }
     Vector g = Vector::Zero(rbm.params().size());
     rbm.accumulate_grad_energy(v, 0.25, g);
     out.push_back(v);
     out.push_back(v32.cast<double>());
     out.push_back(x);
+    out.push_back(x32.cast<double>());
     out.push_back(g);
     return out;
   };

@@ -19,19 +19,21 @@ constexpr Index kChains = 20000;
 constexpr Index kSweeps = 3;
 
 /// R chains from uniform p0, kSweeps sweeps of Sampler; returns the chi-square against p_t.
-template <class Sampler, class Model>
+/// Scalar float: float chains on the model's float32 working copy (model.precision = float32).
+template <class Sampler, class Model, class Scalar = double>
 double chi_square_after_sweeps(const Model& model, std::uint64_t seed) {
   const Index n = model.dim();
   const BinaryP0 p0 = BinaryP0::uniform(model.spin(), n);
-  Matrix x(n, kChains), work;
+  MatrixOf<Scalar> x(n, kChains), work;
   const ChainStreams rng{seed, Purpose::p0, 0, 0, 0};
   p0.draw(x, rng);
+  const auto& working = working_precision<Scalar>(model);
   for (Index t = 0; t < kSweeps; ++t)
-    Sampler{}.step(model, x, rng.with_purpose(Purpose::sampler).with_time(0, static_cast<std::uint64_t>(t)), work);
+    Sampler{}.step(working, x, rng.with_purpose(Purpose::sampler).with_time(0, static_cast<std::uint64_t>(t)), work);
   const exact::SweepKernel kernel(exact::pairwise(model), Sampler::dynamics());
   const Vector p = kernel.propagate(exact::product_law(p0.prob_up()), kSweeps);
   REQUIRE(p.minCoeff() * static_cast<double>(kChains) >= 5.0);  // chi-square's approximation holds
-  return test::chi_square(test::state_histogram(x, model.spin()), p, kChains);
+  return test::chi_square(test::state_histogram(Matrix(x.template cast<double>()), model.spin()), p, kChains);
 }
 
 }  // namespace
@@ -46,6 +48,21 @@ TEST_CASE("single-site samplers on a tiny bm match the exact p_t by chi-square",
     CHECK(chi_square_after_sweeps<GibbsRandom>(bm, 2) < test::kChiSquare15At1e4);
     CHECK(chi_square_after_sweeps<Metropolis>(bm, 3) < test::kChiSquare15At1e4);
     CHECK(chi_square_after_sweeps<MetropolisRandom>(bm, 4) < test::kChiSquare15At1e4);
+  }
+}
+
+TEST_CASE("float32 single-site samplers on a tiny bm match the exact p_t by chi-square", "[sampler][bm][precision]") {
+  // Float chains on BmParametersOf<float>: float uniforms (sequential orders) or the float64 draws
+  // compared with float probabilities (random orders) against the law propagated in double. The
+  // parameters' float rounding (2^-24 relative) moves p_t by ~1e-8, far below the chi-square's
+  // resolution at 20000 chains (~1e-2 per state).
+  for (Spin spin : {Spin::pm1, Spin::zero_one}) {
+    const BoltzmannMachine bm = test::tiny_bm(4, spin, 17, 0.5, 0.7);
+    INFO("spin " << spin_name(spin));
+    CHECK(chi_square_after_sweeps<Gibbs, BoltzmannMachine, float>(bm, 11) < test::kChiSquare15At1e4);
+    CHECK(chi_square_after_sweeps<GibbsRandom, BoltzmannMachine, float>(bm, 12) < test::kChiSquare15At1e4);
+    CHECK(chi_square_after_sweeps<Metropolis, BoltzmannMachine, float>(bm, 13) < test::kChiSquare15At1e4);
+    CHECK(chi_square_after_sweeps<MetropolisRandom, BoltzmannMachine, float>(bm, 14) < test::kChiSquare15At1e4);
   }
 }
 

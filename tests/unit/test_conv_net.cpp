@@ -286,6 +286,39 @@ TEST_CASE("float32 ConvNet agrees with double and chunks of a large batch add up
   CHECK((g_cols - g_ref).norm() < 1e-12 * g_ref.norm());
 }
 
+TEST_CASE("float32 chains: the ConvNet reads float images as their double values and ULA steps them in float",
+          "[convnet][precision]") {
+  // model.precision = float32 keeps the convnet's chains in float: the network converts its input
+  // to float either way, so dE/dx and dE/dtheta of float chains are bitwise those of the same
+  // values in double; the Langevin update x += -eta g + sqrt(2 eta T) xi (the same float noise)
+  // is rounded to float once more, ~6e-8 relative to the pixels' scale (1), so within 1e-6.
+  const ConvNetShape shape = shape_of(14, 14, {8, 16}, Activation::silu);
+  ConvNet<float> net(shape);
+  net.init_params(3);
+  const Index n = 2 * net.chunk() + 5;
+  const MatrixOf<float> xf = random_images(net.dim(), n, 41).cast<float>();
+  const Matrix xd = xf.cast<double>();
+  MatrixOf<float> gf;
+  Matrix gd;
+  net.grad_x(xf, gf);
+  net.grad_x(xd, gd);
+  CHECK(gf == gd.cast<float>());
+  Vector thf = Vector::Zero(net.params().size()), thd = thf;
+  net.accumulate_grad_energy(xf, 0.25, thf);
+  net.accumulate_grad_energy(xd, 0.25, thd);
+  CHECK(thf == thd);
+  CHECK(thf.norm() > 0);
+  MatrixOf<float> chains_f = xf, work_f;
+  Matrix chains_d = xd, work_d;
+  const Langevin ula(0.01, 1.0);
+  const ChainStreams rng{6, Purpose::sampler, 0, 0, 0};
+  ula.step(net, chains_f, rng.with_time(1, 0), work_f);
+  ula.step(net, chains_d, rng.with_time(1, 0), work_d);
+  const double moved = (chains_d - xd).cwiseAbs().maxCoeff();
+  CHECK(moved > 0.05);  // the step moved the chains (noise sqrt(0.02) = 0.14 per pixel)
+  CHECK((chains_f.cast<double>() - chains_d).cwiseAbs().maxCoeff() < 1e-6);
+}
+
 TEST_CASE("ConvNet layout names every tensor and bad shapes name model.channels", "[convnet]") {
   const ConvNet<float> net(shape_of(28, 28, {16, 32, 64}, Activation::silu));
   // 28 -> 14 -> 7 -> 4.
@@ -341,6 +374,9 @@ TEST_CASE("ConvNet energies gradients and Langevin steps are bitwise the same on
     const Langevin ula(0.01, 1.0);
     for (std::uint64_t s = 0; s < 3; ++s) ula.step(net, chains, rng.with_time(1, s), work);
     out.push_back(chains);
+    MatrixOf<float> chains32 = x.cast<float>(), work32;  // model.precision = float32
+    for (std::uint64_t s = 0; s < 3; ++s) ula.step(net, chains32, rng.with_time(1, s), work32);
+    out.push_back(chains32.cast<double>());
     return out;
   };
   test::check_bitwise_same_on_any_thread_count(run);

@@ -21,9 +21,11 @@ struct Bm {
 
   static void resolve_defaults(RunConfig& c) { binary::resolve_defaults(c, SamplerType::gibbs, Spin::pm1); }
   static void validate(const RunConfig& c) {
-    expect_float64(c);
     binary::validate(c);
     expect_one_of("sampler.type", c.sampler(), binary::kSiteSamplers);
+    if (c.precision == Precision::float32 && c.exact_training())
+      throw BadInput("model.precision: float32 is for sampled chains; exact moments (train.scheme = exact or "
+                     "train.moments = exact) are computed in float64");
   }
   static Dataset make_data(const RunConfig& c);
   static void check_measurement(const RunConfig& c, Index dim) { binary::check_measurement(c, dim, dim, false); }
@@ -39,6 +41,13 @@ struct Bm {
   template <class Sampler, class F>
   static decltype(auto) with_estimator(const RunConfig& c, const BoltzmannMachine& model, const Sampler& sampler,
                                        const BinaryP0& p0, TeamPosition team, F&& f) {
+    // model.precision = float32: float chains on the machine's float working copy (BmParametersOf);
+    // validate() keeps exact moments in float64.
+    if (c.precision == Precision::float32) {
+      SampledChains<Sampler, BinaryP0, float> est(c.scheme, c.k, c.chains, model.dim(), p0, sampler,
+                                                  static_cast<std::uint64_t>(c.seed), team.rank, team.size);
+      return f(est);
+    }
     return with_pairwise_estimator(c, model.dim(), sampler, p0, team, std::forward<F>(f));
   }
 

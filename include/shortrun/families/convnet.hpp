@@ -50,8 +50,13 @@ struct ConvNetFamily {
   template <class F>
   static decltype(auto) with_estimator(const RunConfig& c, const ConvNet<float>& model, const Langevin& sampler,
                                        const P0& start, TeamPosition team, F&& f) {
-    SampledChains<Langevin> est(c.scheme, c.k, c.chains, model.dim(), start, sampler,
-                                static_cast<std::uint64_t>(c.seed), team.rank, team.size);
+    const auto seed = static_cast<std::uint64_t>(c.seed);
+    if (c.precision == Precision::float32) {  // float chains: the network reads them without a conversion
+      SampledChains<Langevin, P0, float> est(c.scheme, c.k, c.chains, model.dim(), start, sampler, seed, team.rank,
+                                             team.size);
+      return f(est);
+    }
+    SampledChains<Langevin> est(c.scheme, c.k, c.chains, model.dim(), start, sampler, seed, team.rank, team.size);
     return f(est);
   }
 

@@ -75,7 +75,7 @@ inline void expect(bool ok, const std::string& key, const std::string& what) {
 inline void expect_float64(const RunConfig& c) {
   if (c.precision != Precision::float64)
     throw BadInput(std::string("model.precision: expected float64 for model.type = ") + name_of(c.model()) +
-                   " (float32 training: rbm), got '" + name_of(c.precision) + "'");
+                   " (float32 training: rbm, bm, convnet), got '" + name_of(c.precision) + "'");
 }
 
 /// The model's parameters, checked against its layout size.

@@ -9,6 +9,7 @@
 #include "shortrun/core/parameters.hpp"
 #include "shortrun/core/types.hpp"
 #include "shortrun/models/spin.hpp"
+#include "shortrun/models/working_precision.hpp"
 
 namespace shortrun {
 
@@ -85,5 +86,55 @@ class BoltzmannMachine {
   Layout layout_;
   Vector theta_;
 };
+
+/// A Boltzmann machine's J and h copied into precision Scalar: the working copy of float32
+/// training (model.precision = float32; the optimizer keeps the double parameters of
+/// BoltzmannMachine, models/working_precision.hpp). It offers BoltzmannMachine's sampler interface
+/// (J(), h(), local_fields, add_flip) in Scalar, so the single-site samplers step float chains on
+/// it. Its gradient statistics, x x^T and the row sums of x, are sums of products of units in
+/// {-1, +1} or {0, 1}: integers, exact in float below 2^24 chains per rank, so they equal the
+/// float64 statistics of the same chains; they are widened to double and added by the
+/// BoltzmannMachine it was copied from (which must outlive it).
+template <class Scalar>
+class BmParametersOf {
+ public:
+  using Mat = MatrixOf<Scalar>;
+
+  explicit BmParametersOf(const BoltzmannMachine& bm)
+      : bm_(&bm), J_(bm.J().template cast<Scalar>()), h_(bm.h().col(0).template cast<Scalar>()) {}
+
+  Index dim() const { return bm_->dim(); }
+  Spin spin() const { return bm_->spin(); }
+  Eigen::Map<const Mat> J() const { return Eigen::Map<const Mat>(J_.data(), J_.rows(), J_.cols()); }
+  Eigen::Map<const Mat> h() const { return Eigen::Map<const Mat>(h_.data(), h_.size(), 1); }
+
+  /// fields = h + J x, in Scalar.
+  void local_fields(const Mat& x, Mat& fields) const {
+    fields.noalias() = J_ * x;
+    fields.colwise() += h_;
+  }
+  /// After s_i changed by delta: f <- f + delta J(:, i).
+  void add_flip(Eigen::Ref<VectorOf<Scalar>> fields, Index i, Scalar delta) const {
+    fields.noalias() += delta * J_.col(i);
+  }
+
+  /// The double gradient += weight * sum over columns of dE/dtheta(x) (see the class comment).
+  void accumulate_grad_energy(const Mat& x, double weight, Vector& grad) const {
+    pairs_.noalias() = x * x.transpose();
+    bm_->accumulate_grad_energy_moments(x.rowwise().sum().template cast<double>(), pairs_.template cast<double>(),
+                                        weight, grad);
+  }
+
+ private:
+  const BoltzmannMachine* bm_;
+  Mat J_;
+  VectorOf<Scalar> h_;
+  mutable Mat pairs_;  // scratch: x x^T in Scalar
+};
+
+/// The float32 working copy of a Boltzmann machine (models/working_precision.hpp).
+inline BmParametersOf<float> working_copy(const BoltzmannMachine& bm, PrecisionTag<float>) {
+  return BmParametersOf<float>(bm);
+}
 
 }  // namespace shortrun

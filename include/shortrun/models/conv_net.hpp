@@ -30,6 +30,7 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -125,6 +126,11 @@ class ConvNet {
   /// vectorised float Box-Muller fill (Stream::fill_float_normal) instead of double normals drawn
   /// one at a time, which took 30 % of a float32 Langevin step.
   using LangevinNoise = Scalar;
+  /// Its own working copy in its precision (models/working_precision.hpp): with model.precision =
+  /// float32 the chains, grad_x and the statistics' inputs are MatrixOf<float>, read without a
+  /// conversion; the parameter gradient is added to the double gradient as with double chains.
+  template <class S>
+  static constexpr bool kComputesIn = std::is_same_v<S, Scalar>;
 
   /// Parameters start at zero (init_params draws them). Throws BadInput from shape.check().
   explicit ConvNet(ConvNetShape shape) : shape_(std::move(shape)) {
@@ -193,19 +199,23 @@ class ConvNet {
     return e;
   }
 
-  /// dE/dx for each column; grad gets the shape of x.
-  void grad_x(const Matrix& x, Matrix& grad) const {
+  /// dE/dx for each column; grad gets the shape of x (x and grad in double or float).
+  template <class Derived>
+  void grad_x(const Eigen::MatrixBase<Derived>& x, MatrixOf<typename Derived::Scalar>& grad) const {
+    using In = typename Derived::Scalar;
     grad.resize(x.rows(), x.cols());
     for_each_forward_chunk(x, [&](Workspace& w, Index j0, Index m) {
       backward(w, m, /*want_input=*/true, /*want_params=*/false);
-      grad.middleCols(j0, m) = w.input_grad.leftCols(m).template cast<double>();
+      grad.middleCols(j0, m) = w.input_grad.leftCols(m).template cast<In>();
     });
   }
 
   /// grad += weight * sum over columns of dE/dtheta(x). Chunks go in rounds of one per thread;
   /// each round's float sums are added to the double gradient in chunk order, so rounding does
   /// not grow with n and does not depend on the thread count.
-  void accumulate_grad_energy(const Matrix& x, double weight, Vector& grad) const {
+  template <class Derived>
+  void accumulate_grad_energy(const Eigen::MatrixBase<Derived>& x, double weight, Vector& grad) const {
+    using In = typename Derived::Scalar;
     check_rows(x);
     sync();
     const Index chunks = chunks_of(x.cols());
@@ -222,7 +232,7 @@ class ConvNet {
           w.dW[l].setZero();
           w.db[l].setZero();
         }
-        forward(w, x.middleCols(j0, m));
+        forward<In>(w, x.middleCols(j0, m));
         backward(w, m, /*want_input=*/false, /*want_params=*/true);
         w.out_sum = Eigen::Map<const Mat>(w.a.back().data(), shape_.features(), m).rowwise().sum();
       }
@@ -258,8 +268,9 @@ class ConvNet {
 
   /// The forward pass of each chunk of x's columns in its thread's workspace, then
   /// use(workspace, first column, columns), which writes only those columns' results.
-  template <class Use>
-  void for_each_forward_chunk(const Matrix& x, Use&& use) const {
+  template <class Derived, class Use>
+  void for_each_forward_chunk(const Eigen::MatrixBase<Derived>& x, Use&& use) const {
+    using In = typename Derived::Scalar;
     check_rows(x);
     sync();
     const Index chunks = chunks_of(x.cols());
@@ -268,7 +279,7 @@ class ConvNet {
     for (Index c = 0; c < chunks; ++c) {
       Workspace& w = workspace_[static_cast<std::size_t>(thread_index())];
       const Index j0 = c * chunk_, m = std::min(chunk_, x.cols() - j0);
-      forward(w, x.middleCols(j0, m));
+      forward<In>(w, x.middleCols(j0, m));
       use(w, j0, m);
     }
   }
@@ -291,7 +302,8 @@ class ConvNet {
     }
   }
 
-  void check_rows(const Matrix& x) const {
+  template <class Derived>
+  void check_rows(const Eigen::MatrixBase<Derived>& x) const {
     if (x.rows() != dim())
       throw std::invalid_argument("ConvNet: images of " + std::to_string(x.rows()) + " pixels, expected " +
                                   std::to_string(dim()));
@@ -308,7 +320,8 @@ class ConvNet {
   }
 
   /// Forward pass of m images (columns of x) in workspace w, keeping what the backward pass needs.
-  void forward(Workspace& w, const Eigen::Ref<const Matrix>& x) const {
+  template <class In>
+  void forward(Workspace& w, const Eigen::Ref<const MatrixOf<In>>& x) const {
     const Index m = x.cols();
     w.input.leftCols(m) = x.template cast<Scalar>();
     for (std::size_t l = 0; l < W_.size(); ++l) {

@@ -43,13 +43,26 @@ class Langevin {
 
   /// One step for every chain. `rng` addresses the noise by global chain index and time, so the
   /// result does not depend on how chains are split over ranks. `work` is scratch space.
-  template <class Model>
-  void step(const Model& model, Matrix& x, const ChainStreams& rng, Matrix& work) const {
+  /// Chains in float (model.precision = float32, a model with float noise): the same float
+  /// noise, the update x += -eta g + noise xi computed in float.
+  template <class Model, class Scalar>
+  void step(const Model& model, MatrixOf<Scalar>& x, const ChainStreams& rng, MatrixOf<Scalar>& work) const {
     model.grad_x(x, work);
     const double noise = std::sqrt(2.0 * step_ * temperature_);
     // Every chain draws from its own stream into its own column: the chains split over OpenMP
     // threads (SHORTRUN_OPENMP) with bitwise the same result for any thread count.
-    if constexpr (std::is_same_v<LangevinNoiseOf<Model>, float>) {
+    if constexpr (std::is_same_v<Scalar, float>) {
+      static_assert(std::is_same_v<LangevinNoiseOf<Model>, float>, "float chains: a model with float noise");
+      if (noise_.size() < static_cast<std::size_t>(max_threads())) noise_.resize(static_cast<std::size_t>(max_threads()));
+      const auto eta = static_cast<float>(step_), scale = static_cast<float>(noise);
+      SHORTRUN_PARALLEL_FOR
+      for (Index j = 0; j < x.cols(); ++j) {
+        VectorOf<float>& buffer = noise_[static_cast<std::size_t>(thread_index())];
+        buffer.resize(x.rows());
+        rng.chain(j).fill_float_normal(buffer.data(), x.rows());
+        x.col(j).array() += -eta * work.col(j).array() + scale * buffer.array();
+      }
+    } else if constexpr (std::is_same_v<LangevinNoiseOf<Model>, float>) {
       if (noise_.size() < static_cast<std::size_t>(max_threads())) noise_.resize(static_cast<std::size_t>(max_threads()));
       SHORTRUN_PARALLEL_FOR
       for (Index j = 0; j < x.cols(); ++j) {

@@ -16,8 +16,10 @@ class P0 {
   /// (images; sigma is ignored).
   P0(Kind kind, double sigma) : kind_(kind), sigma_(kind == Kind::gaussian ? sigma : 0.0) {}
 
-  /// Fills every column of x (N x chains) with an independent draw.
-  void draw(Matrix& x, const ChainStreams& rng) const {
+  /// Fills every column of x (N x chains) with an independent draw. Scalar float (model.precision =
+  /// float32 chains): the same draws as in double, each rounded to float once.
+  template <class Scalar>
+  void draw(MatrixOf<Scalar>& x, const ChainStreams& rng) const {
     if (kind_ == Kind::zeros) {
       x.setZero();
       return;
@@ -25,9 +27,9 @@ class P0 {
     for (Index j = 0; j < x.cols(); ++j) {
       Stream s = rng.chain(j);
       if (kind_ == Kind::uniform) {
-        for (Index i = 0; i < x.rows(); ++i) x(i, j) = 2.0 * s.uniform() - 1.0;
+        for (Index i = 0; i < x.rows(); ++i) x(i, j) = static_cast<Scalar>(2.0 * s.uniform() - 1.0);
       } else {
-        for (Index i = 0; i < x.rows(); ++i) x(i, j) = sigma_ * s.normal();
+        for (Index i = 0; i < x.rows(); ++i) x(i, j) = static_cast<Scalar>(sigma_ * s.normal());
       }
     }
   }

@@ -23,11 +23,24 @@
 /// as the per-flip updates of the plain loop at a flip rate of 1, and run at GEMM speed. The
 /// chains are those of the plain per-site loop up to the order of the field sums: a unit can
 /// differ only where its uniform falls within rounding (~1e-16) of its probability.
+///
+/// The step is a template over the chains' scalar type: double, or float (model.precision =
+/// float32, on the model's float working copy, BmParametersOf<float>: fields, probabilities and
+/// the decisions in float). The float chains draw:
+///   sequential orders: each chain's N uniforms of a sweep are Stream::fill_float_uniform's, two
+///     per 64-bit word (float_words(N) words; kSiteBlock is even, so the blocked sweep's per-block
+///     fills are exactly one fill of N), each compared with its probability in float;
+///   random orders: the float64 draws, one word for the site (below(N)) and one for its uniform
+///     (uniform(), a double), the uniform compared exactly with the float probability (the
+///     per-flip O(N) field update, not the random numbers, is the cost there).
+/// So float32 chains are a different sample of the same Markov chain, not the float64 chains rounded.
 #include <algorithm>
+#include <memory>
 #include <cmath>
 #include <vector>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "shortrun/core/random.hpp"
 #include "shortrun/core/threads.hpp"
@@ -72,8 +85,8 @@ class SingleSite {
   static constexpr Index kSiteBlock = 48;
 
   /// One sweep for every chain. `work` is scratch (the local fields of the per-site loop).
-  template <class Model>
-  void step(const Model& model, Matrix& x, const ChainStreams& rng, Matrix& work) const {
+  template <class Model, class Scalar>
+  void step(const Model& model, MatrixOf<Scalar>& x, const ChainStreams& rng, MatrixOf<Scalar>& work) const {
     if constexpr (Order == SiteOrder::sequential && requires { model.J(); model.h(); }) {
       blocked_sweep(model, x, rng);
     } else {
@@ -83,26 +96,33 @@ class SingleSite {
 
   /// The plain loop: chain by chain, site by site, fields updated in O(N) per flip. The
   /// reference of the blocked sweep (tests compare the two).
-  template <class Model>
-  void per_site_sweep(const Model& model, Matrix& x, const ChainStreams& rng, Matrix& work) const {
+  template <class Model, class Scalar>
+  void per_site_sweep(const Model& model, MatrixOf<Scalar>& x, const ChainStreams& rng, MatrixOf<Scalar>& work) const {
+    // float, sequential: the chain's N float uniforms of the sweep, drawn at once (see above).
+    constexpr bool kFloatDraws = std::is_same_v<Scalar, float> && Order == SiteOrder::sequential;
     const Spin spin = model.spin();
-    const double low = spin_low(spin), up = 1.0, gap = spin_gap(spin);
+    const auto low = static_cast<Scalar>(spin_low(spin)), up = Scalar(1), gap = static_cast<Scalar>(spin_gap(spin));
     const Index n = x.rows();
     model.local_fields(x, work);
+    VectorOf<float> float_uniforms(kFloatDraws ? n : 0);
     for (Index j = 0; j < x.cols(); ++j) {
       Stream s = rng.chain(j);
+      if constexpr (kFloatDraws) s.fill_float_uniform(float_uniforms.data(), n);
       auto col = x.col(j);
       auto fields = work.col(j);
       for (Index u = 0; u < n; ++u) {
         const Index i = Order == SiteOrder::sequential ? u : s.below(n);
-        const double draw = s.uniform();
-        const double old = col[i];
-        double next = old;
+        // A float uniform widened (exactly), or a double one; compared with the Scalar probability.
+        double draw = 0;
+        if constexpr (kFloatDraws) draw = static_cast<double>(float_uniforms[u]);
+        else draw = s.uniform();
+        const Scalar old = col[i];
+        Scalar next = old;
         if constexpr (Rule == SiteRule::gibbs) {
-          next = draw <= sigmoid(gap * fields[i]) ? up : low;
+          next = draw <= sigmoid(static_cast<Scalar>(gap * fields[i])) ? up : low;
         } else {
-          const double flipped = old > low ? low : up;
-          const double d_e = -fields[i] * (flipped - old);
+          const Scalar flipped = old > low ? low : up;
+          const Scalar d_e = -fields[i] * (flipped - old);
           if (d_e <= 0 || draw <= std::exp(-d_e)) next = flipped;
         }
         if (next != old) {
@@ -114,26 +134,30 @@ class SingleSite {
   }
 
  private:
+  static_assert(kSiteBlock % 2 == 0, "float sweeps: whole words of float uniforms per block");
+
+  template <class Scalar>
   struct Scratch {
-    Matrix xt;          // the chunk's chains, transposed: chunk x N
-    Matrix fields;      // fields of the block's sites: chunk x b
-    Matrix uniforms;    // the block's uniforms: chunk x b
-    Vector u;           // one chain's uniforms of one block
-    Vector next, delta, x_gap, p;  // one site of every chain of the chunk
+    MatrixOf<Scalar> xt;          // the chunk's chains, transposed: chunk x N
+    MatrixOf<Scalar> fields;      // fields of the block's sites: chunk x b
+    MatrixOf<Scalar> uniforms;    // the block's uniforms: chunk x b
+    VectorOf<Scalar> u;           // one chain's uniforms of one block
+    VectorOf<Scalar> next, delta, x_gap, p;  // one site of every chain of the chunk
     std::vector<Stream> streams;
   };
 
-  template <class Model>
-  void blocked_sweep(const Model& model, Matrix& x, const ChainStreams& rng) const {
+  template <class Model, class Scalar>
+  void blocked_sweep(const Model& model, MatrixOf<Scalar>& x, const ChainStreams& rng) const {
     const Spin spin = model.spin();
-    const double low = spin_low(spin), up = 1.0, gap = spin_gap(spin);
+    const auto low = static_cast<Scalar>(spin_low(spin)), up = Scalar(1), gap = static_cast<Scalar>(spin_gap(spin));
     const Index n = x.rows(), n_chains = x.cols();
     const auto J = model.J();
     const auto h = model.h();
-    if (scratch_.size() < static_cast<std::size_t>(max_threads())) scratch_.resize(static_cast<std::size_t>(max_threads()));
+    std::vector<Scratch<Scalar>>& scratch = scratch_of<Scalar>();
+    if (scratch.size() < static_cast<std::size_t>(max_threads())) scratch.resize(static_cast<std::size_t>(max_threads()));
     SHORTRUN_PARALLEL_FOR
     for (Index c = 0; c < chain_chunks(n_chains); ++c) {
-      Scratch& s = scratch_[static_cast<std::size_t>(thread_index())];
+      Scratch<Scalar>& s = scratch[static_cast<std::size_t>(thread_index())];
       const Index first = c * kChainChunk, m = std::min(kChainChunk, n_chains - first);
       s.xt = x.middleCols(first, m).transpose();
       s.streams.clear();
@@ -147,7 +171,8 @@ class SingleSite {
         // Each chain's next b uniforms, one per site in order, as the per-site loop draws them.
         s.uniforms.resize(m, b);
         for (Index j = 0; j < m; ++j) {
-          s.streams[static_cast<std::size_t>(j)].fill_uniform(s.u.data(), b);
+          if constexpr (std::is_same_v<Scalar, float>) s.streams[static_cast<std::size_t>(j)].fill_float_uniform(s.u.data(), b);
+          else s.streams[static_cast<std::size_t>(j)].fill_uniform(s.u.data(), b);
           s.uniforms.row(j) = s.u.head(b).transpose();
         }
         for (Index q = 0; q < b; ++q) {
@@ -163,8 +188,8 @@ class SingleSite {
           } else {
             s.next = old;
             for (Index j = 0; j < m; ++j) {
-              const double flipped = old[j] > low ? low : up;
-              const double d_e = -f[j] * (flipped - old[j]);
+              const Scalar flipped = old[j] > low ? low : up;
+              const Scalar d_e = -f[j] * (flipped - old[j]);
               if (d_e <= 0 || u[j] <= std::exp(-d_e)) s.next[j] = flipped;
             }
           }
@@ -179,8 +204,23 @@ class SingleSite {
     }
   }
 
+  template <class Scalar>
+  std::vector<Scratch<Scalar>>& scratch_of() const {
+    if constexpr (std::is_same_v<Scalar, float>) {
+      if (!float_) float_ = std::make_shared<std::vector<Scratch<float>>>();
+      return *float_;
+    } else {
+      return double_;
+    }
+  }
+
   // One per thread, sized on first use (a sampler object is used by one rank's loop at a time).
-  mutable std::vector<Scratch> scratch_;
+  mutable std::vector<Scratch<double>> double_;
+  // The float scratch (model.precision = float32) is made on first use, behind a pointer: a second
+  // vector member changed GCC 12's inlining of the double sweep enough to raise its AVX-512
+  // -Wuninitialized false positive (_mm512_undefined_pd under Eigen's exp) in src/data/ising_data.cpp.
+  // Copies of a sampler share it; a sampler is copied into one training loop, never used by two at once.
+  mutable std::shared_ptr<std::vector<Scratch<float>>> float_;
 };
 
 using Gibbs = SingleSite<SiteRule::gibbs, SiteOrder::sequential>;
