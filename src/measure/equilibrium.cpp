@@ -1,9 +1,3 @@
-// GCC 12 at -O3 -march=native (AVX-512) reports a false -Wuninitialized inside Eigen's vectorised
-// exp (pexp_double's 512-bit intrinsics, in GCC's own avx512fintrin.h) for this file's law
-// computations, depending on what it inlines: silenced for this file, before any header.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
 #include "shortrun/measure/equilibrium.hpp"
 
 #include <cstdio>
