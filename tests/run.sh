@@ -7,7 +7,7 @@
 #   tests/run.sh                 everything
 #   tests/run.sh -L unit         only one label (any ctest arguments are passed on)
 #
-# CI (CI=true) builds with warnings as errors, as a unity build, then builds the unit and io tests
+# CI (CI=true) builds with warnings as errors, as a unity build, then builds the unit tests
 # again with AddressSanitizer and UndefinedBehaviorSanitizer (cmake --preset sanitize, which also
 # turns on the optional OpenMP build and requires OpenBLAS, -DSHORTRUN_OPENMP=ON -DSHORTRUN_BLAS=ON, so CI
 # compiles and tests them) and runs them (label sanitize; ten slow statistical tests are left to the Release
@@ -45,7 +45,7 @@ background=
 if [[ "${CI:-}" == "true" || "${SHORTRUN_SANITIZE_TESTS:-}" == "1" || "${SHORTRUN_WITH_FUZZ:-}" == "1" ]]; then
   sanitize=0
   [[ "${CI:-}" == "true" || "${SHORTRUN_SANITIZE_TESTS:-}" == "1" ]] && sanitize=1
-  ((sanitize)) && echo "== sanitizers: ASan + UBSan build (with OpenMP and OpenBLAS) of the unit and io tests, in the background (build-sanitize.log)"
+  ((sanitize)) && echo "== sanitizers: ASan + UBSan build (with OpenMP and OpenBLAS) of the unit tests, in the background (build-sanitize.log)"
   [[ "${SHORTRUN_WITH_FUZZ:-}" == "1" ]] && echo "== fuzz: the libFuzzer harnesses build in the background (build-fuzz.log)"
   (
     if ((sanitize)); then
@@ -71,7 +71,7 @@ if [[ -n $background ]]; then
   phase "the rest of the background builds"
 fi
 if [[ "${CI:-}" == "true" || "${SHORTRUN_SANITIZE_TESTS:-}" == "1" ]]; then
-  echo "== sanitizers: the unit and io tests but ten statistical tests of 14-80 s under ASan (their names: CMakePresets.json, testPresets sanitize)"
+  echo "== sanitizers: the unit tests but ten statistical tests of 14-80 s under ASan (their names: CMakePresets.json, testPresets sanitize)"
   ctest --preset sanitize -j"$(nproc)" || rc=$?
   phase "the sanitizer tests"
 fi
