@@ -36,9 +36,9 @@ TEST_CASE("a 2-rank team equals 1 rank for rdm and pcd and cd with minibatches",
 
 namespace {
 
-/// An rbm configuration trained through the composition by a team at `team` (rank, size).
+/// A configuration of any family trained through the composition by a team at `team` (rank, size).
 template <Reducer R>
-Vector train_rbm(const RunConfig& c, const Dataset& data, R& reducer, int rank, int size) {
+Vector train_composed(const RunConfig& c, const Dataset& data, R& reducer, int rank, int size) {
   return families::with_run_types(c, data, {rank, size}, [&](auto, auto& model, const auto&, const auto&, auto& est,
                                                              auto& opt) {
     using Scalar = ScalarOf<std::remove_cvref_t<decltype(est)>>;
@@ -128,12 +128,12 @@ TEST_CASE("float32 training: a 2-rank team equals 1 rank to float summation orde
     families::resolve_and_validate(c);
     const Dataset data = families::make_data(c);
     LocalReducer local;
-    const Vector team = train_rbm(c, data, world, world.rank(), world.size());
-    const Vector alone = train_rbm(c, data, local, 0, 1);
+    const Vector team = train_composed(c, data, world, world.rank(), world.size());
+    const Vector alone = train_composed(c, data, local, 0, 1);
     INFO("scheme " << name_of(scheme) << " rank " << world.rank());
     CHECK((team - alone).norm() <= 1e-5 * alone.norm());
     CHECK((team - alone).norm() > 0);  // float sums in another order: not bitwise (the check is not vacuous)
-    CHECK(train_rbm(c, data, world, world.rank(), world.size()) == team);  // same team: bitwise
+    CHECK(train_composed(c, data, world, world.rank(), world.size()) == team);  // same team: bitwise
   }
 }
 
@@ -163,11 +163,11 @@ TEST_CASE("float32 training of the bm and the convnet: a 2-rank team equals 1 ra
       families::resolve_and_validate(c);
       const Dataset data = families::make_data(c);
       LocalReducer local;
-      const Vector team = train_rbm(c, data, world, world.rank(), world.size());
-      const Vector alone = train_rbm(c, data, local, 0, 1);
+      const Vector team = train_composed(c, data, world, world.rank(), world.size());
+      const Vector alone = train_composed(c, data, local, 0, 1);
       INFO("bm scheme " << name_of(scheme) << " sampler " << name_of(sampler) << " rank " << world.rank());
       CHECK((team - alone).norm() <= 1e-10 * alone.norm());
-      CHECK(train_rbm(c, data, world, world.rank(), world.size()) == team);  // same team: bitwise
+      CHECK(train_composed(c, data, world, world.rank(), world.size()) == team);  // same team: bitwise
     }
     RunConfig n;
     n.run_name = "n";
@@ -186,11 +186,11 @@ TEST_CASE("float32 training of the bm and the convnet: a 2-rank team equals 1 ra
     families::resolve_and_validate(n);
     const Dataset images = families::make_data(n);
     LocalReducer local;
-    const Vector team = train_rbm(n, images, world, world.rank(), world.size());
-    const Vector alone = train_rbm(n, images, local, 0, 1);
+    const Vector team = train_composed(n, images, world, world.rank(), world.size());
+    const Vector alone = train_composed(n, images, local, 0, 1);
     INFO("convnet scheme " << name_of(scheme) << " rank " << world.rank());
     CHECK((team - alone).norm() <= 1e-4 * alone.norm());
-    CHECK(train_rbm(n, images, world, world.rank(), world.size()) == team);
+    CHECK(train_composed(n, images, world, world.rank(), world.size()) == team);
   }
 }
 
