@@ -303,15 +303,16 @@ constexpr double kBenchLr = 0.01;
 
 /// Times one training update per call through the composition, exactly as `shortrun train` builds
 /// and runs it (families::with_run_types: model, sampler, p0, estimator, optimizer; the data term
-/// in the estimator's precision; the trainer), updates r .. r of a plan. `init(model)` sets the
-/// starting parameters.
-template <class Init>
+/// in the estimator's precision; the trainer), updates r .. r of a plan, from parameters `start`.
+/// Family: config's (with_family_run_types: instantiating every family's types for each row made
+/// this the slowest file of the build).
+template <class Family>
 Row bench_training_update(const std::string& name, const RunConfig& config, const Dataset& data, int repeats,
-                          Init&& init) {
-  return families::with_run_types(config, data, {0, 1},
-                                  [&](auto, auto& model, const auto&, const auto&, auto& estimator, auto& optimizer) {
+                          const Vector& start) {
+  return families::with_family_run_types<Family>(config, data, {0, 1}, [&](auto, auto& model, const auto&, const auto&,
+                                                                         auto& estimator, auto& optimizer) {
     using Scalar = ScalarOf<std::remove_cvref_t<decltype(estimator)>>;
-    init(model);
+    families::set_params(model, start);
     DataTermOf<Scalar> data_term(data, config.batch, static_cast<std::uint64_t>(config.seed), 0, 1);
     LocalReducer team;
     Row row = timed(name, repeats, [&](int r) {
@@ -353,8 +354,8 @@ Row bench_rdm_update(const Sizes& z) {
   const RunConfig config = bench_rbm_config(z, std::is_same_v<Scalar, double> ? Precision::float64 : Precision::float32);
   const Dataset data = families::make_data(config);
   const BernoulliRbm start = bench_rbm(z.rbm_nv, z.rbm_nh);
-  Row row = bench_training_update(std::string("rbm.rdm_update.") + (sizeof(Scalar) == 4 ? "f32" : "f64"), config, data,
-                                  z.repeats, [&](auto& model) { families::set_params(model, start.params()); });
+  Row row = bench_training_update<families::Rbm>(std::string("rbm.rdm_update.") + (sizeof(Scalar) == 4 ? "f32" : "f64"),
+                                                 config, data, z.repeats, start.params());
   row.kernel = "rbm.rdm_update";
   row.precision = sizeof(Scalar) == 4 ? "float32" : "float64";
   row.sizes = rbm_sizes(z) + " k=" + std::to_string(z.rbm_k) + " batch=" + std::to_string(z.rbm_batch);
@@ -536,8 +537,8 @@ Row bench_convnet_rdm_update(const Sizes& z) {
   const Dataset data = families::make_data(c);
   const ConvNet<float> net = bench_convnet(z.conv_side);
   const std::string side = std::to_string(z.conv_side);
-  Row row = bench_training_update("convnet.rdm_update." + side + "x" + side, c, data, z.repeats,
-                                  [&](auto& model) { families::set_params(model, net.params()); });
+  Row row = bench_training_update<families::ConvNetFamily>("convnet.rdm_update." + side + "x" + side, c, data,
+                                                          z.repeats, net.params());
   const ConvNetFlops f = net.flops_per_image();
   row.kernel = "convnet.rdm_update";
   row.precision = "float32";

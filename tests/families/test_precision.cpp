@@ -39,27 +39,63 @@ RunConfig small_rbm(sr::Precision precision, sr::Scheme scheme) {
   return c;
 }
 
-/// Trains `updates` updates one at a time through the composition; returns the final parameters
-/// and their average over the last `averaged` updates (Polyak averaging damps the chains' noise).
-template <class Family = Rbm>
-std::pair<Vector, Vector> train(const RunConfig& c, const sr::Dataset& data, Index updates, Index averaged) {
-  return sr::families::with_family_run_types<Family>(c, data, {0, 1}, [&](auto, auto& model, const auto&, const auto&,
-                                                                       auto& est, auto& opt) {
+/// One training segment through the composition: the final parameters, their average over the
+/// last `averaged` updates (Polyak averaging damps the chains' noise), the components' state, and
+/// whether the chains ran in float.
+struct Segment {
+  Vector params, mean;
+  sr::State estimator, optimizer;
+  bool float_chains = false;
+};
+
+/// Trains updates first .. last one at a time with a fresh set of components from the composition,
+/// given `from`'s state when not null (the resume path). One instantiation per family: a lambda per
+/// test, or two compositions nested, made this the slowest file of the build.
+template <class Family>
+Segment train_segment(const RunConfig& c, const sr::Dataset& data, Index first, Index last, Index averaged,
+                      const Segment* from) {
+  return sr::families::with_family_run_types<Family>(c, data, {0, 1}, [&](auto, auto& model, const auto&,
+                                                                       const auto&, auto& est, auto& opt) {
     using Scalar = sr::ScalarOf<std::remove_cvref_t<decltype(est)>>;
+    if (from != nullptr) {
+      model.params() = from->params;
+      est.restore(from->estimator);
+      opt.restore(from->optimizer);
+    }
     sr::DataTermOf<Scalar> data_term(data, c.batch, static_cast<std::uint64_t>(c.seed), 0, 1);
     data_term.set_noise(c.data_noise);
     sr::LocalReducer team;
     Vector mean = Vector::Zero(model.params().size());
-    for (Index u = 1; u <= updates; ++u) {
+    for (Index u = first; u <= last; ++u) {
       sr::TrainPlan plan;
       plan.first_step = u;
       plan.updates = u;
       REQUIRE(sr::train(model, data_term, est, opt, team, plan, sr::TrainObserver{}).status ==
               sr::RunStatus::completed);
-      if (u > updates - averaged) mean += model.params() / static_cast<double>(averaged);
+      if (u > last - averaged) mean += model.params() / static_cast<double>(averaged);
     }
-    return std::pair{Vector(model.params()), mean};
+    return Segment{model.params(), mean, est.state(), opt.state(), std::is_same_v<Scalar, float>};
   });
+}
+
+/// Trains `updates` updates from the start; returns the final parameters and their average over the
+/// last `averaged` updates.
+template <class Family = Rbm>
+std::pair<Vector, Vector> train(const RunConfig& c, const sr::Dataset& data, Index updates, Index averaged) {
+  Segment s = train_segment<Family>(c, data, 1, updates, averaged, nullptr);
+  return {std::move(s.params), std::move(s.mean)};
+}
+
+/// Trains `updates` updates straight, and half of them, then the rest with a fresh set of
+/// components given the saved state (the resume path); returns both parameter vectors.
+template <class Family>
+std::pair<Vector, Vector> straight_and_resumed(const RunConfig& c, const sr::Dataset& data, Index updates) {
+  const Segment straight = train_segment<Family>(c, data, 1, updates, 1, nullptr);
+  REQUIRE(straight.float_chains);
+  const Index half = updates / 2;
+  const Segment first = train_segment<Family>(c, data, 1, half, 1, nullptr);
+  const Segment rest = train_segment<Family>(c, data, half + 1, updates, 1, &first);
+  return {straight.params, rest.params};
 }
 
 /// A fully visible Boltzmann machine on 6 units of Curie-Weiss data (beta 0.8, correlated units).
@@ -91,43 +127,6 @@ sr::DynamicsResult bm_law_f32(const RunConfig& c, const sr::Dataset& data, const
   return sr::families::binary::with_site_sampler(c.sampler(), [&](auto sampler) {
     return Bm::exact_dynamics(c, bm, sampler, sr::families::binary::p0(c, data), {0, c.k}, ref);
   });
-}
-
-/// Trains `updates` updates straight, and half of them, then the rest from the saved state with a
-/// fresh set of components (the resume path); returns both parameter vectors.
-template <class Family>
-std::pair<Vector, Vector> straight_and_resumed(const RunConfig& c, const sr::Dataset& data, Index updates) {
-  const Vector straight = train<Family>(c, data, updates, 1).first;
-  const Index half = updates / 2;
-  const Vector resumed = sr::families::with_family_run_types<Family>(c, data, {0, 1}, [&](auto, auto& model,
-                                                                     const auto&, const auto&, auto& est, auto& opt) {
-    using Scalar = sr::ScalarOf<std::remove_cvref_t<decltype(est)>>;
-    REQUIRE(std::is_same_v<Scalar, float>);
-    sr::DataTermOf<Scalar> data_term(data, c.batch, static_cast<std::uint64_t>(c.seed), 0, 1);
-    data_term.set_noise(c.data_noise);
-    sr::LocalReducer team;
-    sr::TrainPlan first;
-    first.updates = half;
-    REQUIRE(sr::train(model, data_term, est, opt, team, first, sr::TrainObserver{}).status == sr::RunStatus::completed);
-    const sr::State est_state = est.state(), opt_state = opt.state();
-    const Vector params = model.params();
-    return sr::families::with_family_run_types<Family>(c, data, {0, 1}, [&](auto, auto& model2, const auto&,
-                                                                          const auto&, auto& est2, auto& opt2) {
-      model2.params() = params;
-      est2.restore(est_state);
-      opt2.restore(opt_state);
-      using Scalar2 = sr::ScalarOf<std::remove_cvref_t<decltype(est2)>>;
-      sr::DataTermOf<Scalar2> data_term2(data, c.batch, static_cast<std::uint64_t>(c.seed), 0, 1);
-      data_term2.set_noise(c.data_noise);
-      sr::TrainPlan rest;
-      rest.first_step = half + 1;
-      rest.updates = updates;
-      REQUIRE(sr::train(model2, data_term2, est2, opt2, team, rest, sr::TrainObserver{}).status ==
-              sr::RunStatus::completed);
-      return Vector(model2.params());
-    });
-  });
-  return {straight, resumed};
 }
 
 }  // namespace
@@ -165,35 +164,7 @@ TEST_CASE("float32 pcd state (float chains, Adam moments) restores bit for bit",
   c.lr = 0.01;
   c.chains = 64;
   const sr::Dataset data = sr::families::make_data(c);
-  const Vector straight = train(c, data, 20, 1).first;
-  // One family's types only (with_run_types would instantiate both nested lambdas for every family's).
-  const Vector resumed = sr::families::with_family_run_types<Rbm>(c, data, {0, 1}, [&](auto, auto& model, const auto&,
-                                                                                      const auto&, auto& est, auto& opt) {
-    using Scalar = sr::ScalarOf<std::remove_cvref_t<decltype(est)>>;
-    REQUIRE(std::is_same_v<Scalar, float>);
-    sr::DataTermOf<Scalar> data_term(data, c.batch, static_cast<std::uint64_t>(c.seed), 0, 1);
-    sr::LocalReducer team;
-    sr::TrainPlan first;
-    first.updates = 10;
-    REQUIRE(sr::train(model, data_term, est, opt, team, first, sr::TrainObserver{}).status == sr::RunStatus::completed);
-    const sr::State est_state = est.state(), opt_state = opt.state();
-    const Vector params = model.params();
-    // A fresh set of components from the composition, given the saved state.
-    return sr::families::with_family_run_types<Rbm>(c, data, {0, 1}, [&](auto, auto& model2, const auto&, const auto&,
-                                                             auto& est2, auto& opt2) {
-      model2.params() = params;
-      est2.restore(est_state);
-      opt2.restore(opt_state);
-      using Scalar2 = sr::ScalarOf<std::remove_cvref_t<decltype(est2)>>;
-      sr::DataTermOf<Scalar2> data_term2(data, c.batch, static_cast<std::uint64_t>(c.seed), 0, 1);
-      sr::TrainPlan rest;
-      rest.first_step = 11;
-      rest.updates = 20;
-      REQUIRE(sr::train(model2, data_term2, est2, opt2, team, rest, sr::TrainObserver{}).status ==
-              sr::RunStatus::completed);
-      return Vector(model2.params());
-    });
-  });
+  const auto [straight, resumed] = straight_and_resumed<Rbm>(c, data, 20);
   CHECK(resumed == straight);
   // Not trivially equal: the chains persist, so restoring fresh p0 chains instead would differ.
   CHECK((resumed - train(c, data, 10, 1).first).cwiseAbs().maxCoeff() > 0);
