@@ -117,9 +117,19 @@ TrainRecord train_with_hooks(Model& model, DataTermOf<Scalar>& data, Estimator& 
     state.elapsed_s = elapsed_before + progress.elapsed_s();
     state.params = model.params();
     state.optimizer = optimizer.state();
-    state.log = out.log;
-    state.checkpoints = out.checkpoints;
     state.estimator = gather_state(estimator.state(), team);
+    // Lent, not copied: the scheduled checkpoints are train.checkpoints parameter vectors, and a
+    // copy at every save doubled the largest item of a big model's training memory.
+    state.log = std::move(out.log);
+    state.checkpoints = std::move(out.checkpoints);
+    struct GiveBack {
+      io::ResumeState& from;
+      TrainRecord& to;
+      ~GiveBack() {
+        to.log = std::move(from.log);
+        to.checkpoints = std::move(from.checkpoints);
+      }
+    } give_back{state, out};
     if (team.rank() == 0) hooks.save(state);
     if (hooks.stop != nullptr) hooks.stop->saved();
   };
