@@ -8,7 +8,7 @@
 #   tests/run.sh -L unit         only one label (any ctest arguments are passed on)
 #
 # CI (CI=true) builds with warnings as errors, as a unity build, then builds the unit tests
-# again with AddressSanitizer and UndefinedBehaviorSanitizer (cmake --preset sanitize, which also
+# again with clang's AddressSanitizer and UndefinedBehaviorSanitizer (cmake --preset sanitize, which also
 # turns on the optional OpenMP build and requires OpenBLAS, -DSHORTRUN_OPENMP=ON -DSHORTRUN_BLAS=ON, so CI
 # compiles and tests them) and runs them (label sanitize; ten slow statistical tests are left to the Release
 # run, named in CMakePresets.json). SHORTRUN_SANITIZE_TESTS=1 does the same outside CI.
@@ -21,8 +21,10 @@ cd "$(dirname "$0")/.."
 phase_start=$SECONDS
 phase() { echo "== tests/run.sh: $1 took $((SECONDS - phase_start)) s" >&2; phase_start=$SECONDS; }
 
-# The fuzz harnesses (CI) need clang and its libFuzzer runtime.
+# The fuzz harnesses (CI) need clang and its libFuzzer runtime; the sanitizer build (CI) clang, its
+# sanitizer runtimes and libomp.
 [[ "${CI:-}" == "true" || "${SHORTRUN_FUZZ_TESTS:-}" == "1" ]] && export SHORTRUN_WITH_FUZZ=1
+[[ "${CI:-}" == "true" || "${SHORTRUN_SANITIZE_TESTS:-}" == "1" ]] && export SHORTRUN_WITH_SANITIZE=1
 jobs/local/install-deps.sh
 phase "installing packages"
 

@@ -21,6 +21,11 @@ packages+=("${extra[@]}")
 if [[ "${SHORTRUN_WITH_FUZZ:-0}" == 1 ]]; then
   packages+=(clang libclang-rt-14-dev)
 fi
+# The sanitizer build (cmake --preset sanitize; CI sets this through tests/run.sh): clang, its
+# sanitizer runtimes and its OpenMP runtime.
+if [[ "${SHORTRUN_WITH_SANITIZE:-0}" == 1 ]]; then
+  packages+=(clang libclang-rt-14-dev libomp-dev)
+fi
 if [[ "${SHORTRUN_WITH_TORCH:-0}" == 1 ]]; then
   packages+=(python3-torch libopenblas0-pthread)
 fi
