@@ -28,26 +28,15 @@ phase() { echo "== tests/run.sh: $1 took $((SECONDS - phase_start)) s" >&2; phas
 jobs/local/install-deps.sh
 phase "installing packages"
 
-build=${SHORTRUN_BUILD_DIR:-build}
-# CI builds from scratch, where a unity build (CMAKE_UNITY_BUILD: several sources compiled as one)
-# takes about half the compile time; a developer's incremental rebuilds are faster without it.
-werror=OFF unity=OFF
-[[ "${CI:-}" == "true" ]] && werror=ON unity=ON
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DSHORTRUN_WERROR="$werror" -DCMAKE_UNITY_BUILD="$unity" \
-  > "$build-configure.log" 2>&1 ||
-  { cat "$build-configure.log"; exit 1; }
-cmake --build "$build" -j"$(nproc)"
-phase "the Release build"
-
-# The sanitizer build, then the fuzz harnesses' build, compile while the tests run, one after the
-# other at the lowest priority (nice 19): they take only the CPU the tests leave idle (MPI start-up,
-# SLURM's polling, waits on signals), so the tests' timings stay theirs and the builds' time mostly
-# hides behind them.
+# The sanitizer build, then the fuzz harnesses' build, compile from the start, one after the other
+# at the lowest priority (nice 19): they take only the CPU that the Release build (its last files,
+# one core idle) and then the tests (MPI start-up, SLURM's polling, waits on signals) leave idle,
+# so the tests' timings stay theirs and the builds' time mostly hides behind them.
 background=
 if [[ "${CI:-}" == "true" || "${SHORTRUN_SANITIZE_TESTS:-}" == "1" || "${SHORTRUN_WITH_FUZZ:-}" == "1" ]]; then
   sanitize=0
   [[ "${CI:-}" == "true" || "${SHORTRUN_SANITIZE_TESTS:-}" == "1" ]] && sanitize=1
-  ((sanitize)) && echo "== sanitizers: ASan + UBSan build (with OpenMP and OpenBLAS) of the unit tests, in the background (build-sanitize.log)"
+  ((sanitize)) && echo "== sanitizers: clang ASan + UBSan build (with OpenMP and OpenBLAS) of the unit tests, in the background (build-sanitize.log)"
   [[ "${SHORTRUN_WITH_FUZZ:-}" == "1" ]] && echo "== fuzz: the libFuzzer harnesses build in the background (build-fuzz.log)"
   (
     if ((sanitize)); then
@@ -60,7 +49,20 @@ if [[ "${CI:-}" == "true" || "${SHORTRUN_SANITIZE_TESTS:-}" == "1" || "${SHORTRU
     fi
   ) &
   background=$!
+  # Leaving early (a failed Release build): stop the background builds too.
+  trap 'if kill -0 "$background" 2> /dev/null; then pkill -P "$background"; kill "$background"; fi 2> /dev/null' EXIT
 fi
+
+build=${SHORTRUN_BUILD_DIR:-build}
+# CI builds from scratch, where a unity build (CMAKE_UNITY_BUILD: several sources compiled as one)
+# takes about half the compile time; a developer's incremental rebuilds are faster without it.
+werror=OFF unity=OFF
+[[ "${CI:-}" == "true" ]] && werror=ON unity=ON
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DSHORTRUN_WERROR="$werror" -DCMAKE_UNITY_BUILD="$unity" \
+  > "$build-configure.log" 2>&1 ||
+  { cat "$build-configure.log"; exit 1; }
+cmake --build "$build" -j"$(nproc)"
+phase "the Release build"
 
 # Open MPI's mpirun refuses root and more ranks than cores unless told; tests need both.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
