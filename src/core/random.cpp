@@ -150,6 +150,20 @@ void Stream::fill_uniform(Scalar* out, Index n) {
 template void Stream::fill_uniform<float>(float*, Index);
 template void Stream::fill_uniform<double>(double*, Index);
 
+void Stream::fill_site_draws(Index n, Index m, Index* sites, double* uniforms) {
+  __extension__ using u128 = unsigned __int128;
+  constexpr Index kChunk = 128;  // words: 64 pairs, whole Philox blocks for fill_words
+  std::uint64_t w[kChunk];
+  for (Index first = 0; first < m; first += kChunk / 2) {
+    const Index pairs = std::min(kChunk / 2, m - first);
+    fill_words(w, 2 * pairs);
+    for (Index k = 0; k < pairs; ++k) {
+      sites[first + k] = static_cast<Index>((static_cast<u128>(w[2 * k]) * static_cast<u128>(n)) >> 64);
+      uniforms[first + k] = r123::u01<double>(w[2 * k + 1]);
+    }
+  }
+}
+
 void Stream::skip(Index n) {
   while (n > 0 && used_ < 4) {
     ++used_;

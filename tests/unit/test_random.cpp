@@ -106,6 +106,29 @@ TEST_CASE("fill_uniform and skip give exactly the numbers of one-at-a-time draws
   }
 }
 
+TEST_CASE("fill_site_draws gives exactly the pairs of one-at-a-time below(n) and uniform() calls", "[random]") {
+  // The random-order single-site sweeps draw a sweep's (site, uniform) pairs at once: every split
+  // (a head of single draws, a fill of m pairs across the 64-pair chunks, single draws after) must
+  // give the same sites, uniforms and stream position as the calls one at a time.
+  for (int head : {0, 1, 3}) {
+    for (int m : {0, 1, 63, 64, 65, 200}) {
+      for (shortrun::Index n : {shortrun::Index{1}, shortrun::Index{7}, shortrun::Index{784}}) {
+        Stream ref(9, Purpose::sampler, 4, 2, 1), fill(9, Purpose::sampler, 4, 2, 1);
+        for (int i = 0; i < head; ++i) REQUIRE(fill.uniform() == ref.uniform());
+        std::vector<shortrun::Index> sites(static_cast<std::size_t>(m));
+        std::vector<double> uniforms(static_cast<std::size_t>(m));
+        fill.fill_site_draws(n, m, sites.data(), uniforms.data());
+        for (std::size_t k = 0; k < sites.size(); ++k) {
+          REQUIRE(sites[k] == ref.below(n));
+          REQUIRE(uniforms[k] == ref.uniform());
+          REQUIRE(sites[k] < n);
+        }
+        for (int i = 0; i < 5; ++i) REQUIRE(fill.uniform() == ref.uniform());
+      }
+    }
+  }
+}
+
 // ---- float draws (Stream::fill_float_uniform, fill_float_normal) ----
 
 namespace random_float_test {

@@ -53,6 +53,10 @@ class Stream {
   /// and a branch per word. The stream continues after them as after the n calls.
   template <class Scalar>
   void fill_uniform(Scalar* out, Index n);
+  /// The next m (site, uniform) pairs of a random-order sweep: sites[k], uniforms[k] are exactly
+  /// the values of the k-th pair of calls below(n), uniform(), computed a whole Philox block at a
+  /// time (fill_words); the stream continues after them as after the 2 m calls.
+  void fill_site_draws(Index n, Index m, Index* sites, double* uniforms);
   /// Skips the next n 64-bit words (n uniforms) without computing them: O(1).
   void skip(Index n);
 

@@ -94,27 +94,36 @@ class SingleSite {
     }
   }
 
-  /// The plain loop: chain by chain, site by site, fields updated in O(N) per flip. The
-  /// reference of the blocked sweep (tests compare the two).
+  /// The plain loop: chain by chain (chains split over the threads), site by site, fields updated
+  /// in O(N) per flip. The reference of the blocked sweep (tests compare the two). Each chain's
+  /// draws of the sweep are taken at once, a Philox block at a time: the float sequential
+  /// sweep's N float uniforms (fill_float_uniform), a random order's N (site, uniform) pairs
+  /// (fill_site_draws: the values of N below(N), uniform() call pairs, so the chains are those of
+  /// one draw at a time, bit for bit).
   template <class Model, class Scalar>
   void per_site_sweep(const Model& model, MatrixOf<Scalar>& x, const ChainStreams& rng, MatrixOf<Scalar>& work) const {
-    // float, sequential: the chain's N float uniforms of the sweep, drawn at once (see above).
     constexpr bool kFloatDraws = std::is_same_v<Scalar, float> && Order == SiteOrder::sequential;
+    constexpr bool kSiteDraws = Order == SiteOrder::random;
     const Spin spin = model.spin();
     const auto low = static_cast<Scalar>(spin_low(spin)), up = Scalar(1), gap = static_cast<Scalar>(spin_gap(spin));
     const Index n = x.rows();
     model.local_fields(x, work);
-    VectorOf<float> float_uniforms(kFloatDraws ? n : 0);
+    SHORTRUN_PARALLEL_FOR
     for (Index j = 0; j < x.cols(); ++j) {
       Stream s = rng.chain(j);
+      VectorOf<float> float_uniforms(kFloatDraws ? n : 0);
+      std::vector<Index> sites(kSiteDraws ? static_cast<std::size_t>(n) : 0);
+      std::vector<double> uniforms(kSiteDraws ? static_cast<std::size_t>(n) : 0);
       if constexpr (kFloatDraws) s.fill_float_uniform(float_uniforms.data(), n);
+      if constexpr (kSiteDraws) s.fill_site_draws(n, n, sites.data(), uniforms.data());
       auto col = x.col(j);
       auto fields = work.col(j);
       for (Index u = 0; u < n; ++u) {
-        const Index i = Order == SiteOrder::sequential ? u : s.below(n);
+        const Index i = kSiteDraws ? sites[static_cast<std::size_t>(u)] : u;
         // A float uniform widened (exactly), or a double one; compared with the Scalar probability.
         double draw = 0;
         if constexpr (kFloatDraws) draw = static_cast<double>(float_uniforms[u]);
+        else if constexpr (kSiteDraws) draw = uniforms[static_cast<std::size_t>(u)];
         else draw = s.uniform();
         const Scalar old = col[i];
         Scalar next = old;
