@@ -85,6 +85,13 @@ Entries (sizes without --quick):
                         one sequential Gibbs sweep of a Boltzmann machine (pm1, SK-like
                         couplings of scale 0.5/sqrt(N)), 1000 chains; counted 2 N^2 chains flops
                         (the local fields J s, then O(N) per flip).
+  bm.rdm_update.f32     one rdm parameter update of a Boltzmann machine with N = 784 on 1000
+                        chains as `shortrun train` runs it: random-site Gibbs (gibbs-random),
+                        model.precision = float32, k = 10 sweeps from p0 = uniform, the chains'
+                        and a 1000-sample minibatch's statistics (independent spins), SGD.
+                        Counted: 2 N^2 flops per chain and sweep (the local fields J s; the
+                        per-flip O(N) updates are not counted), 2 N^2 per chain and per sample
+                        for the statistics s s^T.
   gaussian.ula_step.n256
                         one unadjusted Langevin step of the Gaussian model, N = 256, 1000 chains;
                         counted 2 N^2 chains flops (J x), plus N normals per chain.
@@ -430,6 +437,46 @@ Row bench_bm_sweep(Index n, Index n_chains, int repeats) {
   return row;
 }
 
+/// One rdm update of a Boltzmann machine as `shortrun train` runs it: N = 784 (bm_n's largest),
+/// bm_chains chains, random-site Gibbs (sampler.type = gibbs-random), model.precision = float32,
+/// k = rbm_k sweeps from p0 = uniform, a minibatch of rbm_batch of rbm_data samples of independent
+/// spins, plain SGD.
+Row bench_bm_rdm_update(const Sizes& z) {
+  const Index n = z.bm_n.back();
+  RunConfig c;
+  c.run_name = "bench";
+  c.seed = 5;
+  c.model_type = ModelType::bm;
+  c.n_visible = n;
+  c.data_source = DataSource::spins;
+  c.magnetization = {0.2};
+  c.data_seed = 3;
+  c.n_samples = z.rbm_data;
+  c.sampler_type = SamplerType::gibbs_random;
+  c.precision = Precision::float32;
+  c.scheme = Scheme::rdm;
+  c.k = z.rbm_k;
+  c.lr = kBenchLr;
+  c.batch = z.rbm_batch;
+  c.chains = z.bm_chains;
+  families::resolve_and_validate(c);
+  const Dataset data = families::make_data(c);
+  Vector start = Vector::Zero(families::model_layout(c, data).size());
+  Row row = bench_training_update<families::Bm>("bm.rdm_update.f32", c, data, z.repeats, start);
+  row.kernel = "bm.rdm_update";
+  row.precision = "float32";
+  row.sizes = "N=" + std::to_string(n) + " chains=" + std::to_string(z.bm_chains) + " k=" + std::to_string(z.rbm_k) +
+              " batch=" + std::to_string(z.rbm_batch);
+  // The matrix products the update cannot avoid: each sweep's local fields J s (2 N^2 per chain;
+  // the per-flip O(N) updates that follow add as many again at a flip rate of 1), the chains'
+  // s s^T and the minibatch's x x^T.
+  const double square = 2.0 * static_cast<double>(n * n);
+  row.flops = square * static_cast<double>((z.rbm_k + 1) * z.bm_chains + z.rbm_batch);
+  row.notes = "k=" + std::to_string(z.rbm_k) + ", gibbs-random, the trainer (model.precision = float32), batch=" +
+              std::to_string(z.rbm_batch);
+  return row;
+}
+
 Row bench_ula_step(Index n, Index n_chains, int repeats) {
   GaussianEnergy model(n);
   Stream s(23, Purpose::data, 0);
@@ -667,8 +714,10 @@ int cmd_bench(int argc, char** argv) {
     rows.push_back(with_peak_rss([&] { return bench_rdm_update<double>(z); }));
   }
   if (all || what == "pt") rows.push_back(with_peak_rss([&] { return bench_pt_sweep(z); }));
-  if (all || what == "bm")
+  if (all || what == "bm") {
     for (Index n : z.bm_n) rows.push_back(with_peak_rss([&] { return bench_bm_sweep(n, z.bm_chains, z.repeats); }));
+    rows.push_back(with_peak_rss([&] { return bench_bm_rdm_update(z); }));
+  }
   if (all || what == "gaussian") rows.push_back(with_peak_rss([&] { return bench_ula_step(z.gauss_n, z.gauss_chains, z.repeats); }));
   if (all || what == "convnet") {
     rows.push_back(with_peak_rss([&] { return bench_convnet_ula_step(z); }));
