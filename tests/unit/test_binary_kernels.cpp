@@ -142,16 +142,32 @@ TEST_CASE("binary samplers give bitwise the same chains on any number of threads
     const BlockGibbs gibbs;
     const Gibbs bm_gibbs;
     const Metropolis bm_metropolis;
+    const GibbsRandom bm_gibbs_random;  // random orders: the per-chain loop split over threads
+    const MetropolisRandom bm_metropolis_random;
     for (std::uint64_t s = 0; s < 3; ++s) {
       gibbs.step(rbm, v, rng.with_time(1, s), work);
       gibbs.step(rbm32.weights(), v32, rng.with_time(1, s), work32);
       bm_gibbs.step(bm, x, rng.with_time(1, s), work);
       bm_metropolis.step(bm, x, rng.with_time(2, s), work);
+      bm_gibbs_random.step(bm, x, rng.with_time(3, s), work);
+      bm_metropolis_random.step(bm, x, rng.with_time(4, s), work);
       bm_gibbs.step(bm32, x32, rng.with_time(1, s), work_x32);
       bm_metropolis.step(bm32, x32, rng.with_time(2, s), work_x32);
+      bm_gibbs_random.step(bm32, x32, rng.with_time(3, s), work_x32);
+      bm_metropolis_random.step(bm32, x32, rng.with_time(4, s), work_x32);
     }
     Vector g = Vector::Zero(rbm.params().size());
     rbm.accumulate_grad_energy(v, 0.25, g);
+    // The gradient statistics split chains (p) and visible rows (gW) over the threads: 200 visible
+    // units are two row blocks; float32 and float64.
+    const BernoulliRbm wide = test::tiny_rbm(200, 20, 7, 0.3);
+    Matrix vw(200, 300);
+    BinaryP0::uniform(Spin::zero_one, 200).draw(vw, rng.with_purpose(Purpose::p0));
+    Vector gw = Vector::Zero(wide.params().size()), gw32 = gw;
+    wide.accumulate_grad_energy(vw, 0.5, gw);
+    RbmParametersOf<float>(wide).accumulate_grad_energy(MatrixOf<float>(vw.cast<float>()), 0.5, gw32);
+    out.push_back(gw);
+    out.push_back(gw32);
     out.push_back(v);
     out.push_back(v32.cast<double>());
     out.push_back(x);

@@ -6,9 +6,11 @@
 /// energy F(v) = -log sum_h exp(-E(v, h)) = -a^T v - sum_j softplus(b_j + (W^T v)_j), and its
 /// gradients are dF/dtheta (hidden units averaged exactly given v):
 ///   dF/dW = -v sigma(b + W^T v)^T,  dF/da = -v,  dF/db = -sigma(b + W^T v).
+#include <algorithm>
 #include <type_traits>
 
 #include "shortrun/core/parameters.hpp"
+#include "shortrun/core/threads.hpp"
 #include "shortrun/core/types.hpp"
 #include "shortrun/models/spin.hpp"
 #include "shortrun/models/working_precision.hpp"
@@ -49,17 +51,35 @@ struct RbmWeights {
   }
   /// The gradient statistics of a batch: (gW, ga, gb) += weight * sum over the columns of v of
   /// dF/dtheta(v) = (-v p^T, -v, -p), p = sigmoid(b + W^T v). `p` is scratch (Nh x n).
+  /// float64 keeps the earlier kernel bit for bit (two whole products, the scalar sigmoid, on one
+  /// thread; tests/unit/test_rbm_kernels.cpp). float32 (training's model.precision = float32)
+  /// runs both products on the OpenMP threads in fixed chunks (core/threads.hpp), so its result
+  /// is the same for any thread count: p over chunks of kChainChunk chains (each column's product
+  /// and sigmoid are its own), then gW over blocks of kChainChunk rows (each element is the same
+  /// sum over all the chains whatever rows share its product).
   template <class GW, class GA, class GB>
   void accumulate_grad_energy(const Mat& v, Scalar weight, GW&& gW, GA&& ga, GB&& gb, Mat& p) const {
-    p.noalias() = W.transpose() * v;
     if constexpr (std::is_same_v<Scalar, double>) {
-      // float64 keeps the scalar sigmoid: training results stay those of the earlier kernel.
+      p.noalias() = W.transpose() * v;
       p = (p.colwise() + b.col(0)).unaryExpr([](Scalar x) { return sigmoid(x); });
+      gW.noalias() -= weight * v * p.transpose();
     } else {
-      // float32: Eigen's vectorised exp (within a few float ulp of sigmoid()).
-      p = (Scalar(1) + (-(p.colwise() + b.col(0)).array()).exp()).inverse().matrix();
+      const Index n = v.cols(), nv = v.rows();
+      p.resize(n_hidden(), n);
+      SHORTRUN_PARALLEL_FOR
+      for (Index c = 0; c < chain_chunks(n); ++c) {
+        const Index first = c * kChainChunk, m = std::min(kChainChunk, n - first);
+        auto pc = p.middleCols(first, m);
+        pc.noalias() = W.transpose() * v.middleCols(first, m);
+        // Eigen's vectorised exp (within a few float ulp of sigmoid()).
+        pc = (Scalar(1) + (-(pc.colwise() + b.col(0)).array()).exp()).inverse().matrix();
+      }
+      SHORTRUN_PARALLEL_FOR
+      for (Index r = 0; r < chain_chunks(nv); ++r) {
+        const Index first = r * kChainChunk, m = std::min(kChainChunk, nv - first);
+        gW.middleRows(first, m).noalias() -= weight * v.middleRows(first, m) * p.transpose();
+      }
     }
-    gW.noalias() -= weight * v * p.transpose();
     ga.noalias() -= weight * v.rowwise().sum();
     gb.noalias() -= weight * p.rowwise().sum();
   }
