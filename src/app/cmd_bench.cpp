@@ -111,10 +111,10 @@ Entries (sizes without --quick):
                         uniform noise, the parameter gradients of a 100-image minibatch (28 x 28
                         blobs) and of the chains, and the Adam step.
 
-Precision: model.precision = float64 (the default) or float32 (rbm) is the working precision of
-training's chains, samplers and gradient statistics; the f32 RBM rows are what float32 training
-runs (float uniforms drawn two per Philox word, Stream::fill_float_uniform), the f64 rows what
-float64 training runs. The ConvNet computes in float32 in either case.
+Precision: model.precision = float64 (the default) or float32 (rbm, bm, convnet) is the working
+precision of training's chains, samplers and gradient statistics; the f32 rows are what float32
+training runs (RBM: float uniforms drawn two per Philox word, Stream::fill_float_uniform), the f64
+rows what float64 training runs. The ConvNet computes in float32 in either case.
 
 Output: an aligned table (name, median_s, GFLOP/s, gemm_fraction, notes) after a line naming the
 machine; with --json, a JSON list with one object per entry: name, kernel, precision, sizes,

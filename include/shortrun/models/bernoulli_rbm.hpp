@@ -26,9 +26,8 @@ struct RbmMoments {
 
 /// Read-only views of an RBM's W (Nv x Nh), a (Nv x 1) and b (Nh x 1) in precision Scalar: the
 /// operands of the hot kernels (the block-Gibbs step, samplers/block_gibbs.hpp, and the gradient
-/// statistics below). They are templates so that one code runs in float64, which is what training
-/// uses (BernoulliRbm::weights()), and in float32 (RbmParametersOf<float>, timed by `shortrun
-/// bench`; training does not use it today).
+/// statistics below). They are templates so that one code runs in float64 (BernoulliRbm::weights(),
+/// model.precision = float64) and in float32 (RbmParametersOf<float>, model.precision = float32).
 template <class Scalar>
 struct RbmWeights {
   using Mat = MatrixOf<Scalar>;

@@ -6,9 +6,9 @@
 /// marginal p(v) invariant. Each chain draws Nh uniforms (for h, in order) then Nv (for v) from
 /// its own stream; a unit is 1 iff its uniform u <= its conditional probability.
 ///
-/// The step is a template over the scalar type: training runs the float64 instantiation, whose
-/// uniforms are Stream::uniform()'s (one 64-bit word each: Nh words, then Nv). The float32 one
-/// (timed by `shortrun bench`) draws float uniforms, two per word (Stream::fill_float_uniform:
+/// The step is a template over the scalar type: float64 training (model.precision = float64) runs
+/// the float64 instantiation, whose uniforms are Stream::uniform()'s (one 64-bit word each: Nh
+/// words, then Nv). The float32 one (model.precision = float32) draws float uniforms, two per word (Stream::fill_float_uniform:
 /// float_words(Nh) words for h, then float_words(Nv) for v), so its chains are a different
 /// sample of the same Markov chain, not the float64 chains rounded. Either way the draws are
 /// vectorised (bernoulli_of_sigmoid) without changing any decision of the scalar loop
