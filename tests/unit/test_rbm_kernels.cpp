@@ -119,6 +119,40 @@ TEST_CASE("float32 RBM gradient statistics agree with float64 to float precision
   CHECK((g32.cast<double>() - g).cwiseAbs().maxCoeff() < 1e-5);
 }
 
+TEST_CASE("float32 statistics added to a double gradient block by block equal a whole float gradient widened", "[rbm][kernels]") {
+  // Training's overload (double gradient) widens each block of kChainChunk visible rows as soon as
+  // its float product is done, instead of filling a float gradient of the model's size first. The
+  // float values are the same products, so W's sums must be bitwise those of the whole float
+  // gradient widened and added. 300 visible units: two full row blocks and a partial one; two
+  // batches added in turn onto a gradient that is not zero.
+  const Index nv = 300, nh = 37, chains = 250;
+  REQUIRE(nv > 2 * kChainChunk);
+  const BernoulliRbm rbm = test::tiny_rbm(nv, nh, 31, 0.3);
+  const RbmParametersOf<float> rbm32(rbm);
+  const Index n = rbm.params().size();
+  Vector start(n);
+  for (Index i = 0; i < n; ++i) start[i] = std::sin(0.37 * static_cast<double>(i));
+  Vector blockwise = start, whole = start;
+  for (std::uint64_t batch = 0; batch < 2; ++batch) {
+    Matrix v(nv, chains);
+    BinaryP0::uniform(Spin::zero_one, nv).draw(v, ChainStreams{batch + 3, Purpose::p0, 0, 0, 0});
+    const MatrixOf<float> v32 = v.cast<float>();
+    const double weight = batch == 0 ? 1.0 / chains : -0.5 / chains;
+    rbm32.accumulate_grad_energy(v32, weight, blockwise);
+    VectorOf<float> g32 = VectorOf<float>::Zero(n);
+    MatrixOf<float> p32;
+    rbm32.accumulate_grad_energy(v32, static_cast<float>(weight), g32, p32);
+    whole += g32.cast<double>();
+  }
+  const Index n_w = nv * nh;
+  CHECK(test::bitwise_equal(blockwise.head(n_w), whole.head(n_w)));
+  // a and b: row sums of v and of p, whose vectorised float sum Eigen splits by where the
+  // destination starts in memory (aligned or not), so only float rounding is the same: each sum
+  // has at most 250 terms of size <= 1 / 250, relative error a few float epsilons.
+  CHECK((blockwise.tail(n - n_w) - whole.tail(n - n_w)).cwiseAbs().maxCoeff() < 1e-6);
+  CHECK(!test::bitwise_equal(blockwise, start));
+}
+
 namespace {
 
 // ---- The float32 step as a plain loop (the oracle of the float32 kernel) ----

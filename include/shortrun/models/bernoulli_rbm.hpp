@@ -76,11 +76,34 @@ struct RbmWeights {
       SHORTRUN_PARALLEL_FOR
       for (Index r = 0; r < chain_chunks(nv); ++r) {
         const Index first = r * kChainChunk, m = std::min(kChainChunk, nv - first);
-        gW.middleRows(first, m).noalias() -= weight * v.middleRows(first, m) * p.transpose();
+        if constexpr (kSameScalar<GW>) {
+          gW.middleRows(first, m).noalias() -= weight * v.middleRows(first, m) * p.transpose();
+        } else {
+          // A double gradient: the block's float statistics (the same product as above, into
+          // zeros), then widened and added, so no float gradient of the model's size exists.
+          Mat block = Mat::Zero(m, p.rows());
+          block.noalias() -= weight * v.middleRows(first, m) * p.transpose();
+          gW.middleRows(first, m) += block.template cast<typename std::decay_t<GW>::Scalar>();
+        }
       }
     }
-    ga.noalias() -= weight * v.rowwise().sum();
-    gb.noalias() -= weight * p.rowwise().sum();
+    add_scaled_row_sums(v, weight, ga);
+    add_scaled_row_sums(p, weight, gb);
+  }
+
+ private:
+  template <class G>
+  static constexpr bool kSameScalar = std::is_same_v<typename std::decay_t<G>::Scalar, Scalar>;
+  /// g -= weight * (row sums of x), in Scalar; into a wider g through a Scalar vector of zeros.
+  template <class G>
+  static void add_scaled_row_sums(const Mat& x, Scalar weight, G&& g) {
+    if constexpr (kSameScalar<G>) {
+      g.noalias() -= weight * x.rowwise().sum();
+    } else {
+      Mat sums = Mat::Zero(x.rows(), 1);
+      sums.noalias() -= weight * x.rowwise().sum();
+      g += sums.template cast<typename std::decay_t<G>::Scalar>();
+    }
   }
 };
 
@@ -188,19 +211,20 @@ class RbmParametersOf {
                                      Eigen::Map<Mat>(g + nv_ * nh_ + nv_, nh_, 1), p);
   }
   /// The double gradient of training += weight * sum over columns of dF/dtheta(v): the statistics
-  /// in precision Scalar, added once to grad.
+  /// in precision Scalar, widened and added to grad a block of rows at a time (no Scalar gradient
+  /// of the model's size; the same values as summing a whole Scalar gradient first).
   void accumulate_grad_energy(const Mat& v, double weight, Vector& grad) const {
-    grad_.setZero(theta_.size());
-    accumulate_grad_energy(v, static_cast<Scalar>(weight), grad_, p_);
-    grad.head(theta_.size()) += grad_.template cast<double>();
+    double* g = grad.data();
+    weights().accumulate_grad_energy(v, static_cast<Scalar>(weight), Eigen::Map<Matrix>(g, nv_, nh_),
+                                     Eigen::Map<Matrix>(g + nv_ * nh_, nv_, 1),
+                                     Eigen::Map<Matrix>(g + nv_ * nh_ + nv_, nh_, 1), p_);
   }
 
  private:
   Index nv_;
   Index nh_;
   VectorOf<Scalar> theta_;
-  mutable VectorOf<Scalar> grad_;  // scratch of the double-gradient overload
-  mutable Mat p_;
+  mutable Mat p_;  // scratch: hidden probabilities
 };
 
 /// The float32 working copy of an RBM (models/working_precision.hpp).
