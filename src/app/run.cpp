@@ -407,10 +407,9 @@ RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, TrainHook
   hooks.resume = resuming != 0 ? &resume : nullptr;
   const std::string started = resuming != 0 && !resume.started.empty() ? resume.started : io::utc_now();
   const io::Provenance provenance = app_provenance(team, started);  // collective: every rank
-  hooks.save = [&](const io::ResumeState& state) {
-    io::ResumeState with_start = state;
-    with_start.started = started;
-    io::write_resume_state(run.resume_path, with_start);
+  hooks.save = [&](io::ResumeState& state) {
+    state.started = started;  // not a copy: the state's parameters and checkpoints are lent
+    io::write_resume_state(run.resume_path, state);
   };
   // The training log as JSON lines, one object per logged update, flushed at once so that it can
   // be followed while the run goes on (tail -f); a resumed run appends to it.

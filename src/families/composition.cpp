@@ -65,16 +65,17 @@ MemoryEstimate memory_estimate(const RunConfig& c, Index dim) {
   const double stats = pairwise ? 4 * n * n : c.model() == ModelType::rbm ? 2 * n * hidden : 2 * n;
   MemoryEstimate m;
   const std::string size_key = c.model() == ModelType::rbm && hidden > n ? "model.n_hidden" : "model.n_visible";
-  // Model, gradient, optimizer moments, the resume state's copy, and the statistics.
+  // Model, gradient, optimizer moments, a float32 working copy, and the statistics (a resume
+  // checkpoint borrows the parameters and the moments; it copies nothing of their size).
   m.size_key = size_key;
-  m.model_bytes = kScalar * (6 * params + stats);
+  m.model_bytes = kScalar * (5 * params + stats);
   with_family(c.model(), [&](auto family) {
     if constexpr (requires { decltype(family)::memory_bytes(c, dim); })
       m.model_bytes += decltype(family)::memory_bytes(c, dim);
   });
   m.add(size_key, m.model_bytes);
-  // Every checkpoint's parameters, kept in the record and in the resume state.
-  m.add("train.checkpoints", kScalar * 2 * params * static_cast<double>(c.checkpoints));
+  // Every checkpoint's parameters, kept in the record (a resume checkpoint borrows them).
+  m.add("train.checkpoints", kScalar * params * static_cast<double>(c.checkpoints));
   if (!c.exact_training()) {
     // The chains and their proposals; the data minibatch.
     m.add("train.chains", kScalar * 3 * units * static_cast<double>(c.chains));

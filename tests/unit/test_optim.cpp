@@ -1,9 +1,11 @@
 // Optimizers: hand-computed steps, the L2 fixed point, and that the rdm fixed point of training
 // does not depend on the optimizer (docs/theory.md section 3).
 #include <cmath>
+#include <utility>
 
 #include <catch2/catch.hpp>
 
+#include "../support/binary_fixtures.hpp"
 #include "../support/binary_training.hpp"
 #include "shortrun/models/independent_spins.hpp"
 #include "shortrun/optim/adam.hpp"
@@ -39,6 +41,34 @@ TEST_CASE("adam's first step is lr times the gradient's sign and it minimises a 
   }
   CHECK((a - c / 1.5).cwiseAbs().maxCoeff() < 1e-6);
   CHECK((s - c / 1.5).cwiseAbs().maxCoeff() < 1e-12);
+}
+
+TEST_CASE("an optimizer's lent state comes back whole: later steps are bitwise those of one never lent", "[optim]") {
+  // A resume checkpoint borrows the moments (lend_state) and gives them back (restore(State&&))
+  // instead of copying them; the State it writes must hold what state() holds.
+  auto check = [](auto lent, auto kept) {
+    Vector a = (Vector(3) << 0.5, -1.0, 2.0).finished(), b = a;
+    auto grad = [](const Vector& x, int i) { return Vector(x.array().sin() + 0.1 * i); };
+    for (int i = 0; i < 3; ++i) {
+      lent.step(a, grad(a, i));
+      kept.step(b, grad(b, i));
+    }
+    const State copy = kept.state();
+    State borrowed = lent.lend_state();
+    REQUIRE(borrowed.blocks().size() == copy.blocks().size());
+    for (std::size_t i = 0; i < copy.blocks().size(); ++i) {
+      CHECK(borrowed.blocks()[i].name == copy.blocks()[i].name);
+      CHECK(test::bitwise_equal(borrowed.blocks()[i].value, copy.blocks()[i].value));
+    }
+    lent.restore(std::move(borrowed));
+    for (int i = 3; i < 6; ++i) {
+      lent.step(a, grad(a, i));
+      kept.step(b, grad(b, i));
+    }
+    CHECK(test::bitwise_equal(a, b));
+  };
+  check(Adam(0.01, 0.9, 0.999, 1e-8, 0.1), Adam(0.01, 0.9, 0.999, 1e-8, 0.1));
+  check(Sgd(0.1, 0.5, 0.1), Sgd(0.1, 0.5, 0.1));
 }
 
 TEST_CASE("rdm training with adam reaches the same h*(k) as sgd", "[optim][spins][training]") {

@@ -31,10 +31,13 @@ struct TrainHooks {
   StopControl* stop = nullptr;  ///< signals, wall time, periodic saves; null: never stop early
   std::function<void()> tick = [] {};
   /// State to continue from (every rank: step, elapsed, params, estimator and optimizer state; the
-  /// leader also needs log and checkpoints). Null: start at update 1.
-  const io::ResumeState* resume = nullptr;
-  /// Leader only: persist a resume checkpoint. Called after the team gathered the state.
-  std::function<void(const io::ResumeState&)> save = [](const io::ResumeState&) {};
+  /// leader also needs log and checkpoints). Training takes its parameters, optimizer state, log
+  /// and checkpoints (moved, not copied). Null: start at update 1.
+  io::ResumeState* resume = nullptr;
+  /// Leader only: persist a resume checkpoint. Called after the team gathered the state; it may
+  /// fill in what only the app knows (`started`). Its large items are lent by training: keep no
+  /// reference or copy of them after returning.
+  std::function<void(io::ResumeState&)> save = [](io::ResumeState&) {};
   /// Every rank: a row of the training log as soon as it is made (the leader appends it to the
   /// run's JSON-lines log, readable while the run goes on).
   std::function<void(const TrainLogRow&)> log = [](const TrainLogRow&) {};
@@ -81,13 +84,13 @@ TrainRecord train_with_hooks(Model& model, DataTermOf<Scalar>& data, Estimator& 
   TrainRecord out;
   double elapsed_before = 0;
   if (hooks.resume != nullptr) {
-    model.params() = hooks.resume->params;
-    optimizer.restore(hooks.resume->optimizer);
+    model.params() = std::move(hooks.resume->params);
+    optimizer.restore(std::move(hooks.resume->optimizer));
     estimator.restore(local_state(hooks.resume->estimator, estimator.state()));
     plan.first_step = hooks.resume->step + 1;
     elapsed_before = hooks.resume->elapsed_s;
-    out.log = hooks.resume->log;
-    out.checkpoints = hooks.resume->checkpoints;
+    out.log = std::move(hooks.resume->log);
+    out.checkpoints = std::move(hooks.resume->checkpoints);
   }
   Progress progress(hooks.show_progress, "train " + config.run_name);
   progress.resumed_at(plan.first_step - 1);
@@ -115,21 +118,27 @@ TrainRecord train_with_hooks(Model& model, DataTermOf<Scalar>& data, Estimator& 
     state.config_text = config.to_ini();
     state.step = step;
     state.elapsed_s = elapsed_before + progress.elapsed_s();
-    state.params = model.params();
-    state.optimizer = optimizer.state();
     state.estimator = gather_state(estimator.state(), team);
-    // Lent, not copied: the scheduled checkpoints are train.checkpoints parameter vectors, and a
-    // copy at every save doubled the largest item of a big model's training memory.
+    // Lent, not copied: the parameters, the optimizer's moments and the scheduled checkpoints
+    // (train.checkpoints parameter vectors) are each of the model's size, and copies at every save
+    // were the largest items of a big model's training memory. Nothing updates them until they
+    // are given back, when the save returns or throws.
+    state.params = std::move(model.params());
+    state.optimizer = optimizer.lend_state();
     state.log = std::move(out.log);
     state.checkpoints = std::move(out.checkpoints);
     struct GiveBack {
       io::ResumeState& from;
       TrainRecord& to;
+      Model& model;
+      Optimizer& optimizer;
       ~GiveBack() {
         to.log = std::move(from.log);
         to.checkpoints = std::move(from.checkpoints);
+        model.params() = std::move(from.params);
+        optimizer.restore(std::move(from.optimizer));
       }
-    } give_back{state, out};
+    } give_back{state, out, model, optimizer};
     if (team.rank() == 0) hooks.save(state);
     if (hooks.stop != nullptr) hooks.stop->saved();
   };

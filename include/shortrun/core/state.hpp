@@ -51,6 +51,18 @@ class State {
     return b->value(0, 0);
   }
 
+  /// Moves the values of block `name` out as one column, as vector() reads them (empty when there
+  /// is no such block); the block stays, empty.
+  Matrix take_column(const std::string& name) {
+    for (auto& b : blocks_)
+      if (b.name == name) {
+        Matrix out = std::move(b.value);
+        out.resize(out.size(), 1);  // same size: the values stay where they are
+        return out;
+      }
+    return Matrix(0, 1);
+  }
+
   std::vector<StateBlock>& blocks() { return blocks_; }
   const std::vector<StateBlock>& blocks() const { return blocks_; }
   bool empty() const { return blocks_.empty(); }

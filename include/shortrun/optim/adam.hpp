@@ -6,6 +6,7 @@
 /// Entries whose gradient and value stay zero (a bm's J diagonal) stay zero.
 #include <cmath>
 #include <cstdint>
+#include <utility>
 
 #include "shortrun/core/state.hpp"
 #include "shortrun/core/types.hpp"
@@ -24,7 +25,8 @@ class Adam {
       t_ = 0;
     }
     ++t_;
-    const Vector g = grad + l2_ * theta;
+    // g = grad + l2 theta inside each expression: no temporary of the parameters' size.
+    const auto g = grad + l2_ * theta;
     m_ = beta1_ * m_ + (1.0 - beta1_) * g;
     v_ = beta2_ * v_ + (1.0 - beta2_) * g.cwiseAbs2();
     const double t = static_cast<double>(t_);
@@ -47,6 +49,20 @@ class Adam {
     m_ = s.vector("m").value_or(Vector());
     v_ = s.vector("v").value_or(Vector());
   }
+  /// state() without copying the moments: they move into the State, and restore(State&&) takes
+  /// them back (a resume checkpoint is written from them in between, with no step taken).
+  State lend_state() {
+    State s;
+    s.add_scalar("steps", static_cast<double>(t_));
+    s.add("m", std::move(m_));
+    s.add("v", std::move(v_));
+    return s;
+  }
+  void restore(State&& s) {
+    t_ = static_cast<std::int64_t>(s.scalar("steps").value_or(0.0));
+    m_ = s.take_column("m");
+    v_ = s.take_column("v");
+  }
 
  private:
   double lr_;
@@ -55,8 +71,8 @@ class Adam {
   double eps_;
   double l2_;
   std::int64_t t_ = 0;
-  Vector m_;
-  Vector v_;
+  Matrix m_ = Matrix(0, 1);  ///< one column: a Matrix so that lend_state() moves it into a StateBlock
+  Matrix v_ = Matrix(0, 1);
 };
 
 }  // namespace shortrun

@@ -3,6 +3,8 @@
 ///   g = grad + l2 theta,   u <- mu u + g,   theta <- theta - lr u
 /// (mu = 0, l2 = 0: plain theta <- theta - lr grad). The L2 term is the gradient of
 /// (l2 / 2) |theta|^2; a zero-gradient, zero-valued entry (a bm's J diagonal) stays zero.
+#include <utility>
+
 #include "shortrun/core/state.hpp"
 #include "shortrun/core/types.hpp"
 
@@ -33,12 +35,19 @@ class Sgd {
     return s;
   }
   void restore(const State& s) { velocity_ = s.vector("velocity").value_or(Vector()); }
+  /// state() without copying the velocity, and restore(State&&) moving it back (Adam::lend_state()).
+  State lend_state() {
+    State s;
+    s.add("velocity", std::move(velocity_));
+    return s;
+  }
+  void restore(State&& s) { velocity_ = s.take_column("velocity"); }
 
  private:
   double lr_;
   double momentum_;
   double l2_;
-  Vector velocity_;
+  Matrix velocity_ = Matrix(0, 1);  ///< one column (Adam::m_)
 };
 
 }  // namespace shortrun
