@@ -103,3 +103,49 @@ def p0_magnetization(init_type: str, m_data: float) -> float:
     if init_type == "data-mean":
         return m_data
     return math.nan
+
+
+def slope(h: float, k: int, sampler: str, n: int, m0: float = 0.0) -> float:
+    """a = dm_k/dh at h (central difference; m_k is smooth away from h = 0 for every sampler)."""
+    d = 1e-5 * max(1.0, abs(h))
+    return (m_after(h + d, k, sampler, n, m0) - m_after(h - d, k, sampler, n, m0)) / (2.0 * d)
+
+
+def chain_noise_var(m_data: float, k: int, sampler: str, n: int, m0: float, lr: float, chains: int) -> float:
+    """Predicted variance of a site's trained field around h*(k) from the chains' noise alone: rdm
+    with R = `chains` fresh chains per update, plain SGD (no momentum, no L2) at rate eta = `lr`,
+    exact data moments (data.n_samples = 0), +-1 spins, long after training reached h*.
+
+    Each update is h <- h + eta (m^D - m_hat), m_hat the mean of R independent +-1 spins whose mean
+    is m_k(h), so Var m_hat = (1 - m_k(h)^2) / R. Linearised around h* (where m_k = m^D), with
+    a = m_k'(h*) and the deviation d = h - h*:  d <- (1 - eta a) d + eta xi,  Var xi = s^2 =
+    (1 - m^D^2) / R, a first-order autoregression whose stationary variance is
+        Var d = eta^2 s^2 / (1 - (1 - eta a)^2) = eta s^2 / (a (2 - eta a)).
+    Different seeds' final fields are independent draws of it. NaN where h* does not exist or the
+    linearised update is not contracting (eta a outside (0, 2))."""
+    h = h_star(m_data, k, sampler, n, m0)
+    if not math.isfinite(h):
+        return math.nan
+    a = slope(h, k, sampler, n, m0)
+    if not 0.0 < lr * a < 2.0:
+        return math.nan
+    s2 = (1.0 - m_data * m_data) / chains
+    return lr * s2 / (a * (2.0 - lr * a))
+
+
+def relaxed(m_data: float, k: int, sampler: str, n: int, m0: float, lr: float, updates: int) -> bool:
+    """Whether `updates` SGD steps from h = 0 forget the start: |1 - eta a|^updates < 1e-3 at h*."""
+    h = h_star(m_data, k, sampler, n, m0)
+    if not math.isfinite(h):
+        return False
+    return abs(1.0 - lr * slope(h, k, sampler, n, m0)) ** updates < 1e-3
+
+
+def chi2_z(chi2: float, dof: int) -> float:
+    """How many standard deviations chi2 lies above its mean for `dof` degrees of freedom, by the
+    Wilson-Hilferty cube-root transform ((chi2/dof)^(1/3) is nearly normal with mean 1 - 2/(9 dof)
+    and variance 2/(9 dof); accurate to a few hundredths of a standard deviation for dof >= 10)."""
+    if dof <= 0:
+        return math.nan
+    v = 2.0 / (9.0 * dof)
+    return ((chi2 / dof) ** (1.0 / 3.0) - (1.0 - v)) / math.sqrt(v)

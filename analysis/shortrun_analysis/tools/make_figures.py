@@ -94,6 +94,10 @@ SCHEME_MARKERS = {"rdm": ("o", True), "cd": ("s", False), "pcd": ("^", False), "
 # the last two checkpoints as between the two before: a site with a fixed point slows down
 # geometrically, one without keeps a rate bounded away from zero (docs/theory.md section 3).
 RUNAWAY_RATE_RATIO = 0.5
+# ... and gains at least this much |h| between them: with sampled chains a site at its fixed point
+# moves by chain noise (a few hundredths here), up or down, so the rate test alone would flag it;
+# a site without a fixed point gains its whole drift, >= 0.04 per update here, times the interval.
+RUNAWAY_MIN_GAIN = 0.5
 
 
 def parse_args(argv):
@@ -347,7 +351,8 @@ def gaussian_study(sweep, section: Section, output: Output, prefix: str) -> None
 
 def running_away(run) -> Optional[List[int]]:
     """Sites (0-based) whose |h| still grows between the last two checkpoints at least
-    RUNAWAY_RATE_RATIO times as fast as between the two before; None with fewer than 3 checkpoints."""
+    RUNAWAY_RATE_RATIO times as fast as between the two before, and by at least RUNAWAY_MIN_GAIN;
+    None with fewer than 3 checkpoints."""
     steps = sorted(run.checkpoints)
     if len(steps) < 3:
         return None
@@ -355,7 +360,51 @@ def running_away(run) -> Optional[List[int]]:
     h0, h1, h2 = (np.abs(run.checkpoints[s]["h"]) for s in (s0, s1, s2))
     rate_before = (h1 - h0) / (s1 - s0)
     rate_last = (h2 - h1) / (s2 - s1)
-    return [int(i) for i in np.flatnonzero((rate_last > 0) & (rate_last >= RUNAWAY_RATE_RATIO * rate_before))]
+    return [int(i) for i in np.flatnonzero((rate_last > 0) & (rate_last >= RUNAWAY_RATE_RATIO * rate_before)
+                                           & (h2 - h1 >= RUNAWAY_MIN_GAIN))]
+
+
+def chain_noise_applies(config) -> bool:
+    """Whether spins.chain_noise_var predicts a run's scatter: rdm with sampled chains, plain SGD
+    (no momentum, no L2), the whole data every update (a constant data term), +-1 spins."""
+    def num(key, default=0.0):
+        try:
+            return float(config.get(key, default))
+        except (TypeError, ValueError):
+            return math.nan
+    return (str(config.get("train.moments")) == "sampled" and str(config.get("train.scheme")) == "rdm"
+            and str(config.get("train.optimizer", "sgd")) == "sgd" and num("train.momentum") == 0.0
+            and num("train.l2") == 0.0 and num("train.batch") == 0.0 and str(config.get("model.spin", "pm1")) == "pm1")
+
+
+def chain_noise_test(groups, m_data, m0, sampler, n):
+    """Seeds against the predicted chain noise (spins.chain_noise_var), pooled over the groups of
+    seeds (one per k) and sites where it applies (a fixed point, relaxed from h = 0, >= 2 seeds):
+      scatter: sum over them of (n_seeds - 1) s^2 / var, s^2 the seeds' sample variance: chi-square
+               with sum (n_seeds - 1) degrees of freedom if the prediction is right;
+      mean:    sum of n_seeds (mean - h*)^2 / var: chi-square with one degree per (k, site).
+    groups: (k, config, [trained h of each seed]). Returns a dict (None when nothing applies) with
+    each ratio chi2 / dof, its dof and z-score."""
+    chi_s = chi_m = 0.0
+    dof_s = dof_m = 0
+    for k, config, fields in groups:
+        if len(fields) < 2 or not chain_noise_applies(config):
+            continue
+        lr, chains, updates = float(config["train.lr"]), int(config["train.chains"]), int(config["train.updates"])
+        h = np.array(fields)  # [seeds, N]
+        for i in range(n):
+            var = spin_theory.chain_noise_var(m_data[i], k, sampler, n, m0[i], lr, chains)
+            if not (np.isfinite(var) and spin_theory.relaxed(m_data[i], k, sampler, n, m0[i], lr, updates)):
+                continue
+            hs = spin_theory.h_star(m_data[i], k, sampler, n, m0[i])
+            chi_s += (len(h) - 1) * float(np.var(h[:, i], ddof=1)) / var
+            dof_s += len(h) - 1
+            chi_m += len(h) * (float(h[:, i].mean()) - hs) ** 2 / var
+            dof_m += 1
+    if dof_s == 0:
+        return None
+    return dict(scatter_ratio=chi_s / dof_s, scatter_dof=dof_s, scatter_z=spin_theory.chi2_z(chi_s, dof_s),
+                mean_ratio=chi_m / dof_m, mean_dof=dof_m, mean_z=spin_theory.chi2_z(chi_m, dof_m))
 
 
 def spins_study(sweep, section: Section, output: Output, prefix: str) -> None:
@@ -407,6 +456,7 @@ def spins_study(sweep, section: Section, output: Output, prefix: str) -> None:
                 ax.axhline(np.arctanh(m_data[i]), color=col, ls=":", lw=0.8)
             limit = max(limit, *(abs(c) for c in curve[np.isfinite(curve)] if abs(c) < 10), 0.5)
         trained: Dict[tuple, List[np.ndarray]] = {}  # per group of seeds: their trained fields
+        configs: Dict[tuple, Any] = {}  # and the group's configuration
         for r in here:
             k = int(r.theory_data["k"])
             h_theory = theory_h(k, r)
@@ -417,6 +467,7 @@ def spins_study(sweep, section: Section, output: Output, prefix: str) -> None:
                 gap = np.abs(h - h_theory)
                 max_gap = nanmax([max_gap] + list(gap))
                 trained.setdefault((k, config_key(r.config)), []).append(h)
+                configs[(k, config_key(r.config))] = r.config
             else:
                 diverged.append(k)
                 ax.axvspan(k / 1.15, k * 1.15, color="red", alpha=0.15, lw=0)
@@ -444,6 +495,7 @@ def spins_study(sweep, section: Section, output: Output, prefix: str) -> None:
                 limit = max(limit, abs(mean) if abs(mean) < 10 else 0)
         seeds_here = [len(fields) for fields in trained.values()]
         seed_counts_all.extend(seeds_here)
+        noise = chain_noise_test([(key[0], configs[key], f) for key, f in trained.items()], m_data, m0, sampler, n)
         ax.set_xscale("log")
         ax.set_xlabel("k (sweeps per update)")
         what = "closed form" if closed else "root of m_k(h) = m^D"
@@ -462,7 +514,7 @@ def spins_study(sweep, section: Section, output: Output, prefix: str) -> None:
                                         for k, s in sorted(runaway_sites.items())},
                          predicted_no_fixed_point={str(k): [i + 1 for i in s] for k, s in sorted(predicted.items()) if s}
                          if predicted else None,
-                         theory_agrees=agrees, seeds_per_point=sorted(set(seeds_here))))
+                         theory_agrees=agrees, seeds_per_point=sorted(set(seeds_here)), chain_noise=noise))
         runaway_text = "; ".join(f"k={k}: sites {','.join(str(i + 1) for i in s) if s else 'none'}"
                                  if s is not None else f"k={k}: ?" for k, s in sorted(runaway_sites.items()))
         pred_text = ("; ".join(f"k={k}: sites {','.join(str(i + 1) for i in s)}" for k, s in sorted(predicted.items()) if s)
@@ -493,12 +545,31 @@ def spins_study(sweep, section: Section, output: Output, prefix: str) -> None:
         header.append("seeds per k")
         for row, cells in zip(rows, table):
             cells.append(seeds_cell(row["seeds_per_point"]))
+    tested = [row["chain_noise"] for row in rows if row["chain_noise"] is not None]
+    if tested:
+        header += ["seeds' scatter / predicted chain noise (chi2/dof, dof, z)",
+                   "seeds' mean - h*, in predicted s.e. (chi2/dof, dof, z)"]
+        for row, cells in zip(rows, table):
+            t = row["chain_noise"]
+            cells += (["-", "-"] if t is None else
+                      [f"{t['scatter_ratio']:.3f}, {t['scatter_dof']}, {t['scatter_z']:+.2f}",
+                       f"{t['mean_ratio']:.3f}, {t['mean_dof']}, {t['mean_z']:+.2f}"])
     section.lines += md_table(header, table)
     section.lines.append("")
     section.lines.append("h* is /theory h_star (gibbs-random, closed form) or the root of m_k(h) = m^D (docs/theory.md section 3) "
                          "from h = 0 (other samplers). Sites are numbered 1..N in the order of data.magnetization. "
                          "A site runs away when its |h| grows between the last two checkpoints at least "
-                         f"{RUNAWAY_RATE_RATIO:g} times as fast as between the two before.")
+                         f"{RUNAWAY_RATE_RATIO:g} times as fast as between the two before, and by at least "
+                         f"{RUNAWAY_MIN_GAIN:g}.")
+    if tested:
+        section.lines.append("")
+        section.lines.append(
+            "Sampled chains: rdm with R chains estimates m_k(h) with variance (1 - m^2) / R, so each seed's trained "
+            "field is a draw around h*(k) with the variance eta (1 - m^2) / (R a (2 - eta a)), a = dm_k/dh at h* "
+            "(plain SGD at rate eta, linearised). Scatter: sum over k and sites of (n - 1) s^2 / predicted variance "
+            "(s^2 the n seeds' sample variance); mean: sum of n (mean - h*)^2 / predicted variance. Both are "
+            "chi-square with the dof shown if the prediction holds: chi2/dof near 1, z (Wilson-Hilferty) within "
+            "about +-3. Sites without a fixed point, not relaxed from h = 0, or in diverged runs are left out.")
     section.record["rows"] = rows
     section.record["theory_agrees"] = all(checks) if checks else None
 
