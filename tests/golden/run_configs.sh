@@ -149,6 +149,11 @@ tiny() {  # TAG -> the --set overrides, one argument per line
     # k x lr grid, bm N = 6, exact moments
     paper-6-k-lr-grid) a=(--set model.n_visible=6 --set train.k=1,4 --set train.lr=0.1,0.4
                           --set train.updates=40 --set data.n_samples=500) ;;
+    # (gibbs-random, metropolis) x k x seeds, sampled chains (100 updates: gibbs-random k = 1 has no
+    # fixed point but does not reach the divergence bound yet)
+    paper-7-spins-sampled) a=(--set train.k=1,3 --set run.seed=1,2 --set train.updates=100
+                              --set train.chains=100 --set data.n_samples=1000 --set measure.chains=50
+                              --set measure.t_points=8) ;;
     *) return 1 ;;
   esac
   printf '%s\n' "${a[@]}"
