@@ -469,8 +469,9 @@ def spins_study(sweep, section: Section, output: Output, prefix: str) -> None:
                 trained.setdefault((k, config_key(r.config)), []).append(h)
                 configs[(k, config_key(r.config))] = r.config
             else:
+                if k not in diverged:  # one band per k, however many seeds diverged there
+                    ax.axvspan(k / 1.15, k * 1.15, color="red", alpha=0.15, lw=0)
                 diverged.append(k)
-                ax.axvspan(k / 1.15, k * 1.15, color="red", alpha=0.15, lw=0)
                 sites = running_away(r)
                 runaway_sites[k] = sites
                 last = r.checkpoints[r.final_step]["h"] if r.final_step is not None else None
