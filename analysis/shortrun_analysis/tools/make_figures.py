@@ -40,7 +40,10 @@ model.type decides: gaussian (1), spins (2), bm (3), rbm (4), convnet (5). Writt
                         growing as fast at the last checkpoint as before it) as arrows at the edge.
                         Table: max |h_trained - h*|, the diverged k's and, for gibbs-random, the
                         k's and sites where the condition |m^D| < 1 - q^k of docs/theory.md
-                        section 3 fails
+                        section 3 fails. With sampled chains over seeds (study 7: rdm, plain SGD,
+                        the whole data every update) also the seeds' scatter against the chain
+                        noise predicted around h* (variance eta (1 - m^2) / (R a (2 - eta a)),
+                        a = dm_k/dh) and their means against h*, each as chi2/dof, dof and z
   study3_error_vs_t.png Boltzmann machine: error against the data vs sampling time t for every
                         run (rdm and pcd, each k), as plot_dynamics.py draws it
   study3_heatmap.png    the error over (training checkpoint, t) of one rdm run measured at every
