@@ -121,14 +121,52 @@ def j_star(c, k, eta, temp, sigma0):
     return 0.5 * (lo + hi)
 
 
+def j_noise_var(c, js, k, eta, temp, sigma0, lr, chains, updates):
+    """The stationary variance of an SGD-trained J_alpha around J* under chain noise, derived here
+    again: J_alpha <- J_alpha - lr/2 (c - second moment of R chains along the mode), that moment of
+    mean v_k(J_alpha) and variance 2 c^2 / R; linearised with rho = -lr/2 v_k'(J*) (a central
+    difference of v_k here), Var = (lr/2)^2 (2 c^2 / R) / (1 - (1 - rho)^2). None where it does not
+    apply (no J*, not contracting, or not relaxed after `updates`)."""
+    if not math.isfinite(js):
+        return None
+    d = 1e-6
+    rho = -0.5 * lr * (v_k(js + d, k, eta, temp, sigma0) - v_k(js - d, k, eta, temp, sigma0)) / (2 * d)
+    if not 0 < rho < 2 or abs(1 - rho) ** updates >= 1e-3:
+        return None
+    return (0.5 * lr) ** 2 * (2 * c * c / chains) / (1 - (1 - rho) ** 2)
+
+
+def chi2_checks(label, items, got):
+    """items: (values over seeds, centre, variance). make_figures.py's pooled chi-squares (`got`)
+    recomputed, and both within |z| < 4 of the prediction (fixed seeds: always or never)."""
+    chi_s = sum((len(v) - 1) * float(np.var(v, ddof=1)) / var for v, _, var in items)
+    dof_s = sum(len(v) - 1 for v, _, _ in items)
+    chi_m = sum(len(v) * (float(np.mean(v)) - centre) ** 2 / var for v, centre, var in items)
+    dof_m = len(items)
+    assert dof_s > 0 and got is not None, (label, got)
+    assert got["scatter_dof"] == dof_s and got["mean_dof"] == dof_m, (label, got, dof_s, dof_m)
+    assert close(got["scatter_ratio"], chi_s / dof_s, 1e-6) and close(got["mean_ratio"], chi_m / dof_m, 1e-6), \
+        (label, got, chi_s / dof_s, chi_m / dof_m)
+    for what, chi, dof in (("scatter", chi_s, dof_s), ("mean", chi_m, dof_m)):
+        v = 2 / (9 * dof)  # Wilson-Hilferty: (chi2/dof)^(1/3) ~ N(1 - v, v)
+        z = ((chi / dof) ** (1 / 3) - (1 - v)) / math.sqrt(v)
+        assert abs(z) < 4, f"{label}: the seeds' {what} is {z:+.2f} sd off the predicted chain noise"
+    print(f"{label}: seeds' scatter / predicted = {chi_s / dof_s:.3f} ({dof_s} dof), "
+          f"means on the fixed point: chi2/dof = {chi_m / dof_m:.3f} ({dof_m} dof)")
+
+
 def check_gaussian(folder, record):
     runs, _ = manifest(folder)
     worst = {}
+    seeds = {}  # sampled chains: (sigma0, scheme, k) -> [(J_trained, J*, c, the run's constants)]
     for path in (os.path.join(folder, p) for p in runs["file"]):
         with open_h5(path) as f:
             th = f["theory"]
             eta, temp, sigma0, k = (float(th.attrs[a]) for a in ("eta", "temperature", "sigma0", "k"))
-            scheme = text(f["config"].attrs["train.scheme"])
+            cfg = f["config"].attrs
+            scheme = text(cfg["train.scheme"])
+            sampled = text(cfg["train.moments"]) == "sampled"
+            training = (float(cfg["train.lr"]), int(cfg["train.chains"]), int(cfg["train.updates"]))
             c, js, jeq, jt = th["c"][()], th["J_star"][()], th["J_eq"][()], th["J_trained"][()]
         # The stored closed forms against ours.
         ours = np.array([j_star(ca, int(k), eta, temp, sigma0) for ca in c])
@@ -136,7 +174,10 @@ def check_gaussian(folder, record):
         assert np.allclose(jeq, (1 - np.sqrt(1 - 2 * eta * temp / c)) / eta, rtol=0, atol=1e-12), path
         target = js if scheme == "rdm" else jeq
         gap = float(np.abs(jt - target).max())
-        assert gap < TRAINED, f"{path}: {scheme} k = {k:g}: |J_trained - {'J*' if scheme == 'rdm' else 'J_eq'}| = {gap:.3g}"
+        if sampled:
+            seeds.setdefault((sigma0, scheme, int(k)), []).append((jt, js, c, (eta, temp, sigma0) + training))
+        else:
+            assert gap < TRAINED, f"{path}: {scheme} k = {k:g}: |J_trained - {'J*' if scheme == 'rdm' else 'J_eq'}| = {gap:.3g}"
         key = (sigma0, scheme)
         w = worst.setdefault(key, {"star": 0.0, "eq": 0.0, "n": 0})
         w["star"] = max(w["star"], float(np.abs(jt - js).max()))
@@ -155,7 +196,21 @@ def check_gaussian(folder, record):
         assert line in md, f"summary.md lacks the row {line}"
     # rdm is far from equilibrium at small k for some mode: the figure's point.
     assert any(rows[(s, "rdm")]["max_gap_J_eq"] > 1.0 for s, _ in rows), rows
-    print(f"study 1: {len(worst)} (sigma0, scheme) rows, trained J on J* / J_eq within {TRAINED:g}")
+    if not seeds:
+        assert all(r.get("chain_noise") is None for r in record["rows"]), record["rows"]
+        print(f"study 1: {len(worst)} (sigma0, scheme) rows, trained J on J* / J_eq within {TRAINED:g}")
+        return
+    for sigma0, scheme in rows:
+        items = []
+        for (s0, sch, k), group in seeds.items():
+            if (s0, sch) != (sigma0, scheme) or len(group) < 2:
+                continue
+            js, c, (eta, temp, sg, lr, chains, updates) = group[0][1], group[0][2], group[0][3]
+            for a in range(c.size):
+                var = j_noise_var(float(c[a]), float(js[a]), k, eta, temp, sg, lr, chains, updates)
+                if var is not None:
+                    items.append(([jt[a] for jt, _, _, _ in group], float(js[a]), var))
+        chi2_checks(f"study 1 (sampled chains, sigma0 = {sigma0:g}, {scheme})", items, rows[(sigma0, scheme)]["chain_noise"])
 
 
 # --- study 2: spins, h*(k) and the existence condition computed here ---------------------------
@@ -204,13 +259,11 @@ def noise_var(m, k, sampler, n, lr, chains):
 
 
 def check_spins_sampled(folder, record, runs_by_group):
-    """Sampled chains over seeds: make_figures.py's chi-square of the seeds' scatter and of their
-    means against h*(k), recomputed here from the files, and both consistent with the prediction
-    (|z| < 4: the seeds are fixed, so this either always passes or always fails for this build)."""
+    """Sampled chains over seeds: make_figures.py's chi-squares of the seeds' scatter and of their
+    means against h*(k), recomputed here from the files (chi2_checks)."""
     rows = {r["sampler"]: r for r in record["rows"]}
     for sampler, groups in runs_by_group.items():
-        chi_s = chi_m = 0.0
-        dof_s = dof_m = 0
+        items = []
         for (k, lr, chains, updates), fields in groups.items():
             if len(fields) < 2:
                 continue
@@ -221,21 +274,8 @@ def check_spins_sampled(folder, record, runs_by_group):
                 var, a = noise_var(float(m[i]), k, sampler, n, lr, chains)
                 if var is None or not 0 < lr * a < 2 or abs(1 - lr * a) ** updates >= 1e-3:
                     continue
-                chi_s += (len(h) - 1) * float(np.var(h[:, i], ddof=1)) / var
-                dof_s += len(h) - 1
-                chi_m += len(h) * (float(h[:, i].mean()) - h_root(float(m[i]), k, sampler, n)) ** 2 / var
-                dof_m += 1
-        got = rows[sampler]["chain_noise"]
-        assert dof_s > 0 and got is not None, (sampler, got)
-        assert got["scatter_dof"] == dof_s and got["mean_dof"] == dof_m, (got, dof_s, dof_m)
-        assert close(got["scatter_ratio"], chi_s / dof_s, 1e-6) and close(got["mean_ratio"], chi_m / dof_m, 1e-6), \
-            (got, chi_s / dof_s, chi_m / dof_m)
-        for what, chi, dof in (("scatter", chi_s, dof_s), ("mean", chi_m, dof_m)):
-            v = 2 / (9 * dof)  # Wilson-Hilferty: (chi2/dof)^(1/3) ~ N(1 - v, v)
-            z = ((chi / dof) ** (1 / 3) - (1 - v)) / math.sqrt(v)
-            assert abs(z) < 4, f"{sampler}: the seeds' {what} is {z:+.2f} sd off the predicted chain noise"
-        print(f"study 2 (sampled chains, {sampler}): seeds' scatter / predicted = {chi_s / dof_s:.3f} "
-              f"({dof_s} dof), means on h*(k): chi2/dof = {chi_m / dof_m:.3f} ({dof_m} dof)")
+                items.append((h[:, i], h_root(float(m[i]), k, sampler, n), var))
+        chi2_checks(f"study 2 (sampled chains, {sampler})", items, rows[sampler]["chain_noise"])
 
 
 def check_spins(folder, record):

@@ -13,6 +13,8 @@
 #   6  k x lr grid, bm N = 6, exact moments: the heat maps' numbers against the manifest
 #   7  spins with sampled chains over 4 seeds: the seeds' scatter and means against the chain noise
 #      predicted here (chi-square, |z| < 4), the diverged runs as in 2
+#   8  Gaussian with sampled chains over 4 seeds: J's scatter and means against the chain noise
+#      predicted here (chi-square, |z| < 4)
 # Each config runs with --set overrides that shrink it but keep its axes, so that the figures are of
 # the same kind as at full size. A config of another study number fails the test until it gets a
 # tiny version here. The studies run through jobs/slurm/paper.sbatch outside SLURM (mpirun, one
@@ -63,6 +65,8 @@ tiny() {  # STUDY NUMBER -> the --set overrides of its tiny version, one argumen
          --set measure.equilibrium_sweeps=50 ;;
     6) printf '%s\n' --set model.n_visible=6 --set train.k=1,2,4 --set train.lr=0.1,0.4 --set train.updates=400 ;;
     7) printf '%s\n' --set train.k=1,3,10 --set run.seed=1,2,3,4 --set train.updates=500 --set train.chains=500 \
+         --set measure.chains=100 --set measure.t_points=10 ;;
+    8) printf '%s\n' --set train.k=1,10 --set run.seed=1,2,3,4 --set train.updates=2000 --set train.chains=500 \
          --set measure.chains=100 --set measure.t_points=10 ;;
     *) return 1 ;;
   esac

@@ -11,6 +11,7 @@ from typing import Any, Dict, List, Optional
 import numpy as np
 
 from .. import SchemaError, load_measurement, load_run, summarize
+from .. import gaussian as gaussian_theory
 from .. import spins as spin_theory
 from ..cli import add_format_argument, argv_or_default, make_out, prog, run_main, running
 from ..plotting import set_formats
@@ -31,7 +32,9 @@ model.type decides: gaussian (1), spins (2), bm (3), rbm (4), convnet (5). Writt
                         panel per p0 width sigma0, one colour per mode; rdm (dots) against the
                         closed-form J*(k) (crosses and line, /theory J_star), cd and pcd (squares,
                         triangles) against J_eq (dashed). Table: per sigma0 and scheme, max over
-                        k and modes of |J_trained - J*| and |J_trained - J_eq|
+                        k and modes of |J_trained - J*| and |J_trained - J_eq|; with sampled chains
+                        over seeds (study 8) also their scatter and means against the chain noise
+                        predicted around J* (analysis/shortrun_analysis/gaussian.py), as for study 2
   study2_h_vs_k.png     spins: trained fields h_i against k, one panel per sampler, against h*(k):
                         /theory h_star (gibbs-random, closed form) or the root of
                         m_k(h) = m_i^D (metropolis and the others; docs/theory.md section 3);
@@ -309,7 +312,8 @@ def gaussian_study(sweep, section: Section, output: Output, prefix: str) -> None
             expected = sorted({r.theory.expected_name for _, _, _, r in sel})
             gap_expected = nanmax(np.abs(r.theory.J_trained - r.theory.expected).max() for _, _, _, r in done)
             negative = sum(int((r.theory.J_star < 0).sum()) for _, _, _, r in sel)
-            rows.append(dict(sigma0=sigma, scheme=scheme, n_runs=len(sel), n_completed=len(done),
+            noise = gaussian_chain_noise_test([g for g in groups if str(g[0].config.get("train.scheme", "?")) == scheme])
+            rows.append(dict(sigma0=sigma, scheme=scheme, n_runs=len(sel), n_completed=len(done), chain_noise=noise,
                              k=sorted({k for _, _, k, _ in sel}), expected=",".join(expected),
                              max_gap_expected=gap_expected, max_gap_J_star=gap_star, max_gap_J_eq=gap_eq,
                              modes_with_negative_J_star=negative,
@@ -341,7 +345,16 @@ def gaussian_study(sweep, section: Section, output: Output, prefix: str) -> None
         header.append("seeds per k")
         for row, cells in zip(rows, table):
             cells.append(seeds_cell(row["seeds_per_point"]))
+    tested = chain_noise_columns(rows, header, table)
     section.lines += md_table(header, table)
+    if tested:
+        section.lines.append("")
+        section.lines.append(
+            "Sampled chains: R chains estimate a mode's second moment with variance 2 c^2 / R, so each seed's "
+            "trained J_alpha is a draw around J*(k) with the variance (lr/2)^2 (2 c^2 / R) / (rho (2 - rho)), "
+            "rho = -(lr/2) dv_k/dJ at J* (plain SGD, linearised: analysis/shortrun_analysis/gaussian.py). The "
+            "columns pool the modes and k's as for the spins (chi2/dof near 1, |z| within about 3); modes without "
+            "J*, not relaxed from the start, or in diverged runs are left out.")
     section.lines.append("")
     section.lines.append("Gaps are maxima over the k's, the modes and the seeds of the trained eigenvalue J_alpha "
                          "(/theory J_trained) against the run's own closed-form J_star and J_eq "
@@ -368,8 +381,9 @@ def running_away(run) -> Optional[List[int]]:
 
 
 def chain_noise_applies(config) -> bool:
-    """Whether spins.chain_noise_var predicts a run's scatter: rdm with sampled chains, plain SGD
-    (no momentum, no L2), the whole data every update (a constant data term), +-1 spins."""
+    """Whether the chain-noise predictions (spins.chain_noise_var, gaussian.chain_noise_var) hold
+    for a run: rdm with sampled chains, plain SGD (no momentum, no L2), the whole data every update
+    (a constant data term)."""
     def num(key, default=0.0):
         try:
             return float(config.get(key, default))
@@ -377,37 +391,78 @@ def chain_noise_applies(config) -> bool:
             return math.nan
     return (str(config.get("train.moments")) == "sampled" and str(config.get("train.scheme")) == "rdm"
             and str(config.get("train.optimizer", "sgd")) == "sgd" and num("train.momentum") == 0.0
-            and num("train.l2") == 0.0 and num("train.batch") == 0.0 and str(config.get("model.spin", "pm1")) == "pm1")
+            and num("train.l2") == 0.0 and num("train.batch") == 0.0)
+
+
+def pooled_chi2(items):
+    """Seeds against a predicted chain noise, pooled over `items` = (values over the seeds, the
+    predicted centre, the predicted variance), each with >= 2 seeds:
+      scatter: sum of (n - 1) s^2 / var, s^2 the seeds' sample variance: chi-square with
+               sum (n - 1) degrees of freedom if the prediction is right;
+      mean:    sum of n (mean - centre)^2 / var: chi-square with one degree per item.
+    A dict with each ratio chi2 / dof, its dof and z-score (spins.chi2_z); None without items."""
+    chi_s = chi_m = 0.0
+    dof_s = dof_m = 0
+    for values, centre, var in items:
+        v = np.asarray(values, dtype=float)
+        chi_s += (v.size - 1) * float(np.var(v, ddof=1)) / var
+        dof_s += v.size - 1
+        chi_m += v.size * (float(v.mean()) - centre) ** 2 / var
+        dof_m += 1
+    if dof_s == 0:
+        return None
+    return dict(scatter_ratio=chi_s / dof_s, scatter_dof=dof_s, scatter_z=spin_theory.chi2_z(chi_s, dof_s),
+                mean_ratio=chi_m / dof_m, mean_dof=dof_m, mean_z=spin_theory.chi2_z(chi_m, dof_m))
 
 
 def chain_noise_test(groups, m_data, m0, sampler, n):
-    """Seeds against the predicted chain noise (spins.chain_noise_var), pooled over the groups of
-    seeds (one per k) and sites where it applies (a fixed point, relaxed from h = 0, >= 2 seeds):
-      scatter: sum over them of (n_seeds - 1) s^2 / var, s^2 the seeds' sample variance: chi-square
-               with sum (n_seeds - 1) degrees of freedom if the prediction is right;
-      mean:    sum of n_seeds (mean - h*)^2 / var: chi-square with one degree per (k, site).
-    groups: (k, config, [trained h of each seed]). Returns a dict (None when nothing applies) with
-    each ratio chi2 / dof, its dof and z-score."""
-    chi_s = chi_m = 0.0
-    dof_s = dof_m = 0
+    """Spins: pooled_chi2 over the groups of seeds (k, config, [trained h of each seed]) and the
+    sites with a fixed point, relaxed from h = 0 (spins.relaxed), in runs where it applies (+-1 spins)."""
+    items = []
     for k, config, fields in groups:
-        if len(fields) < 2 or not chain_noise_applies(config):
+        if len(fields) < 2 or not chain_noise_applies(config) or str(config.get("model.spin", "pm1")) != "pm1":
             continue
         lr, chains, updates = float(config["train.lr"]), int(config["train.chains"]), int(config["train.updates"])
         h = np.array(fields)  # [seeds, N]
         for i in range(n):
             var = spin_theory.chain_noise_var(m_data[i], k, sampler, n, m0[i], lr, chains)
-            if not (np.isfinite(var) and spin_theory.relaxed(m_data[i], k, sampler, n, m0[i], lr, updates)):
-                continue
-            hs = spin_theory.h_star(m_data[i], k, sampler, n, m0[i])
-            chi_s += (len(h) - 1) * float(np.var(h[:, i], ddof=1)) / var
-            dof_s += len(h) - 1
-            chi_m += len(h) * (float(h[:, i].mean()) - hs) ** 2 / var
-            dof_m += 1
-    if dof_s == 0:
-        return None
-    return dict(scatter_ratio=chi_s / dof_s, scatter_dof=dof_s, scatter_z=spin_theory.chi2_z(chi_s, dof_s),
-                mean_ratio=chi_m / dof_m, mean_dof=dof_m, mean_z=spin_theory.chi2_z(chi_m, dof_m))
+            if np.isfinite(var) and spin_theory.relaxed(m_data[i], k, sampler, n, m0[i], lr, updates):
+                items.append((h[:, i], spin_theory.h_star(m_data[i], k, sampler, n, m0[i]), var))
+    return pooled_chi2(items)
+
+
+def gaussian_chain_noise_test(groups):
+    """Gaussian: pooled_chi2 over the groups of seeds (their runs) and the modes with a J*, relaxed
+    (gaussian.relaxed), in runs where it applies, of the trained J_alpha against J*_alpha."""
+    items = []
+    for g in groups:
+        done = [r for r in g if r.theory.J_trained is not None]
+        config = g[0].config
+        if len(done) < 2 or not chain_noise_applies(config):
+            continue
+        th = done[0].theory
+        eta, temp, sigma0 = (float(th.attrs[a]) for a in ("eta", "temperature", "sigma0"))
+        lr, chains, updates = float(config["train.lr"]), int(config["train.chains"]), int(config["train.updates"])
+        for a in range(th.c.size):
+            j_star = float(th.J_star[a])
+            var = gaussian_theory.chain_noise_var(float(th.c[a]), j_star, th.k, eta, temp, sigma0, lr, chains)
+            if np.isfinite(var) and gaussian_theory.relaxed(j_star, th.k, eta, temp, sigma0, lr, updates):
+                items.append(([r.theory.J_trained[a] for r in done], j_star, var))
+    return pooled_chi2(items)
+
+
+def chain_noise_columns(rows, header, table):
+    """The chain-noise test's two columns, where some row has one."""
+    if not any(row.get("chain_noise") is not None for row in rows):
+        return False
+    header += ["seeds' scatter / predicted chain noise (chi2/dof, dof, z)",
+               "seeds' mean - fixed point, in predicted s.e. (chi2/dof, dof, z)"]
+    for row, cells in zip(rows, table):
+        t = row.get("chain_noise")
+        cells += (["-", "-"] if t is None else
+                  [f"{t['scatter_ratio']:.3f}, {t['scatter_dof']}, {t['scatter_z']:+.2f}",
+                   f"{t['mean_ratio']:.3f}, {t['mean_dof']}, {t['mean_z']:+.2f}"])
+    return True
 
 
 def spins_study(sweep, section: Section, output: Output, prefix: str) -> None:
@@ -549,15 +604,7 @@ def spins_study(sweep, section: Section, output: Output, prefix: str) -> None:
         header.append("seeds per k")
         for row, cells in zip(rows, table):
             cells.append(seeds_cell(row["seeds_per_point"]))
-    tested = [row["chain_noise"] for row in rows if row["chain_noise"] is not None]
-    if tested:
-        header += ["seeds' scatter / predicted chain noise (chi2/dof, dof, z)",
-                   "seeds' mean - h*, in predicted s.e. (chi2/dof, dof, z)"]
-        for row, cells in zip(rows, table):
-            t = row["chain_noise"]
-            cells += (["-", "-"] if t is None else
-                      [f"{t['scatter_ratio']:.3f}, {t['scatter_dof']}, {t['scatter_z']:+.2f}",
-                       f"{t['mean_ratio']:.3f}, {t['mean_dof']}, {t['mean_z']:+.2f}"])
+    tested = chain_noise_columns(rows, header, table)
     section.lines += md_table(header, table)
     section.lines.append("")
     section.lines.append("h* is /theory h_star (gibbs-random, closed form) or the root of m_k(h) = m^D (docs/theory.md section 3) "
