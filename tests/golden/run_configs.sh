@@ -154,6 +154,10 @@ tiny() {  # TAG -> the --set overrides, one argument per line
     paper-7-spins-sampled) a=(--set train.k=1,3 --set run.seed=1,2 --set train.updates=100
                               --set train.chains=100 --set data.n_samples=1000 --set measure.chains=50
                               --set measure.t_points=8) ;;
+    # sigma0 x k x seeds, rdm with sampled chains
+    paper-8-gaussian-sampled) a=(--set train.k=1,10 --set run.seed=1,2 --set train.updates=40
+                                 --set train.chains=100 --set data.n_samples=1000 --set train.checkpoints=3
+                                 --set measure.chains=100 --set measure.t_points=8) ;;
     *) return 1 ;;
   esac
   printf '%s\n' "${a[@]}"
