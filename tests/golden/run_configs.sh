@@ -158,6 +158,10 @@ tiny() {  # TAG -> the --set overrides, one argument per line
     paper-8-gaussian-sampled) a=(--set train.k=1,10 --set run.seed=1,2 --set train.updates=40
                                  --set train.chains=100 --set data.n_samples=1000 --set train.checkpoints=3
                                  --set measure.chains=100 --set measure.t_points=8) ;;
+    # k x lr grid x seeds, bm N = 6, sampled chains
+    paper-9-k-lr-sampled) a=(--set model.n_visible=6 --set train.k=1,4 --set train.lr=0.1
+                             --set run.seed=1,2 --set train.updates=40 --set train.chains=100
+                             --set data.n_samples=500 --set measure.chains=100) ;;
     *) return 1 ;;
   esac
   printf '%s\n' "${a[@]}"
