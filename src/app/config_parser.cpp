@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -27,6 +28,25 @@ std::string trim(const std::string& s) {
   if (b == std::string::npos) return "";
   const auto e = s.find_last_not_of(" \t\r\n");
   return s.substr(b, e - b + 1);
+}
+
+/// A config line as one printable line of a message: bytes outside ASCII 32-126 as \xNN, at most
+/// 80 of its characters (then "...").
+std::string printable_excerpt(const std::string& line) {
+  constexpr std::size_t kMax = 80;
+  std::string out;
+  for (std::size_t i = 0; i < line.size() && i < kMax; ++i) {
+    const auto c = static_cast<unsigned char>(line[i]);
+    if (c >= 32 && c < 127) {
+      out += static_cast<char>(c);
+    } else {
+      char hex[5];
+      std::snprintf(hex, sizeof hex, "\\x%02X", c);
+      out += hex;
+    }
+  }
+  if (line.size() > kMax) out += "...";
+  return out;
 }
 
 std::vector<std::string> split_list(const std::string& s) {
@@ -140,6 +160,12 @@ std::map<std::string, std::string> read_raw(const ConfigSource& source, const Ru
   } catch (const po::unknown_option& e) {
     throw BadInput(source.path + ": unknown key '" + e.get_option_name() +
                    "' (shortrun train --help lists the keys)");
+  } catch (const po::invalid_config_file_syntax& e) {
+    // Not e.what(): Boost 1.74 substitutes the line into its message template until no
+    // "%invalid_line%" is left, which never ends when the line itself contains that text (found by
+    // fuzz_config).
+    throw BadInput(source.path + ": invalid line '" + printable_excerpt(e.tokens()) +
+                   "': expected KEY = VALUE, [section] or a # comment");
   } catch (const po::error& e) {
     throw BadInput(source.path + ": " + e.what());
   }

@@ -13,6 +13,8 @@ printf '\x00\x00\x08\x03\x00\x00\x00\x0a\x00\x00\x00\x1c\x00\x00\x00\x1c\x01\x02
 rbm=(--set model.type=rbm --set model.n_hidden=4 --set data.source=idx --set data.binarize=0.5
      --set init.type=uniform --set sampler.type=block-gibbs)
 printf '[model]\ntype = gaussian\n[data]\nspectrum = 1,2\n[train]\nk = 1\nk = 2\n' > "$work/dup.ini"
+# A malformed line that holds Boost's own placeholder: its error message used to be built forever.
+printf '[model %%invalid_line%%\ntype = gaussian\n' > "$work/badline.ini"
 # An IDX image file with 0 images of 28 x 28 pixels.
 printf '\x00\x00\x08\x03\x00\x00\x00\x00\x00\x00\x00\x1c\x00\x00\x00\x1c' > "$work/empty.idx"
 tiny="$(dirname "$config")/convnet-tiny.ini"  # 8 x 8 blobs, channels 8,16
@@ -23,6 +25,7 @@ tiny="$(dirname "$config")/convnet-tiny.ini"  # 8 x 8 blobs, channels 8,16
 cases=(
   "unknown key|unknown.ini: unknown key 'bogus.key'|train $work/unknown.ini"
   "duplicate key|dup.ini|train $work/dup.ini"
+  "malformed line|badline.ini: invalid line '[model %invalid_line%': expected KEY = VALUE|train $work/badline.ini"
   "k = 0|train.k: expected an integer >= 1|train $config --set train.k=0"
   "k not a number|train.k: expected an integer, got 'ten'|train $config --set train.k=ten"
   "negative lr|train.lr: expected a number > 0|train $config --set train.lr=-0.1"
@@ -76,7 +79,7 @@ check_case() {  # folder launcher-prefix name pattern args...: writes folder/res
   shift 4
   local err="$d/err" why=
   mkdir -p "$d"
-  (cd "$d" && timeout 60 $prefix "$shortrun" "$@" > "$d/out" 2> "$err")
+  (cd "$d" && timeout -k 10 60 $prefix "$shortrun" "$@" > "$d/out" 2> "$err")
   local rc=$?
   if [[ $rc -eq 124 ]]; then why="hung (killed after 60 s)"
   elif [[ $rc -ne 2 ]]; then why="exit $rc, expected 2; stderr: $(cat "$err")"
