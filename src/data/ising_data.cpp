@@ -139,6 +139,69 @@ void sample_mcmc(const IsingDataSpec& spec, const BoltzmannMachine& teacher, Mat
   }
 }
 
+struct Bond {
+  Index i, j;
+  double p_active;  ///< 1 - exp(-2 J_ij)
+};
+
+Index find_root(std::vector<Index>& parent, Index i) {
+  while (parent[static_cast<std::size_t>(i)] != i) {
+    const Index up = parent[static_cast<std::size_t>(parent[static_cast<std::size_t>(i)])];
+    parent[static_cast<std::size_t>(i)] = up;  // path halving
+    i = up;
+  }
+  return i;
+}
+
+/// One Swendsen-Wang update of the pm1 state s (couplings J >= 0, no field): each bond between
+/// aligned units is active with probability 1 - exp(-2 J_ij); every cluster of units joined by
+/// active bonds flips with probability 1/2. Draws: one uniform per aligned bond in bond order,
+/// then one per cluster in the order of its first unit.
+void swendsen_wang_update(const std::vector<Bond>& bonds, Eigen::Ref<Vector> s, Stream& rng,
+                          std::vector<Index>& parent, std::vector<signed char>& flip) {
+  const auto n = static_cast<std::size_t>(s.size());
+  parent.resize(n);
+  std::iota(parent.begin(), parent.end(), Index{0});
+  for (const Bond& b : bonds)
+    if (s[b.i] == s[b.j] && rng.uniform() < b.p_active) {
+      const Index ri = find_root(parent, b.i), rj = find_root(parent, b.j);
+      if (ri != rj) parent[static_cast<std::size_t>(std::max(ri, rj))] = std::min(ri, rj);
+    }
+  flip.assign(n, -1);  // -1: the cluster's coin is not drawn yet
+  for (Index i = 0; i < s.size(); ++i) {
+    signed char& coin = flip[static_cast<std::size_t>(find_root(parent, i))];
+    if (coin < 0) coin = rng.uniform() < 0.5 ? 1 : 0;
+    if (coin == 1) s[i] = -s[i];
+  }
+}
+
+void sample_swendsen_wang(const IsingDataSpec& spec, const BoltzmannMachine& teacher, Matrix& x) {
+  const Index n = spec.n_visible, n_samples = x.cols();
+  const Index chains = std::min(spec.mcmc.chains, n_samples);
+  std::vector<Bond> bonds;
+  for (Index i = 0; i < n; ++i)
+    for (Index j = i + 1; j < n; ++j)
+      if (teacher.J()(i, j) > 0) bonds.push_back({i, j, -std::expm1(-2.0 * teacher.J()(i, j))});
+  Matrix state(n, chains);
+  const ChainStreams rng{spec.seed, Purpose::data, 0, 0, 0};
+  BinaryP0::uniform(Spin::pm1, n).draw(state, rng);
+  std::vector<Index> parent;
+  std::vector<signed char> flip;
+  // Chain j's update t (t >= 1) draws from Stream(seed, data, j, t).
+  for (Index j = 0; j < chains; ++j) {
+    std::uint64_t t = 0;
+    auto sweep = [&] {
+      Stream r = rng.with_time(++t).chain(j);
+      swendsen_wang_update(bonds, state.col(j), r, parent, flip);
+    };
+    for (Index b = 0; b < spec.mcmc.burn_in_sweeps; ++b) sweep();
+    for (Index first = j; first < n_samples; first += chains) {
+      for (Index k = 0; k < spec.mcmc.thin_sweeps; ++k) sweep();
+      x.col(first) = state.col(j);
+    }
+  }
+}
+
 }  // namespace
 
 Matrix ising_couplings(IsingGraph graph, Index n_visible, double beta, std::uint64_t seed) {
@@ -179,13 +242,17 @@ IsingData make_ising_data(const IsingDataSpec& spec) {
   pm1.J() = ising_couplings(spec.graph, n, spec.beta, spec.seed);
   pm1.h().setConstant(spec.field);
 
-  enum class Method { mcmc, magnetization, enumeration };
-  const Method method = spec.force_mcmc && spec.n_samples > 0      ? Method::mcmc
+  enum class Method { mcmc, cluster, magnetization, enumeration };
+  // Cluster updates need ferromagnetic couplings and no field: the 2d lattice (beta >= 0) as configured.
+  const bool cluster = spec.mcmc.cluster && spec.graph == IsingGraph::square && spec.field == 0.0 && spec.beta >= 0.0;
+  const Method chain = cluster ? Method::cluster : Method::mcmc;
+  const Method method = spec.force_mcmc && spec.n_samples > 0      ? chain
                         : spec.graph == IsingGraph::curie_weiss ? Method::magnetization
                         : n <= exact::kMaxEnumerableUnits       ? Method::enumeration
-                                                                : Method::mcmc;
+                                                                : chain;
   out.method = method == Method::magnetization ? "exact-magnetization"
                : method == Method::enumeration ? "exact-enumeration"
+               : method == Method::cluster       ? "swendsen-wang"
                                                : "mcmc";
   Dataset& d = out.data;
   if (spec.n_samples == 0) {
@@ -205,7 +272,8 @@ IsingData make_ising_data(const IsingDataSpec& spec) {
     else if (method == Method::enumeration)
       sample_enumeration(spec, pm1, d.x);
     else {
-      sample_mcmc(spec, pm1, d.x);
+      if (method == Method::cluster) sample_swendsen_wang(spec, pm1, d.x);
+      else sample_mcmc(spec, pm1, d.x);
       out.mcmc = spec.mcmc;
     }
   }

@@ -212,12 +212,58 @@ TEST_CASE("mcmc-sampled 2d ising data match the enumerated moments within 5 stan
   spec.n_samples = 8000;
   spec.seed = 9;
   spec.force_mcmc = true;
-  spec.mcmc = {500, 10, 64};
+  spec.mcmc = {500, 10, 64, false};
   const IsingData data = make_ising_data(spec);
   CHECK(data.method == "mcmc");
   const exact::SpinMoments m =
       exact::law_moments(exact::boltzmann_law(exact::pairwise(data.teacher)), 16, Spin::pm1);
   CHECK(worst_z_score(data.data, m) < 5.0);
+}
+
+TEST_CASE("swendsen-wang-sampled 2d ising data match the enumerated moments in the ordered phase", "[data][ising][mcmc]") {
+  // beta = 0.6 > beta_c = 0.4407: every pair correlation is large (about 0.8), and the law is
+  // symmetric under s -> -s; the samples must hold both ordered states in the right proportion.
+  for (const double beta : {0.3, 0.6}) {
+    IsingDataSpec spec;
+    spec.graph = IsingGraph::square;
+    spec.n_visible = 16;
+    spec.beta = beta;
+    spec.n_samples = 8000;
+    spec.seed = 4;
+    spec.force_mcmc = true;
+    spec.mcmc = {200, 10, 64};
+    const IsingData data = make_ising_data(spec);
+    CHECK(data.method == "swendsen-wang");
+    const exact::SpinMoments m =
+        exact::law_moments(exact::boltzmann_law(exact::pairwise(data.teacher)), 16, Spin::pm1);
+    CHECK(worst_z_score(data.data, m) < 5.0);
+  }
+}
+
+TEST_CASE("swendsen-wang chains tunnel between the ordered states of an 8 x 8 lattice below beta_c", "[data][ising][mcmc]") {
+  // Heat-bath chains stay in the ordered state they fall into (flip time far beyond 10 sweeps at
+  // L = 8, beta = 0.5), so successive samples of one chain would share the sign of the
+  // magnetisation. Swendsen-Wang updates flip the whole lattice's cluster: the sign of chain j's sample r + 1
+  // is independent of sample r's, and each sign is +-1 with probability 1/2 (symmetry).
+  IsingDataSpec spec;
+  spec.graph = IsingGraph::square;
+  spec.n_visible = 64;
+  spec.beta = 0.5;
+  spec.n_samples = 4000;
+  spec.seed = 2;
+  const IsingData data = make_ising_data(spec);
+  REQUIRE(data.method == "swendsen-wang");
+  const Index chains = data.mcmc.chains, n = spec.n_samples;
+  const Vector sign = data.data.x.colwise().sum().transpose().unaryExpr([](double m) { return m > 0 ? 1.0 : -1.0; });
+  const Vector abs_m = data.data.x.colwise().sum().transpose().cwiseAbs() / 64.0;
+  double same = 0;
+  for (Index s = chains; s < n; ++s) same += sign[s] * sign[s - chains];  // chain j's r-th and (r-1)-th
+  const double pairs = static_cast<double>(n - chains);
+  CHECK(std::abs(same / pairs) < 5.0 / std::sqrt(pairs));
+  CHECK(std::abs(sign.mean()) < 5.0 / std::sqrt(static_cast<double>(n)));
+  // Ordered: the mean |m| of an 8 x 8 lattice at beta = 0.5 lies near Onsager's infinite-lattice
+  // m = (1 - sinh(2 beta)^-4)^(1/8) = 0.911 (finite-size corrections of a few per cent).
+  CHECK(abs_m.mean() == Approx(std::pow(1.0 - std::pow(std::sinh(1.0), -4.0), 0.125)).margin(0.05));
 }
 
 TEST_CASE("ising data in 01 are the pm1 data recoded and the 01 teacher has the same law", "[data][ising]") {
@@ -248,7 +294,7 @@ TEST_CASE("ising mcmc runs on a lattice too large to enumerate", "[data][ising][
   spec.beta = 0.2;
   spec.n_samples = 2000;
   const IsingData data = make_ising_data(spec);
-  CHECK(data.method == "mcmc");
+  CHECK(data.method == "swendsen-wang");
   CHECK(data.mcmc.burn_in_sweeps == 5000);
   CHECK(data.data.x.cols() == 2000);
   // High-temperature series: nearest-neighbour <s_i s_j> = tanh(beta) + O(tanh^3) = 0.197 + ~0.015.

@@ -13,17 +13,25 @@
 ///                        M = 2k - N, and the k up sites uniformly (partial Fisher-Yates)
 ///   exact-enumeration    2d and sk with N <= 20 (exact::kMaxEnumerableUnits): inverse-CDF draws
 ///                        from the Boltzmann law over all 2^N states
-///   mcmc                 2d and sk with N > 20: `chains` independent sequential Gibbs (heat-bath)
-///                        chains from uniform spins; burn_in_sweeps sweeps, then one sample per chain
-///                        every thin_sweeps sweeps (sample r C + j is chain j's r-th). Defaults
-///                        5000 / 10 / 64 equilibrate the paramagnetic phase and the 2d lattice up to
-///                        L ~ 32 at beta_c (heat-bath tau ~ L^2.2 sweeps); deep in an ordered or glassy
-///                        phase single-site chains do not mix between states and the data then
-///                        follow the chains' start, not the Boltzmann law.
+///   swendsen-wang        2d with N > 20 and no field: `chains` independent chains of
+///                        Swendsen-Wang cluster updates from uniform spins (each bond between aligned
+///                        units is active with probability 1 - exp(-2 J_ij); every cluster of active
+///                        bonds flips with probability 1/2); one update counts as one sweep.
+///                        burn_in_sweeps updates, then one sample per chain every thin_sweeps
+///                        updates (sample r C + j is chain j's r-th). Cluster updates flip the
+///                        whole lattice between the two ordered states, so the data follow the
+///                        Boltzmann law below the critical point too, where single-site chains stay
+///                        in the state they fell into.
+///   mcmc                 sk with N > 20 (and 2d with a field, or with mcmc.cluster = false): the
+///                        same, with sequential Gibbs (heat-bath) sweeps. Defaults 5000 / 10 / 64
+///                        equilibrate the paramagnetic phase and the 2d lattice up to L ~ 32 at
+///                        beta_c (heat-bath tau ~ L^2.2 sweeps); deep in an ordered or glassy phase
+///                        single-site chains do not mix between states and the data then follow
+///                        the chains' start, not the Boltzmann law.
 /// With spin = 01 the samples are written as v = (1 + s)/2 (the same law); the teacher is then
 /// the equivalent 01 machine: J01 = 4 J, h01 = 2 h - 2 J 1 (E differs by a constant).
 /// Randomness: sample s of the exact methods uses Stream(seed, Purpose::data, s); mcmc chain j
-/// uses Stream(seed, Purpose::data, j, t) at sweep t (t = 0: its start).
+/// uses Stream(seed, Purpose::data, j, t) at sweep t (t = 0: its start), for either kernel.
 #include <cstdint>
 #include <string>
 
@@ -41,6 +49,7 @@ struct IsingMcmc {
   Index burn_in_sweeps = 5000;
   Index thin_sweeps = 10;
   Index chains = 64;  ///< at most n_samples are used
+  bool cluster = true;  ///< 2d without a field: Swendsen-Wang updates; false: heat-bath sweeps
 };
 
 struct IsingDataSpec {
@@ -52,13 +61,13 @@ struct IsingDataSpec {
   Index n_samples = 0;      ///< 0: exact population moments (curie-weiss, or N <= 20), no samples
   std::uint64_t seed = 1;   ///< couplings (sk) and samples (config: run.seed)
   IsingMcmc mcmc;
-  bool force_mcmc = false;  ///< use mcmc even where an exact method exists (tests of the mcmc path)
+  bool force_mcmc = false;  ///< use mcmc (or swendsen-wang) even where an exact method exists (tests)
 };
 
 struct IsingData {
   Dataset data;                 ///< samples (N x n) and their moments, or population moments
   BoltzmannMachine teacher{1, Spin::pm1};  ///< the model sampled, in the convention `spin`
-  std::string method;           ///< exact-magnetization, exact-enumeration or mcmc
+  std::string method;           ///< exact-magnetization, exact-enumeration, swendsen-wang or mcmc
   IsingMcmc mcmc;               ///< the settings used (mcmc only)
 };
 
