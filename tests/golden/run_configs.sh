@@ -162,6 +162,11 @@ tiny() {  # TAG -> the --set overrides, one argument per line
     paper-9-k-lr-sampled) a=(--set model.n_visible=6 --set train.k=1,4 --set train.lr=0.1
                              --set run.seed=1,2 --set train.updates=40 --set train.chains=100
                              --set data.n_samples=500 --set measure.chains=100) ;;
+    # (rdm, pcd) x k, bm N = 64 on 2-D Ising data (Swendsen-Wang samples), pt equilibrium and AIS
+    paper-10-bm-ising-2d) a=(--set train.k=1,4 --set run.seed=1 --set train.updates=20 --set train.chains=100
+                             --set data.n_samples=500 --set measure.chains=50 --set measure.t_max=20
+                             --set measure.equilibrium_sweeps=100 --set measure.ais_runs=4
+                             --set measure.ais_temperatures=20) ;;
     *) return 1 ;;
   esac
   printf '%s\n' "${a[@]}"

@@ -17,6 +17,10 @@
 #      predicted here (chi-square, |z| < 4)
 #   9  k x lr grid with sampled chains over 4 seeds: the cells' means and standard errors against
 #      the manifest, and at the smallest k equilibrium worse than t = k by > 4 standard errors
+#  10  bm on 2-D Ising data (4 x 4 here, exact equilibrium), rdm and pcd over 3 seeds: the rows'
+#      means and standard errors against the files, each seed's mixing time re-derived, and rdm's
+#      crossover (at the smallest k equilibrium worse than t = k, at the largest better than at the
+#      smallest, each by > 4 standard errors)
 # Each config runs with --set overrides that shrink it but keep its axes, so that the figures are of
 # the same kind as at full size. A config of another study number fails the test until it gets a
 # tiny version here. The studies run through jobs/slurm/paper.sbatch outside SLURM (mpirun, one
@@ -72,6 +76,8 @@ tiny() {  # STUDY NUMBER -> the --set overrides of its tiny version, one argumen
          --set measure.chains=100 --set measure.t_points=10 ;;
     9) printf '%s\n' --set model.n_visible=6 --set train.k=1,4 --set train.lr=0.1,0.4 --set run.seed=1,2,3,4 \
          --set train.updates=200 --set train.chains=200 --set measure.chains=200 ;;
+    10) printf '%s\n' --set model.n_visible=16 --set train.k=1,3,10 --set train.updates=300 --set train.lr=0.05 \
+         --set train.chains=300 --set measure.chains=300 --set measure.t_max=200 ;;
     *) return 1 ;;
   esac
 }

@@ -51,7 +51,11 @@ model.type decides: gaussian (1), spins (2), bm (3), rbm (4), convnet (5). Writt
                         run (rdm and pcd, each k), as plot_dynamics.py draws it
   study3_heatmap.png    the error over (training checkpoint, t) of one rdm run measured at every
                         checkpoint (the k nearest the middle of the grid), as plot_dynamics_heatmap.py
-                        Table: per run err(t = k), its minimum over t and where, equilibrium
+  study3_crossover.png  with rdm at three or more k (study 10): corr_err and mean_err at t = k and
+                        at equilibrium against k (seed means ± se), and each seed's model's own
+                        mixing time t_mix against k beside the line t_mix = k (mixing.py)
+                        Table: per run err(t = k), its minimum over t and where, equilibrium;
+                        mean_err at t = k and at equilibrium, and t_mix per seed
   study4_error_vs_t.png RBM: error vs t (rdm and pcd)
   study4_samples_<run>.png  sample grids at t = k/4, k, 4k and equilibrium, as plot_samples.py
                         Table: errors as for study 3 and the equilibrium data log-likelihood
@@ -698,6 +702,100 @@ def error_header(runs, extra=()) -> List[str]:
 ERROR_HEADER = ["run", "scheme", "k", "stat", "err(t=k)", "min over t", "at t", "equilibrium", "method"]
 
 
+def mixing_times(m, step):
+    """Each seed's mixing time (mixing.py) of run or seed average m at `step`: ([t_mix or None],
+    [note], t_max). A seed not relaxed by t_max gets None and its note says so."""
+    from ..mixing import mixing_time
+
+    parts = [mixing_time(r, step) for r in m.members]
+    return [p.t_mix for p in parts], [p.note for p in parts], max(p.t_max for p in parts)
+
+
+def t_mix_cell(times: List[Optional[int]], notes: List[str], t_max: int) -> str:
+    """Per-seed mixing times: the number, "> t_max" where a seed had not relaxed by then, "-" without
+    a converged equilibrium; with several seeds that all have a number, their mean ± se first."""
+    cells = [str(t) if t is not None else (f"> {t_max}" if n.startswith("not relaxed") else "-")
+             for t, n in zip(times, notes)]
+    if len(times) > 1 and all(t is not None for t in times):
+        mean, se, _ = mean_se(times)
+        return f"{fmt_se(mean, se)} ({', '.join(cells)})"
+    return ", ".join(cells)
+
+
+def bm_extra(m, step):
+    """Extra columns of the bm table: mean_err at t = k and at equilibrium (the balance between
+    ordered states shows in the means), and the model's own mixing time per seed (mixing.py)."""
+    s = summarize(m, step, "mean_err")
+    times, notes, t_max = mixing_times(m, step)
+    row = dict(mean_err_k=s.at_k, mean_err_k_se=s.at_k_se, mean_err_eq=s.equilibrium, mean_err_eq_se=s.equilibrium_se,
+               t_mix=times, t_mix_notes=notes, t_max=t_max)
+    return row, [fmt_se(s.at_k, s.at_k_se), fmt_se(s.equilibrium, s.equilibrium_se), t_mix_cell(times, notes, t_max)]
+
+
+BM_EXTRA = ["mean_err(t=k)", "mean_err equilibrium", "t_mix (sweeps, per seed)"]
+
+
+def plot_crossover(runs, rows, path, dpi, title):
+    """Study 3 with rdm at three or more k: the error at t = k and at equilibrium against k for
+    corr_err and mean_err (seed means ± se), and each seed's mixing time against k with t = k."""
+    from ..plotting import pyplot, save
+
+    plt = pyplot()
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.8))
+    colours = {"rdm": "C0", "cd": "C2", "pcd": "C3", "exact": "C4"}
+    schemes = list(dict.fromkeys(m.scheme for m in runs))
+    for ax, stat, key in zip(axes[:2], ("corr_err", "mean_err"), ("err", "mean_err")):
+        for scheme in schemes:
+            col = colours.get(scheme, "C5")
+            mine = [(m, r) for m, r in zip(runs, rows) if m.scheme == scheme]
+            ks = np.array([m.k for m, _ in mine], dtype=float)
+            for where, marker, fill in (("k", "o", True), ("eq", "s", False)):
+                y = np.array([np.nan if r[f"{key}_{where}"] is None else r[f"{key}_{where}"] for _, r in mine], float)
+                se = np.array([np.nan if r.get(f"{key}_{where}_se") is None else r[f"{key}_{where}_se"]
+                               for _, r in mine], float)
+                # Log axis: a lower bar reaching 0 or below is drawn to 5 % of the value instead.
+                low = np.where(np.isfinite(se), np.minimum(se, 0.95 * y), 0)
+                ax.errorbar(ks, y, yerr=[low, np.where(np.isfinite(se), se, 0)], fmt=marker + "-", color=col,
+                            mfc=col if fill else "white", ms=6, capsize=3, lw=1.2,
+                            label=f"{scheme}, {'t = k' if where == 'k' else 'equilibrium'}")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("k (sweeps per update)")
+        ax.set_ylabel(f"{stat} against the data")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+        ax.set_title(f"{stat}: mean ± 1 s.e. over seeds", fontsize=9)
+    ax = axes[2]
+    t_max = max((r["t_max"] for r in rows), default=1)
+    for si, scheme in enumerate(schemes):
+        col = colours.get(scheme, "C5")
+        marker = "o" if scheme == "rdm" else "^"
+        for m, r in zip(runs, rows):
+            if m.scheme != scheme:
+                continue
+            n = len(r["t_mix"])
+            for j, (t, note) in enumerate(zip(r["t_mix"], r["t_mix_notes"])):
+                # Seeds side by side, schemes apart, around x = k.
+                x = m.k * math.exp(0.06 * (j - (n - 1) / 2) + 0.25 * (si - (len(schemes) - 1) / 2))
+                if t is not None:
+                    ax.plot([x], [max(t, 0.5)], marker, color=col, ms=6)
+                elif note.startswith("not relaxed"):
+                    ax.plot([x], [t_max], marker, color=col, mfc="white", ms=9)
+        ax.plot([], [], marker, color=col, label=f"{scheme}: each seed's model")
+    ax.plot([], [], "o", color="grey", mfc="white", ms=9, label=f"open: not relaxed by t_max = {t_max}")
+    ks = sorted({m.k for m in runs})
+    ax.plot(ks, ks, "k--", lw=1, label="t_mix = k")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("k (sweeps per update)")
+    ax.set_ylabel("t_mix of the trained model (sweeps from p0)")
+    ax.set_title("each model's own mixing time (energy and magnetisation)", fontsize=9)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.suptitle(title, fontsize=10)
+    return save(fig, path, dpi, rect=(0, 0, 1, 0.94))
+
+
 def bm_study(sweep, section: Section, output: Output, prefix: str) -> None:
     from ..figures import plot_errors, plot_heatmap
 
@@ -716,14 +814,25 @@ def bm_study(sweep, section: Section, output: Output, prefix: str) -> None:
         section.figures.append(plot_heatmap(chosen, chosen.default_stat, output.path(prefix, "heatmap"), output.dpi))
     else:
         section.notes.append("no run measured at every checkpoint (measure.at = all): no heat map")
-    rows, table = error_rows(sweep, runs, section)
-    section.lines += md_table(error_header(runs), table)
+    rows, table = error_rows(sweep, runs, section, extra=bm_extra)
+    section.lines += md_table(error_header(runs, BM_EXTRA), table)
     section.lines.append("")
     section.lines.append("err(t=k), the minimum over the recorded t and the equilibrium value of the error of fresh "
                          "chains from p0 against the data, at the last checkpoint (summary.py's numbers)"
                          + (f"; heat map: {chosen.run_id}." if chosen else "."))
+    section.lines.append("")
+    section.lines.append("t_mix: the model's own mixing time, the first recorded t from which the chains from p0 "
+                         "agree with its equilibrium in mean energy and magnetisation within 3 standard errors "
+                         "at every later recorded t (docs/theory.md section 5); \"> t_max\": not relaxed by the "
+                         "last recorded time; \"-\": no converged equilibrium.")
+    crossover = len({m.k for m in runs if m.scheme == "rdm"}) >= 3
+    if crossover:
+        section.figures.append(plot_crossover(
+            runs, rows, output.path(prefix, "crossover"), output.dpi,
+            f"Boltzmann machine (N = {n}): error at t = k and at equilibrium against k, and each model's mixing time"))
     section.record["rows"] = rows
     section.record["heatmap_run"] = chosen.run_id if chosen else None
+    section.record["crossover"] = crossover
 
 
 def rbm_study(sweep, section: Section, output: Output, prefix: str) -> None:
