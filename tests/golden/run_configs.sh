@@ -167,6 +167,12 @@ tiny() {  # TAG -> the --set overrides, one argument per line
                              --set data.n_samples=500 --set measure.chains=50 --set measure.t_max=20
                              --set measure.equilibrium_sweeps=100 --set measure.ais_runs=4
                              --set measure.ais_temperatures=20) ;;
+    # (rdm, pcd) rbm in float32 on Fashion-MNIST, ptt equilibrium (three checkpoints) and AIS
+    paper-11-rbm-28x28-float32) a=("${images[@]}" --set model.n_hidden=24 --set train.updates=20
+                                   --set train.batch=50 --set train.chains=50 --set train.k=3
+                                   --set train.checkpoints=3 --set measure.chains=50 --set measure.t_max=30
+                                   --set measure.ais_runs=8 --set measure.ais_temperatures=50
+                                   "${img_measure[@]}") ;;
     *) return 1 ;;
   esac
   printf '%s\n' "${a[@]}"

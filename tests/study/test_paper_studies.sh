@@ -21,6 +21,7 @@
 #      means and standard errors against the files, each seed's mixing time re-derived, and rdm's
 #      crossover (at the smallest k equilibrium worse than t = k, at the largest better than at the
 #      smallest, each by > 4 standard errors)
+#  11  RBM as 4 in float32 with a ptt equilibrium: errors and AIS log-likelihood against the files
 # Each config runs with --set overrides that shrink it but keep its axes, so that the figures are of
 # the same kind as at full size. A config of another study number fails the test until it gets a
 # tiny version here. The studies run through jobs/slurm/paper.sbatch outside SLURM (mpirun, one
@@ -78,6 +79,10 @@ tiny() {  # STUDY NUMBER -> the --set overrides of its tiny version, one argumen
          --set train.updates=200 --set train.chains=200 --set measure.chains=200 ;;
     10) printf '%s\n' --set model.n_visible=16 --set train.k=1,3,10 --set train.updates=300 --set train.lr=0.05 \
          --set train.chains=300 --set measure.chains=300 --set measure.t_max=200 ;;
+    11) printf '%s\n' "${images[@]}" --set data.downscale=4 --set data.n_samples=300 --set model.n_hidden=28 \
+         --set train.updates=40 --set train.batch=100 --set train.chains=100 --set train.checkpoints=3 \
+         --set measure.chains=100 --set measure.t_max=40 --set measure.t_points=12 --set measure.equilibrium_sweeps=40 \
+         --set measure.ais_runs=16 --set measure.ais_temperatures=100 --set measure.samples=9 ;;
     *) return 1 ;;
   esac
 }

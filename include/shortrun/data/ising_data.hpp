@@ -68,7 +68,7 @@ struct IsingData {
   Dataset data;                 ///< samples (N x n) and their moments, or population moments
   BoltzmannMachine teacher{1, Spin::pm1};  ///< the model sampled, in the convention `spin`
   std::string method;           ///< exact-magnetization, exact-enumeration, swendsen-wang or mcmc
-  IsingMcmc mcmc;               ///< the settings used (mcmc only)
+  IsingMcmc mcmc;               ///< the settings used (mcmc and swendsen-wang only)
 };
 
 /// beta K on `graph` with N units (pm1 couplings; symmetric, zero diagonal).
