@@ -434,7 +434,7 @@ def check_bm_seeds(folder, record):
     assert sorted(rows) == sorted(groups), (sorted(rows), sorted(groups))
     for name, members in groups.items():
         r = rows[name]
-        values = {"err_k": [], "err_eq": [], "mean_err_k": [], "mean_err_eq": []}
+        values = {"err_k": [], "err_eq": [], "mean_err_k": [], "mean_err_eq": [], "err_k_corrected": []}
         t_mix = []
         for i in members:
             with open_h5(os.path.join(folder, runs["file"][i])) as f:
@@ -443,6 +443,7 @@ def check_bm_seeds(folder, record):
                 t = d["t"][()]
                 ik = list(t).index(int(f["dynamics"].attrs["k"]))
                 trusted = e.attrs["exists"] and int(e.attrs.get("converged", 1)) == 1
+                values["err_k_corrected"].append(float(d["corr_err_corrected"][ik]))
                 for stat, key in (("corr_err", "err"), ("mean_err", "mean_err")):
                     values[f"{key}_k"].append(float(d[stat][ik]))
                     values[f"{key}_eq"].append(float(e.attrs[stat]) if trusted else None)

@@ -51,11 +51,13 @@ model.type decides: gaussian (1), spins (2), bm (3), rbm (4), convnet (5). Writt
                         run (rdm and pcd, each k), as plot_dynamics.py draws it
   study3_heatmap.png    the error over (training checkpoint, t) of one rdm run measured at every
                         checkpoint (the k nearest the middle of the grid), as plot_dynamics_heatmap.py
-  study3_crossover.png  with rdm at three or more k (study 10): corr_err and mean_err at t = k and
-                        at equilibrium against k (seed means ± se), and each seed's model's own
-                        mixing time t_mix against k beside the line t_mix = k (mixing.py)
+  study3_crossover.png  with rdm at three or more k (study 10): corr_err and mean_err at t = k (raw
+                        and noise-corrected) and at equilibrium against k (seed means ± se), and
+                        each seed's model's own mixing time t_mix against k beside the line
+                        t_mix = k (mixing.py)
                         Table: per run err(t = k), its minimum over t and where, equilibrium;
-                        mean_err at t = k and at equilibrium, and t_mix per seed
+                        corr_err at t = k noise-corrected, mean_err at t = k and at equilibrium,
+                        and t_mix per seed
   study4_error_vs_t.png RBM: error vs t (rdm and pcd)
   study4_samples_<run>.png  sample grids at t = k/4, k, 4k and equilibrium, as plot_samples.py
                         Table: errors as for study 3 and the equilibrium data log-likelihood
@@ -729,10 +731,21 @@ def bm_extra(m, step):
     times, notes, t_max = mixing_times(m, step)
     row = dict(mean_err_k=s.at_k, mean_err_k_se=s.at_k_se, mean_err_eq=s.equilibrium, mean_err_eq_se=s.equilibrium_se,
                t_mix=times, t_mix_notes=notes, t_max=t_max)
-    return row, [fmt_se(s.at_k, s.at_k_se), fmt_se(s.equilibrium, s.equilibrium_se), t_mix_cell(times, notes, t_max)]
+    # The errors at t = k with the chains' sampling noise removed (docs/theory.md section 5): at the
+    # noise floor the raw error at t = k measures the number of chains, not the model.
+    d = m.dynamics[step]
+    ik = d.index_of(m.k)
+    for stat, key in (("corr_err", "err"), ("mean_err", "mean_err")):
+        name = f"{stat}_corrected"
+        value = d.arrays.get(name)
+        se = d.array_se(name)
+        row[f"{key}_k_corrected"] = finite(value[ik]) if value is not None and ik is not None else None
+        row[f"{key}_k_corrected_se"] = finite(se[ik]) if se is not None and ik is not None else None
+    return row, [fmt_se(row["err_k_corrected"], row["err_k_corrected_se"]), fmt_se(s.at_k, s.at_k_se),
+                 fmt_se(s.equilibrium, s.equilibrium_se), t_mix_cell(times, notes, t_max)]
 
 
-BM_EXTRA = ["mean_err(t=k)", "mean_err equilibrium", "t_mix (sweeps, per seed)"]
+BM_EXTRA = ["corr_err(t=k), noise-corrected", "mean_err(t=k)", "mean_err equilibrium", "t_mix (sweeps, per seed)"]
 
 
 def plot_crossover(runs, rows, path, dpi, title):
@@ -749,15 +762,18 @@ def plot_crossover(runs, rows, path, dpi, title):
             col = colours.get(scheme, "C5")
             mine = [(m, r) for m, r in zip(runs, rows) if m.scheme == scheme]
             ks = np.array([m.k for m, _ in mine], dtype=float)
-            for where, marker, fill in (("k", "o", True), ("eq", "s", False)):
+            for where, marker, fill, style, what in (("k", "o", True, "-", "t = k"),
+                                                     ("k_corrected", "o", False, ":", "t = k, noise-corrected"),
+                                                     ("eq", "s", False, "-", "equilibrium")):
                 y = np.array([np.nan if r[f"{key}_{where}"] is None else r[f"{key}_{where}"] for _, r in mine], float)
                 se = np.array([np.nan if r.get(f"{key}_{where}_se") is None else r[f"{key}_{where}_se"]
                                for _, r in mine], float)
-                # Log axis: a lower bar reaching 0 or below is drawn to 5 % of the value instead.
+                # Log axis: a lower bar reaching 0 or below is drawn to 5 % of the value instead;
+                # a corrected error clamped at 0 is not drawn.
+                y = np.where(y > 0, y, np.nan)
                 low = np.where(np.isfinite(se), np.minimum(se, 0.95 * y), 0)
-                ax.errorbar(ks, y, yerr=[low, np.where(np.isfinite(se), se, 0)], fmt=marker + "-", color=col,
-                            mfc=col if fill else "white", ms=6, capsize=3, lw=1.2,
-                            label=f"{scheme}, {'t = k' if where == 'k' else 'equilibrium'}")
+                ax.errorbar(ks, y, yerr=[low, np.where(np.isfinite(se), se, 0)], fmt=marker + style, color=col,
+                            mfc=col if fill else "white", ms=6, capsize=3, lw=1.2, label=f"{scheme}, {what}")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("k (sweeps per update)")
