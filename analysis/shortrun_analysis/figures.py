@@ -126,7 +126,8 @@ def energy_limits(m, step):
     """y range of one energy panel: the data and equilibrium energies and the curve up to t = 2k
     (an unstable model's energy runs away later and would flatten everything else)."""
     d, e = m.dynamics[step], m.equilibrium[step]
-    values = [d.data_energy, float(e.attrs.get("energy_mean", math.nan)) if e.exists else math.nan]
+    values = [d.data_energy,
+              float(e.attrs.get("energy_mean", math.nan)) if e.exists and e.converged is not False else math.nan]
     values.extend(d.arrays["energy_mean"][d.t <= 2 * m.k])
     values = np.asarray(values, dtype=float)
     values = values[np.isfinite(values)]
@@ -161,7 +162,8 @@ def plot_energy(items, path, dpi, title=ENERGY_TITLE):
         ed = d.data_energy
         if math.isfinite(ed):
             ax.axhline(ed, color="black", ls="--", lw=1.2)
-        eq_energy = float(e.attrs.get("energy_mean", math.nan)) if e.exists else math.nan
+        # A reference that failed its convergence check is no equilibrium: not drawn.
+        eq_energy = float(e.attrs.get("energy_mean", math.nan)) if e.exists and e.converged is not False else math.nan
         if math.isfinite(eq_energy):
             ax.axhline(eq_energy, color="black", ls=":", lw=1.2)
         time_axis(ax, t.max() if t.size else 1, label="t (sweeps from p0, symlog)")
@@ -176,7 +178,7 @@ def plot_energy(items, path, dpi, title=ENERGY_TITLE):
         ax.set_ylabel(r"mean energy $\langle E\rangle$")
     styles = [plt.Line2D([], [], color="grey", marker="o", ms=3, ls="-", label=r"samples $\langle E\rangle_t$"),
               plt.Line2D([], [], color="black", ls="--", label=r"data $\langle E\rangle_D$, same parameters"),
-              plt.Line2D([], [], color="black", ls=":", label="equilibrium (where known)"),
+              plt.Line2D([], [], color="black", ls=":", label="equilibrium (where converged)"),
               plt.Line2D([], [], color="grey", marker="D", ls="", mec="black", label="t = k")]
     fig.legend(handles=styles, loc="lower center", ncol=4, fontsize=8, frameon=False)
     fig.suptitle(title, fontsize=10)
@@ -298,7 +300,7 @@ def plot_samples(m, step, n, path, dpi):
     spin = m.config.get("model.spin")
     if spin == "01":
         vmin, vmax = 0.0, 1.0
-    elif spin == "pm1":
+    elif spin == "pm1" or m.config.get("model.type") == "convnet":  # ConvNet pixels: [-1, 1] (chains may leave it)
         vmin, vmax = -1.0, 1.0
     else:
         values = np.concatenate([images.ravel() for _, images in shown])

@@ -224,7 +224,11 @@ def _average_dynamics(ds: List[Dynamics], step: int) -> AveragedDynamics:
         counts = _aligned(times, [(d.t, np.ones(d.t.size)) for d in ds])
         counts = np.nansum(counts, axis=0).astype(np.int64)
     attrs = dict(ds[0].attrs)
-    attrs["data_energy"], _, _ = mean_se(d.data_energy for d in ds)
+    # Dynamics.data_energy is the noisy data's energy where training added noise: the means of both,
+    # not the first seed's noisy value.
+    attrs["data_energy"], _, _ = mean_se(d.clean_data_energy for d in ds)
+    if "data_energy_noisy" in attrs:
+        attrs["data_energy_noisy"], _, _ = mean_se(d.data_energy for d in ds)
     overflows = [d.overflow_t for d in ds if d.overflow_t is not None]
     attrs["overflow"] = int(bool(overflows))
     attrs["overflow_t"] = min(overflows) if overflows else -1

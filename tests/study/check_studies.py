@@ -7,6 +7,7 @@ Usage: check_studies.py FIGURES_DIR STUDY_DIR...
 """
 import math
 import os
+import re
 import sys
 
 import h5py
@@ -88,6 +89,11 @@ def check_figures(record):
     if number == 3:  # the heat map needs a run measured at every checkpoint; the crossover rdm at >= 3 k
         expected = ["study3_error_vs_t.png"] + (["study3_heatmap.png"] if record["heatmap_run"] else []) \
             + (["study3_crossover.png"] if record["crossover"] else [])
+    if number == 4:  # a sample mosaic per row (a run or a seed average), the crossover with rdm at >= 3 k
+        expected = ["study4_error_vs_t.png"] + [f"study4_samples_{r['run_id']}.png" for r in record["rows"]] \
+            + (["study4_crossover.png"] if record["crossover"] else [])
+    if number == 5:  # the energy panels and a sample mosaic per row
+        expected = ["study5_energy_vs_t.png"] + [f"study5_samples_{r['run_id']}.png" for r in record["rows"]]
     want = [name.replace(f"study{number}_", f"study{number}{suffix}_") for name in expected]
     assert sorted(record["figures"]) == sorted(want), (record["figures"], want)
     for name in want:
@@ -407,11 +413,14 @@ def check_bm(folder, record):
 def mixing_time_here(t, energy, energy_se, mean, cov, chains, e_eq, e_eq_se, m_eq, m_eq_se):
     """docs/theory.md section 5, "The model's mixing time", written again from the definition."""
     n = mean.shape[1]
+    full = cov.shape[1:] == (n, n)  # else projected on principal components: the energy alone
     ok = []
     for i in range(t.size):
         z_e = (energy[i] - e_eq) / math.sqrt(energy_se[i] ** 2 + e_eq_se ** 2)
-        var_m = max(float(np.ones(n) @ cov[i] @ np.ones(n)), 0.0) / (n * n * chains)
-        z_m = (mean[i].sum() / n - m_eq.sum() / n) / math.sqrt(var_m + float(np.mean(m_eq_se)) ** 2)
+        z_m = 0.0
+        if full:
+            var_m = max(float(np.ones(n) @ cov[i] @ np.ones(n)), 0.0) / (n * n * chains)
+            z_m = (mean[i].sum() / n - m_eq.sum() / n) / math.sqrt(var_m + float(np.mean(m_eq_se)) ** 2)
         ok.append(abs(z_e) < 3 and abs(z_m) < 3)
     if not ok[-1]:
         return None
@@ -421,20 +430,24 @@ def mixing_time_here(t, energy, energy_se, mean, cov, chains, e_eq, e_eq_se, m_e
     return int(t[first])
 
 
-def check_bm_seeds(folder, record):
+def check_bm_seeds(folder, record, rbm=False):
     """Study 10's kind: bm over seeds. Each row's means and standard errors over its seeds against the
     run files, each seed's mixing time re-derived, and the crossover: at the smallest k rdm's
     equilibrium error exceeds its error at t = k, and at the largest k falls below its value at the
-    smallest, each by more than 4 standard errors (fixed seeds: pass or fail for a build)."""
+    smallest, each by more than 4 standard errors (fixed seeds: pass or fail for a build).
+    rbm: study 4's grid over seeds, the same numbers and the log-likelihood's mean over the seeds;
+    the crossover is not asserted (the tiny RBM is far from trained)."""
     runs, _ = manifest(folder)
     rows = {r["run_id"]: r for r in record["rows"]}
     groups = {}
     for i, run_id in enumerate(runs["run_id"]):
-        groups.setdefault(run_id.split("_", 1)[1], []).append(i)  # seed1_rdm_k4 -> rdm_k4
+        groups.setdefault(seedless(run_id), []).append(i)  # seed1_rdm_k4 -> rdm_k4
     assert sorted(rows) == sorted(groups), (sorted(rows), sorted(groups))
     for name, members in groups.items():
         r = rows[name]
         values = {"err_k": [], "err_eq": [], "mean_err_k": [], "mean_err_eq": [], "err_k_corrected": []}
+        if rbm:
+            values.update(loglik=[], log_z=[])
         t_mix = []
         for i in members:
             with open_h5(os.path.join(folder, runs["file"][i])) as f:
@@ -444,6 +457,12 @@ def check_bm_seeds(folder, record):
                 ik = list(t).index(int(f["dynamics"].attrs["k"]))
                 trusted = e.attrs["exists"] and int(e.attrs.get("converged", 1)) == 1
                 values["err_k_corrected"].append(float(d["corr_err_corrected"][ik]))
+                if rbm:
+                    values["loglik"].append(float(e.attrs["loglik"]))
+                    values["log_z"].append(float(e.attrs["log_z"]))
+                    # loglik = -<F>_D - log Z (docs/hdf5-schema.md), with <F>_D the data's mean free energy.
+                    assert abs(values["loglik"][-1] + d.attrs["data_energy"] + values["log_z"][-1]) < \
+                        1e-9 * max(1, abs(values["log_z"][-1])), (name, dict(e.attrs))
                 for stat, key in (("corr_err", "err"), ("mean_err", "mean_err")):
                     values[f"{key}_k"].append(float(d[stat][ik]))
                     values[f"{key}_eq"].append(float(e.attrs[stat]) if trusted else None)
@@ -458,6 +477,11 @@ def check_bm_seeds(folder, record):
             assert close(r[key], float(x.mean()) if x.size else None, 1e-9), (name, key, r[key], x)
             if x.size > 1:
                 assert close(r[f"{key}_se"], float(x.std(ddof=1) / math.sqrt(x.size)), 1e-9), (name, key)
+    if rbm:
+        assert record["crossover"] == (len({r["k"] for r in rows.values() if r["scheme"] == "rdm"}) >= 3), record
+        print(f"study 4 (seeds): {len(rows)} rows of {len(runs['run_id'])} runs as in the files (errors, "
+              "log-likelihood), t_mix re-derived")
+        return
     rdm = sorted((r for r in rows.values() if r["scheme"] == "rdm"), key=lambda r: r["k"])
     low, high = rdm[0], rdm[-1]
     gap, se = low["err_eq"] - low["err_k"], math.hypot(low["err_eq_se"], low["err_k_se"])
@@ -470,6 +494,8 @@ def check_bm_seeds(folder, record):
 
 
 def check_rbm(folder, record):
+    if any(r["n_seeds"] > 1 for r in record["rows"]):
+        return check_bm_seeds(folder, record, rbm=True)
     rows = check_measured(folder, record, rbm=True)
     assert sorted(r["scheme"] for r in rows.values()) == ["pcd", "rdm"], rows
     print(f"study 4: {len(rows)} runs: errors and AIS log-likelihood as in the files")
@@ -508,32 +534,75 @@ def check_grid(folder, record):
              "is worse than t = k by > 4 standard errors)" if seeded else ""))
 
 
+def seedless(run_id):
+    """A sweep run id without its seed part (seed2_rdm_k10 -> rdm_k10), as make_figures.py names a
+    seed average; unchanged without one."""
+    return re.sub(r"(?:^|[_-])seed-?\d+(?=$|[_-])", "", run_id).strip("_-") or run_id
+
+
+def mean_and_se(values):
+    x = np.array([v for v in values if v is not None], dtype=float)
+    return (float(x.mean()) if x.size else None), (float(x.std(ddof=1) / math.sqrt(x.size)) if x.size > 1 else None)
+
+
 def check_convnet(folder, record):
-    # No closed-form theory for a ConvNet: every number of the table against the run files.
+    # No closed-form theory for a ConvNet: every number of the table against the run files; runs that
+    # differ only in their seed are one row, each number the mean of the seeds' own with its standard
+    # error over them, and each seed's z = (E(k) - E_D) / se(E(k)) from its chains' standard error.
     runs, _ = manifest(folder)
     rows = {r["run_id"]: r for r in record["rows"]}
-    assert sorted(rows) == sorted(runs["run_id"][runs["status"] == "completed"]), (sorted(rows), runs["run_id"])
-    assert len({r["k"] for r in rows.values()}) == 2, rows  # the study's two values of k
+    groups = {}
     for i, run_id in enumerate(runs["run_id"]):
-        with open_h5(os.path.join(folder, runs["file"][i])) as f:
-            step = max(int(s) for s in f["dynamics"] if s.isdigit())
-            d, e = f[f"dynamics/{step}"], f[f"equilibrium/{step}"]
-            k = int(f["dynamics"].attrs["k"])
-            t, energy = list(d["t"][()]), d["energy_mean"][()]
-            # With data.noise > 0, rdm training matches the noisy data's energy: the reference.
-            e_d = float(d.attrs.get("data_energy_noisy", d.attrs["data_energy"]))
-            gap = np.abs(energy - e_d)
-            trusted = e.attrs["exists"] and int(e.attrs.get("converged", 1)) == 1
-            e_eq = float(e.attrs["energy_mean"]) if trusted else None
-        r = rows[run_id]
-        assert r["k"] == k and r["step"] == step and k in t, (r, k, step)
-        assert close(r["data_energy"], e_d) and close(r["energy_k"], float(energy[t.index(k)])), (r, e_d)
-        assert close(r["gap_k"], float(energy[t.index(k)]) - e_d), r
-        assert close(r["min_abs_gap"], float(gap.min())) and r["t_min"] == int(t[int(np.argmin(gap))]), r
-        assert (r["gap_eq"] is None) == (e_eq is None) and (e_eq is None or close(r["gap_eq"], e_eq - e_d)), r
-        assert f"| {run_id} | {r['scheme']} | {k} | {fmt(e_d, '.4g')} | {fmt(float(energy[t.index(k)]), '.4g')} |" in md, \
-            f"summary.md lacks the numbers of {run_id}"
-    print(f"study 5: {len(rows)} runs: energies at t = k, their gaps and equilibria as in the files")
+        if runs["status"][i] == "completed":
+            groups.setdefault(seedless(run_id), []).append(i)
+    # make_figures.py names a group of one run by that run's id.
+    groups = {(runs["run_id"][m[0]] if len(m) == 1 else name): m for name, m in groups.items()}
+    assert sorted(rows) == sorted(groups), (sorted(rows), sorted(groups))
+    assert len({r["k"] for r in rows.values()}) == 2, rows  # the study's two values of k
+    for name, members in groups.items():
+        r = rows[name]
+        got = {"data_energy": [], "energy_k": [], "gap_k": [], "gap_eq": []}
+        z, t_cross = [], []
+        for i in members:
+            with open_h5(os.path.join(folder, runs["file"][i])) as f:
+                step = max(int(s) for s in f["dynamics"] if s.isdigit())
+                d, e = f[f"dynamics/{step}"], f[f"equilibrium/{step}"]
+                k = int(f["dynamics"].attrs["k"])
+                t, energy, energy_se = list(d["t"][()]), d["energy_mean"][()], d["energy_mean_se"][()]
+                # With data.noise > 0, rdm training matches the noisy data's energy: the reference.
+                e_d = float(d.attrs.get("data_energy_noisy", d.attrs["data_energy"]))
+                trusted = e.attrs["exists"] and int(e.attrs.get("converged", 1)) == 1
+                e_eq = float(e.attrs["energy_mean"]) if trusted else None
+            assert r["k"] == k and r["step"] == step and k in t, (r, k, step)
+            e_k = float(energy[t.index(k)])
+            got["data_energy"].append(e_d)
+            got["energy_k"].append(e_k)
+            got["gap_k"].append(e_k - e_d)
+            got["gap_eq"].append(None if e_eq is None else e_eq - e_d)
+            z.append((e_k - e_d) / float(energy_se[t.index(k)]))
+            # Where <E>_t - <E>_D changes sign, linear between recorded times, the crossing nearest k.
+            g = energy - e_d
+            crossings = [t[j] - g[j] * (t[j + 1] - t[j]) / (g[j + 1] - g[j]) for j in range(len(t) - 1)
+                         if g[j] * g[j + 1] < 0] + [t[j] for j in range(len(t)) if g[j] == 0]
+            t_cross.append(min(crossings, key=lambda x: (abs(x - k), x)) if crossings else None)
+            if len(members) == 1:
+                gap = np.abs(energy - e_d)
+                assert close(r["min_abs_gap"], float(gap.min())) and r["t_min"] == int(t[int(np.argmin(gap))]), r
+        assert r["n_seeds"] == len(members), (name, r["n_seeds"], members)
+        for key, values in got.items():
+            mean, se = mean_and_se(values)
+            assert close(r[key], mean, 1e-9), (name, key, r[key], values)
+            if len(members) > 1 and se is not None:
+                assert close(r[f"{key}_se"], se, 1e-9), (name, key, r[f"{key}_se"], values)
+        assert len(r["z_k"]) == len(z) and all(close(a, b, 1e-9) for a, b in zip(r["z_k"], z)), (name, r["z_k"], z)
+        assert r["matched"] == all(abs(x) < 3 for x in z), (name, r["matched"], z)
+        assert all((a is None and b is None) or close(a, b, 1e-9) for a, b in zip(r["t_cross"], t_cross)) \
+            and len(r["t_cross"]) == len(t_cross), (name, r["t_cross"], t_cross)
+        assert f"| {name} | {r['scheme']} | {k} | " in md and ("not matched" if not r["matched"] else "(matched)") in md, \
+            f"summary.md lacks the row of {name}"
+    assert record["matched"] == all(r["matched"] for r in rows.values()), record["matched"]
+    print(f"study 5: {len(rows)} rows of {sum(map(len, groups.values()))} runs: energies at t = k, their gaps, "
+          f"each seed's z and equilibria as in the files")
 
 
 CHECKS = {1: check_gaussian, 2: check_spins, 3: check_bm, 4: check_rbm, 5: check_convnet, 6: check_grid}

@@ -8,8 +8,11 @@
 #      diverged runs and running-away sites against the condition |m| < 1 - q^k of docs/theory.md section 3
 #   3  Boltzmann machine N = 6, (rdm, pcd) x k, exact p_k moments, measured at every checkpoint:
 #      rdm matches the data's correlations at t = k, pcd at equilibrium
-#   4  RBM on 7 x 7 images (Fashion-MNIST, or generated bars without it), rdm and pcd, AIS log Z
-#   5  ConvNet on the same 7 x 7 images, two conv layers, k = 3 and 10: energies against the files
+#   4  RBM on 7 x 7 images (Fashion-MNIST, or generated bars without it), rdm and pcd x 3 k x 2
+#      seeds, float32: the rows' means and standard errors (errors, AIS log-likelihood) against the
+#      files and each seed's mixing time re-derived
+#   5  ConvNet on the same 7 x 7 images, two conv layers, k = 3 and 10 x 2 seeds: energies, their
+#      means over the seeds and each seed's z at t = k against the files
 #   6  k x lr grid, bm N = 6, exact moments: the heat maps' numbers against the manifest
 #   7  spins with sampled chains over 4 seeds: the seeds' scatter and means against the chain noise
 #      predicted here (chi-square, |z| < 4), the diverged runs as in 2
@@ -62,12 +65,12 @@ tiny() {  # STUDY NUMBER -> the --set overrides of its tiny version, one argumen
     3) printf '%s\n' --set model.n_visible=6 --set train.k=1,3,10 --set train.updates=400 \
          --set train.moments=exact --set train.checkpoints=4 --set measure.t_points=15 ;;
     4) printf '%s\n' "${images[@]}" --set data.downscale=4 --set data.n_samples=300 --set model.n_hidden=28 \
-         --set train.k=4 --set train.updates=40 --set train.batch=100 --set train.chains=100 \
+         --set train.k=2,4,8 --set run.seed=1,2 --set train.updates=40 --set train.batch=100 --set train.chains=100 \
          --set train.checkpoints=2 --set measure.chains=100 --set measure.t_max=40 --set measure.t_points=12 \
          --set measure.equilibrium_sweeps=40 --set measure.ais_runs=16 --set measure.ais_temperatures=100 \
          --set measure.samples=9 ;;
     5) printf '%s\n' "${images[@]}" --set data.downscale=4 --set data.n_samples=300 --set model.channels=4,8 \
-         --set train.k=3,10 --set train.updates=60 --set train.batch=50 --set train.chains=50 \
+         --set train.k=3,10 --set run.seed=1,2 --set train.updates=60 --set train.batch=50 --set train.chains=50 \
          --set train.checkpoints=2 --set measure.chains=100 --set measure.t_points=10 \
          --set measure.equilibrium_sweeps=50 ;;
     6) printf '%s\n' --set model.n_visible=6 --set train.k=1,2,4 --set train.lr=0.1,0.4 --set train.updates=400 ;;

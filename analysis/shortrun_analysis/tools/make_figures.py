@@ -63,8 +63,14 @@ model.type decides: gaussian (1), spins (2), bm (3), rbm (4), convnet (5). Writt
                         Table: errors as for study 3 and the equilibrium data log-likelihood
                         (/equilibrium loglik, log Z +- its error, the forward / reverse AIS
                         bracket and log_z_method, flagged where the run file's log_z_reliable = 0)
+  study4_crossover.png  with rdm at three or more k: as study3_crossover.png (the RBM's energy is
+                        its free energy), and the table gains study 3's extra columns
   study5_energy_vs_t.png ConvNet: mean energy of the samples vs t against the data's (meet at t = k),
-                        as plot_dynamics.py's energy figure. Table: E(t = k) - E_D per run
+                        as plot_dynamics.py's energy figure, one panel per run (each seed its
+                        own). Table: E(t = k) - E_D per run (seed means +- se), each seed's
+                        z = (E(t = k) - E_D) / se ('matched' when |z| < 3 for every seed) and
+                        the time t_cross where its energy crosses the data's
+  study5_samples_<run>.png  sample grids of each run (the first seed of a seed average), as study 4
   study6_k_lr.png       k x lr grid: two heat maps from the manifest, err_k (the error at t = k)
                         and err_eq (at equilibrium) over (k, lr). Table: both grids
   summary.md            one section per study: folder, sweep status, the tables, the figures
@@ -812,6 +818,12 @@ def plot_crossover(runs, rows, path, dpi, title):
     return save(fig, path, dpi, rect=(0, 0, 1, 0.94))
 
 
+T_MIX_TEXT = ("t_mix: the model's own mixing time, the first recorded t from which the chains from p0 agree with "
+              "its equilibrium in mean energy and magnetisation within 3 standard errors at every later recorded "
+              "t (docs/theory.md section 5); \"> t_max\": not relaxed by the last recorded time; \"-\": no "
+              "converged equilibrium.")
+
+
 def bm_study(sweep, section: Section, output: Output, prefix: str) -> None:
     from ..figures import plot_errors, plot_heatmap
 
@@ -837,10 +849,7 @@ def bm_study(sweep, section: Section, output: Output, prefix: str) -> None:
                          "chains from p0 against the data, at the last checkpoint (summary.py's numbers)"
                          + (f"; heat map: {chosen.run_id}." if chosen else "."))
     section.lines.append("")
-    section.lines.append("t_mix: the model's own mixing time, the first recorded t from which the chains from p0 "
-                         "agree with its equilibrium in mean energy and magnetisation within 3 standard errors "
-                         "at every later recorded t (docs/theory.md section 5); \"> t_max\": not relaxed by the "
-                         "last recorded time; \"-\": no converged equilibrium.")
+    section.lines.append(T_MIX_TEXT)
     crossover = len({m.k for m in runs if m.scheme == "rdm"}) >= 3
     if crossover:
         section.figures.append(plot_crossover(
@@ -892,8 +901,19 @@ def rbm_study(sweep, section: Section, output: Output, prefix: str) -> None:
                      log_z_reliable=not flagged),
                 [fmt(ll, ".4g"), fmt(lz, ".5g") + ("" if se is None else f" ± {se:.2g}"), bracket, verdict])
 
-    rows, table = error_rows(sweep, runs, section, extra=loglik)
-    section.lines += md_table(error_header(runs, ["loglik (eq)", "log Z", "log Z bracket", "log Z from"]), table)
+    # With rdm at three or more k (the study's grid), the bm study's crossover columns and figure too.
+    crossover = len({m.k for m in runs if m.scheme == "rdm"}) >= 3
+
+    def extra(m, step):
+        row, cells = loglik(m, step)
+        if crossover:
+            more_row, more_cells = bm_extra(m, step)
+            row, cells = {**row, **more_row}, cells + more_cells
+        return row, cells
+
+    rows, table = error_rows(sweep, runs, section, extra=extra)
+    section.lines += md_table(error_header(runs, ["loglik (eq)", "log Z", "log Z bracket", "log Z from"]
+                                           + (BM_EXTRA if crossover else [])), table)
     section.lines.append("")
     section.lines.append("loglik = -<E>_D - log Z per data image (nats), the equilibrium data log-likelihood of the "
                          "trained parameters; log Z by exact enumeration, or beyond it by bridge sampling along the "
@@ -901,18 +921,54 @@ def rbm_study(sweep, section: Section, output: Output, prefix: str) -> None:
                          "(a stochastic lower bound), reverse AIS (upper)]; 'flagged' names why the run file calls "
                          "the estimate unreliable (log_z_warning). The errors are those of summary.py, at the last "
                          "checkpoint.")
+    if crossover:
+        section.lines.append("")
+        section.lines.append(T_MIX_TEXT + " The RBM's energy is its free energy, its magnetisation the mean "
+                             "pixel.")
+        n = runs[0].dynamics[runs[0].steps[-1]].arrays["mean"].shape[1]
+        section.figures.append(plot_crossover(
+            runs, rows, output.path(prefix, "crossover"), output.dpi,
+            f"RBM ({n} visible units): error at t = k and at equilibrium against k, and each model's mixing time"))
     section.record["rows"] = rows
+    section.record["crossover"] = crossover
+
+
+def crossing_time(t, gap, k) -> Optional[float]:
+    """The time where gap(t) changes sign, linear between consecutive recorded times (an exact zero
+    counts), the crossing nearest k; None when the gap keeps its sign."""
+    t, gap = np.asarray(t, float), np.asarray(gap, float)
+    found = [float(t[i]) for i in range(t.size) if gap[i] == 0]
+    for i in range(t.size - 1):
+        a, b = gap[i], gap[i + 1]
+        if np.isfinite(a) and np.isfinite(b) and a * b < 0:
+            found.append(float(t[i] + (t[i + 1] - t[i]) * a / (a - b)))
+    return min(found, key=lambda x: (abs(x - k), x)) if found else None
+
+
+Z_MATCHED = 3.0  # |z| below which a seed's energy at t = k counts as the data's (two-sided p ~ 0.003)
 
 
 def convnet_study(sweep, section: Section, output: Output, prefix: str) -> None:
-    from ..figures import plot_energy
+    from ..figures import plot_energy, plot_samples, sample_panels
 
     runs = [m for m in measured_runs(sweep, section) if "energy_mean" in m.dynamics[m.steps[-1]].arrays]
     if not runs:
         raise SchemaError(f"{sweep.path}: no measured run has energy_mean")
-    items = [(m, m.steps[-1], "energy") for m in runs]
+    # One panel per seed: each model has its own energy scale, so the seeds are not averaged here.
+    items = [(r, m.steps[-1], "energy") for m in runs for r in m.members]
     section.figures.append(plot_energy(items, output.path(prefix, "energy_vs_t"), output.dpi,
-                                       title="ConvNet EBM: mean energy of the samples vs the data's"))
+                                       title="ConvNet EBM: mean energy of the samples vs the data's"
+                                       + (", one panel per seed" if len(items) > len(runs) else "")))
+    for m in runs:  # the samples of each row's first seed (images are not averaged)
+        first = m.members[0]
+        try:
+            sample_panels(first, m.steps[-1])
+        except SchemaError as e:
+            section.notes.append(str(e))
+            continue
+        name = "".join(c if c.isalnum() or c in "-_." else "_" for c in m.run_id) or "run"
+        section.figures.append(plot_samples(first, m.steps[-1], 16, output.path(prefix, f"samples_{name}"),
+                                            output.dpi))
     def energies(m, step):
         d, e = m.dynamics[step], m.equilibrium[step]
         ik = d.index_of(m.k)
@@ -920,8 +976,19 @@ def convnet_study(sweep, section: Section, output: Output, prefix: str) -> None:
         e_d = finite(d.data_energy)
         # An unconverged long-run reference is no equilibrium (Equilibrium.level): no gap_eq.
         e_eq = finite(e.attrs.get("energy_mean")) if e.exists and e.converged is not False else None
-        return dict(data_energy=e_d, energy_k=e_k, gap_k=None if e_k is None or e_d is None else e_k - e_d,
-                    gap_eq=None if e_eq is None or e_d is None else e_eq - e_d)
+        se = d.arrays.get("energy_mean_se")  # the jackknife error over the run's chains
+        se_k = finite(se[ik]) if se is not None and ik is not None else None
+        gap_k = None if e_k is None or e_d is None else e_k - e_d
+        return dict(data_energy=e_d, energy_k=e_k, gap_k=gap_k,
+                    gap_eq=None if e_eq is None or e_d is None else e_eq - e_d,
+                    z_k=None if gap_k is None or not se_k else gap_k / se_k,
+                    t_cross=None if e_d is None else crossing_time(d.t, d.arrays["energy_mean"] - e_d, m.k))
+
+    def z_cell(zs):
+        """Each seed's (E(k) - E_D) / se(E(k)) and whether every seed matched (|z| < Z_MATCHED)."""
+        cells = ", ".join(fmt(z, "+.2f") for z in zs)
+        matched = all(z is not None and abs(z) < Z_MATCHED for z in zs)
+        return f"{cells} ({'matched' if matched else 'not matched'})", matched
 
     several = any(m.n_seeds > 1 for m in runs)
     rows, table = [], []
@@ -930,26 +997,42 @@ def convnet_study(sweep, section: Section, output: Output, prefix: str) -> None:
         s = summarize(m, step, "energy")
         # A seed average: each number is the mean of the seeds' own, with its standard error.
         parts = [energies(r, step) for r in m.members]
+        z_seeds = [p.pop("z_k") for p in parts]
+        z_text, matched = z_cell(z_seeds)
+        t_cross = [p.pop("t_cross") for p in parts]
         values, errors = {}, {}
         for name in parts[0]:
             mean, se, n = mean_se(p[name] for p in parts)
             values[name], errors[name] = (finite(mean) if n else None), (finite(se) if n > 1 else None)
         rows.append(dict(run_id=m.run_id, scheme=m.scheme, k=m.k, step=step, **values, min_abs_gap=s.minimum,
-                         t_min=s.t_min, equilibrium_method=s.method, n_seeds=m.n_seeds,
+                         t_min=s.t_min, equilibrium_method=s.method, n_seeds=m.n_seeds, z_k=z_seeds, matched=matched,
+                         t_cross=t_cross,
                          **({f"{name}_se": se for name, se in errors.items()} if m.n_seeds > 1 else {}),
                          **({"min_abs_gap_se": s.minimum_se} if m.n_seeds > 1 else {})))
         r = rows[-1]
         cells = [m.run_id, m.scheme, str(m.k), fmt_se(r["data_energy"], errors["data_energy"], ".4g"),
                  fmt_se(r["energy_k"], errors["energy_k"], ".4g"), fmt_se(r["gap_k"], errors["gap_k"]),
                  fmt_se(s.minimum, s.minimum_se), "-" if s.t_min is None else str(s.t_min),
-                 fmt_se(r["gap_eq"], errors["gap_eq"]), s.method]
+                 fmt_se(r["gap_eq"], errors["gap_eq"]), s.method, z_text,
+                 ", ".join(fmt(t, ".2f") for t in t_cross)]
         table.append(cells + ([str(m.n_seeds)] if several else []))
     section.lines += md_table(["run", "scheme", "k", "<E>_D", "<E>_t=k", "E(k) - E_D", "min abs(E - E_D)",
-                               "at t", "E_eq - E_D", "method"] + (["seeds"] if several else []), table)
+                               "at t", "E_eq - E_D", "method", "z(t=k) per seed",
+                               "t_cross per seed"] + (["seeds"] if several else []),
+                              table)
     section.lines.append("")
     section.lines.append("The mean energy of fresh chains from p0 against the data's mean energy under the same "
-                         "parameters (/dynamics attribute data_energy).")
+                         "parameters (/dynamics attribute data_energy; with data.noise > 0 the noisy data's, "
+                         "data_energy_noisy, the energy training matched). With seeds: each number is the mean "
+                         "of the seeds' own ± its standard error over them. z(t=k): each seed's "
+                         "(<E>_t=k - <E>_D) / se(<E>_t=k), in the jackknife standard errors of its measured "
+                         f"chains; 'matched' when |z| < {Z_MATCHED:g} for every seed: training reached the rdm "
+                         "fixed point, where the chains meet the data's energy at t = k. t_cross: where "
+                         "<E>_t - <E>_D changes sign, interpolated linearly between the recorded times (the "
+                         "crossing nearest k; '-' without one): a scale-free reading of the same match, since "
+                         "the energy falls by several of its standard errors per step near t = k.")
     section.record["rows"] = rows
+    section.record["matched"] = all(r["matched"] for r in rows)
 
 
 # --- study 6: k x lr grid ----------------------------------------------------------------------
