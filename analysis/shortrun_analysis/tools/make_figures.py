@@ -59,7 +59,8 @@ model.type decides: gaussian (1), spins (2), bm (3), rbm (4), convnet (5). Writt
                         corr_err at t = k noise-corrected, mean_err at t = k and at equilibrium,
                         and t_mix per seed
   study4_error_vs_t.png RBM: error vs t (rdm and pcd)
-  study4_samples_<run>.png  sample grids at t = k/4, k, 4k and equilibrium, as plot_samples.py
+  study4_samples_<run>.png  sample grids at t = k/4, k, 4k and equilibrium, as plot_samples.py (of
+                        the first seed where seeds are averaged)
                         Table: errors as for study 3 and the equilibrium data log-likelihood
                         (/equilibrium loglik, log Z +- its error, the forward / reverse AIS
                         bracket and log_z_method, flagged where the run file's log_z_reliable = 0)
@@ -860,22 +861,30 @@ def bm_study(sweep, section: Section, output: Output, prefix: str) -> None:
     section.record["crossover"] = crossover
 
 
+def sample_figures(runs, section: Section, output: Output, prefix: str) -> None:
+    """<prefix>_samples_<row>.png per row: the sample grids of the row's run, or of the first seed of a
+    seed average (images are not averaged; the figure's title names that run)."""
+    from ..figures import plot_samples, sample_panels
+
+    for m in runs:
+        first, step = m.members[0], m.steps[-1]
+        try:
+            sample_panels(first, step)
+        except SchemaError as e:
+            section.notes.append(str(e))
+            continue
+        name = "".join(c if c.isalnum() or c in "-_." else "_" for c in m.run_id) or "run"
+        section.figures.append(plot_samples(first, step, 16, output.path(prefix, f"samples_{name}"), output.dpi))
+
+
 def rbm_study(sweep, section: Section, output: Output, prefix: str) -> None:
-    from ..figures import plot_errors, plot_samples, sample_panels
+    from ..figures import plot_errors
 
     runs = measured_runs(sweep, section)
     items = [(m, m.steps[-1], m.default_stat) for m in runs]
     section.figures.append(plot_errors(items, output.path(prefix, "error_vs_t"), output.dpi,
                                        title="RBM: error of fresh chains from p0 vs t"))
-    for m in runs:
-        step = m.steps[-1]
-        try:
-            sample_panels(m, step)
-        except SchemaError as e:
-            section.notes.append(str(e))
-            continue
-        name = "".join(c if c.isalnum() or c in "-_." else "_" for c in m.run_id) or "run"
-        section.figures.append(plot_samples(m, step, 16, output.path(prefix, f"samples_{name}"), output.dpi))
+    sample_figures(runs, section, output, prefix)
 
     def loglik(m, step):
         e = m.equilibrium[step]
@@ -949,7 +958,7 @@ Z_MATCHED = 3.0  # |z| below which a seed's energy at t = k counts as the data's
 
 
 def convnet_study(sweep, section: Section, output: Output, prefix: str) -> None:
-    from ..figures import plot_energy, plot_samples, sample_panels
+    from ..figures import plot_energy
 
     runs = [m for m in measured_runs(sweep, section) if "energy_mean" in m.dynamics[m.steps[-1]].arrays]
     if not runs:
@@ -959,16 +968,8 @@ def convnet_study(sweep, section: Section, output: Output, prefix: str) -> None:
     section.figures.append(plot_energy(items, output.path(prefix, "energy_vs_t"), output.dpi,
                                        title="ConvNet EBM: mean energy of the samples vs the data's"
                                        + (", one panel per seed" if len(items) > len(runs) else "")))
-    for m in runs:  # the samples of each row's first seed (images are not averaged)
-        first = m.members[0]
-        try:
-            sample_panels(first, m.steps[-1])
-        except SchemaError as e:
-            section.notes.append(str(e))
-            continue
-        name = "".join(c if c.isalnum() or c in "-_." else "_" for c in m.run_id) or "run"
-        section.figures.append(plot_samples(first, m.steps[-1], 16, output.path(prefix, f"samples_{name}"),
-                                            output.dpi))
+    sample_figures(runs, section, output, prefix)
+
     def energies(m, step):
         d, e = m.dynamics[step], m.equilibrium[step]
         ik = d.index_of(m.k)
