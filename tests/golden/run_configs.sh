@@ -136,14 +136,15 @@ tiny() {  # TAG -> the --set overrides, one argument per line
     paper-3-bm-ising) a=(--set train.k=1,10 --set train.updates=30 --set train.chains=100
                          --set data.n_samples=500 --set train.checkpoints=3 --set measure.chains=100
                          --set measure.t_points=12) ;;
-    # (rdm, pcd) rbm on Fashion-MNIST, 24 hidden: pt equilibrium (auto) and AIS; run on 2 ranks
-    paper-4-rbm-fashion-mnist) a=("${images[@]}" --set model.n_hidden=24 --set train.updates=20
+    # (rdm, pcd) rbm on Fashion-MNIST, 24 hidden, float32, one seed: pt equilibrium (auto) and AIS;
+    # run on 2 ranks
+    paper-4-rbm-fashion-mnist) a=("${images[@]}" --set model.n_hidden=24 --set run.seed=1 --set train.updates=20
                                   --set train.batch=50 --set train.chains=50 --set train.k=3
                                   --set train.checkpoints=2 --set measure.chains=50 --set measure.t_max=30
                                   --set measure.ais_runs=8 --set measure.ais_temperatures=50
                                   "${img_measure[@]}") ;;
-    # convnet x k on Fashion-MNIST
-    paper-5-convnet-energy) a=("${images[@]}" --set model.channels=4,8 --set train.k=3,10
+    # convnet x k on Fashion-MNIST, one seed
+    paper-5-convnet-energy) a=("${images[@]}" --set model.channels=4,8 --set run.seed=1 --set train.k=3,10
                                --set train.updates=20 --set train.batch=20 --set train.chains=20
                                --set train.checkpoints=2 --set measure.chains=20 "${img_measure[@]}") ;;
     # k x lr grid, bm N = 6, exact moments
