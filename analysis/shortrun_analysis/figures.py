@@ -127,7 +127,7 @@ def energy_limits(m, step):
     (an unstable model's energy runs away later and would flatten everything else)."""
     d, e = m.dynamics[step], m.equilibrium[step]
     values = [d.data_energy,
-              float(e.attrs.get("energy_mean", math.nan)) if e.exists and e.converged is not False else math.nan]
+              float(e.attrs.get("energy_mean", math.nan)) if e.trusted else math.nan]
     values.extend(d.arrays["energy_mean"][d.t <= 2 * m.k])
     values = np.asarray(values, dtype=float)
     values = values[np.isfinite(values)]
@@ -163,7 +163,7 @@ def plot_energy(items, path, dpi, title=ENERGY_TITLE):
         if math.isfinite(ed):
             ax.axhline(ed, color="black", ls="--", lw=1.2)
         # A reference that failed its convergence check is no equilibrium: not drawn.
-        eq_energy = float(e.attrs.get("energy_mean", math.nan)) if e.exists and e.converged is not False else math.nan
+        eq_energy = float(e.attrs.get("energy_mean", math.nan)) if e.trusted else math.nan
         if math.isfinite(eq_energy):
             ax.axhline(eq_energy, color="black", ls=":", lw=1.2)
         time_axis(ax, t.max() if t.size else 1, label="t (sweeps from p0, symlog)")

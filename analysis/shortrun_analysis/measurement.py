@@ -134,9 +134,14 @@ class Equilibrium:
         """Long runs: whether the convergence check passed; None for the other methods."""
         return bool(self.attrs["converged"]) if "converged" in self.attrs else None
 
+    @property
+    def trusted(self) -> bool:
+        """Whether this is an equilibrium at all: it exists and did not fail its convergence check."""
+        return bool(self.exists) and self.converged is not False
+
     def level(self, stat: str, data_energy: float) -> Optional[float]:
         """The equilibrium value of `stat`, None when it does not exist or is unknown (NaN)."""
-        if not self.exists or self.converged is False:
+        if not self.trusted:
             return None
         if stat == "energy":
             value = abs(float(self.attrs.get("energy_mean", math.nan)) - data_energy)

@@ -40,14 +40,21 @@ class MixingTime:
     z_magnetisation: np.ndarray  # [T] z_M(t) (NaN without a full covariance)
 
 
+def has_full_covariance(d) -> bool:
+    """Whether /dynamics holds the units' full covariance (not its projection on principal
+    components, stored beyond 64 units): the magnetisation's variance needs it."""
+    if "cov" not in d.arrays or "mean" not in d.arrays:
+        return False
+    n = d.arrays["mean"].shape[1]
+    return d.arrays["cov"].shape[1:] == (n, n)
+
+
 def _z_magnetisation(d, e) -> np.ndarray:
     t = d.t
-    if "cov" not in d.arrays or "mean" not in d.arrays or "mean" not in e.arrays:
+    if not has_full_covariance(d) or "mean" not in e.arrays:
         return np.full(t.size, np.nan)
     cov, mean = np.asarray(d.arrays["cov"], float), np.asarray(d.arrays["mean"], float)
     n = mean.shape[1]
-    if cov.shape[1:] != (n, n):  # projected on principal components: no Var M
-        return np.full(t.size, np.nan)
     chains = int(d.attrs.get("n_chains", 0))
     if chains < 2:
         return np.full(t.size, np.nan)
@@ -78,7 +85,7 @@ def mixing_time(m, step: int) -> MixingTime:
     d, e = m.dynamics[step], m.equilibrium[step]
     t_max = int(d.t[-1]) if d.t.size else 0
     empty = np.full(d.t.size, np.nan)
-    if not e.exists or e.converged is False:
+    if not e.trusted:
         return MixingTime(None, t_max, f"no converged equilibrium ({e.describe()})", empty, empty)
     z_e, z_m = _z_energy(d, e), _z_magnetisation(d, e)
     if np.all(np.isnan(z_e)):

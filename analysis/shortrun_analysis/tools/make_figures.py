@@ -932,10 +932,11 @@ def rbm_study(sweep, section: Section, output: Output, prefix: str) -> None:
                          "checkpoint.")
     if crossover:
         section.lines.append("")
+        from ..mixing import has_full_covariance
+
         d = runs[0].dynamics[runs[0].steps[-1]]
         n = d.arrays["mean"].shape[1]
-        # mixing.py uses the magnetisation only with the full covariance (stored up to 64 units).
-        full = "cov" in d.arrays and d.arrays["cov"].shape[1:] == (n, n)
+        full = has_full_covariance(d)  # mixing.py's magnetisation needs it (stored up to 64 units)
         section.lines.append(T_MIX_TEXT + " The RBM's energy is its free energy; its magnetisation is the mean "
                              "pixel" + ("." if full else ", not used here: beyond 64 units the stored covariance "
                                         "is projected, so t_mix rests on the free energy alone."))
@@ -981,7 +982,7 @@ def convnet_study(sweep, section: Section, output: Output, prefix: str) -> None:
         e_k = finite(d.arrays["energy_mean"][ik]) if ik is not None else None
         e_d = finite(d.data_energy)
         # An unconverged long-run reference is no equilibrium (Equilibrium.level): no gap_eq.
-        e_eq = finite(e.attrs.get("energy_mean")) if e.exists and e.converged is not False else None
+        e_eq = finite(e.attrs.get("energy_mean")) if e.trusted else None
         se = d.arrays.get("energy_mean_se")  # the jackknife error over the run's chains
         se_k = finite(se[ik]) if se is not None and ik is not None else None
         gap_k = None if e_k is None or e_d is None else e_k - e_d
