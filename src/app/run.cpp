@@ -350,6 +350,26 @@ void broadcast_resume(io::ResumeState& s, const mpi::Communicator& team) {
   team.broadcast({&s.elapsed_s, 1}, 0);
 }
 
+/// The scheduled checkpoints at `steps`, read by the leader from the resume checkpoint and sent to
+/// every rank of the team (collective).
+std::vector<std::pair<Index, Vector>> read_checkpoints(const std::string& resume_path, const std::vector<Index>& steps,
+                                                       const mpi::Communicator& team) {
+  std::vector<std::pair<Index, Vector>> out;
+  for (const Index step : steps) {
+    Vector params;
+    std::int64_t n = 0;
+    if (team.rank() == 0) {
+      params = io::read_resume_checkpoint(resume_path, step);
+      n = params.size();
+    }
+    team.broadcast(n, 0);
+    params.resize(n);
+    team.broadcast({params.data(), static_cast<std::size_t>(n)}, 0);
+    out.emplace_back(step, std::move(params));
+  }
+  return out;
+}
+
 void write_run_file(const PreparedRun& run, const ModelOutcome& out, const RunResult& result, const io::RunMeta& meta,
                     const std::vector<CheckpointMeasurement>& measurements) {
   const RunStatus status = result.status;
@@ -363,7 +383,9 @@ void write_run_file(const PreparedRun& run, const ModelOutcome& out, const RunRe
     writer.write_data(run.data);
     const Index side = image_side(run.config, run.data.dim());
     if (const Index n = families::example_images(run.config); n > 0) writer.write_image_examples(run.data, n);
-    for (const auto& [step, params] : out.record.checkpoints) writer.write_checkpoint(step, out.layout, params);
+    // The scheduled checkpoints, from the resume checkpoint that training kept them in, one at a time.
+    for (const Index step : out.record.checkpoint_steps)
+      writer.write_checkpoint(step, out.layout, io::read_resume_checkpoint(run.resume_path, step));
     writer.write_train_log(out.record.log);
     const bool completed = status == RunStatus::completed;
     if (const auto theory = families::theory_tables(run.config, run.data, completed ? &out.params : nullptr))
@@ -448,11 +470,16 @@ RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, TrainHook
   std::vector<CheckpointMeasurement> measurements;
   if (result.status == RunStatus::completed) {
     result.table = families::summary_table(run.config, run.data, model.params, &result.theory_gap);
-    std::vector<std::pair<Index, Vector>> measured;
-    if (run.config.measure_at == MeasureAt::all) measured = out.checkpoints;
+    // Every scheduled checkpoint is read back only when the measurement visits them all or tempers
+    // along them (ptt); otherwise the final parameters are all it needs.
+    const bool all = run.config.measure_at == MeasureAt::all;
+    const bool ptt = run.config.equilibrium == EquilibriumMethod::ptt;
+    std::vector<std::pair<Index, Vector>> stored, measured;
+    if (all || ptt) stored = read_checkpoints(run.resume_path, out.checkpoint_steps, team);
+    if (all) measured = stored;
     else measured.emplace_back(out.train.last_step, model.params);
-    measurements = measure_checkpoints(run.config, run.data, measured, out.checkpoints, team, hooks.show_progress,
-                                       run.run_id);
+    if (!ptt) stored.clear();
+    measurements = measure_checkpoints(run.config, run.data, measured, stored, team, hooks.show_progress, run.run_id);
     result.table += measurement_summary(run.config, measurements);
     if (!measurements.empty()) {
       const MeasuredErrors e = measured_errors(run.config, measurements.back());

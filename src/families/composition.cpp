@@ -74,8 +74,11 @@ MemoryEstimate memory_estimate(const RunConfig& c, Index dim) {
       m.model_bytes += decltype(family)::memory_bytes(c, dim);
   });
   m.add(size_key, m.model_bytes);
-  // Every checkpoint's parameters, kept in the record (a resume checkpoint borrows them).
-  m.add("train.checkpoints", kScalar * params * static_cast<double>(c.checkpoints));
+  // The scheduled checkpoints live in the resume checkpoint: training holds one of them while a
+  // save copies them; a measurement of every checkpoint (measure.at = all) or along them (ptt)
+  // reads them all back.
+  const bool reads_all = c.measure_at == MeasureAt::all || c.equilibrium == EquilibriumMethod::ptt;
+  m.add("train.checkpoints", kScalar * params * (reads_all ? static_cast<double>(c.checkpoints) : 1.0));
   if (!c.exact_training()) {
     // The chains and their proposals; the data minibatch.
     m.add("train.chains", kScalar * 3 * units * static_cast<double>(c.chains));

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cmath>
 #include <filesystem>
+#include <optional>
+#include <stdexcept>
 
 #include "shortrun/core/error.hpp"
 #include "shortrun/io/h5.hpp"
@@ -51,7 +53,24 @@ void write_resume_state(const std::string& path, const ResumeState& s) {
     h5::Group log = f.create_group("log");
     write_train_log(log, s.log);
     h5::Group ck = f.create_group("checkpoints");
-    for (const auto& [step_k, params] : s.checkpoints) ck.write(std::to_string(step_k), params);
+    // The earlier checkpoints come from the file this one replaces, one vector in memory at a time.
+    std::optional<h5::File> previous;
+    for (const Index step_k : s.checkpoint_steps) {
+      const std::string name = std::to_string(step_k);
+      if (step_k == s.step) {
+        ck.write(name, s.params);
+        continue;
+      }
+      if (!previous) {
+        if (!std::filesystem::exists(path))
+          throw std::logic_error(path + ": no earlier resume checkpoint to copy checkpoint " + name + " from");
+        previous.emplace(path, h5::File::Mode::read);
+      }
+      if (!previous->exists("checkpoints/" + name))
+        throw std::logic_error(path + ": the earlier resume checkpoint lacks checkpoint " + name);
+      ck.write(name, previous->read_vector("checkpoints/" + name));
+    }
+    previous.reset();
     f.close();
   }
   std::filesystem::rename(tmp, path);
@@ -79,17 +98,22 @@ ResumeState read_resume_state(const std::string& path) {
     s.log.push_back({step[i], wall[j], grad[j], param[j]});
   }
   const h5::Group ck = f.open_group("checkpoints");
-  std::vector<std::pair<Index, Vector>> checkpoints;
   for (const auto& name : ck.children()) {
     Index step_k = -1;
     const auto r = std::from_chars(name.data(), name.data() + name.size(), step_k);
     if (name.empty() || r.ec != std::errc() || r.ptr != name.data() + name.size())
       throw BadInput(path + ": /checkpoints/" + name + " is not named by an update number");
-    checkpoints.emplace_back(step_k, ck.read_vector(name));
+    s.checkpoint_steps.push_back(step_k);
   }
-  std::sort(checkpoints.begin(), checkpoints.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  s.checkpoints = std::move(checkpoints);
+  std::sort(s.checkpoint_steps.begin(), s.checkpoint_steps.end());
   return s;
+}
+
+Vector read_resume_checkpoint(const std::string& path, Index step) {
+  const h5::File f(path, h5::File::Mode::read);
+  const std::string name = "checkpoints/" + std::to_string(step);
+  if (!f.exists(name)) throw BadInput(path + ": no /" + name + " in the resume checkpoint");
+  return f.read_vector(name);
 }
 
 void check_resume_state(const ResumeState& s, Index updates, Index n_params, const std::string& path) {
@@ -101,10 +125,11 @@ void check_resume_state(const ResumeState& s, Index updates, Index n_params, con
     throw bad("with " + std::to_string(s.params.size()) + " parameters; the model has " + std::to_string(n_params));
   if (!s.params.allFinite()) throw bad("with a NaN or Inf parameter");
   Index previous = -1;
-  for (const auto& [step, params] : s.checkpoints) {
+  for (const Index step : s.checkpoint_steps) {
     if (step < 0 || step > s.step || step == previous)
       throw bad("with a checkpoint at step " + std::to_string(step) + " (resumed at " + std::to_string(s.step) + ")");
     previous = step;
+    const Vector params = read_resume_checkpoint(path, step);
     if (params.size() != n_params || !params.allFinite())
       throw bad("with a bad checkpoint at step " + std::to_string(step) + " (length or values)");
   }

@@ -174,7 +174,7 @@ cases=(
   "bm n_visible 1e5|2|model.n_visible: the configuration needs about|-|train $config ${bm30[*]} --set model.n_visible=100000"
   "memory: chains over run.max_memory|2|train.chains: the configuration needs about|-|train $config --set train.chains=50000000 --set run.max_memory=1"
   "memory: measure.chains over run.max_memory|2|measure.chains: the configuration needs about|-|train $config --set measure.chains=50000000 --set run.max_memory=1"
-  "memory: checkpoints over run.max_memory|2|train.checkpoints: the configuration needs about|-|train $config ${bm30[*]} --set model.n_visible=3000 --set train.checkpoints=10000 --set data.n_samples=10 --set train.chains=10 --set measure.chains=10 --set run.max_memory=64"
+  "memory: checkpoints over run.max_memory|2|train.checkpoints: the configuration needs about|-|train $config ${bm30[*]} --set model.n_visible=3000 --set train.checkpoints=10000 --set measure.equilibrium=ptt --set data.n_samples=10 --set train.chains=10 --set measure.chains=10 --set run.max_memory=64"
   "memory: t_points over run.max_memory|2|measure.t_points: the configuration needs about|-|train $config ${bm30[*]} --set model.n_visible=3000 --set measure.t_points=10000 --set data.n_samples=10 --set train.chains=10 --set measure.chains=10 --set train.checkpoints=2 --set run.max_memory=64"
   "memory: theory|2|data.n_samples: the configuration needs about|-|theory $config --set data.n_samples=100000000 --set run.max_memory=1"
   "run.max_memory negative|2|run.max_memory: expected GiB >= 0|-|train $config --set run.max_memory=-1"

@@ -1,7 +1,7 @@
 #pragma once
 /// The app's side of training, generic over model, estimator and optimizer: resume state in,
-/// progress lines, save/stop requests, resume checkpoints out, and the log and scheduled
-/// checkpoints kept for the run file. The composition (families/composition.hpp) builds the model,
+/// progress lines, save/stop requests, resume checkpoints out, and the log and the steps of the
+/// scheduled checkpoints kept for the run file (their parameters are in the resume checkpoint). The composition (families/composition.hpp) builds the model,
 /// estimator and optimizer; execute_run() (app/run.hpp) calls train_with_hooks() with them.
 #include <algorithm>
 #include <cstdio>
@@ -31,12 +31,14 @@ struct TrainHooks {
   StopControl* stop = nullptr;  ///< signals, wall time, periodic saves; null: never stop early
   std::function<void()> tick = [] {};
   /// State to continue from (every rank: step, elapsed, params, estimator and optimizer state; the
-  /// leader also needs log and checkpoints). Training takes its parameters, optimizer state, log
-  /// and checkpoints (moved, not copied). Null: start at update 1.
+  /// leader also needs log and checkpoint steps). Training takes its parameters, optimizer state,
+  /// log and checkpoint steps (moved, not copied). Null: start at update 1.
   io::ResumeState* resume = nullptr;
-  /// Leader only: persist a resume checkpoint. Called after the team gathered the state; it may
-  /// fill in what only the app knows (`started`). Its large items are lent by training: keep no
-  /// reference or copy of them after returning.
+  /// Leader only: persist a resume checkpoint. Called after the team gathered the state, at every
+  /// scheduled checkpoint (the state's params are then that checkpoint's) and whenever a save or
+  /// stop was requested; it may fill in what only the app knows (`started`). The scheduled
+  /// checkpoints live only in what it writes (io::write_resume_state): training keeps their steps.
+  /// Its large items are lent by training: keep no reference or copy of them after returning.
   std::function<void(io::ResumeState&)> save = [](io::ResumeState&) {};
   /// Every rank: a row of the training log as soon as it is made (the leader appends it to the
   /// run's JSON-lines log, readable while the run goes on).
@@ -48,7 +50,9 @@ struct TrainRecord {
   TrainOutcome train;
   double wall_s = 0;  ///< training wall time, resumed parts included
   std::vector<TrainLogRow> log;
-  std::vector<std::pair<Index, Vector>> checkpoints;  ///< scheduled checkpoints (step, params)
+  /// Steps of the scheduled checkpoints, increasing; their parameters are in the resume checkpoint
+  /// that hooks.save last wrote (io::read_resume_checkpoint), not in memory.
+  std::vector<Index> checkpoint_steps;
 };
 
 /// A trained model as the run file needs it: the record, the parameter layout and final values.
@@ -90,7 +94,7 @@ TrainRecord train_with_hooks(Model& model, DataTermOf<Scalar>& data, Estimator& 
     plan.first_step = hooks.resume->step + 1;
     elapsed_before = hooks.resume->elapsed_s;
     out.log = std::move(hooks.resume->log);
-    out.checkpoints = std::move(hooks.resume->checkpoints);
+    out.checkpoint_steps = std::move(hooks.resume->checkpoint_steps);
   }
   Progress progress(hooks.show_progress, "train " + config.run_name);
   progress.resumed_at(plan.first_step - 1);
@@ -100,7 +104,8 @@ TrainRecord train_with_hooks(Model& model, DataTermOf<Scalar>& data, Estimator& 
     out.log.push_back(row);
     hooks.log(row);
   };
-  observer.on_checkpoint = [&](Index step, const Vector& params) { out.checkpoints.emplace_back(step, params); };
+  // The trainer saves at every scheduled checkpoint, right after this: the save writes its parameters.
+  observer.on_checkpoint = [&](Index step, const Vector&) { out.checkpoint_steps.push_back(step); };
   observer.on_progress = [&](Index step, Index total) {
     if (out.log.empty()) {
       progress.update(step, total);
@@ -119,14 +124,13 @@ TrainRecord train_with_hooks(Model& model, DataTermOf<Scalar>& data, Estimator& 
     state.step = step;
     state.elapsed_s = elapsed_before + progress.elapsed_s();
     state.estimator = gather_state(estimator.state(), team);
-    // Lent, not copied: the parameters, the optimizer's moments and the scheduled checkpoints
-    // (train.checkpoints parameter vectors) are each of the model's size, and copies at every save
-    // were the largest items of a big model's training memory. Nothing updates them until they
-    // are given back, when the save returns or throws.
+    // Lent, not copied: the parameters and the optimizer's moments are each of the model's size,
+    // and copies at every save were the largest items of a big model's training memory. Nothing
+    // updates them until they are given back, when the save returns or throws.
     state.params = std::move(model.params());
     state.optimizer = optimizer.lend_state();
     state.log = std::move(out.log);
-    state.checkpoints = std::move(out.checkpoints);
+    state.checkpoint_steps = std::move(out.checkpoint_steps);
     struct GiveBack {
       io::ResumeState& from;
       TrainRecord& to;
@@ -134,7 +138,7 @@ TrainRecord train_with_hooks(Model& model, DataTermOf<Scalar>& data, Estimator& 
       Optimizer& optimizer;
       ~GiveBack() {
         to.log = std::move(from.log);
-        to.checkpoints = std::move(from.checkpoints);
+        to.checkpoint_steps = std::move(from.checkpoint_steps);
         model.params() = std::move(from.params);
         optimizer.restore(std::move(from.optimizer));
       }

@@ -5,6 +5,12 @@
 /// number is the stream position. The estimator's and the optimizer's state are stored as their
 /// named blocks (core/state.hpp) under /estimator and /optimizer, team-split blocks gathered in
 /// global column order. Written to `<path>.tmp` and renamed: never a torn file.
+///
+/// The file is also where training keeps its scheduled checkpoints (/checkpoints/<step>): a resume
+/// checkpoint is written at every one of them, so the file always holds all of them up to its
+/// step, and training keeps only their steps in memory (a parameter vector each would otherwise
+/// stay in memory until the run file is written). Each new resume checkpoint copies them, one at
+/// a time, from the file it replaces.
 #include <optional>
 #include <string>
 #include <utility>
@@ -30,18 +36,26 @@ struct ResumeState {
   State estimator;          ///< team-wide: split blocks hold every column
   State optimizer;
   std::vector<TrainLogRow> log;
-  std::vector<std::pair<Index, Vector>> checkpoints;  ///< scheduled checkpoints so far (step, params)
+  /// The scheduled checkpoints so far, increasing: their steps only. Their parameters are in the
+  /// file (read_resume_checkpoint), except the one at `step` itself, which is `params`.
+  std::vector<Index> checkpoint_steps;
 };
 
+/// Writes `state` to `path` (through `<path>.tmp`). Each scheduled checkpoint but the one at
+/// state.step is copied from the resume checkpoint already at `path` (std::logic_error if it is
+/// not there: the caller lost track of its file); the one at state.step is state.params.
 void write_resume_state(const std::string& path, const ResumeState& state);
-/// Reads a resume checkpoint; h5::Error when the file is damaged, BadInput when it is of another
-/// schema or schema_version (naming both).
+/// Reads a resume checkpoint (its scheduled checkpoints' steps, not their parameters); h5::Error
+/// when the file is damaged, BadInput when it is of another schema or schema_version (naming both).
 ResumeState read_resume_state(const std::string& path);
+/// The parameters of the scheduled checkpoint at `step` in the resume checkpoint `path`.
+Vector read_resume_checkpoint(const std::string& path, Index step);
 
-/// Checks a resume state read back against the run it should continue (whose configuration the
-/// caller compares: RunConfig::differences): step in [0, updates], the parameter vector's length (`n_params`), the checkpoints (named by
-/// steps up to `step`, each of n_params values), the log's steps, the optimizer's blocks (one value
-/// or n_params), finite values everywhere. BadInput naming `path` and what is wrong.
+/// Checks a resume state read back from `path` against the run it should continue (whose
+/// configuration the caller compares: RunConfig::differences): step in [0, updates], the parameter
+/// vector's length (`n_params`), the checkpoints (named by steps up to `step`, each of n_params
+/// values, read from `path` one at a time), the log's steps, the optimizer's blocks (one value or
+/// n_params), finite values everywhere. BadInput naming `path` and what is wrong.
 void check_resume_state(const ResumeState& s, Index updates, Index n_params, const std::string& path);
 
 /// A State as the datasets of `group` (one per block; split blocks carry the attribute `split` = 1).

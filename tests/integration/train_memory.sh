@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Training memory does not grow with the number of scheduled checkpoints: they live in the resume
+# checkpoint, not in memory. The oracle is the parameter vector's own size: an RBM of 784 x 500
+# (392 284 parameters, 3.0 MB of 2^20 bytes in float64) trained 20 updates with
+# train.checkpoints = 2 and 20 (2 and 14 distinct steps). Kept in memory, the 12 extra checkpoints
+# would add 12 x 3.0 = 36 MB to the leader's peak resident memory (`train_peak_rss_mb`; the binary
+# before they moved to disk measured +36.3 MB here). On disk, the only growth is the one vector a
+# resume checkpoint holds while it copies the earlier checkpoints (+3.4 MB measured); the test
+# allows 3 vectors (9 MB): that one and two of allocator noise. It also checks that both run files hold every checkpoint, and that the checkpoints
+# of the first run equal the second's at the same steps, bit for bit.
+# Usage: train_memory.sh SHORTRUN MPIEXEC
+set -uo pipefail
+source "$(dirname "$0")/../support/script_prelude.sh"
+py=/usr/bin/python3
+rbm="$(dirname "$config")/bench-rbm.ini"
+
+for c in 2 20; do
+  "$shortrun" train "$rbm" --set model.n_visible=784 --set model.n_hidden=500 --set data.n_samples=500 \
+    --set train.chains=200 --set train.batch=200 --set train.k=1 --set train.updates=20 \
+    --set train.checkpoints=$c --set model.precision=float32 --set train.optimizer=sgd \
+    --set measure.equilibrium=none --set measure.ais_runs=0 --set measure.chains=10 --set measure.t_max=2 \
+    --set measure.t_points=2 --set measure.samples=0 --set run.out="$work/c$c" --set run.name=rbm --quiet \
+    > "$work/c$c.log" 2>&1 || { cat "$work/c$c.log"; fail "train with train.checkpoints=$c"; }
+done
+
+$py - "$work/c2/runs/rbm.h5" "$work/c20/runs/rbm.h5" <<'PY' || fail "training memory grows with the checkpoints"
+import sys, h5py, numpy as np
+few, many = (h5py.File(p) for p in sys.argv[1:3])
+n_params = 784 * 500 + 784 + 500
+vector_mb = n_params * 8 / 2**20
+for f, n in ((few, 2), (many, 14)):
+    steps = sorted(int(s) for s in f["checkpoints"])
+    assert len(steps) == n and steps[-1] == 20, steps
+    assert f.attrs["status"] == "completed"
+# The two runs share their first 20 updates' parameters bit for bit (same seed): the checkpoints
+# of the first run are among the second's.
+for step in few["checkpoints"]:
+    for name in few[f"checkpoints/{step}/params"]:
+        assert np.array_equal(few[f"checkpoints/{step}/params/{name}"][()], many[f"checkpoints/{step}/params/{name}"][()]), (step, name)
+extra = many.attrs["train_peak_rss_mb"] - few.attrs["train_peak_rss_mb"]
+print(f"train_peak_rss_mb: {few.attrs['train_peak_rss_mb']:.1f} (2 checkpoints), "
+      f"{many.attrs['train_peak_rss_mb']:.1f} (14): {extra:+.1f} MB; one parameter vector is {vector_mb:.2f} MB")
+assert extra < 3 * vector_mb, f"12 more checkpoints add {extra:.1f} MB (> {3 * vector_mb:.1f} MB)"
+PY
+echo PASS
