@@ -256,6 +256,12 @@ wait_job "$job" 120
 grep -q "sweep exited 0" "$work/job1/slurm.out" || fail "tiny sweep: no 'sweep exited 0' in the log"
 grep -q "srun --mpi=pmix $shortrun sweep" "$work/job1/slurm.out" || fail "tiny sweep: not launched with srun --mpi=pmix"
 grep -q "set-up command ran in job $job" "$work/job1/slurm.out" || fail "tiny sweep: the SHORTRUN_SETUP command did not run"
+# The script asks the executable whether it takes --walltime; it does, so the script must not say
+# otherwise (it once lost a SIGPIPE race under pipefail: `--help | grep -q` with grep done early).
+if grep -q -- '--walltime' <<< "$("$shortrun" sweep --help 2>/dev/null || true)" &&
+   grep -q "has no --walltime" "$work/job1/slurm.out"; then
+  fail "tiny sweep: sweep.sbatch did not find --walltime in '$shortrun sweep --help'"
+fi
 # The script's own #SBATCH lines were read (--requeue is one of the last).
 [[ $(job_field "$job" Requeue) == 1 ]] || fail "tiny sweep: job $job has Requeue=$(job_field "$job" Requeue), expected 1"
 check_sweep "$work/job1/out" k1,k3
