@@ -366,7 +366,19 @@ def measured(path):
         eq = float(e.attrs[stat]) if trusted else None
         attrs = {a: e.attrs[a] for a in e.attrs}
         attrs["data_energy"] = float(d.attrs["data_energy"])
-        return stat, float(y[list(t).index(k)]), float(y.min()), int(t[np.argmin(y)]), eq, attrs, step
+        # One run's standard errors: the jackknife over its chains stored beside the curve (none where
+        # every one is 0: an exact law), and the equilibrium's own attribute (none where exact).
+        se = d[stat + "_se"][()] if stat + "_se" in d else np.zeros(t.size)
+        se = se if np.any(se > 0) else np.full(t.size, np.nan)
+        eq_se = float(e.attrs.get(stat + "_se", math.nan)) if trusted else math.nan
+        ik, imin = list(t).index(k), int(np.argmin(y))
+        errors = tuple(float(x) if math.isfinite(x) and x > 0 else None for x in (se[ik], se[imin], eq_se))
+        return stat, float(y[ik]), float(y.min()), int(t[imin]), eq, attrs, step, errors
+
+
+def fmt_se(x, se):
+    """make_figures' cell: x, and "± se" where the standard error exists."""
+    return fmt(x) + ("" if x is None or se is None else f" ± {se:.2g}")
 
 
 def check_measured(folder, record, rbm):
@@ -374,14 +386,17 @@ def check_measured(folder, record, rbm):
     rows = {r["run_id"]: r for r in record["rows"]}
     assert sorted(rows) == sorted(runs["run_id"]), (sorted(rows), runs["run_id"])
     for i, run_id in enumerate(runs["run_id"]):
-        stat, at_k, minimum, t_min, eq, attrs, step = measured(os.path.join(folder, runs["file"][i]))
+        stat, at_k, minimum, t_min, eq, attrs, step, (se_k, se_min, se_eq) = measured(
+            os.path.join(folder, runs["file"][i]))
         r = rows[run_id]
         assert r["stat"] == stat and r["step"] == step and r["t_min"] == t_min, (r, stat, step, t_min)
         assert close(r["err_k"], at_k) and close(r["err_min"], minimum) and close(r["err_eq"], eq), (r, at_k, eq)
         # The manifest's columns are the same measurement.
         assert close(r["err_k"], float(runs["err_k"][i])), (r, runs["err_k"][i])
-        assert f"| {run_id} | {r['scheme']} | {r['k']} | {stat} | {fmt(at_k)} | {fmt(minimum)} | {t_min} | {fmt(eq)} |" in md, \
-            f"summary.md lacks the numbers of {run_id}"
+        assert close(r["err_k_se"], se_k) and close(r["err_min_se"], se_min) and close(r["err_eq_se"], se_eq), \
+            (r, se_k, se_min, se_eq)
+        assert (f"| {run_id} | {r['scheme']} | {r['k']} | {stat} | {fmt_se(at_k, se_k)} | {fmt_se(minimum, se_min)} "
+                f"| {t_min} | {fmt_se(eq, se_eq)} |") in md, f"summary.md lacks the numbers of {run_id}"
         if rbm:
             # 28 hidden units: beyond streamed enumeration (26), so log Z comes with forward AIS in it.
             assert r["log_z_method"] == str(attrs["log_z_method"]) and "ais" in r["log_z_method"].split("+"), (r, attrs)

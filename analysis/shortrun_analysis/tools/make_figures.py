@@ -674,15 +674,40 @@ def manifest_value(sweep, m, column: str) -> Optional[float]:
     return mean if n else None
 
 
+def chain_se(m, step: int, s):
+    """One run's summary (seed averages unchanged): the standard errors of its numbers at t = k,
+    at the minimum and at equilibrium from the file itself (jackknife over its measured chains;
+    the equilibrium's own, None where it is exact), where summarize() has none (it gives errors
+    over seeds only)."""
+    if m.n_seeds > 1:
+        return s
+    d, e = m.dynamics[step], m.equilibrium[step]
+    se = d.curve_se(s.stat)
+    at = {t: i for i, t in enumerate(int(x) for x in d.t)}
+
+    def pick(t):
+        return finite(se[at[t]]) if se is not None and t in at else None
+
+    s.at_k_se = pick(m.k) if s.at_k is not None else None
+    s.minimum_se = pick(s.t_min) if s.minimum is not None else None
+    s.equilibrium_se = e.level_se(s.stat, d.data_energy) if s.equilibrium is not None else None
+    return s
+
+
+SE_TEXT = ("±: one standard error, over the seeds where a row averages several (seeds column), else the "
+           "jackknife standard error over the run's measured chains (none where the law is exact).")
+
+
 def error_rows(sweep, runs, section: Section, extra=None):
     """Per run (or seed average): summarize() at the last measured step, with the manifest's
     err_k/err_eq; for seed averages the means with their standard errors and n (a `seeds` column
-    at the end of the table when any row has more than one)."""
+    at the end of the table when any row has more than one), for one run the standard errors over
+    its chains (chain_se)."""
     rows, table = [], []
     several = any(m.n_seeds > 1 for m in runs)
     for m in runs:
         step = m.steps[-1]
-        s = summarize(m, step, m.default_stat)
+        s = chain_se(m, step, summarize(m, step, m.default_stat))
         row = dict(run_id=m.run_id, scheme=m.scheme, k=m.k, step=step, stat=s.stat, err_k=s.at_k, err_min=s.minimum,
                    t_min=s.t_min, err_eq=s.equilibrium, equilibrium_method=s.method, equilibrium_note=s.note,
                    n_chains=s.n_chains,
@@ -734,7 +759,7 @@ def t_mix_cell(times: List[Optional[int]], notes: List[str], t_max: int) -> str:
 def bm_extra(m, step):
     """Extra columns of the bm table: mean_err at t = k and at equilibrium (the balance between
     ordered states shows in the means), and the model's own mixing time per seed (mixing.py)."""
-    s = summarize(m, step, "mean_err")
+    s = chain_se(m, step, summarize(m, step, "mean_err"))
     times, notes, t_max = mixing_times(m, step)
     row = dict(mean_err_k=s.at_k, mean_err_k_se=s.at_k_se, mean_err_eq=s.equilibrium, mean_err_eq_se=s.equilibrium_se,
                t_mix=times, t_mix_notes=notes, t_max=t_max)
@@ -848,7 +873,7 @@ def bm_study(sweep, section: Section, output: Output, prefix: str) -> None:
     section.lines.append("")
     section.lines.append("err(t=k), the minimum over the recorded t and the equilibrium value of the error of fresh "
                          "chains from p0 against the data, at the last checkpoint (summary.py's numbers)"
-                         + (f"; heat map: {chosen.run_id}." if chosen else "."))
+                         + (f"; heat map: {chosen.run_id}." if chosen else ".") + " " + SE_TEXT)
     section.lines.append("")
     section.lines.append(T_MIX_TEXT)
     crossover = len({m.k for m in runs if m.scheme == "rdm"}) >= 3
@@ -929,7 +954,7 @@ def rbm_study(sweep, section: Section, output: Output, prefix: str) -> None:
                          "PT ladder and forward / reverse AIS, with its standard error and the bracket [forward AIS "
                          "(a stochastic lower bound), reverse AIS (upper)]; 'flagged' names why the run file calls "
                          "the estimate unreliable (log_z_warning). The errors are those of summary.py, at the last "
-                         "checkpoint.")
+                         "checkpoint. " + SE_TEXT)
     if crossover:
         section.lines.append("")
         from ..mixing import has_full_covariance
