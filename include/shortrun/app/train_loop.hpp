@@ -1,8 +1,9 @@
 #pragma once
 /// The app's side of training, generic over model, estimator and optimizer: resume state in,
 /// progress lines, save/stop requests, resume checkpoints out, and the log and the steps of the
-/// scheduled checkpoints kept for the run file (their parameters are in the resume checkpoint). The composition (families/composition.hpp) builds the model,
-/// estimator and optimizer; execute_run() (app/run.hpp) calls train_with_hooks() with them.
+/// scheduled checkpoints kept for the run file (their parameters are in the resume checkpoint).
+/// The composition (families/composition.hpp) builds the model, estimator and optimizer;
+/// execute_run() (app/run.hpp) calls train_with_hooks() with them.
 #include <algorithm>
 #include <cstdio>
 #include <functional>
