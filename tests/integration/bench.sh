@@ -9,6 +9,13 @@ source "$(dirname "$0")/../support/script_prelude.sh"
 "$shortrun" bench --what all --quick --json > "$work/bench.json" 2> "$work/bench.err"
 /usr/bin/python3 - "$work/bench.json" <<'PY' || fail "bench --json: $(cat "$work/bench.json")"
 import json, math, sys
+
+
+def number(x):
+    """A JSON number: an int is as good as a float (json_number writes 16.0 MiB as 16)."""
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
 rows = json.load(open(sys.argv[1]))
 assert isinstance(rows, list) and rows, "not a non-empty list"
 names = [r["name"] for r in rows]
@@ -27,12 +34,12 @@ for r in rows:
     if r["kernel"] == "gemm":
         assert r["gemm_fraction"] is None, r
     else:
-        assert isinstance(r["gemm_fraction"], float) and r["gemm_fraction"] > 0, r
+        assert number(r["gemm_fraction"]) and r["gemm_fraction"] > 0, r
     m = r["machine"]
     for key in ("hostname", "cpu_model", "build_flags", "eigen_simd", "compiler"):
         assert isinstance(m.get(key), str), f"machine.{key}"
     assert r["repeats"] == 2, r
-    assert isinstance(r["peak_rss_mb"], float) and r["peak_rss_mb"] > 0, r
+    assert number(r["peak_rss_mb"]) and r["peak_rss_mb"] > 0, r
 PY
 grep -q "rbm.rdm_update.f64" "$work/bench.err" || fail "no progress on stderr"
 
