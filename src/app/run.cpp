@@ -476,7 +476,7 @@ RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, TrainHook
     const bool ptt = run.config.equilibrium == EquilibriumMethod::ptt;
     std::vector<std::pair<Index, Vector>> stored, measured;
     if (all || ptt) stored = read_checkpoints(run.resume_path, out.checkpoint_steps, team);
-    if (all) measured = stored;
+    if (all) measured = ptt ? stored : std::move(stored);  // copied only when ptt also needs them
     else measured.emplace_back(out.train.last_step, model.params);
     if (!ptt) stored.clear();
     measurements = measure_checkpoints(run.config, run.data, measured, stored, team, hooks.show_progress, run.run_id);

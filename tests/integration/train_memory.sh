@@ -6,8 +6,9 @@
 # would add 12 x 3.0 = 36 MB to the leader's peak resident memory (`train_peak_rss_mb`; the binary
 # before they moved to disk measured +36.3 MB here). On disk, the only growth is the one vector a
 # resume checkpoint holds while it copies the earlier checkpoints (+3.4 MB measured); the test
-# allows 3 vectors (9 MB): that one and two of allocator noise. It also checks that both run files hold every checkpoint, and that the checkpoints
-# of the first run equal the second's at the same steps, bit for bit.
+# allows 3 vectors (9 MB): that one and two of allocator noise. It also checks that both run files
+# hold every checkpoint, and that the checkpoints of the first run equal the second's at the same
+# steps, bit for bit.
 # Usage: train_memory.sh SHORTRUN MPIEXEC
 set -uo pipefail
 source "$(dirname "$0")/../support/script_prelude.sh"

@@ -82,7 +82,9 @@ summary.md shows the PNG files.
 Seeds: runs that differ only in run.seed (a run.seed axis of the sweep) are one point, curve, row
 or grid cell: the mean over the seeds with error bars of one standard error (sd / sqrt(n)), the
 tables giving mean ± se and n in a `seeds` column (a column that appears only when some point has
-more than one seed); the gaps of studies 1 and 2 are maxima over every run, seeds included.
+more than one seed); the gaps of studies 1 and 2 are maxima over every run, seeds included. A
+row of one run in the error tables of studies 3 and 4 gives instead the jackknife standard error
+over its measured chains (the run file's <stat>_se; none for an exact law).
 Runs that diverged or were interrupted are listed and left out of the numbers they cannot have.
 The errors are those of summary.py: corr_err (mean_err for spins) of fresh chains from p0.
 
@@ -683,10 +685,10 @@ def chain_se(m, step: int, s):
         return s
     d, e = m.dynamics[step], m.equilibrium[step]
     se = d.curve_se(s.stat)
-    at = {t: i for i, t in enumerate(int(x) for x in d.t)}
 
     def pick(t):
-        return finite(se[at[t]]) if se is not None and t in at else None
+        i = d.index_of(t) if se is not None and t is not None else None
+        return finite(se[i]) if i is not None else None
 
     s.at_k_se = pick(m.k) if s.at_k is not None else None
     s.minimum_se = pick(s.t_min) if s.minimum is not None else None
@@ -850,6 +852,11 @@ T_MIX_TEXT = ("t_mix: the model's own mixing time, the first recorded t from whi
               "converged equilibrium.")
 
 
+def has_crossover(runs) -> bool:
+    """Whether a study has rdm at three or more k: then its crossover figure and columns."""
+    return len({m.k for m in runs if m.scheme == "rdm"}) >= 3
+
+
 def bm_study(sweep, section: Section, output: Output, prefix: str) -> None:
     from ..figures import plot_errors, plot_heatmap
 
@@ -876,7 +883,7 @@ def bm_study(sweep, section: Section, output: Output, prefix: str) -> None:
                          + (f"; heat map: {chosen.run_id}." if chosen else ".") + " " + SE_TEXT)
     section.lines.append("")
     section.lines.append(T_MIX_TEXT)
-    crossover = len({m.k for m in runs if m.scheme == "rdm"}) >= 3
+    crossover = has_crossover(runs)
     if crossover:
         section.figures.append(plot_crossover(
             runs, rows, output.path(prefix, "crossover"), output.dpi,
@@ -936,7 +943,7 @@ def rbm_study(sweep, section: Section, output: Output, prefix: str) -> None:
                 [fmt(ll, ".4g"), fmt(lz, ".5g") + ("" if se is None else f" ± {se:.2g}"), bracket, verdict])
 
     # With rdm at three or more k (the study's grid), the bm study's crossover columns and figure too.
-    crossover = len({m.k for m in runs if m.scheme == "rdm"}) >= 3
+    crossover = has_crossover(runs)
 
     def extra(m, step):
         row, cells = loglik(m, step)
@@ -1008,7 +1015,7 @@ def convnet_study(sweep, section: Section, output: Output, prefix: str) -> None:
         e_d = finite(d.data_energy)
         # An unconverged long-run reference is no equilibrium (Equilibrium.level): no gap_eq.
         e_eq = finite(e.attrs.get("energy_mean")) if e.trusted else None
-        se = d.arrays.get("energy_mean_se")  # the jackknife error over the run's chains
+        se = d.curve_se("energy")  # the jackknife error over the run's chains
         se_k = finite(se[ik]) if se is not None and ik is not None else None
         gap_k = None if e_k is None or e_d is None else e_k - e_d
         return dict(data_energy=e_d, energy_k=e_k, gap_k=gap_k,
