@@ -242,6 +242,25 @@ void Stream::fill_float_uniform(float* out, Index n) {
   }
 }
 
+void Stream::fill_bytes(std::uint8_t* out, Index n) {
+  // The words go straight into `out`; on a little-endian machine byte b of word k is out[8k + b].
+  static_assert(std::endian::native == std::endian::little, "fill_bytes assumes little-endian words");
+  const Index whole = n / 8;
+  fill_words(out, whole);
+  if (n % 8 != 0) {
+    const std::uint64_t w = next_word();
+    std::memcpy(out + 8 * whole, &w, static_cast<std::size_t>(n % 8));
+  }
+}
+
+Stream Stream::second_sequence() const {
+  Stream s = *this;
+  s.ctr_[3] = std::uint64_t(1) << 63;
+  s.used_ = 4;
+  s.has_spare_normal_ = false;
+  return s;
+}
+
 void Stream::fill_float_normal(float* out, Index n) {
   // One pass per kFloatNormalWords words: the uniforms into fixed-size arrays, then Box-Muller on
   // whole packets (a short last pass is padded with word 0, whose results are dropped), so a value

@@ -178,6 +178,36 @@ TEST_CASE("fill_float_uniform gives two documented 24-bit uniforms per Philox wo
   CHECK(documented_uniform(~std::uint64_t{0}, 1) == 1.0);
 }
 
+TEST_CASE("fill_bytes gives the eight bytes of each Philox word, second_sequence starts at block 2^63", "[random]") {
+  using random_float_test::philox_word;
+  for (int head : {0, 1, 3, 4, 5}) {
+    for (int n : {0, 1, 7, 8, 9, 16, 63, 64, 65, 500, 784}) {
+      INFO("head " << head << " n " << n);
+      Stream fill(9, Purpose::sampler, 4, 2, 1), skipped(9, Purpose::sampler, 4, 2, 1);
+      for (int i = 0; i < head; ++i) {
+        fill.uniform();
+        skipped.uniform();
+      }
+      std::vector<std::uint8_t> got(static_cast<std::size_t>(n));
+      fill.fill_bytes(got.data(), n);
+      skipped.skip(Stream::byte_words(n));
+      for (int i = 0; i < n; ++i) {
+        const std::uint64_t word = philox_word(9, Purpose::sampler, 4, 2, 1, static_cast<std::uint64_t>(head + i / 8));
+        REQUIRE(got[static_cast<std::size_t>(i)] == static_cast<std::uint8_t>(word >> (8 * (i % 8))));
+      }
+      // The stream continues after ceil(n / 8) words, as skip() does.
+      for (int i = 0; i < 5; ++i) REQUIRE(fill.uniform() == skipped.uniform());
+      // The second sequence does not depend on where the stream stands: blocks 2^63, 2^63 + 1, ...
+      Stream second = fill.second_sequence();
+      const r123::Philox4x64::key_type key = {{9, static_cast<std::uint64_t>(Purpose::sampler)}};
+      for (std::uint64_t k = 0; k < 9; ++k) {
+        const r123::Philox4x64::ctr_type ctr = {{4, 2, 1, (std::uint64_t(1) << 63) + k / 4}};
+        REQUIRE(second.uniform() == r123::u01<double>(r123::Philox4x64()(ctr, key)[static_cast<std::size_t>(k % 4)]));
+      }
+    }
+  }
+}
+
 TEST_CASE("float uniforms have the moments of the uniform law on 0 to 1", "[random]") {
   // 2e6 draws in fills of 1000; 5 standard errors (var(u) = 1/12, var(u^2) = 4/45); the mean of
   // the 2^24-point grid is 1/2 + 2^-25, far inside the tolerance.

@@ -7,6 +7,7 @@
 // must decide every unit as a plain float loop on those uniforms does, and give the exact unit
 // means of p_t on a small RBM, as float64 does; its gradient statistics agree with float64's to
 // float precision.
+#include <cstdint>
 #include <cmath>
 #include <limits>
 #include <type_traits>
@@ -156,36 +157,47 @@ TEST_CASE("float32 statistics added to a double gradient block by block equal a 
 namespace {
 
 // ---- The float32 step as a plain loop (the oracle of the float32 kernel) ----
-// Per chain, one stream: Nh float uniforms for h, then Nv for v (Stream::fill_float_uniform), a
-// unit up iff u <= sigmoid(input + bias) in float with the scalar sigmoid() of models/spin.hpp.
+// One float32 unit as block_gibbs.hpp documents it: U = (B + V) / 256, up iff U <= s =
+// sigmoid(z) in float; V (the next uniform of `fine`) drawn only when B alone does not decide.
+float documented_byte_draw(float z, std::uint8_t byte, Stream& fine) {
+  const double s = static_cast<double>(sigmoid(z));
+  if ((byte + 1.0) / 256.0 <= s) return 1.0f;
+  if (byte / 256.0 >= s) return 0.0f;
+  return (byte + fine.uniform()) / 256.0 <= s ? 1.0f : 0.0f;
+}
+
+// Per chain, one stream: byte_words(Nh) words of bytes for h, then byte_words(Nv) for v
+// (Stream::fill_bytes); the undecided units' V from the stream's second sequence, h first.
 void rbm_kernels_reference_step_f32(const RbmParametersOf<float>& rbm, MatrixOf<float>& v, const ChainStreams& rng,
                                     MatrixOf<float>& hid) {
   const RbmWeights<float> w = rbm.weights();
   const Index nv = v.rows(), nh = w.n_hidden(), n = v.cols();
   const MatrixOf<float> in_h = w.W.transpose() * v;
   hid.resize(nh, n);
-  std::vector<float> uh(static_cast<std::size_t>(nh)), uv(static_cast<std::size_t>(nv));
-  std::vector<std::vector<float>> visible_uniforms;
+  std::vector<std::uint8_t> bh(static_cast<std::size_t>(nh)), bv(static_cast<std::size_t>(nv));
+  std::vector<std::vector<std::uint8_t>> visible_bytes;
+  std::vector<Stream> fine;
   for (Index j = 0; j < n; ++j) {
     Stream s = rng.chain(j);
-    s.fill_float_uniform(uh.data(), nh);
-    s.fill_float_uniform(uv.data(), nv);
-    visible_uniforms.push_back(uv);
+    fine.push_back(s.second_sequence());
+    s.fill_bytes(bh.data(), nh);
+    s.fill_bytes(bv.data(), nv);
+    visible_bytes.push_back(bv);
     for (Index k = 0; k < nh; ++k)
-      hid(k, j) = uh[static_cast<std::size_t>(k)] <= sigmoid(static_cast<float>(in_h(k, j) + w.b(k, 0))) ? 1.0f : 0.0f;
+      hid(k, j) = documented_byte_draw(static_cast<float>(in_h(k, j) + w.b(k, 0)), bh[static_cast<std::size_t>(k)],
+                                       fine.back());
   }
   const MatrixOf<float> in_v = w.W * hid;
   for (Index j = 0; j < n; ++j)
     for (Index i = 0; i < nv; ++i)
-      v(i, j) = visible_uniforms[static_cast<std::size_t>(j)][static_cast<std::size_t>(i)] <=
-                        sigmoid(static_cast<float>(in_v(i, j) + w.a(i, 0)))
-                    ? 1.0f
-                    : 0.0f;
+      v(i, j) = documented_byte_draw(static_cast<float>(in_v(i, j) + w.a(i, 0)),
+                                     visible_bytes[static_cast<std::size_t>(j)][static_cast<std::size_t>(i)],
+                                     fine[static_cast<std::size_t>(j)]);
 }
 
 }  // namespace
 
-TEST_CASE("float32 block-Gibbs steps decide every unit as a scalar loop on the same float uniforms", "[rbm][kernels]") {
+TEST_CASE("float32 block-Gibbs steps decide every unit as a scalar loop on the same bytes", "[rbm][kernels]") {
   for (const Size& z : kSizes) {
     INFO("Nv " << z.nv << " Nh " << z.nh << " chains " << z.chains);
     const RbmParametersOf<float> rbm(test::tiny_rbm(z.nv, z.nh, 83, 0.3));
@@ -327,4 +339,72 @@ void check_bernoulli_of_sigmoid() {
 TEST_CASE("vectorised Bernoulli draws decide every unit as the scalar sigmoid does", "[rbm][kernels]") {
   check_bernoulli_of_sigmoid<double>();
   check_bernoulli_of_sigmoid<float>();
+}
+
+TEST_CASE("byte-first float32 draws decide every unit and draw every V as the documented rule", "[rbm][kernels]") {
+  // Hard cases: z where 256 sigmoid(z) is an integer (z = 0: 128), one float step either side,
+  // saturated, overflowing and non-finite inputs, each with all 256 bytes; then random columns
+  // of odd lengths (the vector loop's tail), with and without a bias, out aliasing x. Both the
+  // AVX-512 loop (where built) and the portable one must give the documented decision and leave
+  // `fine` where the rule leaves it (the same V drawn for the same units).
+  std::vector<float> zs;
+  for (float z : {0.0f, -0.0f, 1e-30f, 0.3f, -2.5f, 5.5451774f, -5.5451774f, 17.0f, -17.0f, 40.0f, -40.0f, 88.0f,
+                  -88.0f, 104.0f, -104.0f, 1e30f, -1e30f, std::numeric_limits<float>::infinity(),
+                  -std::numeric_limits<float>::infinity(), std::numeric_limits<float>::quiet_NaN()}) {
+    zs.push_back(z);
+    zs.push_back(std::nextafter(z, 100.0f));
+    zs.push_back(std::nextafter(z, -100.0f));
+  }
+  // z with 256 sigmoid(z) within a few float steps of an integer k (logit(k / 256)).
+  for (int k = 1; k < 256; k += 7) {
+    const float z = static_cast<float>(std::log(k / (256.0 - k)));
+    for (float d = z, i = 0; i < 3; ++i, d = std::nextafter(d, 100.0f)) zs.push_back(d);
+    for (float d = z, i = 0; i < 3; ++i, d = std::nextafter(d, -100.0f)) zs.push_back(d);
+  }
+  std::vector<float> x, bias;
+  std::vector<std::uint8_t> bytes;
+  for (float z : zs)
+    for (int b = 0; b < 256; ++b) {
+      x.push_back(z);
+      bias.push_back(0.0f);
+      bytes.push_back(static_cast<std::uint8_t>(b));
+    }
+  Stream data(21, Purpose::data, 0);
+  for (int i = 0; i < 40000; ++i) {
+    x.push_back(static_cast<float>(4.0 * data.normal()));
+    bias.push_back(static_cast<float>(data.normal()));
+    bytes.push_back(static_cast<std::uint8_t>(data.below(256)));
+  }
+  auto check = [&](Index first, Index rows, bool with_bias, bool portable) {
+    INFO("first " << first << " rows " << rows << " bias " << with_bias << " portable " << portable);
+    const float* b = with_bias ? bias.data() + first : nullptr;
+    Stream fine(5, Purpose::sampler, static_cast<std::uint64_t>(first)), fine_ref = fine;
+    std::vector<float> out(static_cast<std::size_t>(rows)), in_place(x.begin() + first, x.begin() + first + rows);
+    VectorOf<float> d;
+    if (portable) bernoulli_of_sigmoid_bytes_portable(x.data() + first, b, bytes.data() + first, out.data(), rows, fine, d);
+    else bernoulli_of_sigmoid_bytes(x.data() + first, b, bytes.data() + first, out.data(), rows, fine, d);
+    Stream fine_alias(5, Purpose::sampler, static_cast<std::uint64_t>(first));
+    bernoulli_of_sigmoid_bytes(in_place.data(), b, bytes.data() + first, in_place.data(), rows, fine_alias, d);
+    Index wrong = 0;
+    for (Index i = 0; i < rows; ++i) {
+      const auto k = static_cast<std::size_t>(first + i);
+      const float z = with_bias ? x[k] + bias[k] : x[k];
+      const float expected = documented_byte_draw(z, bytes[k], fine_ref);
+      if (out[static_cast<std::size_t>(i)] != expected || in_place[static_cast<std::size_t>(i)] != expected) {
+        ++wrong;
+        UNSCOPED_INFO("z " << z << " byte " << int(bytes[k]) << " expected " << expected << " got "
+                           << out[static_cast<std::size_t>(i)]);
+      }
+    }
+    CHECK(wrong == 0);
+    const double next = fine_ref.uniform();
+    CHECK(fine.uniform() == next);
+    CHECK(fine_alias.uniform() == next);
+  };
+  const auto hard = static_cast<Index>(zs.size() * 256), all = static_cast<Index>(x.size());
+  for (bool portable : {false, true}) {
+    check(0, hard, false, portable);
+    for (Index rows : {Index(1), Index(15), Index(16), Index(17), Index(500), Index(784), Index(40000)})
+      for (bool with_bias : {false, true}) check(hard, std::min(rows, all - hard), with_bias, portable);
+  }
 }

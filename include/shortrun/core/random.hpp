@@ -79,8 +79,21 @@ class Stream {
   /// off is P(|z| > 5.77) = 8e-9. Consumes float_words(n) words, as fill_float_uniform.
   void fill_float_normal(float* out, Index n);
 
+  /// Uniform bytes, eight from each 64-bit word w of the stream: out[8k + b] = floor(w / 2^(8 b))
+  /// mod 256, b = 0..7, with w the k-th word from the stream's position (the float32 block-Gibbs
+  /// sampler's first 8 bits of each unit's uniform, samplers/bernoulli_draw.hpp). Consumes
+  /// byte_words(n) = ceil(n / 8) words: the unused bytes of the last word are dropped.
+  void fill_bytes(std::uint8_t* out, Index n);
+  /// The second sequence of this stream: the same key and counter but the block counter started
+  /// at 2^63, so its words never meet the first sequence's (which would need 2^63 blocks). A
+  /// sampler that draws a fixed number of words per step from the first sequence takes its
+  /// occasional, data-dependent extra draws from here, so the first sequence's layout stays fixed.
+  Stream second_sequence() const;
+
   /// Words consumed by n float draws (fill_float_uniform, fill_float_normal): ceil(n / 2).
   static constexpr Index float_words(Index n) { return (n + 1) / 2; }
+  /// Words consumed by n bytes (fill_bytes): ceil(n / 8).
+  static constexpr Index byte_words(Index n) { return (n + 7) / 8; }
   /// Words per vectorised Box-Muller pass of fill_float_normal (one AVX-512 packet of floats).
   static constexpr Index kFloatNormalWords = 16;
 

@@ -70,8 +70,13 @@ struct RbmWeights {
         const Index first = c * kChainChunk, m = std::min(kChainChunk, n - first);
         auto pc = p.middleCols(first, m);
         pc.noalias() = W.transpose() * v.middleCols(first, m);
-        // Eigen's vectorised exp (within a few float ulp of sigmoid()).
-        pc = (Scalar(1) + (-(pc.colwise() + b.col(0)).array()).exp()).inverse().matrix();
+        // Eigen's vectorised exp (within a few float ulp of sigmoid()), a contiguous column at a
+        // time: on the whole block with a broadcast bias Eigen fell back to scalar expf calls.
+        const Eigen::Map<const Mat> bias(b.data(), b.rows(), 1);
+        for (Index j = 0; j < m; ++j) {
+          Eigen::Map<Mat> col(pc.col(j).data(), pc.rows(), 1);
+          col = (Scalar(1) + (-(col + bias).array()).exp()).inverse().matrix();
+        }
       }
       SHORTRUN_PARALLEL_FOR
       for (Index r = 0; r < chain_chunks(nv); ++r) {

@@ -3,17 +3,22 @@
 ///   P(h_k = 1 | v) = sigmoid(b_k + (W^T v)_k),   P(v_i = 1 | h) = sigmoid(a_i + (W h)_i).
 /// Chains hold visible units only, v (Nv x chains): h is redrawn from v at every step, so the
 /// visible chain is Markov with kernel T(v, v') = sum_h P(h | v) P(v' | h), which leaves the
-/// marginal p(v) invariant. Each chain draws Nh uniforms (for h, in order) then Nv (for v) from
-/// its own stream; a unit is 1 iff its uniform u <= its conditional probability.
+/// marginal p(v) invariant. Each chain draws from its own stream: the uniforms of its Nh hidden
+/// units (in order), then of its Nv visible units; a unit is 1 iff its uniform u <= its
+/// conditional probability.
 ///
-/// The step is a template over the scalar type: float64 training (model.precision = float64) runs
-/// the float64 instantiation, whose uniforms are Stream::uniform()'s (one 64-bit word each: Nh
-/// words, then Nv). The float32 one (model.precision = float32) draws float uniforms, two per word (Stream::fill_float_uniform:
-/// float_words(Nh) words for h, then float_words(Nv) for v), so its chains are a different
-/// sample of the same Markov chain, not the float64 chains rounded. Either way the draws are
-/// vectorised (bernoulli_of_sigmoid) without changing any decision of the scalar loop
-///   unit = (u <= sigmoid(input + bias)) in Scalar, sigmoid() of models/spin.hpp.
+/// The step is a template over the scalar type. float64 (model.precision = float64) draws
+/// Stream::uniform()'s, one 64-bit word per unit (Nh words, then Nv), and decides
+///   unit = (u <= sigmoid(input + bias)) in double, sigmoid() of models/spin.hpp,
+/// vectorised (bernoulli_of_sigmoid) without changing any decision of that scalar loop.
+/// float32 (model.precision = float32) draws each unit's uniform a byte first (samplers/
+/// bernoulli_draw.hpp, bernoulli_of_sigmoid_bytes): byte_words(Nh) words of bytes for h, then
+/// byte_words(Nv) for v, from the chain's stream; the 1 unit in 256 whose byte does not decide it
+/// takes one more uniform from the stream's second sequence (Stream::second_sequence), hidden
+/// units of the step first, then visible, in order. Its chains are a different sample of the
+/// same Markov chain, not the float64 chains rounded.
 #include <algorithm>
+#include <cstdint>
 #include <type_traits>
 #include <vector>
 
@@ -43,12 +48,11 @@ class BlockGibbs {
   static constexpr Index kChunk = 2 * kChainChunk;
 
   /// One step for every chain, in precision Scalar. Chains go in chunks of kChunk columns, one
-  /// OpenMP iteration each: W^T v into `work`, the hidden draws, W h
-  /// straight into v (whose old value is no longer needed), the visible draws. A chain's uniforms
-  /// (Nh for h, then Nv for v, from its own stream; the second batch found by skipping the
-  /// first) are drawn into a small per-thread buffer and used at once, so no (Nh + Nv) x chains
-  /// matrix of uniforms is written and read back, and nothing is allocated once the scratch has
-  /// its size. The bias is added inside the draw (bernoulli_of_sigmoid), not in a separate pass.
+  /// OpenMP iteration each: W^T v into `work`, the hidden draws, W h straight into v (whose old
+  /// value is no longer needed), the visible draws. A chain's draws (for h, then for v, the second
+  /// batch found by skipping the first) go into a small per-thread buffer and are used at once, so
+  /// no (Nh + Nv) x chains matrix of uniforms is written and read back, and nothing is allocated
+  /// once the scratch has its size. The bias is added inside the draw, not in a separate pass.
   template <class Scalar>
   void step(const RbmWeights<Scalar>& rbm, MatrixOf<Scalar>& v, const ChainStreams& rng,
             MatrixOf<Scalar>& work) const {
@@ -59,44 +63,52 @@ class BlockGibbs {
     SHORTRUN_PARALLEL_FOR
     for (Index c = 0; c < chain_chunks(n, kChunk); ++c) {
       Scratch<Scalar>& s = scratch[static_cast<std::size_t>(thread_index())];
-      s.uniforms.resize(std::max(nh, nv));
       const Index first = c * kChunk, width = std::min(kChunk, n - first);
       auto hid = work.middleCols(first, width);
       auto vis = v.middleCols(first, width);
       hid.noalias() = rbm.W.transpose() * vis;
-      for (Index j = first; j < first + width; ++j) {
-        Stream stream = rng.chain(j);
-        draw_uniforms(stream, s.uniforms.data(), nh);
-        bernoulli_of_sigmoid(&work(0, j), rbm.b.data(), s.uniforms.data(), &work(0, j), nh, s.p);
-      }
-      vis.noalias() = rbm.W * hid;
-      for (Index j = first; j < first + width; ++j) {
-        Stream stream = rng.chain(j);
-        stream.skip(words_of<Scalar>(nh));
-        draw_uniforms(stream, s.uniforms.data(), nv);
-        bernoulli_of_sigmoid(&v(0, j), rbm.a.data(), s.uniforms.data(), &v(0, j), nv, s.p);
+      if constexpr (std::is_same_v<Scalar, float>) {
+        s.bytes.resize(static_cast<std::size_t>(8 * Stream::byte_words(std::max(nh, nv))));
+        s.fine.clear();
+        for (Index j = first; j < first + width; ++j) {
+          Stream stream = rng.chain(j);
+          s.fine.push_back(stream.second_sequence());
+          stream.fill_bytes(s.bytes.data(), nh);
+          bernoulli_of_sigmoid_bytes(&work(0, j), rbm.b.data(), s.bytes.data(), &work(0, j), nh, s.fine.back(), s.p);
+        }
+        vis.noalias() = rbm.W * hid;
+        for (Index j = first; j < first + width; ++j) {
+          Stream stream = rng.chain(j);
+          stream.skip(Stream::byte_words(nh));
+          stream.fill_bytes(s.bytes.data(), nv);
+          bernoulli_of_sigmoid_bytes(&v(0, j), rbm.a.data(), s.bytes.data(), &v(0, j), nv,
+                                     s.fine[static_cast<std::size_t>(j - first)], s.p);
+        }
+      } else {
+        s.uniforms.resize(std::max(nh, nv));
+        for (Index j = first; j < first + width; ++j) {
+          Stream stream = rng.chain(j);
+          stream.fill_uniform(s.uniforms.data(), nh);
+          bernoulli_of_sigmoid(&work(0, j), rbm.b.data(), s.uniforms.data(), &work(0, j), nh, s.p);
+        }
+        vis.noalias() = rbm.W * hid;
+        for (Index j = first; j < first + width; ++j) {
+          Stream stream = rng.chain(j);
+          stream.skip(nh);
+          stream.fill_uniform(s.uniforms.data(), nv);
+          bernoulli_of_sigmoid(&v(0, j), rbm.a.data(), s.uniforms.data(), &v(0, j), nv, s.p);
+        }
       }
     }
   }
 
  private:
-  /// n uniforms of one chain: Stream::uniform()'s in float64, two per word in float32.
-  template <class Scalar>
-  static void draw_uniforms(Stream& stream, Scalar* out, Index n) {
-    if constexpr (std::is_same_v<Scalar, float>) stream.fill_float_uniform(out, n);
-    else stream.fill_uniform(out, n);
-  }
-  /// Stream words consumed by n uniforms.
-  template <class Scalar>
-  static Index words_of(Index n) {
-    if constexpr (std::is_same_v<Scalar, float>) return Stream::float_words(n);
-    else return n;
-  }
-
   template <class Scalar>
   struct Scratch {
-    VectorOf<Scalar> uniforms;  // one chain's uniforms
-    VectorOf<Scalar> p;         // approximate probabilities of one column
+    VectorOf<Scalar> uniforms;        // one chain's uniforms (float64)
+    std::vector<std::uint8_t> bytes;  // one chain's bytes (float32)
+    std::vector<Stream> fine;         // the chunk's second sequences (float32)
+    VectorOf<Scalar> p;               // one column's scratch of the draw
   };
   template <class Scalar>
   std::vector<Scratch<Scalar>>& scratch_of() const {
