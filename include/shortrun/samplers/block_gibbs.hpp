@@ -69,12 +69,13 @@ class BlockGibbs {
       hid.noalias() = rbm.W.transpose() * vis;
       if constexpr (std::is_same_v<Scalar, float>) {
         s.bytes.resize(static_cast<std::size_t>(8 * Stream::byte_words(std::max(nh, nv))));
-        s.fine.clear();
+        s.fine.resize(static_cast<std::size_t>(width), rng.chain(first));
         for (Index j = first; j < first + width; ++j) {
           Stream stream = rng.chain(j);
-          s.fine.push_back(stream.second_sequence());
+          Stream& fine = s.fine[static_cast<std::size_t>(j - first)];
+          fine = stream.second_sequence();
           stream.fill_bytes(s.bytes.data(), nh);
-          bernoulli_of_sigmoid_bytes(&work(0, j), rbm.b.data(), s.bytes.data(), &work(0, j), nh, s.fine.back(), s.p);
+          bernoulli_of_sigmoid_bytes(&work(0, j), rbm.b.data(), s.bytes.data(), &work(0, j), nh, fine, s.p);
         }
         vis.noalias() = rbm.W * hid;
         for (Index j = first; j < first + width; ++j) {
@@ -103,8 +104,10 @@ class BlockGibbs {
   }
 
  private:
+  // Cache-line aligned: the threads' scratch objects sit side by side in one vector, and a
+  // thread writing its own (a resize) must not evict its neighbour's line.
   template <class Scalar>
-  struct Scratch {
+  struct alignas(64) Scratch {
     VectorOf<Scalar> uniforms;        // one chain's uniforms (float64)
     std::vector<std::uint8_t> bytes;  // one chain's bytes (float32)
     std::vector<Stream> fine;         // the chunk's second sequences (float32)
