@@ -113,7 +113,8 @@ Entries (sizes without --quick):
 
 Precision: model.precision = float64 (the default) or float32 (rbm, bm, convnet) is the working
 precision of training's chains, samplers and gradient statistics; the f32 rows are what float32
-training runs (RBM: float uniforms drawn two per Philox word, Stream::fill_float_uniform), the f64
+training runs (RBM block Gibbs: each unit's uniform a byte first, 8 per Philox word, the rest
+only for the 1 unit in 256 its byte does not decide; Stream::fill_bytes), the f64
 rows what float64 training runs. The ConvNet computes in float32 in either case.
 
 Output: an aligned table (name, median_s, GFLOP/s, gemm_fraction, notes) after a line naming the
