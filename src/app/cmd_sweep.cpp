@@ -59,9 +59,9 @@ Output (<out> = --out, or run.out, or results/<run.name>):
                            rewritten atomically as runs finish, readable while the sweep runs.
 SIGTERM, SIGINT, SIGUSR1 or the --walltime limit (or the SLURM job's time left) make every team
 finish its current update, write its resume checkpoint (<run_id>.ckpt.h5) and stop taking work;
-the manifest says interrupted and the exit code is 75. Running the same command again resumes the
-interrupted runs, runs the ones never started and skips completed ones; a run file of the same
-name with another configuration is refused unless --force.
+the manifest says interrupted and the exit code is 75 (0 when every run had already completed).
+Running the same command again resumes the interrupted runs, runs the ones never started and skips
+completed ones; a run file of the same name with another configuration is refused unless --force.
 
 One sweep at a time per manifest: a sweep holds an advisory lock (flock) on <manifest>.lock (e.g.
 <out>/sweep.h5.lock, which names the holder's host, pid and start time) until it exits, and then
@@ -594,6 +594,15 @@ int cmd_sweep(int argc, char** argv) {
       print_divergences(plan, rows);
       std::fflush(stdout);
     }
+    const bool every_run_completed = world.all(all_completed);
+    // A stop that came after the last run completed (or on a sweep already complete) leaves
+    // nothing to resume: exit 0, or a requeueing job script would start the sweep again forever.
+    if (stopped && every_run_completed) {
+      if (root)
+        std::printf("sweep %s: every run completed; the stop (%s) came after the last one\n", plan.name.c_str(),
+                    stop.stop_reason().c_str());
+      return kExitOk;
+    }
     if (stopped) {
       if (root)
         std::printf("sweep %s: stopped (%s); run the same command again to resume\n", plan.name.c_str(),
@@ -602,7 +611,7 @@ int cmd_sweep(int argc, char** argv) {
     }
     // One rank reports a diverged run (see the usage text): the launcher's exit code is 3, and
     // only one process counts as having "returned a non-zero exit code".
-    return world.all(all_completed) || !root ? kExitOk : kExitDiverged;
+    return every_run_completed || !root ? kExitOk : kExitDiverged;
   } catch (const std::exception& e) {
     return fail_job(e);
   }

@@ -3,8 +3,9 @@
 # code it must give, a pattern its one `shortrun: error:` line must contain, and a set-up (files it
 # needs); after each case nothing may be left looking complete (no new or changed run file, manifest
 # or theory file with status completed, no *.tmp). The train and sweep cases run again under
-# `mpirun -n 2` with a hang timeout (of the --walltime forms and the caps, one of each). Then the situations that must complete correctly: a far
-# --walltime, a stale sweep lock, two sweeps on one folder at once.
+# `mpirun -n 2` with a hang timeout (of the --walltime forms and the caps, one of each). Then the
+# situations that must complete correctly: a far --walltime, a stale sweep lock, a stop on a sweep
+# whose runs have all completed, two sweeps on one folder at once.
 # Usage: hostile.sh SHORTRUN MPIEXEC
 set -uo pipefail
 source "$(dirname "$0")/../support/script_prelude.sh"
@@ -323,6 +324,19 @@ echo "host gone, pid 999999, since long ago" > "$work/results/stale/sweep.h5.loc
   { echo "FAIL [stale lock]: exit $?: $(cat "$work/err")"; failures=$((failures + 1)); }
 [[ ! -e "$work/results/stale/sweep.h5.lock" ]] ||
   { echo "FAIL [stale lock]: the lock file is left after the sweep ended"; failures=$((failures + 1)); }
+# A stop on a sweep whose runs have all completed (here: the stale-lock sweep again, under a wall time
+# shorter than the stop margin, so the stop is requested at once) leaves nothing to resume: exit 0
+# and a manifest still completed, on 1 and 2 ranks; exit 75 would make a requeueing job loop forever.
+for launcher in "" "$mpiexec -n 2"; do
+  (cd "$work" && $launcher "$shortrun" sweep "$config" "${small[@]}" --out "$work/results/stale" --walltime 1 \
+    > "$work/out" 2> "$work/err"); rc=$?
+  if [[ $rc -ne 0 ]] || ! grep -q "every run completed; the stop (wall-time limit) came after the last one" "$work/out" ||
+     ! $py -c "import h5py, sys; sys.exit(h5py.File(sys.argv[1], 'r').attrs['status'] != 'completed')" \
+       "$work/results/stale/sweep.h5"; then
+    echo "FAIL [stop after completion${launcher:+, $launcher}]: exit $rc (expected 0); $(cat "$work/out" "$work/err")"
+    failures=$((failures + 1))
+  fi
+done
 # Two sweeps at once on one folder: the second exits 2 naming the holder; a third with --wait waits
 # until the first ends (SIGTERM: exit 75, checkpoints), then takes the lock and continues the runs
 # (stopped in turn by its --walltime: exit 75).
