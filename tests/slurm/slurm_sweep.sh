@@ -8,9 +8,10 @@
 #     with SHORTRUN_LAUNCHER_ARGS and a set-up hook file, as root without Open MPI's root variables
 #     (the script must set them): the first task submits the merge job (afterany), which runs after
 #     both shards with the same launcher and hook and writes sweep.h5 listing every run;
-#  3. a longer sweep under a 2-minute limit is stopped before the limit (USR1 from SLURM, or the
-#     --walltime the script derives from the time left), exits 75, requeues itself, and the resumed
-#     job completes the sweep with the right files.
+#  3. a longer sweep under a 2-minute limit, stopped in its first attempt by USR1 to the batch
+#     script (as --signal=B:USR1 sends it before the limit), forwards it, exits 75, requeues itself
+#     with its manifest saying interrupted, and the resumed job completes the sweep with the right
+#     files (a later attempt may be stopped by SLURM's own USR1 or the script's --walltime).
 # Needs root (daemons) and slurm-wlm + munge (installed with jobs/local/install-deps.sh when
 # missing). Exit 77 (CTest: skipped) when SLURM cannot run here, and after the other parts when the
 # executable has no --shard (part 2) or no --walltime (part 3): those contracts are not built in yet.
@@ -335,15 +336,15 @@ if ! grep -q -- '--walltime' <<< "$sweep_help"; then
   skip "parts 1-2 passed (${not_run[*]:-all run}); $shortrun sweep has no --walltime (stop with exit 75 and resume), so the stop/requeue/resume part did not run"
 fi
 
-# Work: calibrated at 50 s for the k = 3 run alone; the sweep (k = 1 and k = 3 side by side, 2
-# ranks, start-up and a resume read per attempt) takes about 1.5 times that. A first attempt lasts
-# at most about 40 s: USR1 comes 30-60 s after the start (SLURM checks every 30 s), and shortrun
-# stops by itself at about 40 s (--walltime = 120 s left - 75 s margin, less its own 5 s margin).
-# So even a calibration that overestimates the work leaves it longer than one attempt, and the
-# second attempt completes it (a third, when USR1 came early, is allowed). The calibration doubles
-# its work until it lasts 3 s, so start-up time does not bias the rate (CI once saw a 50-s target,
-# calibrated on less, finish inside 40 s). Measured in CI: 60 s calibrated took 34 + 45 + 16 s in
-# three attempts, 80 s three attempts and 140 s: this part is most of the test's time.
+# Attempt 1 is stopped by USR1 to the batch script (scancel --batch, what --signal=B:USR1 does) 3 s
+# after the sweep has started; the script holds it until the step is 10 s old (SHORTRUN_SIGNAL_GRACE)
+# and forwards it. So whether attempt 1 ends interrupted does not depend on how fast this machine
+# runs: the work is calibrated at 30 s for the k = 3 run alone, and a calibration off by a factor 2
+# either way (CI saw 0.68: a 50-s target done in 34 s, before SLURM's own USR1 came) still leaves
+# it 15 s. Attempt 2 resumes and usually completes; it may in turn be stopped
+# by SLURM's USR1 (30-60 s into an attempt, SLURM checks every 30 s) or the --walltime the script
+# passes (about 40 s: 120 s left - 75 s margin - shortrun's own 5 s), and a third attempt completes
+# it. The calibration doubles its work until it lasts 3 s, so start-up time does not bias the rate.
 calib_updates=20000
 while :; do
   calib_start=$(date +%s.%N)
@@ -353,9 +354,19 @@ while :; do
   /usr/bin/python3 -c "import sys; sys.exit(0 if $calib_s >= 3 else 1)" && break
   calib_updates=$((calib_updates * 2))
 done
-updates=$(/usr/bin/python3 -c "print(max(50000, int($calib_updates * 50 / $calib_s)))")
-say "second sweep: train.updates=$updates (~50 s for k = 3 alone; calibration $calib_updates updates in $calib_s s)"
+updates=$(/usr/bin/python3 -c "print(max(50000, int($calib_updates * 30 / $calib_s)))")
+say "second sweep: train.updates=$updates (~30 s for k = 3 alone; calibration $calib_updates updates in $calib_s s)"
 
+signalled= started=
+usr1_in_attempt_1() {  # JOB STATE: USR1 to the batch script 3 s after the sweep printed its plan
+  [[ -z $signalled && $2 == RUNNING && $(job_field "$1" Restarts) -eq 0 ]] || return 0
+  grep -q '^\[sweep gaussian\] ' "$work/job2/slurm.out" 2>/dev/null || return 0
+  started=${started:-$SECONDS}
+  ((SECONDS - started >= 3)) || return 0
+  scancel --batch --signal=USR1 "$1" || fail "scancel --batch --signal=USR1 $1 failed"
+  signalled=1
+  say "job $1: USR1 sent to the batch script, $((SECONDS - started)) s after the sweep started"
+}
 snapshot=
 seen_requeue() {  # JOB STATE: copy the manifest while the requeued job waits to start again
   [[ -z $snapshot && $2 == PENDING && $(job_field "$1" Restarts) -ge 1 ]] || return 0
@@ -363,7 +374,8 @@ seen_requeue() {  # JOB STATE: copy the manifest while the requeued job waits to
   cp "$work/job2/out/sweep.h5" "$snapshot" 2>/dev/null || snapshot=missing
   say "job $1 requeued; manifest copied while it waits"
 }
-on_poll=seen_requeue
+poll_long_sweep() { usr1_in_attempt_1 "$@"; seen_requeue "$@"; }
+on_poll=poll_long_sweep
 job=$(SHORTRUN_WALLTIME_MARGIN=75 submit job2 --ntasks=2 --time=2 --signal=B:USR1@60 -- \
   --set train.k=1,3 --set train.updates="$updates" --set train.chains=100 --set train.moments=sampled --quiet) ||
   fail "sbatch refused the long sweep"
@@ -372,6 +384,8 @@ on_poll=
 restarts=$(job_field "$job" Restarts)
 say "job $job ended $job_state after $restarts restart(s)"
 [[ $job_state == COMPLETED ]] || fail "long sweep: job $job ended $job_state"
+[[ -n $signalled ]] || fail "long sweep: attempt 1 ended before the test could send USR1"
+grep -q "got SIGUSR1; forwarding USR1" "$work/job2/slurm.out" || fail "long sweep: the script did not forward USR1"
 ((restarts >= 1)) || fail "long sweep: job $job was never requeued (work too short?)"
 grep -q "sweep exited 75" "$work/job2/slurm.out" || fail "long sweep: no 'sweep exited 75' in the log"
 grep -q "requeued job $job" "$work/job2/slurm.out" || fail "long sweep: the job did not requeue itself"
