@@ -12,11 +12,13 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <thread>
 
 #include <boost/program_options.hpp>
+#include <nlohmann/json.hpp>
 
 #include "shortrun/app/cli_args.hpp"
 #include "shortrun/app/commands.hpp"
@@ -76,7 +78,9 @@ system without locks (flock fails with ENOLCK or EOPNOTSUPP) the sweep warns and
 arrays that share one output folder; its manifest is <out>/sweep-shard<i>of<n>.h5. A final sweep
 without --shard skips every completed run and writes <out>/sweep.h5 for the whole grid.
 
-World rank 0 prints a progress line every 5 s (stderr) and a summary table at the end (stdout).
+World rank 0 prints a progress line every 5 s (stderr: runs done, and where the first 4 running
+runs are, from the last rows of their training logs; not while its own team measures a run, when
+the manifest too waits) and a summary table at the end (stdout).
 Exit codes: 0 all runs completed, 3 some runs diverged (recorded in their files and the manifest;
 the summary says how many and why), 75 stopped early (resume by running the same command), 2 bad
 input (nothing is run), 1 internal error. Under mpirun or srun only world rank 0 exits 3 or 75, the
@@ -303,6 +307,26 @@ void print_divergences(const SweepPlan& plan, const std::vector<io::ManifestRow>
   }
 }
 
+/// The step of the last complete row of a training log (<run_id>.log.jsonl, which the team leader
+/// appends as the run trains), or -1 when it has none yet. Read from the file's last 4 KB, so a
+/// progress line costs no MPI traffic and never waits on a training rank.
+long long last_logged_step(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return -1;
+  const std::streamoff size = in.tellg();
+  const std::streamoff from = std::max<std::streamoff>(0, size - 4096);
+  std::string tail(static_cast<std::size_t>(size - from), '\0');
+  in.seekg(from);
+  in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
+  const std::size_t end = tail.rfind('\n');  // a row being written has no newline yet
+  if (end == std::string::npos || end == 0) return -1;
+  const std::size_t before = tail.rfind('\n', end - 1);
+  const std::size_t begin = before == std::string::npos ? 0 : before + 1;
+  const auto row = nlohmann::json::parse(tail.substr(begin, end - begin), nullptr, /*allow_exceptions=*/false);
+  if (row.is_discarded() || !row.contains("step") || !row["step"].is_number_integer()) return -1;
+  return row["step"].get<long long>();
+}
+
 class SweepMonitor {
  public:
   SweepMonitor(const SweepPlan& plan, std::vector<std::size_t> todo, std::vector<double> costs,
@@ -425,10 +449,31 @@ class SweepMonitor {
     const std::string eta = team_rate > 0
                                 ? format_duration(cost_left / (team_rate * static_cast<double>(n_teams_)))
                                 : "?";
-    std::fprintf(stderr, "[sweep %s] %d/%zu runs done (%d diverged), %d running, elapsed %s, ETA %s\n",
-                 plan_.name.c_str(), done, records.size(), diverged, running, format_duration(t).c_str(),
-                 eta.c_str());
+    std::fprintf(stderr, "[sweep %s] %d/%zu runs done (%d diverged), %d running%s, elapsed %s, ETA %s\n",
+                 plan_.name.c_str(), done, records.size(), diverged, running, running_detail(records).c_str(),
+                 format_duration(t).c_str(), eta.c_str());
     std::fflush(stderr);
+  }
+
+  /// " (k10 3150/10000 updates, k50 measuring, +3 more)": where the first running runs are, from
+  /// the last rows of their training logs; "" when none runs.
+  std::string running_detail(const std::vector<mpi::ItemStatus>& records) const {
+    constexpr int kListed = 4;
+    std::string out;
+    int listed = 0;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      if (records[i].state != mpi::WorkQueue::kRunning) continue;
+      if (listed++ >= kListed) continue;
+      const std::size_t index = todo_[i];
+      const std::string log = (fs::path(plan_.out) / "runs" / (plan_.run_ids[index] + ".log.jsonl")).string();
+      const long long step = last_logged_step(log), total = plan_.configs[index].updates;
+      out += (out.empty() ? " (" : ", ") + plan_.run_ids[index] + " " +
+             (step < 0 ? std::string("starting")
+                       : step >= total ? std::string("measuring")
+                                       : std::to_string(step) + "/" + std::to_string(total) + " updates");
+    }
+    if (listed > kListed) out += ", +" + std::to_string(listed - kListed) + " more";
+    return out.empty() ? out : out + ")";
   }
 
   const SweepPlan& plan_;

@@ -74,6 +74,18 @@ rc=$?
 set -e
 [[ $rc -eq 2 ]] && grep -q "run.seed: expected a range first:last" "$work/err" || fail "reversed range: exit $rc $(cat "$work/err")"
 
+# A sweep's progress lines say where its running run is, from the run's training log: one team,
+# a run far longer than its --walltime (12 s: it stops at about 7 s with exit 75), so the line at
+# 5 s finds it training.
+set +e
+"$shortrun" sweep "$config" --out "$work/progress" --set train.k=1,2 --set train.updates=100000000 \
+  --set train.chains=64 --set data.n_samples=500 --walltime 12 > /dev/null 2> "$work/progress.err"
+rc=$?
+set -e
+[[ $rc -eq 75 ]] || fail "progress sweep: exit $rc, expected 75 (stopped by --walltime): $(cat "$work/progress.err")"
+grep -Eq '^\[sweep gaussian\] 0/2 runs done \(0 diverged\), 1 running \(k[12] [0-9]+/100000000 updates\), elapsed' \
+  "$work/progress.err" || fail "progress sweep: no line naming the running run's update: $(cat "$work/progress.err")"
+
 # Help and version.
 # (Output goes to a file first: grep -q closing the pipe early would fail the pipeline.)
 "$shortrun" --help > "$work/help.out" && grep -q "sweep" "$work/help.out" || fail "--help"
