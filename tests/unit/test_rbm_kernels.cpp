@@ -2,10 +2,11 @@
 // type. The float64 instantiation is what training runs, and must give bit for bit what the
 // kernels gave before they were templated (resumed and repeated runs are compared bitwise, and
 // results must not move between versions without a reason): the oracle below is the earlier code,
-// kept verbatim. The float32 instantiation (timed by `shortrun bench`) draws its own float
-// uniforms (two per Philox word), so its chains are another sample of the same Markov chain: it
-// must decide every unit as a plain float loop on those uniforms does, and give the exact unit
-// means of p_t on a small RBM, as float64 does; its gradient statistics agree with float64's to
+// kept verbatim. The float32 instantiation draws its own uniforms (byte-first: a byte of the
+// chain's stream, refined from a second sequence only where the byte does not decide the unit),
+// so its chains are another sample of the same Markov chain: it must decide every unit as a plain
+// loop of the documented rule does, and give the exact unit means and the exact joint law of
+// (h_t, v_t) on a small RBM, as float64 does; its gradient statistics agree with float64's to
 // float precision.
 #include <cstdint>
 #include <cmath>
@@ -264,6 +265,68 @@ TEST_CASE("float32 and float64 block Gibbs give the exact unit means of p_t on a
     };
     check_means(visible_mean, v.rowwise().mean(), v32.cast<double>().rowwise().mean());
     check_means(hidden_mean, work.rowwise().mean(), work32.cast<double>().rowwise().mean());
+  }
+}
+
+TEST_CASE("float32 block Gibbs gives the exact joint law of (h_t, v_t) on a small RBM by chi-square",
+          "[rbm][kernels]") {
+  // Unit means (above) would not see draws that are right one by one but correlated across units
+  // or chains. Nv = 4, Nh = 3: the joint law of the hidden draws of step t and the visible state
+  // after it, P(h, v) = sum_v' p_{t-1}(v') P(h | v') P(v | h), over all 128 states, computed here
+  // from the conditionals alone (not from the library's transfer matrix), in double from the
+  // float-rounded parameters. R = 40000 chains (more than one chunk of the step) from uniform p0,
+  // fixed seeds; chi-square with 127 degrees of freedom below its 1 - 1e-4 quantile, 194.98
+  // (scipy.stats.chi2.ppf), at t = 1, 2 and 5. Weights of scale 1.5 put many units' sigmoid(z)
+  // away from 1/2, so the byte decides most units and the refined path is taken too.
+  const Index nv = 4, nh = 3, chains = 100000, nv_states = Index(1) << nv, nh_states = Index(1) << nh;
+  const BernoulliRbm rbm64 = test::tiny_rbm(nv, nh, 23, 1.0);
+  const RbmParametersOf<float> rbm32(rbm64);
+  const Matrix w = rbm64.W().cast<float>().cast<double>();
+  const Vector a = rbm64.a().col(0).cast<float>().cast<double>(), b = rbm64.b().col(0).cast<float>().cast<double>();
+  auto bit = [](Index state, Index i) { return static_cast<double>((state >> i) & 1); };
+  // cond_h(h, v) = P(h | v), cond_v(v, h) = P(v | h), as products of the units' sigmoids.
+  Matrix cond_h(nh_states, nv_states), cond_v(nv_states, nh_states);
+  for (Index vs = 0; vs < nv_states; ++vs)
+    for (Index hs = 0; hs < nh_states; ++hs) {
+      double ph = 1, pv = 1;
+      for (Index k = 0; k < nh; ++k) {
+        double z = b[k];
+        for (Index i = 0; i < nv; ++i) z += w(i, k) * bit(vs, i);
+        ph *= bit(hs, k) == 1 ? sigmoid(z) : 1 - sigmoid(z);
+      }
+      for (Index i = 0; i < nv; ++i) {
+        double z = a[i];
+        for (Index k = 0; k < nh; ++k) z += w(i, k) * bit(hs, k);
+        pv *= bit(vs, i) == 1 ? sigmoid(z) : 1 - sigmoid(z);
+      }
+      cond_h(hs, vs) = ph;
+      cond_v(vs, hs) = pv;
+    }
+  const ChainStreams rng{29, Purpose::sampler, 0, 0, 0};
+  MatrixOf<float> v(nv, chains), hid;
+  BinaryP0::uniform(Spin::zero_one, nv).draw(v, rng.with_purpose(Purpose::p0));
+  Vector p = Vector::Constant(nv_states, 1.0 / static_cast<double>(nv_states));  // p_0
+  const BlockGibbs gibbs;
+  for (std::uint64_t t = 1; t <= 5; ++t) {
+    Matrix joint(nh_states, nv_states);  // P(h_t, v_t)
+    for (Index hs = 0; hs < nh_states; ++hs)
+      for (Index vs = 0; vs < nv_states; ++vs) joint(hs, vs) = cond_h.row(hs).dot(p) * cond_v(vs, hs);
+    p = joint.colwise().sum().transpose();
+    gibbs.step(rbm32.weights(), v, rng.with_time(3, t), hid);
+    if (t != 1 && t != 2 && t != 5) continue;
+    Vector observed = Vector::Zero(nh_states * nv_states), law(nh_states * nv_states);
+    for (Index c = 0; c < chains; ++c) {
+      Index vs = 0, hs = 0;
+      for (Index i = 0; i < nv; ++i) vs |= static_cast<Index>(v(i, c) != 0.0f) << i;
+      for (Index k = 0; k < nh; ++k) hs |= static_cast<Index>(hid(k, c) != 0.0f) << k;
+      observed[hs * nv_states + vs] += 1;
+    }
+    for (Index hs = 0; hs < nh_states; ++hs)
+      for (Index vs = 0; vs < nv_states; ++vs) law[hs * nv_states + vs] = joint(hs, vs);
+    INFO("t = " << t << ", smallest expected count " << law.minCoeff() * static_cast<double>(chains));
+    REQUIRE(law.minCoeff() * static_cast<double>(chains) >= 5.0);
+    CHECK(std::abs(law.sum() - 1.0) < 1e-12);
+    CHECK(test::chi_square(observed / static_cast<double>(chains), law, chains) < 194.98);
   }
 }
 
