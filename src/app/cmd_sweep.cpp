@@ -465,7 +465,7 @@ class SweepMonitor {
       if (records[i].state != mpi::WorkQueue::kRunning) continue;
       if (listed++ >= kListed) continue;
       const std::size_t index = todo_[i];
-      const std::string log = (fs::path(plan_.out) / "runs" / (plan_.run_ids[index] + ".log.jsonl")).string();
+      const std::string log = log_path((fs::path(plan_.out) / rows_[row_index(index)].file).string());
       const long long step = last_logged_step(log), total = plan_.configs[index].updates;
       out += (out.empty() ? " (" : ", ") + plan_.run_ids[index] + " " +
              (step < 0 ? std::string("starting")

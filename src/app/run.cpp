@@ -316,10 +316,12 @@ State local_state(const State& team_state, const State& mine) {
   return out;
 }
 
-std::string log_path(const PreparedRun& run) {
-  const fs::path p(run.path);
+std::string log_path(const std::string& run_file) {
+  const fs::path p(run_file);
   return (p.parent_path() / (p.stem().string() + ".log.jsonl")).string();
 }
+
+std::string log_path(const PreparedRun& run) { return log_path(run.path); }
 
 namespace {
 

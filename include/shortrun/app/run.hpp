@@ -39,6 +39,8 @@ enum class OnDisk {
 /// <run.out>/runs/<run_id>.log.jsonl: the training log as JSON lines (step, wall_s, grad_norm,
 /// param_norm), written as training goes.
 std::string log_path(const PreparedRun& run);
+/// The same for the run file at `run_file` (<dir>/<run_id>.h5 -> <dir>/<run_id>.log.jsonl).
+std::string log_path(const std::string& run_file);
 
 /// Creates `folder` and checks that files can be written there; BadInput naming it otherwise.
 void ensure_output_folder(const std::string& folder);
