@@ -346,6 +346,11 @@ void Group::write_array(const std::string& name, const std::vector<double>& data
   write_dataset(id(), name, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, shape, data.data(), path_);
 }
 
+void Group::copy_from(const Group& source, const std::string& source_name, const std::string& name) {
+  check_status(H5Ocopy(source.id(), source_name.c_str(), id(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT),
+               ("cannot copy " + source.path() + "/" + source_name + " to " + name).c_str(), path_);
+}
+
 void Group::remove(const std::string& name) {
   if (H5Ldelete(id(), name.c_str(), H5P_DEFAULT) < 0) throw Error(path_ + "/" + name + ": cannot delete");
 }

@@ -53,7 +53,8 @@ void write_resume_state(const std::string& path, const ResumeState& s) {
     h5::Group log = f.create_group("log");
     write_train_log(log, s.log);
     h5::Group ck = f.create_group("checkpoints");
-    // The earlier checkpoints come from the file this one replaces, one vector in memory at a time.
+    // The earlier checkpoints are copied from the file this one replaces, file to file: none of
+    // them passes through this process's vectors.
     std::optional<h5::File> previous;
     for (const Index step_k : s.checkpoint_steps) {
       const std::string name = std::to_string(step_k);
@@ -68,7 +69,7 @@ void write_resume_state(const std::string& path, const ResumeState& s) {
       }
       if (!previous->exists("checkpoints/" + name))
         throw std::logic_error(path + ": the earlier resume checkpoint lacks checkpoint " + name);
-      ck.write(name, previous->read_vector("checkpoints/" + name));
+      ck.copy_from(*previous, "checkpoints/" + name, name);
     }
     previous.reset();
     f.close();

@@ -103,6 +103,9 @@ class Group : public Object {
   void write(const std::string& name, const std::vector<std::string>& v);
   /// An n-dimensional array of doubles, `data` in row-major (C) order of `shape`.
   void write_array(const std::string& name, const std::vector<double>& data, const std::vector<hsize_t>& shape);
+  /// Copies the object `source_name` of `source` (a group of this file or of another) to `name`
+  /// here (H5Ocopy: the raw data pass through the library's own bounded buffer, not the caller's).
+  void copy_from(const Group& source, const std::string& source_name, const std::string& name);
   /// Unlinks `name` (a dataset or group) from this group.
   void remove(const std::string& name);
   Object open_dataset(const std::string& name) const;

@@ -9,8 +9,8 @@
 /// The file is also where training keeps its scheduled checkpoints (/checkpoints/<step>): a resume
 /// checkpoint is written at every one of them, so the file always holds all of them up to its
 /// step, and training keeps only their steps in memory (a parameter vector each would otherwise
-/// stay in memory until the run file is written). Each new resume checkpoint copies them, one at
-/// a time, from the file it replaces.
+/// stay in memory until the run file is written). Each new resume checkpoint copies them from the
+/// file it replaces, file to file (H5Ocopy), without holding any of them in memory.
 #include <optional>
 #include <string>
 #include <utility>
