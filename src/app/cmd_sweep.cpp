@@ -29,6 +29,7 @@
 #include "shortrun/app/run.hpp"
 #include "shortrun/app/stop_control.hpp"
 #include "shortrun/core/error.hpp"
+#include "shortrun/core/progress_tick.hpp"
 #include "shortrun/families/composition.hpp"
 #include "shortrun/io/manifest.hpp"
 #include "shortrun/parallel/teams.hpp"
@@ -78,9 +79,10 @@ system without locks (flock fails with ENOLCK or EOPNOTSUPP) the sweep warns and
 arrays that share one output folder; its manifest is <out>/sweep-shard<i>of<n>.h5. A final sweep
 without --shard skips every completed run and writes <out>/sweep.h5 for the whole grid.
 
-World rank 0 prints a progress line every 5 s (stderr: runs done, and where the first 4 running
-runs are, from the last rows of their training logs; not while its own team measures a run, when
-the manifest too waits) and a summary table at the end (stdout).
+World rank 0 prints a progress line every 5 s (stderr: runs done, where the first 4 running runs
+are, from the last rows of their training logs, and an ETA from the finished runs' whole times,
+measurement included), also while its own team measures a run, and a summary table at the end
+(stdout).
 Exit codes: 0 all runs completed, 3 some runs diverged (recorded in their files and the manifest;
 the summary says how many and why), 75 stopped early (resume by running the same command), 2 bad
 input (nothing is run), 1 internal error. Under mpirun or srun only world rank 0 exits 3 or 75, the
@@ -427,15 +429,16 @@ class SweepMonitor {
   io::ManifestRow& row_of(std::size_t index) { return rows_[row_index(index)]; }
 
   void print_progress(const std::vector<mpi::ItemStatus>& records) {
-    // ETA: a team's throughput (cost per second) from the finished runs' own wall times, applied
-    // to the pending runs and half of each running one, spread over the teams.
+    // ETA: a team's throughput (cost per second) from the finished runs' whole times (set-up,
+    // training, measurement, files), applied to the pending runs and half of each running one,
+    // spread over the teams.
     int done = 0, running = 0, diverged = 0;
     double cost_done = 0, wall_done = 0, cost_left = 0;
     for (std::size_t i = 0; i < records.size(); ++i) {
       if (records[i].state >= kCompleted) {
         ++done;
         cost_done += costs_[i];
-        wall_done += records[i].wall_s;
+        wall_done += records[i].run_s;  // training, measurement and files: what the ETA waits for
         if (records[i].state != kCompleted) ++diverged;
       } else if (records[i].state == mpi::WorkQueue::kRunning) {
         ++running;
@@ -576,6 +579,8 @@ int cmd_sweep(int argc, char** argv) {
     TrainHooks hooks;
     hooks.stop = &stop;
     hooks.tick = tick;
+    // The same tick from inside the measurement's loops (world rank 0 measuring its own team's run).
+    const ScopedProgressHook measuring_tick(tick);
     bool interrupted = false;
     try {
       inject_fault_for_tests();
@@ -585,15 +590,17 @@ int cmd_sweep(int argc, char** argv) {
         if (item >= queue.size()) break;
         const std::size_t index = todo[static_cast<std::size_t>(item)];
         if (teams.leader())
-          queue.report(item, {queue_state(RunStatus::running), static_cast<double>(teams.team_index), 0, 0, 0, 0, 0, 0, 0, 0});
+          queue.report(item, {queue_state(RunStatus::running), static_cast<double>(teams.team_index), 0, 0, 0, 0, 0, 0, 0, 0, 0});
+        const auto run_start = std::chrono::steady_clock::now();
         const PreparedRun run = prepare_run(plan.configs[index], plan.run_ids[index]);
         const RunResult result = execute_run(run, teams.team, hooks);
+        const double run_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
         const double state = queue_state(result.status);
         interrupted = interrupted || result.status == RunStatus::interrupted;
         if (teams.leader())
           queue.report(item, {state, static_cast<double>(teams.team_index), result.wall_s, result.theory_gap,
                               result.err_k, result.err_min, result.err_eq, result.err_k_se, result.err_min_se,
-                              result.err_eq_se});
+                              result.err_eq_se, run_s});
         tick();
       }
     } catch (const std::exception& e) {

@@ -18,9 +18,9 @@ Teams::~Teams() {
 
 namespace {
 // Window layout on world rank 0 (displacement unit 1 byte): the counter (int64) at 0, then one
-// ItemStatus (10 doubles) per item.
+// ItemStatus (11 doubles) per item.
 constexpr MPI_Aint kRecordsOffset = sizeof(std::int64_t);
-constexpr int kDoublesPerRecord = 10;
+constexpr int kDoublesPerRecord = 11;
 static_assert(sizeof(ItemStatus) == kDoublesPerRecord * sizeof(double));
 }  // namespace
 

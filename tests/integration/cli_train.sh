@@ -86,6 +86,21 @@ set -e
 grep -Eq '^\[sweep gaussian\] 0/2 runs done \(0 diverged\), 1 running \(k[12] [0-9]+/100000000 updates\), elapsed' \
   "$work/progress.err" || fail "progress sweep: no line naming the running run's update: $(cat "$work/progress.err")"
 
+# While its own team measures a run, world rank 0 still prints progress (ticked from inside the
+# measurement), and the ETA counts the finished runs' measurement: one team, two runs of a few
+# updates each and a measurement of about 8 s each here (100000 chains, 1000 sweeps). k2 (cost 2)
+# runs first; with k1 (cost 1) half left, the ETA is a quarter of k2's whole time, about 2 s
+# (the training time alone, 0.01 s, gave 0.0s). Lines come every 5 s, so on a machine up to 4x
+# faster at least one falls inside a measurement after k2 finished.
+"$shortrun" sweep "$config" --out "$work/measuring" --set train.k=1,2 --set train.updates=10 \
+  --set measure.chains=100000 --set measure.t_max=1000 > /dev/null 2> "$work/measuring.err" \
+  || fail "measuring sweep failed: $(cat "$work/measuring.err")"
+grep -Eq '^\[sweep gaussian\] [01]/2 runs done \(0 diverged\), 1 running \(k[12] measuring\)' "$work/measuring.err" \
+  || fail "measuring sweep: no progress line while the run measures: $(cat "$work/measuring.err")"
+awk '/^\[sweep gaussian\] 1\/2 runs done .*\(k1 measuring\).*ETA [0-9.]+s$/ {
+       eta = $NF; sub(/s$/, "", eta); if (eta + 0 >= 0.5) ok = 1 } END { exit !ok }' "$work/measuring.err" \
+  || fail "measuring sweep: no ETA of at least 0.5 s with k1 left: $(cat "$work/measuring.err")"
+
 # Help and version.
 # (Output goes to a file first: grep -q closing the pipe early would fail the pipeline.)
 "$shortrun" --help > "$work/help.out" && grep -q "sweep" "$work/help.out" || fail "--help"

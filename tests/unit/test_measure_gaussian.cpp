@@ -9,6 +9,7 @@
 
 #include "../support/gaussian_fixtures.hpp"
 #include "shortrun/core/log_grid.hpp"
+#include "shortrun/core/progress_tick.hpp"
 #include "shortrun/measure/dynamics.hpp"
 #include "shortrun/measure/equilibrium.hpp"
 #include "shortrun/measure/exact_dynamics.hpp"
@@ -170,4 +171,42 @@ TEST_CASE("Gaussian law statistics and log Z agree with one-dimensional hand for
   CHECK(eq.log_z == Approx(0.5 * std::log(2 * std::numbers::pi * temp / j) + h * h / (2 * temp * j)).epsilon(1e-14));
   CHECK(eq.stats.mean[0] == Approx(h / j).epsilon(1e-14));
   CHECK(eq.stats.cov(0, 0) == Approx(gt::stationary_variance(j, ula)).epsilon(1e-14));
+}
+
+TEST_CASE("the measurement's loops tick the installed progress hook once per sweep", "[measure][gaussian]") {
+  // The sweep's world rank 0 keeps its manifest current from these ticks while it measures: one
+  // per sampler sweep of the dynamics (t_max of them) and of a long run (burn-in + window).
+  const auto d = test::population_data({0.5, 1.5}, {0.1, -0.1});
+  GaussianEnergy model(2);
+  model.J() = Matrix::Identity(2, 2);
+  const DataReference ref = make_reference(model, d.data);
+  const P0 p0(P0::Kind::gaussian, 1.0);
+  const Langevin sampler(0.05, 1.0);
+  LocalReducer team;
+  DynamicsSpec spec;
+  spec.n_chains = 50;
+  spec.times = {0, 3, 17};
+  LongRunSpec long_run;
+  long_run.n_chains = 50;
+  long_run.burn_in = 7;
+  long_run.window = 12;
+
+  int ticks = 0, outer = 0;
+  {
+    const ScopedProgressHook count_outer([&] { ++outer; });
+    {
+      const ScopedProgressHook count([&] { ++ticks; });
+      (void)measure_dynamics(model, sampler, p0, ref, spec, team);
+      CHECK(ticks == 17);
+      (void)long_run_equilibrium(model, sampler, p0, ref, long_run, team);
+      CHECK(ticks == 17 + 7 + 12);
+    }
+    // The inner hook's scope ended: the outer one is back.
+    progress_tick();
+    CHECK(outer == 1);
+    CHECK(ticks == 36);
+  }
+  // None installed: a tick does nothing.
+  progress_tick();
+  CHECK(outer == 1);
 }

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "shortrun/core/parameters.hpp"
+#include "shortrun/core/progress_tick.hpp"
 #include "shortrun/core/random.hpp"
 #include "shortrun/core/reducer.hpp"
 #include "shortrun/core/team_share.hpp"
@@ -116,8 +117,10 @@ DynamicsResult measure_dynamics(const Model& model, const Sampler& sampler, cons
   Index t = 0;
   std::size_t next_sample = 0;
   for (const Index target : spec.times) {
-    for (; t < target; ++t)
+    for (; t < target; ++t) {
       sampler.step(model, x, noise.with_time(spec.measurement, static_cast<std::uint64_t>(t)), work);
+      progress_tick();
+    }
     sums.clear();
     groups.clear();
     if (share.count > 0) accumulate_chains(model, x, ref, sums, groups, share.begin);

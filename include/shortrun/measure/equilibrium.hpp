@@ -90,6 +90,7 @@
 #include <vector>
 
 #include "shortrun/core/parameters.hpp"
+#include "shortrun/core/progress_tick.hpp"
 #include "shortrun/core/random.hpp"
 #include "shortrun/core/reducer.hpp"
 #include "shortrun/core/team_share.hpp"
@@ -295,6 +296,7 @@ EquilibriumResult persistent_chains(const Model& model, Matrix& x, const Share& 
   auto sweep = [&] {
     advance(t);
     ++t;
+    progress_tick();
   };
   for (Index s = 0; s < spec.burn_in; ++s) sweep();
 

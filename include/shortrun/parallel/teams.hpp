@@ -40,6 +40,7 @@ struct ItemStatus {
   double value = 0;   ///< a number of the caller's (e.g. an error against theory)
   double err_k = 0, err_min = 0, err_eq = 0;  ///< measurement errors of the caller's (sweeps)
   double err_k_se = 0, err_min_se = 0, err_eq_se = 0;  ///< their standard errors
+  double run_s = 0;   ///< the caller's whole time on the item (wall_s may count part of it)
 };
 
 class WorkQueue {

@@ -46,6 +46,7 @@
 #include <string>
 #include <utility>
 
+#include "shortrun/core/progress_tick.hpp"
 #include "shortrun/core/random.hpp"
 #include "shortrun/core/types.hpp"
 #include "shortrun/models/bernoulli_rbm.hpp"
@@ -96,6 +97,7 @@ Vector anneal_log_weights(const Model& target, const Sampler& sampler, Tempered&
     log_w += prev.energy(x) - next.energy(x);  // log p_k*(x) - log p_{k-1}*(x)
     if (k < k_max) sampler.step(next, x, rng.with_time(static_cast<std::uint64_t>(k), sub), work);
     std::swap(prev, next);
+    progress_tick();
   }
   return log_w;
 }
