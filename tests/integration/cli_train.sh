@@ -88,10 +88,10 @@ grep -Eq '^\[sweep gaussian\] 0/2 runs done \(0 diverged\), 1 running \(k[12] [0
 
 # While its own team measures a run, world rank 0 still prints progress (ticked from inside the
 # measurement), and the ETA counts the finished runs' measurement: one team, two runs of a few
-# updates each and a measurement of about 8 s each here (100000 chains, 1000 sweeps). k2 (cost 2)
+# updates each and a measurement of about 9 s each here (100000 chains, 1000 sweeps). k2 (cost 2)
 # runs first; with k1 (cost 1) half left, the ETA is a quarter of k2's whole time, about 2 s
-# (the training time alone, 0.01 s, gave 0.0s). Lines come every 5 s, so on a machine up to 4x
-# faster at least one falls inside a measurement after k2 finished.
+# (the training time alone, 0.01 s, gave 0.0s). Lines come every 5 s, so while each run takes
+# more than 2.5 s (a machine up to 3x faster) one falls inside k1's measurement.
 "$shortrun" sweep "$config" --out "$work/measuring" --set train.k=1,2 --set train.updates=10 \
   --set measure.chains=100000 --set measure.t_max=1000 > /dev/null 2> "$work/measuring.err" \
   || fail "measuring sweep failed: $(cat "$work/measuring.err")"
