@@ -71,3 +71,34 @@ TEST_CASE("HDF5 failures become one readable exception naming the file", "[h5]")
   CHECK_THROWS_AS(f.open_group("missing"), h5::Error);
   CHECK_THROWS_AS(f.attr_int("missing"), h5::Error);
 }
+
+TEST_CASE("copy_from copies a dataset with its attributes from another file, and names what it lacks", "[h5]") {
+  const std::string from_path = temp_file("copy_from.h5"), to_path = temp_file("copy_to.h5");
+  Vector v(5);
+  v << 1.0, -2.5, 1e-300, 3e300, 0.1;
+  {
+    h5::File f(from_path, h5::File::Mode::create);
+    f.create_group("checkpoints").write("7", v);
+    f.open_group("checkpoints").open_dataset("7").attr("step", std::int64_t{7});
+  }
+  const h5::File from(from_path, h5::File::Mode::read);
+  {
+    h5::File to(to_path, h5::File::Mode::create);
+    h5::Group ck = to.create_group("checkpoints");
+    ck.copy_from(from, "checkpoints/7", "7");
+    ck.copy_from(from.open_group("checkpoints"), "7", "seven");
+    try {
+      ck.copy_from(from, "checkpoints/8", "8");
+      FAIL("no exception");
+    } catch (const h5::Error& e) {
+      const std::string msg = e.what();
+      CHECK(msg.find("checkpoints/8") != std::string::npos);
+      CHECK(msg.find('\n') == std::string::npos);
+    }
+  }
+  const h5::File to(to_path, h5::File::Mode::read);
+  CHECK(to.read_vector("checkpoints/7") == v);  // bit for bit: the extreme values too
+  CHECK(to.read_vector("checkpoints/seven") == v);
+  CHECK(to.open_group("checkpoints").open_dataset("7").attr_int("step") == 7);
+  CHECK_FALSE(to.exists("checkpoints/8"));
+}
