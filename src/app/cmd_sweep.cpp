@@ -578,9 +578,9 @@ int cmd_sweep(int argc, char** argv) {
     // A team stops taking work once a stop was requested (signal or wall time); its leader decides.
     TrainHooks hooks;
     hooks.stop = &stop;
-    hooks.tick = tick;
-    // The same tick from inside the measurement's loops (world rank 0 measuring its own team's run).
-    const ScopedProgressHook measuring_tick(tick);
+    // Ticked between updates and, while measuring, once per sweep (world rank 0 running its own
+    // team's run keeps the manifest and its progress lines current).
+    const ScopedProgressHook monitor_tick(tick);
     bool interrupted = false;
     try {
       inject_fault_for_tests();
@@ -590,7 +590,7 @@ int cmd_sweep(int argc, char** argv) {
         if (item >= queue.size()) break;
         const std::size_t index = todo[static_cast<std::size_t>(item)];
         if (teams.leader())
-          queue.report(item, {queue_state(RunStatus::running), static_cast<double>(teams.team_index), 0, 0, 0, 0, 0, 0, 0, 0, 0});
+          queue.report(item, {.state = queue_state(RunStatus::running), .team = static_cast<double>(teams.team_index)});
         const auto run_start = std::chrono::steady_clock::now();
         const PreparedRun run = prepare_run(plan.configs[index], plan.run_ids[index]);
         const RunResult result = execute_run(run, teams.team, hooks);

@@ -113,7 +113,7 @@ struct RunResult {
 /// it, the team receives it), trains, and the leader writes the run file (temporary name, then
 /// renamed) with status completed, diverged or interrupted; the resume checkpoint is kept only
 /// for an interrupted run. An exception marks nothing complete and propagates (the job aborts).
-/// `hooks`: progress, stop control and tick from the caller; execute_run adds resume and save.
+/// `hooks`: progress and stop control from the caller; execute_run adds resume and save.
 RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, TrainHooks hooks);
 
 }  // namespace shortrun::cli

@@ -17,6 +17,7 @@
 #include "shortrun/config/run_config.hpp"
 #include "shortrun/core/state.hpp"
 #include "shortrun/core/log_grid.hpp"
+#include "shortrun/core/progress_tick.hpp"
 #include "shortrun/core/team_share.hpp"
 #include "shortrun/estimators/data_term.hpp"
 #include "shortrun/io/resume_file.hpp"
@@ -30,7 +31,6 @@ namespace shortrun::cli {
 struct TrainHooks {
   bool show_progress = false;
   StopControl* stop = nullptr;  ///< signals, wall time, periodic saves; null: never stop early
-  std::function<void()> tick = [] {};
   /// State to continue from (every rank: step, elapsed, params, estimator and optimizer state; the
   /// leader also needs log and checkpoint steps). Training takes its parameters, optimizer state,
   /// log and checkpoint steps (moved, not copied). Null: start at update 1.
@@ -116,7 +116,7 @@ TrainRecord train_with_hooks(Model& model, DataTermOf<Scalar>& data, Estimator& 
                     out.log.back().param_norm);
       progress.update(step, total, detail);
     }
-    hooks.tick();
+    progress_tick();  // the caller's hook, if it installed one (the sweep's monitor)
   };
   if (hooks.stop != nullptr) observer.requests = [&](Index) { return hooks.stop->requests(); };
   observer.on_save = [&](Index step) {

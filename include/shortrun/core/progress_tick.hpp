@@ -1,11 +1,12 @@
 #pragma once
-/// A process-wide hook that the measurement's long loops call between units of work (one sweep
-/// of the chains along t, one sweep of a long run or a tempering round, one AIS temperature), so
-/// that whoever runs the measurement can keep its own bookkeeping current meanwhile: the sweep's
-/// world rank 0 refreshes the manifest and its progress lines while its own team measures a run.
-/// The core only calls progress_tick(); an application installs a hook for a scope
-/// (ScopedProgressHook). A hook must be cheap when nothing is due (it is called once per sweep)
-/// and must not communicate with the other ranks of its team: it may run on one rank only.
+/// A process-wide hook called between units of long work: the trainer's progress callback after
+/// every update (app/train_loop.hpp) and the measurement's loops once per sweep (the chains along
+/// t, a long run or tempering round, an AIS temperature), so that whoever runs them can keep its
+/// own bookkeeping current meanwhile: the sweep's world rank 0 refreshes the manifest and its
+/// progress lines while its own team trains or measures a run. The core only calls
+/// progress_tick(); an application installs a hook for a scope (ScopedProgressHook). A hook must be
+/// cheap when nothing is due and must not communicate with the other ranks of its team: it may run
+/// on one rank only.
 #include <functional>
 
 namespace shortrun {
