@@ -274,9 +274,9 @@ TEST_CASE("float32 block Gibbs gives the exact joint law of (h_t, v_t) on a smal
   // or chains. Nv = 4, Nh = 3: the joint law of the hidden draws of step t and the visible state
   // after it, P(h, v) = sum_v' p_{t-1}(v') P(h | v') P(v | h), over all 128 states, computed here
   // from the conditionals alone (not from the library's transfer matrix), in double from the
-  // float-rounded parameters. R = 40000 chains (more than one chunk of the step) from uniform p0,
-  // fixed seeds; chi-square with 127 degrees of freedom below its 1 - 1e-4 quantile, 194.98
-  // (scipy.stats.chi2.ppf), at t = 1, 2 and 5. Weights of scale 1.5 put many units' sigmoid(z)
+  // float-rounded parameters. R = 100000 chains (many chunks of the step) from uniform p0, fixed
+  // seeds; chi-square with 127 degrees of freedom below its 1 - 1e-4 quantile, 194.98
+  // (scipy.stats.chi2.ppf), at t = 1, 2 and 5. Weights of scale 1 put many units' sigmoid(z)
   // away from 1/2, so the byte decides most units and the refined path is taken too.
   const Index nv = 4, nh = 3, chains = 100000, nv_states = Index(1) << nv, nh_states = Index(1) << nh;
   const BernoulliRbm rbm64 = test::tiny_rbm(nv, nh, 23, 1.0);
@@ -314,15 +314,15 @@ TEST_CASE("float32 block Gibbs gives the exact joint law of (h_t, v_t) on a smal
     p = joint.colwise().sum().transpose();
     gibbs.step(rbm32.weights(), v, rng.with_time(3, t), hid);
     if (t != 1 && t != 2 && t != 5) continue;
-    Vector observed = Vector::Zero(nh_states * nv_states), law(nh_states * nv_states);
+    // States counted at the joint's own (column-major) index hs + nh_states vs.
+    Vector observed = Vector::Zero(nh_states * nv_states);
     for (Index c = 0; c < chains; ++c) {
       Index vs = 0, hs = 0;
       for (Index i = 0; i < nv; ++i) vs |= static_cast<Index>(v(i, c) != 0.0f) << i;
       for (Index k = 0; k < nh; ++k) hs |= static_cast<Index>(hid(k, c) != 0.0f) << k;
-      observed[hs * nv_states + vs] += 1;
+      observed[hs + nh_states * vs] += 1;
     }
-    for (Index hs = 0; hs < nh_states; ++hs)
-      for (Index vs = 0; vs < nv_states; ++vs) law[hs * nv_states + vs] = joint(hs, vs);
+    const Vector law = joint.reshaped();
     INFO("t = " << t << ", smallest expected count " << law.minCoeff() * static_cast<double>(chains));
     REQUIRE(law.minCoeff() * static_cast<double>(chains) >= 5.0);
     CHECK(std::abs(law.sum() - 1.0) < 1e-12);
