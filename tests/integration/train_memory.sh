@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Training memory does not grow with the number of scheduled checkpoints: they live in the resume
+# Training memory does not grow with the number of scheduled checkpoints, nor hold the data twice: they live in the resume
 # checkpoint, not in memory. The oracle is the parameter vector's own size: an RBM of 784 x 500
 # (392 284 parameters, 3.0 MB of 2^20 bytes in float64) trained 20 updates with
 # train.checkpoints = 2 and 20 (2 and 14 distinct steps). Kept in memory, the 12 extra checkpoints
@@ -9,6 +9,12 @@
 # allows 3 vectors (9 MB): that one and two of allocator noise. It also checks that both run files
 # hold every checkpoint, and that the checkpoints of the first run equal the second's at the same
 # steps, bit for bit.
+#
+# Second, float32 training holds the data once: the double samples the run reads, plus only the
+# minibatch in float. Two runs that differ only in data.n_samples (500 and 20 500 bars-and-stripes
+# images of 784 pixels, minibatch 200) differ by one double copy of 20 000 images, 119.6 MB; a
+# float copy of the whole data set (the binary before kept one for the data term) adds another
+# 59.8 MB (measured before: +180.5 MB). The test allows 1.2 copies (143.6 MB).
 # Usage: train_memory.sh SHORTRUN MPIEXEC
 set -uo pipefail
 source "$(dirname "$0")/../support/script_prelude.sh"
@@ -42,5 +48,23 @@ extra = many.attrs["train_peak_rss_mb"] - few.attrs["train_peak_rss_mb"]
 print(f"train_peak_rss_mb: {few.attrs['train_peak_rss_mb']:.1f} (2 checkpoints), "
       f"{many.attrs['train_peak_rss_mb']:.1f} (14): {extra:+.1f} MB; one parameter vector is {vector_mb:.2f} MB")
 assert extra < 3 * vector_mb, f"12 more checkpoints add {extra:.1f} MB (> {3 * vector_mb:.1f} MB)"
+PY
+for n in 500 20500; do
+  "$shortrun" train "$rbm" --set model.n_visible=784 --set model.n_hidden=100 --set data.n_samples=$n \
+    --set train.chains=200 --set train.batch=200 --set train.k=1 --set train.updates=5 \
+    --set train.checkpoints=1 --set model.precision=float32 --set train.optimizer=sgd \
+    --set measure.equilibrium=none --set measure.ais_runs=0 --set measure.chains=10 --set measure.t_max=2 \
+    --set measure.t_points=2 --set measure.samples=0 --set run.out="$work/n$n" --set run.name=rbm --quiet \
+    > "$work/n$n.log" 2>&1 || { cat "$work/n$n.log"; fail "train with data.n_samples=$n"; }
+done
+
+$py - "$work/n500/runs/rbm.h5" "$work/n20500/runs/rbm.h5" <<'PY' || fail "float32 training holds the data more than once"
+import sys, h5py
+small, large = (h5py.File(p) for p in sys.argv[1:3])
+copy_mb = 20000 * 784 * 8 / 2**20
+extra = large.attrs["train_peak_rss_mb"] - small.attrs["train_peak_rss_mb"]
+print(f"train_peak_rss_mb: {small.attrs['train_peak_rss_mb']:.1f} (500 images), "
+      f"{large.attrs['train_peak_rss_mb']:.1f} (20 500): {extra:+.1f} MB; one double copy of 20 000 images is {copy_mb:.1f} MB")
+assert extra < 1.2 * copy_mb, f"20 000 more images add {extra:.1f} MB (> 1.2 double copies, {1.2 * copy_mb:.1f} MB)"
 PY
 echo PASS

@@ -9,9 +9,10 @@
 /// energies linear in (x, x x^T) (gaussian, spins, bm) its sums over this rank's columns are then
 /// computed once, in double, and every update adds the gradient from them.
 ///
-/// Scalar is the working precision of the data and of the gradient statistics (model.precision):
-/// double, or float (the data are converted once; the statistics are computed in float by the
-/// model's working copy, models/working_precision.hpp, and added to the double gradient).
+/// Scalar is the working precision of the minibatch and of the gradient statistics
+/// (model.precision): double, or float (each minibatch is converted from the double data as it is
+/// drawn; the statistics are computed in float by the model's working copy,
+/// models/working_precision.hpp, and added to the double gradient).
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -35,12 +36,8 @@ class DataTermOf {
     full_ = data.population || batch <= 0 || batch >= n;
     global_batch_ = data.population ? 0 : (full_ ? n : batch);
     local_ = share_of(global_batch_, rank, size);
-    if constexpr (!std::is_same_v<Scalar, double>) {
-      if (!data.population) x_ = data.x.cast<Scalar>();
-    }
     // Population moments: <x x^T> once, not at every update.
     if (data.population) second_ = data.second_moment();
-    if (full_ && !data.population) batch_ = x().middleCols(local_.begin, local_.count);
   }
 
   /// True when the moments are exact population moments (no samples to run chains from).
@@ -54,16 +51,20 @@ class DataTermOf {
   void set_noise(double sigma) { noise_ = sigma; }
   double noise() const { return noise_; }
 
-  /// This rank's columns of the minibatch of update u.
+  /// This rank's columns of the minibatch of update u, in the working precision, converted from
+  /// the data as read column by column: float32 training holds no float copy of the whole data
+  /// set, only of the minibatch. The whole data set without noise is copied on the first call
+  /// only, so the energies whose data term uses the cached sums below never copy it.
   const Mat& local_batch(std::uint64_t update) {
     if (!full_) {
       batch_.resize(data_.dim(), local_.count);
       for (Index j = 0; j < local_.count; ++j) {
         Stream s(seed_, Purpose::minibatch, static_cast<std::uint64_t>(local_.begin + j), update);
-        batch_.col(j) = x().col(s.below(data_.n_samples()));
+        batch_.col(j) = data_.x.col(s.below(data_.n_samples())).template cast<Scalar>();
       }
-    } else if (noise_ > 0) {
-      batch_ = x().middleCols(local_.begin, local_.count);
+    } else if (noise_ > 0 || !whole_set_) {
+      batch_ = local_columns();
+      whole_set_ = noise_ == 0;
     }
     if (noise_ > 0) {
       for (Index j = 0; j < local_.count; ++j) {
@@ -101,17 +102,14 @@ class DataTermOf {
         return;
       }
     }
-    const auto& batch = local_batch(update);
+    const Mat& batch = local_batch(update);
     const auto& working = working_precision<Scalar>(model);
     working.accumulate_grad_energy(batch, 1.0 / static_cast<double>(global_batch_), grad);
   }
 
  private:
-  /// The data in the working precision.
-  const Mat& x() const {
-    if constexpr (std::is_same_v<Scalar, double>) return data_.x;
-    else return x_;
-  }
+  /// This rank's columns of the whole data set, in the working precision.
+  Mat local_columns() const { return data_.x.middleCols(local_.begin, local_.count).template cast<Scalar>(); }
 
   const Dataset& data_;
   std::uint64_t seed_;
@@ -120,12 +118,12 @@ class DataTermOf {
   Index global_batch_ = 0;
   double noise_ = 0;
   Share local_;
-  Mat x_;  ///< float: the data converted once (double: unused, data_.x is the data)
   Matrix second_;  ///< population moments: <x x^T> = cov + mean mean^T
   bool sums_cached_ = false;  ///< whole data, no noise, moment-linear energy: the local batch's sums below
   Vector sum_;                ///< sum of this rank's batch columns
   Matrix sum_second_;         ///< sum of x x^T over them
-  Mat batch_;
+  Mat batch_;  ///< the local minibatch
+  bool whole_set_ = false;  ///< batch_ holds this rank's columns of the whole data set, without noise
 };
 
 /// The double-precision data term (the solvable models, exact moments).
