@@ -1,16 +1,30 @@
 #include "shortrun/data/gaussian_data.hpp"
 
+#include <algorithm>
+
 #include <Eigen/QR>
 
 #include "shortrun/core/random.hpp"
 
 namespace shortrun {
 
-void compute_moments(Dataset& d) {
-  const auto n = static_cast<double>(d.x.cols());
+void compute_moments(Dataset& d, Index block_columns) {
+  const Index dim = d.x.rows(), cols = d.x.cols();
+  const auto n = static_cast<double>(cols);
   d.mean = d.x.rowwise().sum() / n;
-  const Matrix centred = d.x.colwise() - d.mean;
-  d.cov = centred * centred.transpose() / n;
+  // Centred columns a block at a time (about 8 MB of them, one allocation), not a centred copy of
+  // the whole data set: 60 000 Fashion-MNIST images would otherwise double the peak memory of a
+  // run as they load. A data set of one block (the synthetic ones of a few hundred samples) gets
+  // the single product it always had, bit for bit.
+  const Index block = block_columns > 0 ? block_columns : std::max<Index>(256, (Index{1} << 20) / std::max<Index>(dim, 1));
+  d.cov = Matrix::Zero(dim, dim);
+  Matrix centred(dim, std::min(block, cols));
+  for (Index first = 0; first < cols; first += block) {
+    const Index width = std::min(block, cols - first);
+    centred.leftCols(width) = d.x.middleCols(first, width).colwise() - d.mean;
+    d.cov.noalias() += centred.leftCols(width) * centred.leftCols(width).transpose();
+  }
+  d.cov /= n;
 }
 
 GaussianData make_gaussian_data(const GaussianDataSpec& spec) {
