@@ -51,8 +51,10 @@ train.lr), the last varying fastest.
 
 The MPI world is split into teams of P ranks (P must divide the number of ranks). A team trains one
 configuration at a time, its ranks sharing chains and minibatch and summing gradients; teams take
-configurations from a shared atomic counter, most expensive first (cost ~ updates x k x chains x N^2),
-so no team idles while work is left and no rank is spent on scheduling. Results do not depend on
+configurations from a shared atomic counter, most expensive first (cost: training, updates x k x
+chains sweeps, plus the measurement, t_max x measure.chains sweeps and the equilibrium reference's
+and AIS's; docs/design.md, section 9), so no team idles while work is left and no rank is spent on
+scheduling. Results do not depend on
 which team runs a configuration, nor on the order.
 
 Output (<out> = --out, or run.out, or results/<run.name>):
@@ -228,15 +230,6 @@ class FolderLock {
   int fd_ = -1;
   bool locked_ = false;
 };
-
-/// Relative cost of a configuration, to hand out the most expensive first and to estimate the ETA.
-/// dim = 0 (image data, whose size is known only once loaded) counts as 1: within one sweep the
-/// images are the same, so the ratios still hold (without this a ConvNet sweep had no ETA).
-double cost(const RunConfig& c, Index dim) {
-  const double n = static_cast<double>(std::max<Index>(dim, 1));
-  if (c.exact_training()) return static_cast<double>(c.updates) * n * n * n;
-  return static_cast<double>(c.updates) * static_cast<double>(c.k) * static_cast<double>(c.chains) * n * n;
-}
 
 // A run's status in the work queue's records, which hold doubles (an MPI window): pending and
 // running as the queue's own states, the final ones from kFirstFinal on.
@@ -548,7 +541,7 @@ int cmd_sweep(int argc, char** argv) {
     }
     // Most expensive first; ties in grid order. Identical on every rank.
     std::vector<double> cost_of(plan.configs.size());
-    for (std::size_t i = 0; i < plan.configs.size(); ++i) cost_of[i] = cost(plan.configs[i], plan.configs[i].declared_dim());
+    for (std::size_t i = 0; i < plan.configs.size(); ++i) cost_of[i] = families::work_estimate(plan.configs[i], plan.configs[i].declared_dim());
     std::stable_sort(todo.begin(), todo.end(), [&](std::size_t a, std::size_t b) { return cost_of[a] > cost_of[b]; });
     std::vector<double> todo_costs;
     for (std::size_t i : todo) todo_costs.push_back(cost_of[i]);

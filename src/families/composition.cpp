@@ -52,7 +52,68 @@ double parameter_count(const RunConfig& c, double n) {
   return n * n;
 }
 
+/// How a configuration's measurement obtains its equilibrium reference, as far as the keys tell:
+/// auto's choice (theory for gaussian and spins, enumeration for bm and rbm where it enumerates,
+/// else tempering for bm and rbm, a long run for the convnet), and the bounds the estimates use.
+struct EquilibriumPlan {
+  bool enumerable = false;  ///< bm: N <= exact::kMaxStreamedUnits; rbm: exact::rbm_auto_enumerates
+  bool exact = false;       ///< enumeration (bm, rbm)
+  bool tempered = false;    ///< pt or ptt
+  bool long_run = false;
+  double rungs = 0;         ///< the most replicas a tempered reference keeps per chain
+  double e_units = 0;       ///< exact: the enumerated layer's units
+};
+
+EquilibriumPlan equilibrium_plan(const RunConfig& c, Index dim) {
+  const double n = static_cast<double>(std::max<Index>(dim, 1));
+  const bool is_rbm = c.model() == ModelType::rbm, binary_pairs = c.model() == ModelType::bm || is_rbm;
+  const bool automatic = c.equilibrium == EquilibriumMethod::automatic;
+  EquilibriumPlan p;
+  p.enumerable = is_rbm ? exact::rbm_auto_enumerates(dim, c.n_hidden) : n <= static_cast<double>(exact::kMaxStreamedUnits);
+  p.tempered = is_tempered(c.equilibrium) || (automatic && binary_pairs && !p.enumerable);
+  p.rungs = !p.tempered                                   ? 0.0
+            : c.equilibrium == EquilibriumMethod::ptt ? static_cast<double>(c.pt_replicas)
+            : c.pt_betas.empty() ? static_cast<double>(std::max<std::int64_t>(32, c.pt_replicas))
+                                 : static_cast<double>(c.pt_betas.size());
+  p.exact = binary_pairs && (c.equilibrium == EquilibriumMethod::exact || (automatic && p.enumerable));
+  p.e_units = is_rbm ? std::min(n, static_cast<double>(c.n_hidden)) : n;
+  p.long_run = c.equilibrium == EquilibriumMethod::long_run || (automatic && c.model() == ModelType::convnet);
+  return p;
+}
+
 }  // namespace
+
+double work_estimate(const RunConfig& c, Index dim) {
+  const double n = static_cast<double>(std::max<Index>(dim, 1));
+  // One chain's sweep: the rbm's two products (Nv Nh), a pairwise model's fields (N^2); the
+  // convnet's forward and backward passes are a fixed multiple of N within a sweep (its channels and
+  // N are not sweep axes), N^2 keeps them comparable with its own measurement.
+  const double sweep = c.model() == ModelType::rbm ? n * static_cast<double>(std::max<std::int64_t>(c.n_hidden, 1)) : n * n;
+  const double training = c.exact_training() ? static_cast<double>(c.updates) * n * n * n
+                                             : static_cast<double>(c.updates) * static_cast<double>(c.k) *
+                                                   static_cast<double>(c.chains) * sweep;
+  // The measurement runs in float64: its sweeps cost about twice a float32 training sweep (the
+  // bench's gemm.f64 against gemm.f32: 2.3x on the machine of the README).
+  const double weight = c.precision == Precision::float32 ? 2.0 : 1.0;
+  const double measured = c.measure_at == MeasureAt::all ? static_cast<double>(c.checkpoints) : 1.0;
+  const double chains = static_cast<double>(c.measure_chains);
+  const bool exact_dynamics = c.measure_moments == MeasureMoments::exact ||
+                              (c.measure_moments == MeasureMoments::automatic && c.exact_training());
+  double sweeps = exact_dynamics ? 0.0 : static_cast<double>(c.effective_t_max()) * chains;
+  const EquilibriumPlan eq = equilibrium_plan(c, dim);
+  // Long runs and tempering: two chain sets, burn-in and window; tempering's ladder grows from
+  // pt_replicas up to its cap during the burn-in (counted halfway).
+  const double long_sweeps = 2.0 * chains * 2.0 * static_cast<double>(c.effective_equilibrium_sweeps());
+  if (eq.tempered) sweeps += long_sweeps * (c.equilibrium == EquilibriumMethod::ptt || !c.pt_betas.empty()
+                                                ? eq.rungs
+                                                : 0.5 * (static_cast<double>(c.pt_replicas) + eq.rungs));
+  else if (eq.long_run) sweeps += long_sweeps;
+  else if (eq.exact) sweeps += std::ldexp(1.0, static_cast<int>(std::min(eq.e_units, 60.0)));
+  // AIS beyond enumeration: forward and reverse runs, one sweep per temperature.
+  if ((c.model() == ModelType::rbm || c.model() == ModelType::bm) && !eq.exact && c.ais_runs > 0)
+    sweeps += 2.0 * static_cast<double>(c.ais_runs) * static_cast<double>(c.ais_temperatures);
+  return training + weight * measured * sweeps * sweep;
+}
 
 MemoryEstimate memory_estimate(const RunConfig& c, Index dim) {
   constexpr double kScalar = 8;  // bytes of a double
@@ -96,28 +157,16 @@ MemoryEstimate memory_estimate(const RunConfig& c, Index dim) {
   const double measured = c.measure_at == MeasureAt::all ? static_cast<double>(c.checkpoints) : 1.0;
   // Parallel tempering (measure.equilibrium = pt, or auto beyond enumeration for bm and rbm) keeps a
   // ladder of replicas per equilibrium chain: up to max(32, pt_replicas) of them (the given ladder's;
-  // ptt: pt_replicas, the checkpoints of the ladder);
-  // enumerable: what auto enumerates (bm: N <= exact::kMaxStreamedUnits; rbm: exact::rbm_auto_enumerates).
+  // ptt: pt_replicas, the checkpoints of the ladder).
   const bool is_rbm = c.model() == ModelType::rbm;
-  const bool enumerable = is_rbm ? exact::rbm_auto_enumerates(dim, c.n_hidden)
-                                 : n <= static_cast<double>(exact::kMaxStreamedUnits);
-  const bool tempered = is_tempered(c.equilibrium) ||
-                        (c.equilibrium == EquilibriumMethod::automatic &&
-                         (c.model() == ModelType::bm || c.model() == ModelType::rbm) && !enumerable);
-  const double rungs = !tempered                                   ? 0.0
-                       : c.equilibrium == EquilibriumMethod::ptt ? static_cast<double>(c.pt_replicas)
-                       : c.pt_betas.empty() ? static_cast<double>(std::max<std::int64_t>(32, c.pt_replicas))
-                                            : static_cast<double>(c.pt_betas.size());
-  m.add("measure.chains", kScalar * (3 + rungs) * units * static_cast<double>(c.measure_chains));
+  const EquilibriumPlan eq = equilibrium_plan(c, dim);
+  m.add("measure.chains", kScalar * (3 + eq.rungs) * units * static_cast<double>(c.measure_chains));
   // Exact equilibrium (measure.equilibrium = exact, or auto where it enumerates, bm and rbm): up to
   // exact::kMaxEnumerableUnits units two vectors over the 2^n states; beyond, streamed: per thread
   // (and once for the total) a chunk's work arrays (4 x 2^10 states of the other rbm layer) and
   // the running moment sums.
-  const bool exact_eq = c.equilibrium == EquilibriumMethod::exact ||
-                        (c.equilibrium == EquilibriumMethod::automatic &&
-                         (c.model() == ModelType::bm || is_rbm) && enumerable);
-  if (exact_eq && (c.model() == ModelType::bm || is_rbm)) {
-    const double e_units = is_rbm ? std::min(n, hidden) : n, other = is_rbm ? std::max(n, hidden) : 0.0;
+  if (eq.exact) {
+    const double e_units = eq.e_units, other = is_rbm ? std::max(n, hidden) : 0.0;
     const double per_thread = is_rbm ? other * 4 * 1024 + e_units * other + n * n + 4096 : 2 * n * n + 3 * 4096;
     const double bytes = e_units <= static_cast<double>(exact::kMaxEnumerableUnits)
                              ? 2 * std::ldexp(1.0, static_cast<int>(e_units))

@@ -185,3 +185,60 @@ TEST_CASE("convnet keys: defaults and bad values name their key", "[config][conv
   gaussian.data_noise = 0.1;
   CHECK(fails_with(gaussian, "data.noise"));
 }
+
+TEST_CASE("a sweep's work estimate counts training and the measurement as documented", "[config][sweep]") {
+  // Study 4's configuration (Fashion-MNIST at 14 x 14: Nv = 196, Nh = 200, float32, pt beyond
+  // enumeration), whose measurement took 200-280 s against 24-226 s of training.
+  RunConfig c;
+  c.run_name = "w";
+  c.model_type = sr::ModelType::rbm;
+  c.n_visible = 196;
+  c.n_hidden = 200;
+  c.data_source = sr::DataSource::bars_stripes;
+  c.precision = sr::Precision::float32;
+  c.updates = 2000;
+  c.chains = 500;
+  c.batch = 500;
+  c.k = 10;
+  c.t_max = 1000;
+  c.measure_chains = 500;
+  c.equilibrium_sweeps = 1000;
+  sr::families::resolve_and_validate(c);
+  const auto work = [](const RunConfig& x) { return sr::families::work_estimate(x, 196); };
+  const double sweep = 196.0 * 200.0, training = 2000.0 * 10 * 500 * sweep;
+  // The documented terms: float64 measurement weighted 2; t_max x chains; pt: two chain sets over
+  // burn-in and window, with the ladder halfway between pt_replicas (8) and its cap (32); AIS
+  // forward and reverse runs x temperatures.
+  const double measurement = 2 * (1000.0 * 500 + 2.0 * 500 * 2 * 1000 * (8 + 32) / 2 + 2.0 * 100 * 1000) * sweep;
+  CHECK(work(c) == Approx(training + measurement).epsilon(1e-12));
+  // Measurement that does not depend on k: k = 100 costs far less than 10x k = 10 (the training-only
+  // estimate before), and the difference is training's alone.
+  RunConfig k100 = c;
+  k100.k = 100;
+  CHECK(work(k100) - work(c) == Approx(9 * training).epsilon(1e-12));
+  CHECK(work(k100) / work(c) < 2.5);
+  // measure.at = all measures every checkpoint: the measurement term times train.checkpoints.
+  RunConfig all = c;
+  all.measure_at = sr::MeasureAt::all;
+  CHECK(work(all) - training == Approx(static_cast<double>(c.checkpoints) * measurement).epsilon(1e-12));
+  // Training-dominated runs (no equilibrium, no AIS, a short measurement) scale as k and as Nh.
+  RunConfig quiet = c;
+  quiet.equilibrium = sr::EquilibriumMethod::none;
+  quiet.ais_runs = 0;
+  quiet.t_max = 1;
+  quiet.measure_chains = 1;
+  RunConfig quiet_k50 = quiet;
+  quiet_k50.k = 50;
+  CHECK(work(quiet_k50) / work(quiet) == Approx(5).epsilon(1e-6));
+  RunConfig quiet_wide = quiet;
+  quiet_wide.n_hidden = 400;
+  CHECK(work(quiet_wide) / work(quiet) == Approx(2).epsilon(1e-6));
+  // An enumerable rbm (Nh = 10): the exact reference costs 2^10 sweeps and runs no AIS.
+  RunConfig small = c;
+  small.n_hidden = 10;
+  small.equilibrium = sr::EquilibriumMethod::automatic;
+  RunConfig small_no_ais = small;
+  small_no_ais.ais_runs = 0;
+  CHECK(work(small) == work(small_no_ais));
+  CHECK(work(small) == Approx(2000.0 * 10 * 500 * 1960 + 2 * (1000.0 * 500 + 1024) * 1960).epsilon(1e-12));
+}

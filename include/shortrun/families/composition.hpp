@@ -110,6 +110,15 @@ struct MemoryEstimate {
 /// `dim`: the data's dimension (0: not known before the data are read; counted as 1).
 MemoryEstimate memory_estimate(const RunConfig& c, Index dim);
 
+/// A configuration's relative amount of work, to hand out a sweep's runs most expensive first and
+/// to estimate its ETA: in chain sweeps times one chain's sweep (Nv Nh for the rbm, N^2 otherwise),
+/// training (updates x k x chains; exact moments: updates x N^3) plus the measurement of each
+/// measured checkpoint (t_max x measure.chains along t; long-run and tempered references: two
+/// chain sets over burn-in and window, times the replicas; enumeration: 2^units; AIS: forward and
+/// reverse runs x temperatures), weighted 2 against float32 training (it runs in float64).
+/// Only ratios between configurations mean anything. `dim` as for memory_estimate.
+double work_estimate(const RunConfig& c, Index dim);
+
 /// The parameter layout of the configuration's model on `data`.
 Layout model_layout(const RunConfig& c, const Dataset& data);
 
