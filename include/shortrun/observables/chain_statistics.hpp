@@ -13,6 +13,7 @@
 /// team sums them too, and finish(sums, groups, ref) adds the delete-a-group jackknife standard
 /// error of every scalar statistic, and the noise-corrected mean_err and corr_err. Groups are fixed
 /// by the global chain index, so the errors do not depend on how the chains are split over ranks.
+#include <algorithm>
 #include <cmath>
 #include <concepts>
 #include <limits>
@@ -62,9 +63,23 @@ DataReference make_reference(const Dataset& data, Index n_components = kMaxStore
 /// the RBM <hbar>^D and <v hbar^T>^D (needs data samples). The model-free part (with its principal
 /// components) can so be computed once for many checkpoints.
 template <class Model>
-DataReference add_model_terms(const Model& model, const Dataset& data, DataReference ref) {
+DataReference add_model_terms(const Model& model, const Dataset& data, DataReference ref, Index block_columns = 0) {
+  // The data go through the model a block of columns at a time (about 8 MB of hidden inputs), not
+  // all at once: 60 000 images and 500 hidden units would otherwise hold two 240 MB matrices.
+  // Data of one block get the single products they always had, bit for bit.
+  const Index n_cols = data.x.cols();
+  const Index rows = [&] {
+    if constexpr (HasHiddenUnits<Model>) return std::max(model.n_hidden(), data.x.rows());
+    else return data.x.rows();
+  }();
+  const Index block = block_columns > 0 ? block_columns : std::max<Index>(256, (Index{1} << 20) / std::max<Index>(rows, 1));
   if (!data.population) {
-    ref.energy_mean = model.energy(data.x).mean();
+    Vector energy(n_cols);
+    for (Index first = 0; first < n_cols; first += block) {
+      const Index width = std::min(block, n_cols - first);
+      energy.segment(first, width) = model.energy(data.x.middleCols(first, width));
+    }
+    ref.energy_mean = energy.mean();
   } else if constexpr (requires(Vector g) { model.accumulate_grad_energy_moments(data.mean, data.cov, 1.0, g); }) {
     Vector g = Vector::Zero(model.params().size());
     model.accumulate_grad_energy_moments(data.mean, data.second_moment(), 1.0, g);
@@ -72,10 +87,17 @@ DataReference add_model_terms(const Model& model, const Dataset& data, DataRefer
   }
   if constexpr (HasHiddenUnits<Model>) {
     if (data.population) throw std::invalid_argument("an RBM reference needs data samples");
-    const Matrix hbar = model.hidden_input(data.x).unaryExpr([](double y) { return sigmoid(y); });
-    const double n = static_cast<double>(data.x.cols());
-    ref.h_mean = hbar.rowwise().sum() / n;
-    ref.vh = data.x * hbar.transpose() / n;
+    const double n = static_cast<double>(n_cols);
+    Vector h_sum = Vector::Zero(model.n_hidden());
+    Matrix vh_sum = Matrix::Zero(data.x.rows(), model.n_hidden());
+    for (Index first = 0; first < n_cols; first += block) {
+      const Index width = std::min(block, n_cols - first);
+      const Matrix hbar = model.hidden_input(data.x.middleCols(first, width)).unaryExpr([](double y) { return sigmoid(y); });
+      h_sum += hbar.rowwise().sum();
+      vh_sum.noalias() += data.x.middleCols(first, width) * hbar.transpose();
+    }
+    ref.h_mean = h_sum / n;
+    ref.vh = vh_sum / n;
   }
   return ref;
 }
