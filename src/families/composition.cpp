@@ -147,8 +147,11 @@ MemoryEstimate memory_estimate(const RunConfig& c, Index dim) {
   } else if (pairwise) {
     m.add(c.moments == MomentsMode::exact ? "train.moments" : "train.scheme", kScalar * 8 * n * n);
   }
-  // The data (synthetic samples; image data are counted once read, by their dimension).
-  m.add("data.n_samples", kScalar * 2 * n * static_cast<double>(c.n_samples));
+  // The data (synthetic samples; image data are counted once read, by their dimension): held once,
+  // in double (float32 training converts each minibatch; the covariance and the rbm's measurement
+  // terms go through the data a block of columns at a time), plus an image file's bytes while it
+  // loads: 1.25 copies.
+  m.add("data.n_samples", kScalar * 1.25 * n * static_cast<double>(c.n_samples));
   // The training log: one row per logged update.
   const double log_rows = c.log_every > 0 ? static_cast<double>(c.updates) / static_cast<double>(c.log_every) : 1000.0;
   m.add("train.log_every", kScalar * 4 * log_rows);
