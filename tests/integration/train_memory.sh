@@ -21,13 +21,22 @@ source "$(dirname "$0")/../support/script_prelude.sh"
 py=/usr/bin/python3
 rbm="$(dirname "$config")/bench-rbm.ini"
 
+# train_rbm NAME WHAT KEY=VALUE...: a float32 SGD RBM of 784 visible units on 200 chains, k = 1,
+# with a minimal measurement, into $work/NAME; WHAT names the run in a failure.
+train_rbm() {
+  local name=$1 what=$2
+  shift 2
+  local sets=()
+  for kv in model.n_visible=784 train.chains=200 train.batch=200 train.k=1 model.precision=float32 \
+            train.optimizer=sgd measure.equilibrium=none measure.ais_runs=0 measure.chains=10 \
+            measure.t_max=2 measure.t_points=2 measure.samples=0 "run.out=$work/$name" run.name=rbm "$@"; do
+    sets+=(--set "$kv")
+  done
+  "$shortrun" train "$rbm" "${sets[@]}" --quiet > "$work/$name.log" 2>&1 || { cat "$work/$name.log"; fail "train with $what"; }
+}
+
 for c in 2 20; do
-  "$shortrun" train "$rbm" --set model.n_visible=784 --set model.n_hidden=500 --set data.n_samples=500 \
-    --set train.chains=200 --set train.batch=200 --set train.k=1 --set train.updates=20 \
-    --set train.checkpoints=$c --set model.precision=float32 --set train.optimizer=sgd \
-    --set measure.equilibrium=none --set measure.ais_runs=0 --set measure.chains=10 --set measure.t_max=2 \
-    --set measure.t_points=2 --set measure.samples=0 --set run.out="$work/c$c" --set run.name=rbm --quiet \
-    > "$work/c$c.log" 2>&1 || { cat "$work/c$c.log"; fail "train with train.checkpoints=$c"; }
+  train_rbm "c$c" "train.checkpoints=$c" model.n_hidden=500 data.n_samples=500 train.updates=20 train.checkpoints=$c
 done
 
 $py - "$work/c2/runs/rbm.h5" "$work/c20/runs/rbm.h5" <<'PY' || fail "training memory grows with the checkpoints"
@@ -50,12 +59,7 @@ print(f"train_peak_rss_mb: {few.attrs['train_peak_rss_mb']:.1f} (2 checkpoints),
 assert extra < 3 * vector_mb, f"12 more checkpoints add {extra:.1f} MB (> {3 * vector_mb:.1f} MB)"
 PY
 for n in 500 20500; do
-  "$shortrun" train "$rbm" --set model.n_visible=784 --set model.n_hidden=100 --set data.n_samples=$n \
-    --set train.chains=200 --set train.batch=200 --set train.k=1 --set train.updates=5 \
-    --set train.checkpoints=1 --set model.precision=float32 --set train.optimizer=sgd \
-    --set measure.equilibrium=none --set measure.ais_runs=0 --set measure.chains=10 --set measure.t_max=2 \
-    --set measure.t_points=2 --set measure.samples=0 --set run.out="$work/n$n" --set run.name=rbm --quiet \
-    > "$work/n$n.log" 2>&1 || { cat "$work/n$n.log"; fail "train with data.n_samples=$n"; }
+  train_rbm "n$n" "data.n_samples=$n" model.n_hidden=100 data.n_samples=$n train.updates=5 train.checkpoints=1
 done
 
 $py - "$work/n500/runs/rbm.h5" "$work/n20500/runs/rbm.h5" <<'PY' || fail "float32 training holds the data more than once"
