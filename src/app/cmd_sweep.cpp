@@ -54,8 +54,7 @@ configuration at a time, its ranks sharing chains and minibatch and summing grad
 configurations from a shared atomic counter, most expensive first (cost: training, updates x k x
 chains sweeps, plus the measurement, t_max x measure.chains sweeps and the equilibrium reference's
 and AIS's; docs/design.md, section 9), so no team idles while work is left and no rank is spent on
-scheduling. Results do not depend on
-which team runs a configuration, nor on the order.
+scheduling. Results do not depend on which team runs a configuration, nor on the order.
 
 Output (<out> = --out, or run.out, or results/<run.name>):
   <out>/runs/<run_id>.h5   one run file per configuration; run_id from the swept values, e.g. k20_lr0.1
