@@ -352,7 +352,11 @@ class SweepMonitor {
     last_check_ = now;
     const auto records = queue.snapshot();
     bool changed = force;
+    running_since_.resize(records.size(), -1.0);
     for (std::size_t item = 0; item < records.size(); ++item) {
+      // When this rank first saw the run running (within the 0.5 s between reads): its elapsed time
+      // for the ETA.
+      if (records[item].state == mpi::WorkQueue::kRunning && running_since_[item] < 0) running_since_[item] = elapsed_s();
       io::ManifestRow& row = row_of(todo_[item]);
       const RunStatus status = status_of(records[item].state);
       if (status != row.status) changed = true;
@@ -421,11 +425,12 @@ class SweepMonitor {
   io::ManifestRow& row_of(std::size_t index) { return rows_[row_index(index)]; }
 
   void print_progress(const std::vector<mpi::ItemStatus>& records) {
-    // ETA: a team's throughput (cost per second) from the finished runs' whole times (set-up,
-    // training, measurement, files), applied to the pending runs and half of each running one,
-    // spread over the teams.
+    // ETA: a team's throughput (work estimate per second) from the finished runs' whole times
+    // (set-up, training, measurement, files) gives each run's predicted time; the pending runs'
+    // predicted times and what is left of each running one's (its prediction less the time since
+    // it started, at least 0) are spread over the teams.
     int done = 0, running = 0, diverged = 0;
-    double cost_done = 0, wall_done = 0, cost_left = 0;
+    double cost_done = 0, wall_done = 0;
     for (std::size_t i = 0; i < records.size(); ++i) {
       if (records[i].state >= kCompleted) {
         ++done;
@@ -434,16 +439,21 @@ class SweepMonitor {
         if (records[i].state != kCompleted) ++diverged;
       } else if (records[i].state == mpi::WorkQueue::kRunning) {
         ++running;
-        cost_left += 0.5 * costs_[i];
-      } else {
-        cost_left += costs_[i];
       }
     }
     const double t = elapsed_s();
     const double team_rate = wall_done > 0 ? cost_done / wall_done : 0.0;
-    const std::string eta = team_rate > 0
-                                ? format_duration(cost_left / (team_rate * static_cast<double>(n_teams_)))
-                                : "?";
+    double team_s_left = 0;
+    for (std::size_t i = 0; i < records.size() && team_rate > 0; ++i) {
+      if (records[i].state >= kCompleted) continue;
+      const double predicted = costs_[i] / team_rate;
+      team_s_left += records[i].state == mpi::WorkQueue::kRunning ? std::max(0.0, predicted - (t - running_since_[i]))
+                                                                   : predicted;
+    }
+    // "overdue": only running runs are left and each has taken longer than predicted.
+    const std::string eta = team_rate <= 0                        ? "?"
+                            : team_s_left <= 0 && running > 0 ? "overdue"
+                                                              : format_duration(team_s_left / static_cast<double>(n_teams_));
     std::fprintf(stderr, "[sweep %s] %d/%zu runs done (%d diverged), %d running%s, elapsed %s, ETA %s\n",
                  plan_.name.c_str(), done, records.size(), diverged, running, running_detail(records).c_str(),
                  format_duration(t).c_str(), eta.c_str());
@@ -474,6 +484,7 @@ class SweepMonitor {
   const SweepPlan& plan_;
   std::vector<std::size_t> todo_;
   std::vector<double> costs_;
+  std::vector<double> running_since_;  ///< per item: elapsed_s() when first seen running; -1 before
   io::ManifestMeta meta_;
   int n_teams_;
   bool progress_;

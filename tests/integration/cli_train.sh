@@ -88,10 +88,12 @@ grep -Eq '^\[sweep gaussian\] 0/2 runs done \(0 diverged\), 1 running \(k[12] [0
 
 # While its own team measures a run, world rank 0 still prints progress (ticked from inside the
 # measurement), and the ETA counts the finished runs' measurement: one team, two runs of a few
-# updates each and a measurement of about 9 s each here (100000 chains, 1000 sweeps). k2 (cost 2)
-# runs first; with k1 (cost 1) half left, the ETA is a quarter of k2's whole time, about 2 s
-# (the training time alone, 0.01 s, gave 0.0s). Lines come every 5 s, so while each run takes
-# more than 2.5 s (a machine up to 3x faster) one falls inside k1's measurement.
+# updates each and a measurement of about 9 s each here (100000 chains, 1000 sweeps), which the
+# work estimate counts (t_max x measure.chains sweeps, the same for both). k2 runs first (its
+# training is the larger); while k1 runs the ETA is k1's predicted time, about k2's whole time,
+# less k1's time so far (the training time alone, 0.01 s, gave 0.0s). Lines come every 5 s, so
+# while each run takes more than 2.5 s (a machine up to 3x faster) one falls inside k1's
+# measurement, within 5 s of its start: its ETA is at least about 4 s here.
 "$shortrun" sweep "$config" --out "$work/measuring" --set train.k=1,2 --set train.updates=10 \
   --set measure.chains=100000 --set measure.t_max=1000 > /dev/null 2> "$work/measuring.err" \
   || fail "measuring sweep failed: $(cat "$work/measuring.err")"
