@@ -16,7 +16,7 @@ void compute_moments(Dataset& d, Index block_columns) {
   // the whole data set: 60 000 Fashion-MNIST images would otherwise double the peak memory of a
   // run as they load. A data set of one block (the synthetic ones of a few hundred samples) gets
   // the single product it always had, bit for bit.
-  const Index block = block_columns > 0 ? block_columns : std::max<Index>(256, (Index{1} << 20) / std::max<Index>(dim, 1));
+  const Index block = column_block(dim, block_columns);
   d.cov = Matrix::Zero(dim, dim);
   Matrix centred(dim, std::min(block, cols));
   for (Index first = 0; first < cols; first += block) {

@@ -68,11 +68,9 @@ DataReference add_model_terms(const Model& model, const Dataset& data, DataRefer
   // all at once: 60 000 images and 500 hidden units would otherwise hold two 240 MB matrices.
   // Data of one block get the single products they always had, bit for bit.
   const Index n_cols = data.x.cols();
-  const Index rows = [&] {
-    if constexpr (HasHiddenUnits<Model>) return std::max(model.n_hidden(), data.x.rows());
-    else return data.x.rows();
-  }();
-  const Index block = block_columns > 0 ? block_columns : std::max<Index>(256, (Index{1} << 20) / std::max<Index>(rows, 1));
+  Index rows = data.x.rows();
+  if constexpr (HasHiddenUnits<Model>) rows = std::max(rows, model.n_hidden());
+  const Index block = column_block(rows, block_columns);
   if (!data.population) {
     Vector energy(n_cols);
     for (Index first = 0; first < n_cols; first += block) {
