@@ -197,63 +197,66 @@ ChainStatistics from_moments(const Vector& mean, const Matrix& cov, double energ
 
 namespace {
 
-/// The statistics a jackknife replicate needs, from sums (no projection, no checks).
+/// One delete-a-group replicate of the jackknife: the sums of every chain but group g's, read as
+/// S - G (G null for the full sample) without forming them.
 struct Replicate {
-  Vector dm;
-  Matrix cov;
+  const double* group = nullptr;  ///< the group's ChainSums layout; null: the full sample
+  double r = 0;                   ///< chains in the replicate
+  Vector dm;                      ///< mean deviation from m^D
   double theta[6] = {0, 0, 0, 0, 0, 0};  ///< mean_err, corr_err, energy_mean, energy_std, h_err, vh_err
 };
 
-Replicate replicate_of(const ChainSums& sums, const DataReference& ref) {
-  Replicate out;
-  const double r = sums.count();
-  out.dm = sums.sum_d() / r;
-  out.cov = sums.sum_dd() / r - out.dm * out.dm.transpose();
-  out.cov = 0.5 * (out.cov + out.cov.transpose());
-  const double e1 = sums.sum_e() / r;
-  out.theta[0] = rms(out.dm);
-  out.theta[1] = upper_rms(out.cov - ref.cov);
-  out.theta[2] = e1;  // shifted by E_ref: the shift cancels in deviations
-  out.theta[3] = std::sqrt(std::max(0.0, sums.sum_e2() / r - e1 * e1));
-  if (sums.n_hidden() > 0) {
-    out.theta[4] = rms(Vector(sums.sum_h() / r) - ref.h_mean);
-    out.theta[5] = rms(Matrix(sums.sum_vh() / r) - ref.vh);
+/// A pair tile's edge: 64 x 64 doubles of each of its three scratch tiles sit in L1/L2.
+constexpr Index kPairTile = 64;
+
+/// Sum_d, the energies and the hidden sums of a replicate (everything but the N x N and Nv x Nh
+/// blocks, which finish() goes through tile by tile).
+void small_terms(const ChainSums& sums, const DataReference& ref, Replicate& rep) {
+  const Index n = sums.dim(), nh = sums.n_hidden();
+  const double* s = sums.flat().data();
+  const double* g = rep.group;
+  auto rest = [&](Index k) { return g != nullptr ? s[k] - g[k] : s[k]; };
+  rep.dm.resize(n);
+  for (Index i = 0; i < n; ++i) rep.dm[i] = rest(1 + i) / rep.r;
+  rep.theta[0] = rms(rep.dm);
+  const Index at_e = 1 + n + n * n;
+  const double e1 = rest(at_e) / rep.r;
+  rep.theta[2] = e1;  // shifted by E_ref: the shift cancels in deviations
+  rep.theta[3] = std::sqrt(std::max(0.0, rest(at_e + 1) / rep.r - e1 * e1));
+  if (nh > 0) {
+    double sq = 0;
+    for (Index k = 0; k < nh; ++k) {
+      const double d = rest(at_e + 2 + k) / rep.r - ref.h_mean[k];
+      sq += d * d;
+    }
+    rep.theta[4] = std::sqrt(sq / static_cast<double>(nh));
   }
-  return out;
 }
 
 }  // namespace
 
 ChainStatistics finish(const ChainSums& sums, const GroupedChainSums& groups, const DataReference& ref) {
   ChainStatistics s = finish(sums, ref);
-  const Index n = sums.dim();
-  const Replicate full = replicate_of(sums, ref);
+  const Index n = sums.dim(), nh = sums.n_hidden();
   // Delete-a-group jackknife over the groups that hold chains: with replicates theta_(g) (all chains
   // but group g), Var = (G-1)/G sum_g (theta_(g) - mean_g theta_(g))^2, accumulated as deviations
   // from the full-sample value (exact for any reference point, and well conditioned).
-  double dev[6] = {0, 0, 0, 0, 0, 0}, dev2[6] = {0, 0, 0, 0, 0, 0};
-  Vector dm_dev = Vector::Zero(n), dm_dev2 = Vector::Zero(n);
-  Matrix cov_dev = Matrix::Zero(n, n), cov_dev2 = Matrix::Zero(n, n);
-  Index used = 0;
+  // The replicates are never formed: their N x N covariances (and Nv x Nh products) are read as
+  // S - G_g tile by tile, all replicates of a tile while it is in cache, so a measurement over
+  // 784 units reads each group's sums once and allocates nothing of size N^2.
+  std::vector<Replicate> reps(1);  // reps[0]: the full sample
+  reps[0].r = sums.count();
   for (Index g = 0; g < groups.groups(); ++g) {
-    ChainSums rest = groups.group(g);
-    if (!(rest.count() > 0)) continue;
-    rest.flat() = sums.flat() - rest.flat();
-    if (!(rest.count() > 0.5)) continue;  // every chain in this one group: no replicate
-    const Replicate rep = replicate_of(rest, ref);
-    for (int q = 0; q < 6; ++q) {
-      const double d = rep.theta[q] - full.theta[q];
-      dev[q] += d;
-      dev2[q] += d * d;
-    }
-    const Vector ddm = rep.dm - full.dm;
-    dm_dev += ddm;
-    dm_dev2 += ddm.cwiseAbs2();
-    const Matrix dcov = rep.cov - full.cov;
-    cov_dev += dcov;
-    cov_dev2 += dcov.cwiseAbs2();
-    ++used;
+    const double* group = groups.flat().data() + g * sums.flat().size();
+    const double count = group[0];
+    if (!(count > 0)) continue;
+    if (!(reps[0].r - count > 0.5)) continue;  // every chain in this one group: no replicate
+    Replicate rep;
+    rep.group = group;
+    rep.r = reps[0].r - count;
+    reps.push_back(std::move(rep));
   }
+  const Index used = static_cast<Index>(reps.size()) - 1;
   const double nan = std::numeric_limits<double>::quiet_NaN();
   if (used < 2) {
     s.mean_err_se = s.corr_err_se = s.energy_mean_se = s.energy_std_se = s.h_err_se = s.vh_err_se = nan;
@@ -262,25 +265,132 @@ ChainStatistics finish(const ChainSums& sums, const GroupedChainSums& groups, co
     s.corr_err_corrected = s.corr_err;
     return s;
   }
+  for (Replicate& rep : reps) small_terms(sums, ref, rep);
   const double gu = static_cast<double>(used), factor = (gu - 1) / gu;
+
+  // Pairs i < j, in tiles: each replicate's C_ij = (S_ij + S_ji)/(2 r) - dm_i dm_j with S its
+  // summed d d^T (symmetrised as finish(sums, ref) does), its squared distance to C^D summed for
+  // corr_err, and the deviations from the full sample's C_ij summed per pair for Var(C_ij hat).
+  const double* sf = sums.flat().data();
+  const Index at_dd = 1 + n;
+  std::vector<double> sq(reps.size(), 0.0);  // sum over pairs of (C_ij - C^D_ij)^2, per replicate
+  std::vector<double> full(kPairTile * kPairTile), cov(kPairTile * kPairTile), dev(kPairTile * kPairTile),
+      dev2(kPairTile * kPairTile);
+  double pair_var = 0;
+  for (Index j0 = 0; j0 < n; j0 += kPairTile) {
+    const Index jw = std::min(kPairTile, n - j0);
+    for (Index i0 = 0; i0 <= j0; i0 += kPairTile) {
+      const Index iw = std::min(kPairTile, n - i0);
+      std::fill(dev.begin(), dev.end(), 0.0);
+      std::fill(dev2.begin(), dev2.end(), 0.0);
+      for (std::size_t q = 0; q < reps.size(); ++q) {
+        const Replicate& rep = reps[q];
+        const double* g = rep.group;
+        const double half_inv_r = 0.5 / rep.r;
+        // cov(ii, jj) = S_ij - G_ij, then + S_ji - G_ji read along column i.
+        for (Index jj = 0; jj < jw; ++jj) {
+          const Index base = at_dd + i0 + (j0 + jj) * n;
+          double* c = cov.data() + jj * kPairTile;
+          if (g != nullptr)
+            for (Index ii = 0; ii < iw; ++ii) c[ii] = sf[base + ii] - g[base + ii];
+          else
+            for (Index ii = 0; ii < iw; ++ii) c[ii] = sf[base + ii];
+        }
+        for (Index ii = 0; ii < iw; ++ii) {
+          const Index base = at_dd + j0 + (i0 + ii) * n;
+          if (g != nullptr)
+            for (Index jj = 0; jj < jw; ++jj) cov[ii + jj * kPairTile] += sf[base + jj] - g[base + jj];
+          else
+            for (Index jj = 0; jj < jw; ++jj) cov[ii + jj * kPairTile] += sf[base + jj];
+        }
+        double acc = 0;
+        for (Index jj = 0; jj < jw; ++jj) {
+          const Index j = j0 + jj, upto = std::min(iw, j - i0);  // rows i < j of this column
+          const double dmj = rep.dm[j];
+          const double* cref = ref.cov.data() + i0 + j * n;
+          double* c = cov.data() + jj * kPairTile;
+          for (Index ii = 0; ii < upto; ++ii) {
+            c[ii] = c[ii] * half_inv_r - rep.dm[i0 + ii] * dmj;
+            const double d = c[ii] - cref[ii];
+            acc += d * d;
+          }
+          double* f = full.data() + jj * kPairTile;
+          if (q == 0) {
+            std::copy(c, c + upto, f);
+          } else {
+            double* dv = dev.data() + jj * kPairTile;
+            double* dv2 = dev2.data() + jj * kPairTile;
+            for (Index ii = 0; ii < upto; ++ii) {
+              const double d = c[ii] - f[ii];
+              dv[ii] += d;
+              dv2[ii] += d * d;
+            }
+          }
+        }
+        sq[q] += acc;
+      }
+      for (Index jj = 0; jj < jw; ++jj) {
+        const Index upto = std::min(iw, j0 + jj - i0);
+        for (Index ii = 0; ii < upto; ++ii) {
+          const double dv = dev[ii + jj * kPairTile];
+          pair_var += std::max(0.0, factor * (dev2[ii + jj * kPairTile] - dv * dv / gu));
+        }
+      }
+    }
+  }
+  const double n_pairs = 0.5 * static_cast<double>(n) * static_cast<double>(n - 1);
+  for (std::size_t q = 0; q < reps.size(); ++q) reps[q].theta[1] = n > 1 ? std::sqrt(sq[q] / n_pairs) : 0.0;
+
+  // RBM: vh_err of every replicate, the Nv x Nh block a slice at a time.
+  if (nh > 0) {
+    const Index at_vh = 3 + n + n * n + nh, size = n * nh;
+    constexpr Index kSlice = 4096;
+    std::vector<double> vsq(reps.size(), 0.0);
+    for (Index k0 = 0; k0 < size; k0 += kSlice) {
+      const Index w = std::min(kSlice, size - k0);
+      const double* vref = ref.vh.data() + k0;
+      for (std::size_t q = 0; q < reps.size(); ++q) {
+        const double* g = reps[q].group;
+        const double inv = 1.0 / reps[q].r;
+        double acc = 0;
+        for (Index k = 0; k < w; ++k) {
+          const double v = g != nullptr ? sf[at_vh + k0 + k] - g[at_vh + k0 + k] : sf[at_vh + k0 + k];
+          const double d = v * inv - vref[k];
+          acc += d * d;
+        }
+        vsq[q] += acc;
+      }
+    }
+    for (std::size_t q = 0; q < reps.size(); ++q) reps[q].theta[5] = std::sqrt(vsq[q] / static_cast<double>(size));
+  }
+
+  double dev_theta[6] = {0, 0, 0, 0, 0, 0}, dev2_theta[6] = {0, 0, 0, 0, 0, 0};
+  Vector dm_dev = Vector::Zero(n), dm_dev2 = Vector::Zero(n);
+  for (std::size_t q = 1; q < reps.size(); ++q) {
+    for (int k = 0; k < 6; ++k) {
+      const double d = reps[q].theta[k] - reps[0].theta[k];
+      dev_theta[k] += d;
+      dev2_theta[k] += d * d;
+    }
+    const Vector ddm = reps[q].dm - reps[0].dm;
+    dm_dev += ddm;
+    dm_dev2 += ddm.cwiseAbs2();
+  }
   double se[6];
-  for (int q = 0; q < 6; ++q) se[q] = std::sqrt(std::max(0.0, factor * (dev2[q] - dev[q] * dev[q] / gu)));
+  for (int k = 0; k < 6; ++k)
+    se[k] = std::sqrt(std::max(0.0, factor * (dev2_theta[k] - dev_theta[k] * dev_theta[k] / gu)));
   s.mean_err_se = se[0];
   s.corr_err_se = se[1];
   s.energy_mean_se = se[2];
   s.energy_std_se = se[3];
-  if (sums.n_hidden() > 0) {
+  if (nh > 0) {
     s.h_err_se = se[4];
     s.vh_err_se = se[5];
   }
   // Noise parts: the mean over units (pairs i < j) of the jackknife variances of m_i (C_ij).
   const Vector var_m = (factor * (dm_dev2 - dm_dev.cwiseAbs2() / gu)).cwiseMax(0.0);
-  const Matrix var_c = (factor * (cov_dev2 - cov_dev.cwiseAbs2() / gu)).cwiseMax(0.0);
   s.mean_err_noise = n > 0 ? var_m.mean() : 0.0;
-  double pairs = 0;
-  for (Index j = 1; j < n; ++j)
-    for (Index i = 0; i < j; ++i) pairs += var_c(i, j);
-  s.corr_err_noise = n > 1 ? pairs / (0.5 * static_cast<double>(n) * static_cast<double>(n - 1)) : 0.0;
+  s.corr_err_noise = n > 1 ? pair_var / n_pairs : 0.0;
   s.mean_err_corrected = std::sqrt(std::max(0.0, s.mean_err * s.mean_err - s.mean_err_noise));
   s.corr_err_corrected = std::sqrt(std::max(0.0, s.corr_err * s.corr_err - s.corr_err_noise));
   return s;

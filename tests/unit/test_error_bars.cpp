@@ -213,6 +213,125 @@ TEST_CASE("group sums and standard errors do not depend on how the chains are sp
   }
 }
 
+namespace {
+
+/// The delete-a-group jackknife by its definition, from the chains themselves: for every group g
+/// holding chains (chain c in group c mod G) but not all of them, the statistics of the other
+/// chains computed directly (means, 1/R covariance, energies, hbar, v hbar^T), then
+/// se = sqrt((G'-1)/G' sum_g (theta_g - mean theta)^2) over the G' replicates, and the noise parts
+/// as the mean over units (pairs i < j) of the same variance of m_i (C_ij).
+struct DefinitionJackknife {
+  double se[6] = {0, 0, 0, 0, 0, 0};  // mean_err, corr_err, energy_mean, energy_std, h_err, vh_err
+  double mean_noise = 0, corr_noise = 0;
+};
+
+DefinitionJackknife jackknife_by_definition(const Matrix& x, const Vector& e, const Matrix& hbar,
+                                            const DataReference& ref, Index groups) {
+  const Index n = x.rows(), r = x.cols();
+  std::vector<std::vector<double>> theta(6);
+  std::vector<Vector> means;
+  std::vector<Matrix> covs;
+  for (Index g = 0; g < groups; ++g) {
+    std::vector<Index> keep;
+    for (Index c = 0; c < r; ++c)
+      if (c % groups != g) keep.push_back(c);
+    if (static_cast<Index>(keep.size()) == r || keep.empty()) continue;
+    const double k = static_cast<double>(keep.size());
+    Vector m = Vector::Zero(n), ev = Vector::Zero(static_cast<Index>(keep.size()));
+    for (std::size_t q = 0; q < keep.size(); ++q) m += x.col(keep[q]) / k;
+    Matrix cov = Matrix::Zero(n, n);
+    for (std::size_t q = 0; q < keep.size(); ++q) cov += (x.col(keep[q]) - m) * (x.col(keep[q]) - m).transpose() / k;
+    for (std::size_t q = 0; q < keep.size(); ++q) ev[static_cast<Index>(q)] = e[keep[q]];
+    double pairs = 0;
+    for (Index j = 1; j < n; ++j)
+      for (Index i = 0; i < j; ++i) pairs += std::pow(cov(i, j) - ref.cov(i, j), 2);
+    theta[0].push_back(std::sqrt((m - ref.mean).squaredNorm() / static_cast<double>(n)));
+    theta[1].push_back(std::sqrt(pairs / (0.5 * static_cast<double>(n * (n - 1)))));
+    theta[2].push_back(ev.mean());
+    theta[3].push_back(std::sqrt((ev.array() - ev.mean()).square().mean()));
+    if (hbar.rows() > 0) {
+      Vector hm = Vector::Zero(hbar.rows());
+      Matrix vh = Matrix::Zero(n, hbar.rows());
+      for (std::size_t q = 0; q < keep.size(); ++q) {
+        hm += hbar.col(keep[q]) / k;
+        vh += x.col(keep[q]) * hbar.col(keep[q]).transpose() / k;
+      }
+      theta[4].push_back(std::sqrt((hm - ref.h_mean).squaredNorm() / static_cast<double>(hm.size())));
+      theta[5].push_back(std::sqrt((vh - ref.vh).squaredNorm() / static_cast<double>(vh.size())));
+    }
+    means.push_back(m);
+    covs.push_back(cov);
+  }
+  const double gu = static_cast<double>(means.size()), factor = (gu - 1) / gu;
+  auto variance = [&](const std::vector<double>& v) {
+    double mean = 0, sq = 0;
+    for (double t : v) mean += t / gu;
+    for (double t : v) sq += (t - mean) * (t - mean);
+    return factor * sq;
+  };
+  DefinitionJackknife out;
+  for (int q = 0; q < 6; ++q)
+    if (!theta[q].empty()) out.se[q] = std::sqrt(variance(theta[q]));
+  for (Index i = 0; i < n; ++i) {
+    std::vector<double> v;
+    for (const Vector& m : means) v.push_back(m[i]);
+    out.mean_noise += variance(v) / static_cast<double>(n);
+  }
+  for (Index j = 1; j < n; ++j)
+    for (Index i = 0; i < j; ++i) {
+      std::vector<double> v;
+      for (const Matrix& c : covs) v.push_back(c(i, j));
+      out.corr_noise += variance(v) / (0.5 * static_cast<double>(n * (n - 1)));
+    }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the jackknife from group sums equals the delete-a-group jackknife computed from the chains",
+          "[observables][errorbars]") {
+  // 150 units cross the implementation's 64-unit pair tiles (a partial last tile); 53 chains
+  // fill the 20 groups unevenly, 13 chains leave 7 of them empty, 21 chains put one chain in
+  // the groups 1 .. 19 and two in group 0. RBM terms from a random hbar.
+  const Index n = 150, nh = 9;
+  for (Index r : {53, 13, 21}) {
+    INFO(r << " chains");
+    Stream s(31, Purpose::data, static_cast<std::uint64_t>(r));
+    Matrix x(n, r), hbar(nh, r);
+    for (Index c = 0; c < r; ++c)
+      for (Index i = 0; i < n; ++i) x(i, c) = s.uniform() < 0.3 + 0.4 * static_cast<double>(i % 3) / 2 ? 1.0 : 0.0;
+    for (Index c = 0; c < r; ++c)
+      for (Index k = 0; k < nh; ++k) hbar(k, c) = s.uniform();
+    Vector e(r);
+    for (Index c = 0; c < r; ++c) e[c] = -x.col(c).sum() + 0.3 * s.normal();
+    DataReference ref;
+    ref.mean = Vector::Constant(n, 0.45);
+    ref.cov = Matrix::Constant(n, n, 0.01);
+    ref.cov.diagonal().setConstant(0.24);
+    ref.energy_mean = -60;
+    ref.h_mean = Vector::Constant(nh, 0.5);
+    ref.vh = Matrix::Constant(n, nh, 0.25);
+    ChainSums sums(ref);
+    GroupedChainSums groups(ref);
+    sums.add(x, e, ref);
+    groups.add(x, e, ref, 0);
+    sums.add_hidden(x, hbar);
+    groups.add_hidden(x, hbar, 0);
+    const ChainStatistics st = finish(sums, groups, ref);
+    const DefinitionJackknife def = jackknife_by_definition(x, e, hbar, ref, kJackknifeGroups);
+    const double got[6] = {st.mean_err_se, st.corr_err_se, st.energy_mean_se, st.energy_std_se, st.h_err_se,
+                           st.vh_err_se};
+    for (int q = 0; q < 6; ++q) {
+      INFO("statistic " << q);
+      REQUIRE(def.se[q] > 0);
+      CHECK(got[q] == Approx(def.se[q]).epsilon(1e-9));
+    }
+    CHECK(st.mean_err_noise == Approx(def.mean_noise).epsilon(1e-9));
+    CHECK(st.corr_err_noise == Approx(def.corr_noise).epsilon(1e-9));
+    CHECK(st.corr_err_corrected == Approx(std::sqrt(std::max(0.0, st.corr_err * st.corr_err - def.corr_noise))).epsilon(1e-9));
+  }
+}
+
 using shortrun::testing::RecordingTeam;  // records the partial sums of each "rank"
 
 TEST_CASE("measured RBM dynamics: standard errors equal on 1 and 2 ranks, 0 for the exact law",
