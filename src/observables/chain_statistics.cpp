@@ -66,7 +66,8 @@ void add_block(double* flat, Index n, const Matrix& x, const Vector& energy, con
   const Matrix d = x.colwise() - ref.mean;
   flat[0] += static_cast<double>(x.cols());
   Eigen::Map<Vector>(flat + 1, n) += d.rowwise().sum();
-  Eigen::Map<Matrix>(flat + 1 + n, n, n).noalias() += d * d.transpose();
+  // Lower triangle only: half the flops of d d^T (a syrk through OpenBLAS).
+  Eigen::Map<Matrix>(flat + 1 + n, n, n).selfadjointView<Eigen::Lower>().rankUpdate(d);
   const double shift = std::isfinite(ref.energy_mean) ? ref.energy_mean : 0.0;
   const auto e = energy.array() - shift;
   flat[1 + n + n * n] += e.sum();
@@ -141,11 +142,18 @@ ChainSums GroupedChainSums::group(Index g) const {
   return out;
 }
 
+void GroupedChainSums::total(ChainSums& out) const {
+  if (out.flat().size() != size_) throw std::invalid_argument("GroupedChainSums::total: shapes");
+  out.flat() = flat_.head(size_);
+  for (Index g = 1; g < g_; ++g) out.flat() += flat_.segment(g * size_, size_);
+}
+
 ChainStatistics finish(const ChainSums& sums, const DataReference& ref) {
   const double r = sums.count();
   if (!(r > 0)) throw std::invalid_argument("finish: no chains were added");
   const Vector dm = sums.sum_d() / r;
-  Matrix cov = sums.sum_dd() / r - dm * dm.transpose();
+  Matrix cov = sums.sum_dd().selfadjointView<Eigen::Lower>();
+  cov = cov / r - dm * dm.transpose();
   cov = 0.5 * (cov + cov.transpose());
   const double shift = std::isfinite(ref.energy_mean) ? ref.energy_mean : 0.0;
   const double e1 = sums.sum_e() / r;
@@ -206,7 +214,7 @@ struct Replicate {
   double theta[6] = {0, 0, 0, 0, 0, 0};  ///< mean_err, corr_err, energy_mean, energy_std, h_err, vh_err
 };
 
-/// A pair tile's edge: 64 x 64 doubles of each of its three scratch tiles sit in L1/L2.
+/// A pair tile's edge: its four 64 x 64 scratch tiles of doubles sit in L2.
 constexpr Index kPairTile = 64;
 
 /// Sum_d, the energies and the hidden sums of a replicate (everything but the N x N and Nv x Nh
@@ -268,74 +276,58 @@ ChainStatistics finish(const ChainSums& sums, const GroupedChainSums& groups, co
   for (Replicate& rep : reps) small_terms(sums, ref, rep);
   const double gu = static_cast<double>(used), factor = (gu - 1) / gu;
 
-  // Pairs i < j, in tiles: each replicate's C_ij = (S_ij + S_ji)/(2 r) - dm_i dm_j with S its
-  // summed d d^T (symmetrised as finish(sums, ref) does), its squared distance to C^D summed for
-  // corr_err, and the deviations from the full sample's C_ij summed per pair for Var(C_ij hat).
+  // Pairs i < j, in tiles: each replicate's C_ij = S_ji / r - dm_i dm_j with S its summed d d^T
+  // (lower triangle, read down column i), its squared distance to C^D summed for corr_err, and
+  // the deviations from the full sample's C_ij summed per pair for Var(C_ij hat).
   const double* sf = sums.flat().data();
   const Index at_dd = 1 + n;
   std::vector<double> sq(reps.size(), 0.0);  // sum over pairs of (C_ij - C^D_ij)^2, per replicate
-  std::vector<double> full(kPairTile * kPairTile), cov(kPairTile * kPairTile), dev(kPairTile * kPairTile),
-      dev2(kPairTile * kPairTile);
+  std::vector<double> full(kPairTile * kPairTile), dev(kPairTile * kPairTile), dev2(kPairTile * kPairTile),
+      data(kPairTile * kPairTile);
   double pair_var = 0;
-  for (Index j0 = 0; j0 < n; j0 += kPairTile) {
-    const Index jw = std::min(kPairTile, n - j0);
-    for (Index i0 = 0; i0 <= j0; i0 += kPairTile) {
-      const Index iw = std::min(kPairTile, n - i0);
+  for (Index i0 = 0; i0 < n; i0 += kPairTile) {
+    const Index iw = std::min(kPairTile, n - i0);
+    for (Index j0 = i0; j0 < n; j0 += kPairTile) {
+      const Index jw = std::min(kPairTile, n - j0);
       std::fill(dev.begin(), dev.end(), 0.0);
       std::fill(dev2.begin(), dev2.end(), 0.0);
+      for (Index jj = 0; jj < jw; ++jj)  // C^D_ij (upper, as corr_err reads it) in the tile's order
+        for (Index ii = 0; ii < iw; ++ii) data[ii * kPairTile + jj] = ref.cov(i0 + ii, j0 + jj);
       for (std::size_t q = 0; q < reps.size(); ++q) {
         const Replicate& rep = reps[q];
         const double* g = rep.group;
-        const double half_inv_r = 0.5 / rep.r;
-        // cov(ii, jj) = S_ij - G_ij, then + S_ji - G_ji read along column i.
-        for (Index jj = 0; jj < jw; ++jj) {
-          const Index base = at_dd + i0 + (j0 + jj) * n;
-          double* c = cov.data() + jj * kPairTile;
-          if (g != nullptr)
-            for (Index ii = 0; ii < iw; ++ii) c[ii] = sf[base + ii] - g[base + ii];
-          else
-            for (Index ii = 0; ii < iw; ++ii) c[ii] = sf[base + ii];
-        }
-        for (Index ii = 0; ii < iw; ++ii) {
-          const Index base = at_dd + j0 + (i0 + ii) * n;
-          if (g != nullptr)
-            for (Index jj = 0; jj < jw; ++jj) cov[ii + jj * kPairTile] += sf[base + jj] - g[base + jj];
-          else
-            for (Index jj = 0; jj < jw; ++jj) cov[ii + jj * kPairTile] += sf[base + jj];
-        }
+        const double r = rep.r;
         double acc = 0;
-        for (Index jj = 0; jj < jw; ++jj) {
-          const Index j = j0 + jj, upto = std::min(iw, j - i0);  // rows i < j of this column
-          const double dmj = rep.dm[j];
-          const double* cref = ref.cov.data() + i0 + j * n;
-          double* c = cov.data() + jj * kPairTile;
-          for (Index ii = 0; ii < upto; ++ii) {
-            c[ii] = c[ii] * half_inv_r - rep.dm[i0 + ii] * dmj;
-            const double d = c[ii] - cref[ii];
+        for (Index ii = 0; ii < iw; ++ii) {
+          const Index i = i0 + ii, from = std::max<Index>(0, i + 1 - j0);  // columns j > i of this row
+          const Index base = at_dd + j0 + i * n;                           // S_ji, j = j0 ..
+          const double dmi = rep.dm[i];
+          const double* dmj = rep.dm.data() + j0;
+          const double* cref = data.data() + ii * kPairTile;
+          double* f = full.data() + ii * kPairTile;
+          double* dv = dev.data() + ii * kPairTile;
+          double* dv2 = dev2.data() + ii * kPairTile;
+          for (Index jj = from; jj < jw; ++jj) {
+            const double sji = g != nullptr ? sf[base + jj] - g[base + jj] : sf[base + jj];
+            const double c = sji / r - dmi * dmj[jj];
+            const double d = c - cref[jj];
             acc += d * d;
-          }
-          double* f = full.data() + jj * kPairTile;
-          if (q == 0) {
-            std::copy(c, c + upto, f);
-          } else {
-            double* dv = dev.data() + jj * kPairTile;
-            double* dv2 = dev2.data() + jj * kPairTile;
-            for (Index ii = 0; ii < upto; ++ii) {
-              const double d = c[ii] - f[ii];
-              dv[ii] += d;
-              dv2[ii] += d * d;
+            if (q == 0) {
+              f[jj] = c;
+            } else {
+              const double e = c - f[jj];
+              dv[jj] += e;
+              dv2[jj] += e * e;
             }
           }
         }
         sq[q] += acc;
       }
-      for (Index jj = 0; jj < jw; ++jj) {
-        const Index upto = std::min(iw, j0 + jj - i0);
-        for (Index ii = 0; ii < upto; ++ii) {
-          const double dv = dev[ii + jj * kPairTile];
-          pair_var += std::max(0.0, factor * (dev2[ii + jj * kPairTile] - dv * dv / gu));
+      for (Index ii = 0; ii < iw; ++ii)
+        for (Index jj = std::max<Index>(0, i0 + ii + 1 - j0); jj < jw; ++jj) {
+          const double dv = dev[ii * kPairTile + jj];
+          pair_var += std::max(0.0, factor * (dev2[ii * kPairTile + jj] - dv * dv / gu));
         }
-      }
     }
   }
   const double n_pairs = 0.5 * static_cast<double>(n) * static_cast<double>(n - 1);

@@ -350,21 +350,19 @@ TEST_CASE("measured RBM dynamics: standard errors equal on 1 and 2 ranks, 0 for 
   LocalReducer local;
   const DynamicsResult full = measure_dynamics(rbm, BlockGibbs{}, p0, ref, spec, local);
   REQUIRE(full.t == spec.times);
-  // Two "ranks": each records its partial sums (per time: the sums, then the group sums).
+  // Two "ranks": each records its partial sums (per time: the group sums; their total is the sums).
   std::vector<RecordingTeam> team(2);
   for (int k = 0; k < 2; ++k) {
     team[static_cast<std::size_t>(k)].rank_ = k;
     team[static_cast<std::size_t>(k)].size_ = 2;
     measure_dynamics(rbm, BlockGibbs{}, p0, ref, spec, team[static_cast<std::size_t>(k)]);
   }
-  REQUIRE(team[0].sent.size() == 2 * spec.times.size());
+  REQUIRE(team[0].sent.size() == spec.times.size());
   for (std::size_t i = 0; i < spec.times.size(); ++i) {
     ChainSums sums(ref);
     GroupedChainSums groups(ref);
-    for (const auto& member : team) {
-      sums.flat() += member.sent[2 * i];
-      groups.flat() += member.sent[2 * i + 1];
-    }
+    for (const auto& member : team) groups.flat() += member.sent[i];
+    groups.total(sums);
     const ChainStatistics s = finish(sums, groups, ref);
     const ChainStatistics& f = full.stats[i];
     INFO("t = " << spec.times[i]);

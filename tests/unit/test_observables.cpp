@@ -141,8 +141,11 @@ TEST_CASE("a measurement split over 2 or 3 shares sums to the one-rank result", 
       CHECK((sum - one.sent[c]).cwiseAbs().maxCoeff() < 1e-12 * std::max(1.0, one.sent[c].cwiseAbs().maxCoeff()));
     }
     // The statistics finished from the summed sums agree to 1e-12.
+    // (The first reduction is the group sums at t = 0; their total is the sums of all chains.)
+    GroupedChainSums groups(ref);
+    for (const auto& member : team) groups.flat() += member.sent[0];
     ChainSums summed(ref);
-    for (const auto& member : team) summed.flat() += member.sent[0];
+    groups.total(summed);
     const ChainStatistics a = finish(summed, ref);
     CHECK(std::abs(a.corr_err - full.stats[0].corr_err) < 1e-12);
     CHECK(std::abs(a.mean_err - full.stats[0].mean_err) < 1e-12);

@@ -90,8 +90,8 @@ Matrix gather_kept(const Matrix& x, const Share& share, Index n_kept, R& team) {
 }
 
 /// Runs the measurement on this rank's share of the chains and reduces over `team` at every
-/// recorded time (one sum_inplace of a ChainSums, one of the GroupedChainSums of the standard
-/// errors, plus one per sample time), so every rank of the
+/// recorded time (one sum_inplace of the GroupedChainSums, whose total is the ChainSums, plus one
+/// per sample time), so every rank of the
 /// team returns the same result. Collective: every rank of the team must call it.
 /// Model: energy(x) and what Sampler::step needs; Start: draw(Matrix&, const ChainStreams&).
 template <class Model, class Sampler, class Start, Reducer R>
@@ -121,11 +121,10 @@ DynamicsResult measure_dynamics(const Model& model, const Sampler& sampler, cons
       sampler.step(model, x, noise.with_time(spec.measurement, static_cast<std::uint64_t>(t)), work);
       progress_tick();
     }
-    sums.clear();
     groups.clear();
-    if (share.count > 0) accumulate_chains(model, x, ref, sums, groups, share.begin);
-    team.sum_inplace(as_span(sums.flat()));
+    if (share.count > 0) accumulate_chains(model, x, ref, groups, share.begin);
     team.sum_inplace(as_span(groups.flat()));
+    groups.total(sums);
     // The statistics are identical on every rank after the sum, so this branch is collective.
     if (!out.record(target, finish(sums, groups, ref))) break;
     while (next_sample < spec.sample_times.size() && spec.sample_times[next_sample] < target) ++next_sample;

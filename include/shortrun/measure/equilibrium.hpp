@@ -310,7 +310,8 @@ EquilibriumResult persistent_chains(const Model& model, Matrix& x, const Share& 
     const bool summed = w % spec.stride == 0;
     const bool kept = (w + 1) % draw_every == 0 && drawn < n_draws;
     if (!summed && !kept) continue;
-    const Vector e = model.energy(x);
+    const ChainTerms terms = chain_terms(model, x);
+    const Vector& e = terms.energy;
     if (kept) {
       const Matrix values = diagnosed.evaluate(x, e);
       for (Index j = 0; j < share.count; ++j) {
@@ -321,13 +322,7 @@ EquilibriumResult persistent_chains(const Model& model, Matrix& x, const Share& 
       ++drawn;
     }
     if (!summed) continue;
-    sums.add(x, e, ref);
-    groups.add(x, e, ref, share.begin);
-    if constexpr (HasHiddenUnits<Model>) {
-      const Matrix hbar = model.hidden_input(x).unaryExpr([](double y) { return sigmoid(y); });
-      sums.add_hidden(x, hbar);
-      groups.add_hidden(x, hbar, share.begin);
-    }
+    accumulate_chains(x, terms, ref, groups, share.begin);
     const int which = w < half ? 0 : 1;
     half_sum[which].topRows(n) += x;
     half_sum[which].row(n) += e.transpose();
@@ -343,8 +338,8 @@ EquilibriumResult persistent_chains(const Model& model, Matrix& x, const Share& 
     moments.segment(2 * m, m) = avg.rowwise().sum();
     moments.segment(3 * m, m) = avg.array().square().rowwise().sum().matrix();
   }
-  team.sum_inplace(as_span(sums.flat()));
   team.sum_inplace(as_span(groups.flat()));
+  groups.total(sums);
   team.sum_inplace(as_span(moments));
   team.sum_inplace({draws.data(), static_cast<std::size_t>(draws.size())});
 

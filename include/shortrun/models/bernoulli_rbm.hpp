@@ -156,8 +156,10 @@ class BernoulliRbm {
   }
 
   /// Free energy F(v) of each column of v (Nv x n) -> (n).
-  Vector energy(const Matrix& v) const {
-    const Matrix in = hidden_input(v);
+  Vector energy(const Matrix& v) const { return energy_from_hidden_input(v, hidden_input(v)); }
+  /// The same from the hidden pre-activations in = hidden_input(v), for callers that need them
+  /// too (the measurement's hbar): F(v) = -a.v - sum_k softplus(in_k).
+  Vector energy_from_hidden_input(const Matrix& v, const Matrix& in) const {
     Vector f = -(v.transpose() * a().col(0));
     for (Index j = 0; j < v.cols(); ++j)
       for (Index k = 0; k < nh_; ++k) f[j] -= softplus(in(k, j));

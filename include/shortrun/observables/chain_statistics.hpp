@@ -5,12 +5,12 @@
 ///   energy mean and standard deviation over the chains,
 ///   RBM: <hbar> with hbar = sigmoid(b + W^T v) (the expected hidden units given v), and the errors
 ///   h_err = sqrt(mean_k (<hbar_k> - <hbar_k>^D)^2), vh_err = sqrt(mean_{ik} (<v_i hbar_k> - D)^2).
-/// A team's chains are split over its ranks: each rank adds its chains to a ChainSums, the team
-/// sums the flat vectors (Reducer::sum_inplace: one all-reduce), and finish() turns the summed
-/// sums into ChainStatistics. Exact laws give ChainStatistics through from_moments().
-/// Standard errors (docs/theory.md section 5): beside the sums, each rank adds its chains to
-/// GroupedChainSums, G = kJackknifeGroups sums of the chains with global index c = g (mod G); the
-/// team sums them too, and finish(sums, groups, ref) adds the delete-a-group jackknife standard
+/// A team's chains are split over its ranks: each rank adds its chains to a GroupedChainSums,
+/// G = kJackknifeGroups sums of the chains with global index c = g (mod G), the team sums the flat
+/// vector (Reducer::sum_inplace: one all-reduce), the groups' total is the ChainSums of all chains,
+/// and finish() turns it into ChainStatistics. Exact laws give ChainStatistics through
+/// from_moments(). Standard errors (docs/theory.md section 5): finish(sums, groups, ref) adds the
+/// delete-a-group jackknife standard
 /// error of every scalar statistic, and the noise-corrected mean_err and corr_err. Groups are fixed
 /// by the global chain index, so the errors do not depend on how the chains are split over ranks.
 #include <algorithm>
@@ -133,8 +133,8 @@ struct ChainStatistics {
 };
 
 /// Sufficient sums of chains, as one flat vector a Reducer sums over a team:
-///   [ R | sum d (N) | sum d d^T (N*N, column-major) | sum e | sum e^2 | sum hbar (Nh) |
-///     sum v hbar^T (Nv*Nh, column-major) ],
+///   [ R | sum d (N) | sum d d^T (N*N, column-major: the lower triangle and the diagonal; the
+///     upper triangle stays 0) | sum e | sum e^2 | sum hbar (Nh) | sum v hbar^T (Nv*Nh, column-major) ],
 /// with d = x - m^D and e = E - E_ref (E_ref = ref.energy_mean, or 0 when NaN): shifting by the
 /// data's values keeps the differences of sums well conditioned.
 class ChainSums {
@@ -157,6 +157,7 @@ class ChainSums {
 
   double count() const { return flat_[0]; }
   Eigen::Map<const Vector> sum_d() const { return {flat_.data() + 1, n_}; }
+  /// sum d d^T: its lower triangle and diagonal (a symmetric rank update), the upper triangle 0.
   Eigen::Map<const Matrix> sum_dd() const { return {flat_.data() + 1 + n_, n_, n_}; }
   double sum_e() const { return flat_[1 + n_ + n_ * n_]; }
   double sum_e2() const { return flat_[2 + n_ + n_ * n_]; }
@@ -187,6 +188,8 @@ class GroupedChainSums {
   void add_hidden(const Matrix& v, const Matrix& hbar, Index first_chain);
   /// The sums of group g, as a ChainSums.
   ChainSums group(Index g) const;
+  /// The sums of all groups' chains: out = the groups' sum (out sized like one group).
+  void total(ChainSums& out) const;
 
  private:
   Index n_;
@@ -196,26 +199,51 @@ class GroupedChainSums {
   Vector flat_;
 };
 
+/// What the sums need of chains x besides the states: their energies and, for an RBM,
+/// hbar = sigmoid(b + W^T v), both from one product W^T v where the model offers
+/// energy_from_hidden_input (BernoulliRbm: its free energy from the same pre-activations).
+struct ChainTerms {
+  Vector energy;  ///< (n)
+  Matrix hbar;    ///< RBM: (Nh x n); empty otherwise
+};
+
+template <class Model>
+ChainTerms chain_terms(const Model& model, const Matrix& x) {
+  ChainTerms t;
+  if constexpr (HasHiddenUnits<Model>) {
+    const Matrix in = model.hidden_input(x);
+    if constexpr (requires { model.energy_from_hidden_input(x, in); })
+      t.energy = model.energy_from_hidden_input(x, in);
+    else
+      t.energy = model.energy(x);
+    t.hbar = in.unaryExpr([](double y) { return sigmoid(y); });
+  } else {
+    t.energy = model.energy(x);
+  }
+  return t;
+}
+
 /// Adds chains x (N x n) of `model` to sums: energies, and hbar for an RBM.
 template <class Model>
 void accumulate_chains(const Model& model, const Matrix& x, const DataReference& ref, ChainSums& sums) {
-  sums.add(x, model.energy(x), ref);
-  if constexpr (HasHiddenUnits<Model>)
-    sums.add_hidden(x, model.hidden_input(x).unaryExpr([](double y) { return sigmoid(y); }));
+  const ChainTerms t = chain_terms(model, x);
+  sums.add(x, t.energy, ref);
+  if constexpr (HasHiddenUnits<Model>) sums.add_hidden(x, t.hbar);
 }
 
-/// Adds chains x (N x n), global chains first_chain .., to both the sums and the group sums.
+/// Adds chains x (N x n), global chains first_chain .., with their terms to the group sums. The
+/// sums of all chains are the groups' total (GroupedChainSums::total), taken after the team's
+/// reduction: each chain's outer products are formed once.
+inline void accumulate_chains(const Matrix& x, const ChainTerms& t, const DataReference& ref, GroupedChainSums& groups,
+                              Index first_chain) {
+  groups.add(x, t.energy, ref, first_chain);
+  if (t.hbar.rows() > 0) groups.add_hidden(x, t.hbar, first_chain);
+}
+
 template <class Model>
-void accumulate_chains(const Model& model, const Matrix& x, const DataReference& ref, ChainSums& sums,
-                       GroupedChainSums& groups, Index first_chain) {
-  const Vector e = model.energy(x);
-  sums.add(x, e, ref);
-  groups.add(x, e, ref, first_chain);
-  if constexpr (HasHiddenUnits<Model>) {
-    const Matrix hbar = model.hidden_input(x).unaryExpr([](double y) { return sigmoid(y); });
-    sums.add_hidden(x, hbar);
-    groups.add_hidden(x, hbar, first_chain);
-  }
+void accumulate_chains(const Model& model, const Matrix& x, const DataReference& ref, GroupedChainSums& groups,
+                       Index first_chain) {
+  accumulate_chains(x, chain_terms(model, x), ref, groups, first_chain);
 }
 
 /// Statistics from team-summed sums (every rank gets the same numbers from the same sums).
