@@ -1,10 +1,10 @@
 #pragma once
 /// Which library computes the matrix products, fixed at build time by the CMake option
 /// SHORTRUN_BLAS: AUTO (default) or ON, Eigen hands its float and double products to OpenBLAS
-/// (EIGEN_USE_BLAS; AUTO only when CMake finds it); OFF, Eigen's own GEMM. OpenBLAS is faster on recent AVX-512 cores (measured in
-/// docs/performance.md) but its results differ from Eigen's in the last bits and depend on the
-/// kernel OpenBLAS picks for the CPU (OPENBLAS_CORETYPE), so run files and bench output record
-/// matrix_backend() beside the git commit.
+/// (EIGEN_USE_BLAS; AUTO only when CMake finds it); OFF, Eigen's own GEMM. OpenBLAS is faster on
+/// recent AVX-512 cores (measured in docs/performance.md) but its results differ from Eigen's in
+/// the last bits and depend on the kernel OpenBLAS picks for the CPU (OPENBLAS_CORETYPE), so run
+/// files and bench output record matrix_backend() beside the git commit.
 #include <string>
 
 namespace shortrun {

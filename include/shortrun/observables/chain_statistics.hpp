@@ -10,9 +10,9 @@
 /// vector (Reducer::sum_inplace: one all-reduce), the groups' total is the ChainSums of all chains,
 /// and finish() turns it into ChainStatistics. Exact laws give ChainStatistics through
 /// from_moments(). Standard errors (docs/theory.md section 5): finish(sums, groups, ref) adds the
-/// delete-a-group jackknife standard
-/// error of every scalar statistic, and the noise-corrected mean_err and corr_err. Groups are fixed
-/// by the global chain index, so the errors do not depend on how the chains are split over ranks.
+/// delete-a-group jackknife standard error of every scalar statistic, and the noise-corrected
+/// mean_err and corr_err. Groups are fixed by the global chain index, so the errors do not depend
+/// on how the chains are split over ranks.
 #include <algorithm>
 #include <cmath>
 #include <concepts>
