@@ -77,10 +77,11 @@ Entries (sizes without --quick):
   rbm.pt_sweep.f64      (--what pt) one parallel-tempering sweep of that RBM: 20 replicas
                         (geometric ladder from beta = 0.05, not adapted) x 100 chains, each
                         replica one block-Gibbs step, then the swap attempts of neighbours (k,
-                        k+1), k of the sweep's parity, each from four free energies F_beta:
+                        k+1), k of the sweep's parity, each from four free energies F_beta
+                        (two products W^T v: one per replica of the pair):
                         measure.equilibrium = pt's pt_equilibrium over 10 sweeps (8 burn-in, a
                         2-sweep window), time / 10. Counted: 2 Nv Nh chains flops per product,
-                        2 products per replica and 4 per attempted pair (9.5 pairs a sweep).
+                        2 products per replica and 2 per attempted pair (9.5 pairs a sweep).
   bm.gibbs_sweep.n64, bm.gibbs_sweep.n784
                         one sequential Gibbs sweep of a Boltzmann machine (pm1, SK-like
                         couplings of scale 0.5/sqrt(N)), 1000 chains; counted 2 N^2 chains flops
@@ -406,12 +407,13 @@ Row bench_pt_sweep(const Sizes& z) {
   row.sizes = "Nv=" + std::to_string(z.rbm_nv) + " Nh=" + std::to_string(z.rbm_nh) +
               " replicas=" + std::to_string(z.pt_replicas) + " chains=" + std::to_string(z.pt_chains);
   // Per sweep: a block-Gibbs step of every replica (2 products), and for every attempted pair
-  // (k, k+1) (k even on even sweeps, odd on odd ones) four free energies F_beta (1 product each).
+  // (k, k+1) (k even on even sweeps, odd on odd ones) four free energies F_beta from two products
+  // (W^T v of each replica's states serves both rungs: BernoulliRbm::free_energies_at).
   const double product = 2.0 * static_cast<double>(z.rbm_nv * z.rbm_nh * z.pt_chains);
   double pairs = 0;
   for (Index t = 0; t < z.pt_sweeps; ++t)
     for (Index k = t % 2; k + 1 < z.pt_replicas; k += 2) pairs += 1;
-  row.flops = product * (2.0 * static_cast<double>(z.pt_replicas) + 4.0 * pairs / sweeps);
+  row.flops = product * (2.0 * static_cast<double>(z.pt_replicas) + 2.0 * pairs / sweeps);
   row.notes = "1 sweep (every replica's step + swaps), pt_equilibrium over " + std::to_string(z.pt_sweeps) +
               " sweeps / " + std::to_string(z.pt_sweeps) + ", " + row.sizes;
   return row;

@@ -252,6 +252,8 @@ ChainStatistics finish(const ChainSums& sums, const GroupedChainSums& groups, co
   // The replicates are never formed: their N x N covariances (and Nv x Nh products) are read as
   // S - G_g tile by tile, all replicates of a tile while it is in cache, so a measurement over
   // 784 units reads each group's sums once and allocates nothing of size N^2.
+  if (groups.flat().size() != groups.groups() * sums.flat().size())
+    throw std::invalid_argument("finish: group sums of another shape than the sums");
   std::vector<Replicate> reps(1);  // reps[0]: the full sample
   reps[0].r = sums.count();
   for (Index g = 0; g < groups.groups(); ++g) {

@@ -2,6 +2,7 @@
 // of the smaller layer) makes training follow the exact likelihood gradient, so the exact
 // log-likelihood climbs and the gradient vanishes at the end (docs/theory.md section 1: exact -> ML).
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -112,4 +113,36 @@ TEST_CASE("the exact RBM negative phase equals minus the enumerated moments on t
   CHECK((view(g, l.block("W")) - vh / z).cwiseAbs().maxCoeff() < 1e-12);
   CHECK((view(g, l.block("a")) - vm / z).cwiseAbs().maxCoeff() < 1e-12);
   CHECK((view(g, l.block("b")) - hm / z).cwiseAbs().maxCoeff() < 1e-12);
+}
+
+TEST_CASE("free energies at two inverse temperatures equal the sum over hidden states of exp(-beta E)",
+          "[rbm][pt]") {
+  // Oracle: F_beta(v) = -log sum_h exp(-beta E(v, h)), the 2^5 hidden states enumerated with the
+  // joint energy (no softplus involved); the tempered rung of pt is the RBM with parameters beta theta.
+  const Index nv = 6, nh = 5;
+  const BernoulliRbm rbm = test::tiny_rbm(nv, nh, 41, 0.9);
+  Stream s(7, Purpose::data, 0);
+  Matrix v(nv, 9);
+  for (Index j = 0; j < v.cols(); ++j)
+    for (Index i = 0; i < nv; ++i) v(i, j) = s.uniform() < 0.5 ? 1.0 : 0.0;
+  for (const auto& [b0, b1] : std::vector<std::pair<double, double>>{{0.05, 0.3}, {0.7, 1.0}, {1.0, 1.0}}) {
+    const Matrix f = rbm.free_energies_at(v, b0, b1);
+    REQUIRE(f.rows() == v.cols());
+    REQUIRE(f.cols() == 2);
+    for (Index j = 0; j < v.cols(); ++j) {
+      const double betas[2] = {b0, b1};
+      for (int q = 0; q < 2; ++q) {
+        double z = 0;
+        for (Index code = 0; code < (Index(1) << nh); ++code) {
+          Matrix h(nh, 1);
+          for (Index k = 0; k < nh; ++k) h(k, 0) = (code >> k) & 1;
+          z += std::exp(-betas[q] * rbm.joint_energy(v.col(j), h)[0]);
+        }
+        INFO("beta " << betas[q] << " column " << j);
+        CHECK(f(j, q) == Approx(-std::log(z)).epsilon(1e-12));
+      }
+    }
+    // beta = 1: the model's own free energy.
+    if (b1 == 1.0) CHECK((f.col(1) - rbm.energy(v)).cwiseAbs().maxCoeff() < 1e-12);
+  }
 }

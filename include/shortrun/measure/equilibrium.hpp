@@ -23,7 +23,9 @@
 ///             and odd on odd ones, each accepted with probability min(1, exp(F_k(x_k) + F_k+1(x_k+1)
 ///             - F_k(x_k+1) - F_k+1(x_k))) = min(1, exp((beta_k - beta_k+1)(E_k - E_k+1) / T)) for
 ///             an energy linear in beta (T = 1 for the binary models; one uniform per chain and pair,
-///             stream equilibrium_swap).
+///             stream equilibrium_swap). The rbm's four free energies of a pair come from two
+///             products, W^T x_k and W^T x_k+1, each serving both rungs (F_beta of rung beta theta:
+///             -beta a.v - sum_j softplus(beta (b_j + (W^T v)_j))); so do the bridge's below.
 ///             Ladder: TemperingSpec::betas when given; else geometric from beta_min to 1 with
 ///             `replicas` rungs, grown during the first half of the burn-in: every
 ///             max(10, burn_in / 20) sweeps, between every neighbour pair whose swap acceptance over
@@ -556,6 +558,15 @@ EquilibriumResult pt_equilibrium(const Model& model, const Sampler& sampler, con
 
   Matrix work(n, local);
   const bool four_energies = !by_temperature && (HasHiddenUnits<Model> || trajectory);
+  // The rbm's rungs of pt are beta_k theta, so the free energies of one set of states at two rungs
+  // come from one product W^T v (BernoulliRbm::free_energies_at): two products per swap attempt
+  // and per bridge draw of a rung pair instead of four. ptt's rungs are other checkpoints.
+  constexpr bool kRungPairEnergies = requires(const Model& m, const Matrix& v) { m.free_energies_at(v, 1.0, 1.0); };
+  const bool shared_products = kRungPairEnergies && !trajectory && !by_temperature;
+  auto rung_free_energies = [&](const Matrix& xs, double beta_lo, double beta_hi) -> Matrix {
+    if constexpr (kRungPairEnergies) return model.free_energies_at(xs, beta_lo, beta_hi);
+    else return Matrix();  // not called: shared_products is false
+  };
   std::vector<Vector> energy(static_cast<std::size_t>(n_rep));
   const Index adapt_every = std::max<Index>(10, spec.burn_in / 20), adapt_until = spec.burn_in / 2;
   Index inserted = 0;
@@ -627,7 +638,12 @@ EquilibriumResult pt_equilibrium(const Model& model, const Sampler& sampler, con
     for (Index p = 0; p < n_rep; ++p) {
       const auto hi = static_cast<std::size_t>(p);
       Vector u, v;  // f_hi - f_lo at the lower rung's states; f_lo - f_hi at the upper rung's
-      if (four_energies) {  // the rbm's free energies, or two checkpoints' energies (ptt)
+      if (shared_products && p > 0) {
+        const Matrix lo = rung_free_energies(slots[hi - 1], betas[hi - 1], betas[hi]);
+        const Matrix up = rung_free_energies(slots[hi], betas[hi - 1], betas[hi]);
+        u = lo.col(0) - lo.col(1);
+        v = up.col(1) - up.col(0);
+      } else if (four_energies) {  // the rbm's free energies, or two checkpoints' energies (ptt)
         const Matrix& lo_x = p == 0 ? base_x : slots[hi - 1];
         const Model& lo_m = p == 0 ? zero_rung[0] : tempered[hi - 1];
         u = lo_m.energy(lo_x) - tempered[hi].energy(lo_x);
@@ -663,12 +679,22 @@ EquilibriumResult pt_equilibrium(const Model& model, const Sampler& sampler, con
     // checkpoints' energies) four per pair.
     if (!four_energies)
       for (Index k = 0; k < n_rep; ++k) energy[static_cast<std::size_t>(k)] = model.energy(slots[static_cast<std::size_t>(k)]);
+    // log of the swap's acceptance ratio, F_a(v_a) + F_b(v_b) - F_a(v_b) - F_b(v_a) with f = -F.
+    auto log_ratio_of = [&](std::size_t a, std::size_t b) -> Vector {
+      if (shared_products) {
+        const Matrix fa = rung_free_energies(slots[a], betas[a], betas[b]);
+        const Matrix fb = rung_free_energies(slots[b], betas[a], betas[b]);
+        return (fa.col(0) - fa.col(1)) + (fb.col(1) - fb.col(0));
+      }
+      if (four_energies)
+        return tempered[a].energy(slots[a]) + tempered[b].energy(slots[b]) - tempered[a].energy(slots[b]) -
+               tempered[b].energy(slots[a]);
+      return (betas[a] - betas[b]) * (energy[a] - energy[b]) / swap_temperature;
+    };
     const Index parity = t % 2;
     for (Index k = parity; k + 1 < n_rep; k += 2) {
       const auto a = static_cast<std::size_t>(k), b = a + 1;
-      const Vector log_ratio = four_energies ? Vector(tempered[a].energy(slots[a]) + tempered[b].energy(slots[b]) -
-                                                      tempered[a].energy(slots[b]) - tempered[b].energy(slots[a]))
-                                             : Vector((betas[a] - betas[b]) * (energy[a] - energy[b]) / swap_temperature);
+      const Vector log_ratio = log_ratio_of(a, b);
       tried[a] += static_cast<double>(local);
       for (Index j = 0; j < local; ++j) {
         // One uniform per chain and attempted pair, from the chain's swap stream at sweep t.

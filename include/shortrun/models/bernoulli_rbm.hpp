@@ -165,6 +165,26 @@ class BernoulliRbm {
       for (Index k = 0; k < nh_; ++k) f[j] -= softplus(in(k, j));
     return f;
   }
+  /// Free energies of each column of v at two inverse temperatures from one product W^T v: column
+  /// q of the result (n x 2) is F_beta(v) = -beta a.v - sum_k softplus(beta (b_k + (W^T v)_k)),
+  /// the free energy of the RBM with parameters beta theta, for beta = beta0 (q = 0) and beta1
+  /// (q = 1). Parallel tempering's swaps of neighbours (k, k+1) need F at both rungs for the
+  /// states of both: two products instead of four.
+  Matrix free_energies_at(const Matrix& v, double beta0, double beta1) const {
+    const Matrix in = hidden_input(v);
+    const Vector av = v.transpose() * a().col(0);
+    Matrix f(v.cols(), 2);
+    for (Index j = 0; j < v.cols(); ++j) {
+      double f0 = -beta0 * av[j], f1 = -beta1 * av[j];
+      for (Index k = 0; k < nh_; ++k) {
+        f0 -= softplus(beta0 * in(k, j));
+        f1 -= softplus(beta1 * in(k, j));
+      }
+      f(j, 0) = f0;
+      f(j, 1) = f1;
+    }
+    return f;
+  }
   /// Joint energy E(v, h) of paired columns of v (Nv x n) and h (Nh x n) -> (n).
   Vector joint_energy(const Matrix& v, const Matrix& hid) const {
     const Matrix wh = W() * hid;
