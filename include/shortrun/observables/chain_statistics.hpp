@@ -54,6 +54,31 @@ struct DataReference {
   Index n_hidden() const { return h_mean.size(); }
 };
 
+/// What the sums (of chains, and add_model_terms of the data) need of states x besides the
+/// states: their energies and, for an RBM, hbar = sigmoid(b + W^T v), both from one product
+/// W^T v where the model offers energy_from_hidden_input (BernoulliRbm: its free energy from the
+/// same pre-activations).
+struct ChainTerms {
+  Vector energy;  ///< (n)
+  Matrix hbar;    ///< RBM: (Nh x n); empty otherwise
+};
+
+template <class Model>
+ChainTerms chain_terms(const Model& model, const Matrix& x) {
+  ChainTerms t;
+  if constexpr (HasHiddenUnits<Model>) {
+    const Matrix in = model.hidden_input(x);
+    if constexpr (requires { model.energy_from_hidden_input(x, in); })
+      t.energy = model.energy_from_hidden_input(x, in);
+    else
+      t.energy = model.energy(x);
+    t.hbar = in.unaryExpr([](double y) { return sigmoid(y); });
+  } else {
+    t.energy = model.energy(x);
+  }
+  return t;
+}
+
 /// The model-free part of the reference: data mean, covariance and (N > kMaxStoredCovDim) the
 /// top-n_components principal components. Throws std::invalid_argument when N > kMaxMomentDim.
 DataReference make_reference(const Dataset& data, Index n_components = kMaxStoredCovDim);
@@ -71,29 +96,35 @@ DataReference add_model_terms(const Model& model, const Dataset& data, DataRefer
   Index rows = data.x.rows();
   if constexpr (HasHiddenUnits<Model>) rows = std::max(rows, model.n_hidden());
   const Index block = column_block(rows, block_columns);
-  if (!data.population) {
-    Vector energy(n_cols);
-    for (Index first = 0; first < n_cols; first += block) {
-      const Index width = std::min(block, n_cols - first);
-      energy.segment(first, width) = model.energy(data.x.middleCols(first, width));
+  if (data.population) {
+    if constexpr (HasHiddenUnits<Model>) throw std::invalid_argument("an RBM reference needs data samples");
+    if constexpr (requires(Vector g) { model.accumulate_grad_energy_moments(data.mean, data.cov, 1.0, g); }) {
+      Vector g = Vector::Zero(model.params().size());
+      model.accumulate_grad_energy_moments(data.mean, data.second_moment(), 1.0, g);
+      ref.energy_mean = model.params().dot(g);
     }
-    ref.energy_mean = energy.mean();
-  } else if constexpr (requires(Vector g) { model.accumulate_grad_energy_moments(data.mean, data.cov, 1.0, g); }) {
-    Vector g = Vector::Zero(model.params().size());
-    model.accumulate_grad_energy_moments(data.mean, data.second_moment(), 1.0, g);
-    ref.energy_mean = model.params().dot(g);
+    return ref;
   }
+  // Energies and (RBM) hbar of each block from chain_terms: one W^T x for both.
+  Vector energy(n_cols), h_sum;
+  Matrix vh_sum;
   if constexpr (HasHiddenUnits<Model>) {
-    if (data.population) throw std::invalid_argument("an RBM reference needs data samples");
-    const double n = static_cast<double>(n_cols);
-    Vector h_sum = Vector::Zero(model.n_hidden());
-    Matrix vh_sum = Matrix::Zero(data.x.rows(), model.n_hidden());
-    for (Index first = 0; first < n_cols; first += block) {
-      const Index width = std::min(block, n_cols - first);
-      const Matrix hbar = model.hidden_input(data.x.middleCols(first, width)).unaryExpr([](double y) { return sigmoid(y); });
-      h_sum += hbar.rowwise().sum();
-      vh_sum.noalias() += data.x.middleCols(first, width) * hbar.transpose();
+    h_sum = Vector::Zero(model.n_hidden());
+    vh_sum = Matrix::Zero(data.x.rows(), model.n_hidden());
+  }
+  for (Index first = 0; first < n_cols; first += block) {
+    const Index width = std::min(block, n_cols - first);
+    const Matrix x = data.x.middleCols(first, width);
+    const ChainTerms t = chain_terms(model, x);
+    energy.segment(first, width) = t.energy;
+    if constexpr (HasHiddenUnits<Model>) {
+      h_sum += t.hbar.rowwise().sum();
+      vh_sum.noalias() += x * t.hbar.transpose();
     }
+  }
+  ref.energy_mean = energy.mean();
+  if constexpr (HasHiddenUnits<Model>) {
+    const double n = static_cast<double>(n_cols);
     ref.h_mean = h_sum / n;
     ref.vh = vh_sum / n;
   }
@@ -198,30 +229,6 @@ class GroupedChainSums {
   Index size_;  ///< the size of one ChainSums
   Vector flat_;
 };
-
-/// What the sums need of chains x besides the states: their energies and, for an RBM,
-/// hbar = sigmoid(b + W^T v), both from one product W^T v where the model offers
-/// energy_from_hidden_input (BernoulliRbm: its free energy from the same pre-activations).
-struct ChainTerms {
-  Vector energy;  ///< (n)
-  Matrix hbar;    ///< RBM: (Nh x n); empty otherwise
-};
-
-template <class Model>
-ChainTerms chain_terms(const Model& model, const Matrix& x) {
-  ChainTerms t;
-  if constexpr (HasHiddenUnits<Model>) {
-    const Matrix in = model.hidden_input(x);
-    if constexpr (requires { model.energy_from_hidden_input(x, in); })
-      t.energy = model.energy_from_hidden_input(x, in);
-    else
-      t.energy = model.energy(x);
-    t.hbar = in.unaryExpr([](double y) { return sigmoid(y); });
-  } else {
-    t.energy = model.energy(x);
-  }
-  return t;
-}
 
 /// Adds chains x (N x n) of `model` to sums: energies, and hbar for an RBM.
 template <class Model>
