@@ -94,7 +94,17 @@ CheckpointMeasurement measure_one(const Plan& plan, const Model& model, const Sa
     spec.measurement = static_cast<std::uint64_t>(step);
     spec.sample_times = plan.sample_times;
     spec.n_kept = plan.sample_times.empty() ? 0 : c.measure_samples;
-    out.dynamics = measure_dynamics(model, sampler, p0, ref, spec, plan.team);
+    // The chains in the run's working precision (float32: the training's sampler on the float32
+    // working copy); the equilibrium references below stay float64.
+    if constexpr (HasWorkingPrecision<Model, float>) {
+      if (c.precision == Precision::float32) {
+        out.dynamics = measure_dynamics<float>(model, sampler, p0, ref, spec, plan.team);
+      } else {
+        out.dynamics = measure_dynamics(model, sampler, p0, ref, spec, plan.team);
+      }
+    } else {
+      out.dynamics = measure_dynamics(model, sampler, p0, ref, spec, plan.team);
+    }
   }
 
   LongRunSpec eq;

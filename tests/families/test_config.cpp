@@ -206,10 +206,10 @@ TEST_CASE("a sweep's work estimate counts training and the measurement as docume
   sr::families::resolve_and_validate(c);
   const auto work = [](const RunConfig& x) { return sr::families::work_estimate(x, 196); };
   const double sweep = 196.0 * 200.0, training = 2000.0 * 10 * 500 * sweep;
-  // The documented terms: float64 measurement weighted 2; t_max x chains; pt: two chain sets over
-  // burn-in and window, with the ladder halfway between pt_replicas (8) and its cap (32); AIS
-  // forward and reverse runs x temperatures.
-  const double measurement = 2 * (1000.0 * 500 + 2.0 * 500 * 2 * 1000 * (8 + 32) / 2 + 2.0 * 100 * 1000) * sweep;
+  // The documented terms: t_max x chains (float32, as training); pt: two chain sets over burn-in
+  // and window, with the ladder halfway between pt_replicas (8) and its cap (32); AIS forward and
+  // reverse runs x temperatures; the last two in float64, weighted 2.
+  const double measurement = (1000.0 * 500 + 2 * (2.0 * 500 * 2 * 1000 * (8 + 32) / 2 + 2.0 * 100 * 1000)) * sweep;
   CHECK(work(c) == Approx(training + measurement).epsilon(1e-12));
   // Measurement that does not depend on k: k = 100 costs far less than 10x k = 10 (the training-only
   // estimate before), and the difference is training's alone.
@@ -240,5 +240,5 @@ TEST_CASE("a sweep's work estimate counts training and the measurement as docume
   RunConfig small_no_ais = small;
   small_no_ais.ais_runs = 0;
   CHECK(work(small) == work(small_no_ais));
-  CHECK(work(small) == Approx(2000.0 * 10 * 500 * 1960 + 2 * (1000.0 * 500 + 1024) * 1960).epsilon(1e-12));
+  CHECK(work(small) == Approx(2000.0 * 10 * 500 * 1960 + (1000.0 * 500 + 2 * 1024) * 1960).epsilon(1e-12));
 }

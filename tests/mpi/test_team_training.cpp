@@ -5,6 +5,7 @@
 
 #include "../support/gaussian_fixtures.hpp"
 #include "shortrun/families/composition.hpp"
+#include "shortrun/measure/dynamics.hpp"
 #include "shortrun/measure/equilibrium.hpp"
 #include "shortrun/parallel/mpi.hpp"
 #include "shortrun/samplers/block_gibbs.hpp"
@@ -194,6 +195,42 @@ TEST_CASE("float32 training of the bm and the convnet: a 2-rank team equals 1 ra
     CHECK((team - alone).norm() <= 1e-4 * alone.norm());
     CHECK(train_composed<families::ConvNetFamily>(n, images, world) == team);
   }
+}
+
+TEST_CASE("float32 dynamics measurement: a 2-rank team equals 1 rank", "[mpi][precision]") {
+  // Each chain steps on its own (its column of the products, its own streams), so the ranks' float
+  // chains are those of one rank; the statistics are summed in double, per rank then over the team:
+  // equal to summation order (1e-12 relative), bitwise for the same team.
+  mpi::Communicator world = mpi::Communicator::world();
+  LocalReducer one;
+  BernoulliRbm rbm(30, 20);
+  Stream draw(9, Purpose::data, 0);
+  for (Index i = 0; i < rbm.params().size(); ++i) rbm.params()[i] = 0.3 * draw.normal();
+  Dataset bits;
+  bits.x = Matrix::Zero(30, 4);
+  bits.x.topRows(10).setOnes();
+  compute_moments(bits);
+  const DataReference ref = make_reference(rbm, bits);
+  const BinaryP0 p0 = BinaryP0::uniform(Spin::zero_one, 30);
+  DynamicsSpec spec;
+  spec.n_chains = 301;  // odd: the ranks hold different numbers of chains
+  spec.times = {0, 1, 4, 10};
+  spec.seed = 11;
+  spec.sample_times = {4};
+  spec.n_kept = 5;
+  const DynamicsResult team = measure_dynamics<float>(rbm, BlockGibbs{}, p0, ref, spec, world);
+  const DynamicsResult alone = measure_dynamics<float>(rbm, BlockGibbs{}, p0, ref, spec, one);
+  REQUIRE(team.t == alone.t);
+  for (std::size_t i = 0; i < team.t.size(); ++i) {
+    INFO("t = " << team.t[i] << " rank " << world.rank());
+    CHECK((team.stats[i].mean - alone.stats[i].mean).norm() <= 1e-12 * alone.stats[i].mean.norm());
+    CHECK((team.stats[i].cov - alone.stats[i].cov).norm() <= 1e-12 * alone.stats[i].cov.norm());
+    CHECK(team.stats[i].vh_err == Approx(alone.stats[i].vh_err).epsilon(1e-12));
+  }
+  REQUIRE(team.samples.size() == 1);
+  CHECK(team.samples[0].x == alone.samples[0].x);
+  const DynamicsResult again = measure_dynamics<float>(rbm, BlockGibbs{}, p0, ref, spec, world);
+  CHECK(again.stats.back().mean == team.stats.back().mean);
 }
 
 int main(int argc, char** argv) {

@@ -625,3 +625,54 @@ TEST_CASE("trajectory tempering's ladder: evenly spaced earlier checkpoints, the
   CHECK(trajectory_ladder(steps, 1, 5).empty());                          // nothing before the first
   CHECK(trajectory_ladder(steps, 1000, 0).empty());
 }
+
+TEST_CASE("float32 chains of the dynamics measurement follow the exact law p_t (rbm and bm)", "[measure][precision]") {
+  // Oracle: p_t propagated exactly over the 2^Nv visible states (rbm, block Gibbs) or the 2^N
+  // states (bm, random-site Gibbs) from p0. float32 chains (model.precision = float32) step the
+  // float32 working copy with other draws (a byte first), so they are another sample of the same
+  // chain: every mean, covariance and <v hbar> entry must lie within 5 of its standard error's
+  // bound (0/1 units: per-chain standard deviation <= 1/2), as the float64 chains do.
+  LocalReducer team;
+  const std::vector<Index> times = {0, 1, 2, 3, 5, 8, 13, 30};
+  DynamicsSpec spec;
+  spec.n_chains = 20000;
+  spec.times = times;
+  spec.seed = 29;
+  const double tol = 5 * 0.5 / std::sqrt(static_cast<double>(spec.n_chains));
+  const auto compare = [&](const DynamicsResult& sampled, const DynamicsResult& law) {
+    REQUIRE(sampled.t == times);
+    REQUIRE(law.t == times);
+    for (std::size_t i = 0; i < times.size(); ++i) {
+      INFO("t = " << times[i]);
+      CHECK((sampled.stats[i].mean - law.stats[i].mean).cwiseAbs().maxCoeff() < tol);
+      CHECK((sampled.stats[i].cov - law.stats[i].cov).cwiseAbs().maxCoeff() < tol);
+      if (law.stats[i].h_mean.size() > 0) {
+        CHECK((sampled.stats[i].h_mean - law.stats[i].h_mean).cwiseAbs().maxCoeff() < tol);
+        CHECK(std::abs(sampled.stats[i].vh_err - law.stats[i].vh_err) < tol);
+      }
+    }
+    // The law moves by far more than the tolerance between t = 0 (p0) and t = 30: the check can fail.
+    CHECK((law.stats.front().mean - law.stats.back().mean).cwiseAbs().maxCoeff() > 10 * tol);
+  };
+  SECTION("rbm, block Gibbs") {
+    const BernoulliRbm rbm = test::tiny_rbm(6, 4, 41, 1.0);
+    const BinaryP0 p0 = BinaryP0::uniform(Spin::zero_one, 6);
+    const Dataset data = sample_exactly(exact::pairwise(test::tiny_bm(6, Spin::zero_one, 43)), 500, 45);
+    const DataReference ref = make_reference(rbm, data);
+    const DynamicsResult law = rbm_exact_dynamics(rbm, p0, times, ref);
+    const DynamicsResult f32 = measure_dynamics<float>(rbm, BlockGibbs{}, p0, ref, spec, team);
+    const DynamicsResult f64 = measure_dynamics(rbm, BlockGibbs{}, p0, ref, spec, team);
+    compare(f32, law);
+    compare(f64, law);
+    CHECK(f32.stats.back().mean != f64.stats.back().mean);  // other draws, not the float64 chains rounded
+  }
+  SECTION("bm, random-site Gibbs") {
+    const BoltzmannMachine bm = test::tiny_bm(6, Spin::zero_one, 47, 0.8, 0.8);
+    const BinaryP0 p0 = BinaryP0::uniform(Spin::zero_one, 6);
+    const Dataset data = sample_exactly(exact::pairwise(test::tiny_bm(6, Spin::zero_one, 43)), 500, 45);
+    const DataReference ref = make_reference(bm, data);
+    const DynamicsResult law = binary_exact_dynamics(exact::pairwise(bm), GibbsRandom::dynamics(), p0, times, ref);
+    const DynamicsResult f32 = measure_dynamics<float>(bm, GibbsRandom{}, p0, ref, spec, team);
+    compare(f32, law);
+  }
+}

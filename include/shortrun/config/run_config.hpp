@@ -116,7 +116,7 @@ struct RunConfig {
     v("model.spin", spin, "binary convention: pm1 or 01 (default pm1; rbm: 01)", Sweep::no, Identity::result);
     v("model.channels", channels, "convnet: channels of each 3x3 stride-2 conv layer (list)", Sweep::no, Identity::result);
     v("model.activation", activation, "convnet: silu or leaky-relu", Sweep::no, Identity::result);
-    v("model.precision", precision, "float64 or float32: working precision of the chains, samplers, data term and gradient statistics (float32: rbm, bm and convnet with sampled chains; parameters and optimizer stay float64)", Sweep::no, Identity::result);
+    v("model.precision", precision, "float64 or float32: working precision of the chains, samplers, data term and gradient statistics, and of the measurement's chains along t (float32: rbm, bm and convnet with sampled chains; parameters, optimizer, equilibrium references and AIS stay float64)", Sweep::no, Identity::result);
     v("data.source", data_source, "data set: gaussian (gaussian model); spins, ising, bars-stripes, idx, hdf5, fashion-mnist (binary models); fashion-mnist, idx, blobs (convnet)", Sweep::no, Identity::result);
     v("data.seed", data_seed, "seed of the synthetic data (kept apart from run.seed so seeds can be swept on fixed data)", Sweep::no, Identity::result);
     v("data.n_samples", n_samples, "synthetic data size; 0 = exact population moments", Sweep::no, Identity::result);

@@ -115,7 +115,8 @@ MemoryEstimate memory_estimate(const RunConfig& c, Index dim);
 /// training (updates x k x chains; exact moments: updates x N^3) plus the measurement of each
 /// measured checkpoint (t_max x measure.chains along t; long-run and tempered references: two
 /// chain sets over burn-in and window, times the replicas; enumeration: 2^units; AIS: forward and
-/// reverse runs x temperatures), weighted 2 against float32 training (it runs in float64).
+/// reverse runs x temperatures); in a float32 run the references and AIS, which run in float64,
+/// are weighted 2 against training and the dynamics (float32 chains).
 /// Only ratios between configurations mean anything. `dim` as for memory_estimate.
 double work_estimate(const RunConfig& c, Index dim);
 

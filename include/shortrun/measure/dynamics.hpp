@@ -8,12 +8,17 @@
 /// the same team size:
 ///   start:  Stream(seed, Purpose::measure_p0,      chain, measurement, 0)
 ///   step s: Stream(seed, Purpose::measure_sampler, chain, measurement, s)   (t = s -> s + 1)
+/// The chains run in precision Scalar (the run's model.precision): float32 chains are stepped on
+/// the model's float32 working copy (models/working_precision.hpp), as training steps them, and
+/// widened to double (exactly) at each recorded time, so the statistics are summed in double in
+/// either precision. float32 draws other numbers from the same streams (docs/hdf5-schema.md).
 /// A trained model may have no equilibrium (a Gaussian mode with J* < 0 grows without bound for
 /// t > k): statistics are recorded while finite; at the first recorded time where any of them is
 /// not, the measurement stops and says so (overflow, overflow_t). No NaN is ever returned as a value.
 #include <algorithm>
 #include <cstdint>
 #include <stdexcept>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -23,6 +28,7 @@
 #include "shortrun/core/reducer.hpp"
 #include "shortrun/core/team_share.hpp"
 #include "shortrun/core/types.hpp"
+#include "shortrun/models/working_precision.hpp"
 #include "shortrun/observables/chain_statistics.hpp"
 
 namespace shortrun {
@@ -93,8 +99,10 @@ Matrix gather_kept(const Matrix& x, const Share& share, Index n_kept, R& team) {
 /// recorded time (one sum_inplace of the GroupedChainSums, whose total is the ChainSums, plus one
 /// per sample time), so every rank of the
 /// team returns the same result. Collective: every rank of the team must call it.
-/// Model: energy(x) and what Sampler::step needs; Start: draw(Matrix&, const ChainStreams&).
-template <class Model, class Sampler, class Start, Reducer R>
+/// Model: energy(x) and, through its working copy in precision Scalar, what Sampler::step needs;
+/// Start: draw(MatrixOf<Scalar>&, const ChainStreams&).
+template <class Scalar = double, class Model, class Sampler, class Start, Reducer R>
+  requires HasWorkingPrecision<Model, Scalar>
 DynamicsResult measure_dynamics(const Model& model, const Sampler& sampler, const Start& p0,
                                 const DataReference& ref, const DynamicsSpec& spec, R& team) {
   check_times(spec.times);
@@ -106,9 +114,21 @@ DynamicsResult measure_dynamics(const Model& model, const Sampler& sampler, cons
   streams.seed = spec.seed;
   streams.first_chain = static_cast<std::uint64_t>(share.begin);
 
-  Matrix x(n, share.count), work(n, share.count);
-  p0.draw(x, streams.with_purpose(Purpose::measure_p0).with_time(spec.measurement, 0));
+  MatrixOf<Scalar> chains(n, share.count), work(n, share.count);
+  p0.draw(chains, streams.with_purpose(Purpose::measure_p0).with_time(spec.measurement, 0));
   const ChainStreams noise = streams.with_purpose(Purpose::measure_sampler);
+  const auto& working = working_precision<Scalar>(model);
+  // The chains in double for the statistics: the chains themselves in float64, a widened copy
+  // (exact) in float32.
+  Matrix widened;
+  const auto as_double = [&]() -> const Matrix& {
+    if constexpr (std::is_same_v<Scalar, double>) {
+      return chains;
+    } else {
+      widened = chains.template cast<double>();
+      return widened;
+    }
+  };
 
   DynamicsResult out;
   out.n_chains = spec.n_chains;
@@ -118,9 +138,10 @@ DynamicsResult measure_dynamics(const Model& model, const Sampler& sampler, cons
   std::size_t next_sample = 0;
   for (const Index target : spec.times) {
     for (; t < target; ++t) {
-      sampler.step(model, x, noise.with_time(spec.measurement, static_cast<std::uint64_t>(t)), work);
+      sampler.step(working, chains, noise.with_time(spec.measurement, static_cast<std::uint64_t>(t)), work);
       progress_tick();
     }
+    const Matrix& x = as_double();
     groups.clear();
     if (share.count > 0) accumulate_chains(model, x, ref, groups, share.begin);
     team.sum_inplace(as_span(groups.flat()));

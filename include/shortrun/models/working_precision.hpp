@@ -23,6 +23,11 @@ concept ComputesIn = requires { Model::template kComputesIn<Scalar>; } && Model:
 template <class Scalar>
 struct PrecisionTag {};
 
+/// Whether a Model has a working copy in precision Scalar (float64: every model).
+template <class Model, class Scalar>
+concept HasWorkingPrecision = std::is_same_v<Scalar, double> || ComputesIn<Model, Scalar> ||
+                              requires(const Model& m) { working_copy(m, PrecisionTag<Scalar>{}); };
+
 template <class Scalar, class Model>
 decltype(auto) working_precision(const Model& model) {
   if constexpr (std::is_same_v<Scalar, double> || ComputesIn<Model, Scalar>) return (model);
