@@ -155,7 +155,9 @@ std::vector<CheckpointMeasurement> measure_checkpoints(const RunConfig& config, 
     if (talk) {
       std::fprintf(stderr, "[measure %s] checkpoint %lld (%zu/%zu): %s dynamics to t = %lld, equilibrium %s ...\n",
                   label.c_str(), static_cast<long long>(step), i + 1, checkpoints.size(),
-                  config.measurement_path() == MomentsMode::exact ? "exact" : (std::to_string(config.measure_chains) + "-chain").c_str(),
+                  config.measurement_path() == MomentsMode::exact
+                      ? "exact"
+                      : (std::to_string(config.measure_chains) + "-chain " + name_of(config.precision)).c_str(),
                   static_cast<long long>(config.effective_t_max()), name_of(config.equilibrium));
       std::fflush(stderr);
     }
