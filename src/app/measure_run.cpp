@@ -76,8 +76,9 @@ double noisy_data_energy(const RunConfig& c, const Dataset& data, const Model& m
 }
 
 /// The measurement of one checkpoint, the same for every family; the family adds its exact law p_t
-/// and its extras (theory curves, AIS log Z).
-template <class Family, class Model, class Sampler, class Start>
+/// and its extras (theory curves, AIS log Z). Scalar: the precision the chains step in (the run's
+/// model.precision, measure_checkpoint below), along t and in the long-run and tempered references.
+template <class Family, class Scalar, class Model, class Sampler, class Start>
 CheckpointMeasurement measure_one(const Plan& plan, const Model& model, const Sampler& sampler, const Start& p0,
                                   Index step) {
   const RunConfig& c = plan.config;
@@ -94,17 +95,7 @@ CheckpointMeasurement measure_one(const Plan& plan, const Model& model, const Sa
     spec.measurement = static_cast<std::uint64_t>(step);
     spec.sample_times = plan.sample_times;
     spec.n_kept = plan.sample_times.empty() ? 0 : c.measure_samples;
-    // The chains in the run's working precision (float32: the training's sampler on the float32
-    // working copy); the equilibrium references below stay float64.
-    if constexpr (HasWorkingPrecision<Model, float>) {
-      if (c.precision == Precision::float32) {
-        out.dynamics = measure_dynamics<float>(model, sampler, p0, ref, spec, plan.team);
-      } else {
-        out.dynamics = measure_dynamics(model, sampler, p0, ref, spec, plan.team);
-      }
-    } else {
-      out.dynamics = measure_dynamics(model, sampler, p0, ref, spec, plan.team);
-    }
+    out.dynamics = measure_dynamics<Scalar>(model, sampler, p0, ref, spec, plan.team);
   }
 
   LongRunSpec eq;
@@ -129,12 +120,22 @@ CheckpointMeasurement measure_one(const Plan& plan, const Model& model, const Sa
     eq.pt.step = step;
   }
   eq.n_final = c.ais_runs;  // reverse AIS starts (bm, rbm beyond enumeration)
-  out.equilibrium = measure_equilibrium(c.equilibrium, model, sampler, p0, ref, eq, plan.team);
+  out.equilibrium = measure_equilibrium<Scalar>(c.equilibrium, model, sampler, p0, ref, eq, plan.team);
   Family::measure_extras(c, plan.data, model, sampler, p0, ref, plan.times, out, plan.team);
   out.components = ref.components;
   out.data_energy = ref.energy_mean;
   if (c.data_noise > 0 && !plan.data.population) out.data_energy_noisy = noisy_data_energy(c, plan.data, model);
   return out;
+}
+
+/// measure_one in the run's working precision: float32 where the run asks for it (validation
+/// keeps it to the families with a float32 working copy), else float64.
+template <class Family, class Model, class Sampler, class Start>
+CheckpointMeasurement measure_checkpoint(const Plan& plan, const Model& model, const Sampler& sampler,
+                                         const Start& p0, Index step) {
+  if constexpr (HasWorkingPrecision<Model, float>)
+    if (plan.config.precision == Precision::float32) return measure_one<Family, float>(plan, model, sampler, p0, step);
+  return measure_one<Family, double>(plan, model, sampler, p0, step);
 }
 
 }  // namespace
@@ -163,7 +164,7 @@ std::vector<CheckpointMeasurement> measure_checkpoints(const RunConfig& config, 
     }
     families::with_model_types(config, data, &params,
                                [&](auto family, const auto& model, const auto& sampler, const auto& p0) {
-                                 out.push_back(measure_one<decltype(family)>(plan, model, sampler, p0, step));
+                                 out.push_back(measure_checkpoint<decltype(family)>(plan, model, sampler, p0, step));
                                });
     out.back().seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (talk) {

@@ -92,16 +92,18 @@ double work_estimate(const RunConfig& c, Index dim) {
   const double training = c.exact_training() ? static_cast<double>(c.updates) * n * n * n
                                              : static_cast<double>(c.updates) * static_cast<double>(c.k) *
                                                    static_cast<double>(c.chains) * sweep;
-  // The dynamics' chains run in the run's precision, like training's; the equilibrium references
-  // and AIS run in float64, whose sweeps cost about twice a float32 one (the bench's gemm.f64
-  // against gemm.f32: 2.3x on the machine of the README).
+  // The dynamics' chains run in the run's precision, like training's. Enumeration and AIS run in
+  // float64, whose sweeps cost about twice a float32 one (the bench's gemm.f64 against gemm.f32:
+  // 2.3x on the machine of the README); so, near enough, do long-run and tempered references:
+  // their chains step in the run's precision, but their energies, swap free energies (about one
+  // float64 product per replica and sweep) and statistics are float64.
   const double weight = c.precision == Precision::float32 ? 2.0 : 1.0;
   const double measured = c.measure_at == MeasureAt::all ? static_cast<double>(c.checkpoints) : 1.0;
   const double chains = static_cast<double>(c.measure_chains);
   const bool exact_dynamics = c.measure_moments == MeasureMoments::exact ||
                               (c.measure_moments == MeasureMoments::automatic && c.exact_training());
   const double dynamics_sweeps = exact_dynamics ? 0.0 : static_cast<double>(c.effective_t_max()) * chains;
-  double sweeps = 0.0;  // the references' and AIS's, in float64
+  double sweeps = 0.0;  // the references' and AIS's, at float64 weight
   const EquilibriumPlan eq = equilibrium_plan(c, dim);
   // Long runs and tempering: two chain sets, burn-in and window; tempering's ladder grows from
   // pt_replicas up to its cap during the burn-in (counted halfway).

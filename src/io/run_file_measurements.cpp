@@ -241,6 +241,9 @@ void write_measurements(h5::Group& root, const RunConfig& config, Index side,
   h5::Group eq = root.create_group("equilibrium");
   eq.attr("requested", name_of(config.equilibrium));
   eq.attr("equilibrium_sweeps", static_cast<std::int64_t>(config.effective_equilibrium_sweeps()));
+  // The precision the chains of a long-run or tempered reference step in (theory and exact
+  // references are float64 computations whatever it says).
+  eq.attr("precision", name_of(config.precision));
   for (const auto& m : measurements) {
     if (m.components.size() > 0 && !dyn.exists("components")) dyn.write("components", m.components);
     h5::Group d = dyn.create_group(std::to_string(m.step));

@@ -208,7 +208,7 @@ TEST_CASE("a sweep's work estimate counts training and the measurement as docume
   const double sweep = 196.0 * 200.0, training = 2000.0 * 10 * 500 * sweep;
   // The documented terms: t_max x chains (float32, as training); pt: two chain sets over burn-in
   // and window, with the ladder halfway between pt_replicas (8) and its cap (32); AIS forward and
-  // reverse runs x temperatures; the last two in float64, weighted 2.
+  // reverse runs x temperatures; the last two at float64 weight, 2.
   const double measurement = (1000.0 * 500 + 2 * (2.0 * 500 * 2 * 1000 * (8 + 32) / 2 + 2.0 * 100 * 1000)) * sweep;
   CHECK(work(c) == Approx(training + measurement).epsilon(1e-12));
   // Measurement that does not depend on k: k = 100 costs far less than 10x k = 10 (the training-only

@@ -108,6 +108,13 @@ TEST_CASE("parallel tempering: a 2-rank team equals 1 rank (whole ladders per ra
   CHECK(rbm_team.tempering.round_trips == rbm_alone.tempering.round_trips);
   CHECK((rbm_team.stats.mean - rbm_alone.stats.mean).norm() <= 1e-12 * (1 + rbm_alone.stats.mean.norm()));
   CHECK((rbm_team.stats.h_mean - rbm_alone.stats.h_mean).norm() <= 1e-12 * (1 + rbm_alone.stats.h_mean.norm()));
+  // float32 replicas (model.precision = float32): each chain's ladder steps on its own, so the same.
+  const EquilibriumResult f32_team = pt_equilibrium<float>(rbm, BlockGibbs{}, p0_rbm, rbm_ref, spec, world);
+  const EquilibriumResult f32_alone = pt_equilibrium<float>(rbm, BlockGibbs{}, p0_rbm, rbm_ref, spec, one);
+  CHECK(f32_team.tempering.acceptance == f32_alone.tempering.acceptance);
+  CHECK(f32_team.tempering.round_trips == f32_alone.tempering.round_trips);
+  CHECK((f32_team.stats.mean - f32_alone.stats.mean).norm() <= 1e-12 * (1 + f32_alone.stats.mean.norm()));
+  CHECK(f32_team.stats.mean != rbm_team.stats.mean);  // the float32 replicas drew other numbers
 }
 
 TEST_CASE("float32 training: a 2-rank team equals 1 rank to float summation order", "[mpi][precision]") {

@@ -157,6 +157,19 @@ TEST_CASE("long-run equilibrium of a small bm agrees with enumeration and passes
     CHECK(std::abs(lr.stats.mean[i] - ex.stats.mean[i]) < 5 * lr.check.mean_se[i]);
   }
   CHECK(std::abs(lr.stats.energy_mean - ex.stats.energy_mean) < 5 * lr.check.energy_se);
+  // The same with float32 chains (model.precision = float32: the bm's float32 working copy), by
+  // sequential Gibbs, whose float32 sweeps draw float uniforms (the random-site samplers draw the
+  // float64 words in float32 too, so they would repeat the chains above).
+  const EquilibriumResult f32 =
+      measure_equilibrium<float>(EquilibriumMethod::long_run, model, Gibbs{}, p0, ref, spec, team);
+  INFO(f32.note);
+  CHECK(f32.check.converged);
+  for (Index i = 0; i < n; ++i) {
+    INFO("unit " << i << " float32 long-run " << f32.stats.mean[i] << " exact " << ex.stats.mean[i] << " se " << f32.check.mean_se[i]);
+    CHECK(std::abs(f32.stats.mean[i] - ex.stats.mean[i]) < 5 * f32.check.mean_se[i]);
+  }
+  CHECK(std::abs(f32.stats.energy_mean - ex.stats.energy_mean) < 5 * f32.check.energy_se);
+  CHECK(f32.stats.mean != measure_equilibrium(EquilibriumMethod::long_run, model, Gibbs{}, p0, ref, spec, team).stats.mean);
   // Without burn-in and with a window shorter than the relaxation, from all-down chains of a
   // strongly biased model, the two halves of the window disagree: the check says so.
   BoltzmannMachine biased(n, Spin::pm1);
@@ -483,19 +496,27 @@ TEST_CASE("parallel tempering of an enumerable rbm matches enumeration at beta =
   spec.pt.replicas = 4;
   spec.pt.beta_min = 0.2;
   LocalReducer team;
-  const EquilibriumResult pt = pt_equilibrium(rbm, BlockGibbs{}, BinaryP0::uniform(Spin::zero_one, nv), ref, spec, team);
   const EquilibriumResult ex = exact_equilibrium(rbm, ref);
-  INFO(pt.note);
-  REQUIRE(pt.exists);
-  CHECK(pt.method == EquilibriumMethod::pt);
-  double worst = 0;
-  for (Index i = 0; i < nv; ++i) worst = std::max(worst, std::abs(pt.stats.mean[i] - ex.stats.mean[i]) / pt.check.mean_se[i]);
-  const double z_energy = std::abs(pt.stats.energy_mean - ex.stats.energy_mean) / pt.check.energy_se;
-  INFO("max unit |z| " << worst << ", free energy |z| " << z_energy);
-  CHECK(worst < 4);
-  CHECK(z_energy < 4);
-  CHECK(pt.check.converged);
-  CHECK(pt.tempering.round_trips > 0);
+  // In float64 and with float32 replicas (model.precision = float32: block Gibbs on each rung's
+  // float32 working copy, swaps and statistics in double).
+  const auto check = [&](const EquilibriumResult& pt) {
+    INFO(pt.note);
+    REQUIRE(pt.exists);
+    CHECK(pt.method == EquilibriumMethod::pt);
+    double worst = 0;
+    for (Index i = 0; i < nv; ++i) worst = std::max(worst, std::abs(pt.stats.mean[i] - ex.stats.mean[i]) / pt.check.mean_se[i]);
+    const double z_energy = std::abs(pt.stats.energy_mean - ex.stats.energy_mean) / pt.check.energy_se;
+    INFO("max unit |z| " << worst << ", free energy |z| " << z_energy);
+    CHECK(worst < 4);
+    CHECK(z_energy < 4);
+    CHECK(pt.check.converged);
+    CHECK(pt.tempering.round_trips > 0);
+  };
+  const EquilibriumResult f64 = pt_equilibrium(rbm, BlockGibbs{}, BinaryP0::uniform(Spin::zero_one, nv), ref, spec, team);
+  const EquilibriumResult f32 = pt_equilibrium<float>(rbm, BlockGibbs{}, BinaryP0::uniform(Spin::zero_one, nv), ref, spec, team);
+  check(f64);
+  check(f32);
+  CHECK(f32.stats.mean != f64.stats.mean);  // other draws: the float32 replicas really ran
 }
 
 TEST_CASE("parallel tempering: equal betas always swap, one replica is a long run, bad ladders are refused", "[measure][bm][equilibrium][pt]") {

@@ -115,8 +115,9 @@ MemoryEstimate memory_estimate(const RunConfig& c, Index dim);
 /// training (updates x k x chains; exact moments: updates x N^3) plus the measurement of each
 /// measured checkpoint (t_max x measure.chains along t; long-run and tempered references: two
 /// chain sets over burn-in and window, times the replicas; enumeration: 2^units; AIS: forward and
-/// reverse runs x temperatures); in a float32 run the references and AIS, which run in float64,
-/// are weighted 2 against training and the dynamics (float32 chains).
+/// reverse runs x temperatures); in a float32 run the references and AIS, float64 computations
+/// (a reference's chains step in float32, its energies, swaps and statistics are float64), are
+/// weighted 2 against training and the dynamics.
 /// Only ratios between configurations mean anything. `dim` as for memory_estimate.
 double work_estimate(const RunConfig& c, Index dim);
 

@@ -68,6 +68,11 @@
 ///   auto      theory for gaussian (with Langevin) and spins, exact for bm with N <= 26 and for rbm
 ///             where exact::rbm_auto_enumerates (smaller layer <= 20, or <= 26 at bounded work),
 ///             else pt (bm, rbm) or long-run (convnet).
+/// Precision (long-run, pt, ptt): the template argument Scalar (the run's model.precision) is the
+/// precision the sampler steps in, on the model's working copy (models/working_precision.hpp) of
+/// each replica; float32 steps a float copy of the states and widens it back (detail::step_in).
+/// The states in between, energies, free energies, swap decisions, bridge terms and statistics are
+/// double in either precision; start states are drawn as in float64.
 /// Convergence checks of long-run and pt (all must pass for converged = true):
 ///  1. R-hat and ESS (observables/diagnostics.hpp; Vehtari et al. 2021). Draws of the diagnosed
 ///     statistics (energy, magnetisation = mean of the units, the n_top units with the largest
@@ -88,6 +93,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -395,6 +401,29 @@ EquilibriumResult persistent_chains(const Model& model, Matrix& x, const Share& 
   return out;
 }
 
+/// Scratch of step_in: the float copy of the states and the sampler's work matrix.
+template <class Scalar>
+struct StepScratch {
+  StepScratch(Index rows, Index cols) : work(rows, cols) {}
+  MatrixOf<Scalar> chains;
+  MatrixOf<Scalar> work;
+};
+
+/// One sampler step of the double states x in precision Scalar: float64 steps x itself; float32
+/// steps a float copy (exact once the states have been stepped in float: they are float values)
+/// on `working`, the model's float32 working copy, and widens the result back into x.
+template <class Scalar, class Sampler, class Working>
+void step_in(const Sampler& sampler, const Working& working, Matrix& x, const ChainStreams& rng,
+             StepScratch<Scalar>& s) {
+  if constexpr (std::is_same_v<Scalar, double>) {
+    sampler.step(working, x, rng, s.work);
+  } else {
+    s.chains = x.template cast<Scalar>();
+    sampler.step(working, s.chains, rng, s.work);
+    x = s.chains.template cast<double>();
+  }
+}
+
 /// Whether chains of the second set (chains >= n_chains / 2) start from data rows, after checking them.
 inline bool data_started(const LongRunSpec& spec, Index n, const char* who) {
   const bool yes = spec.data_start != nullptr && spec.data_start->cols() > 0;
@@ -404,8 +433,10 @@ inline bool data_started(const LongRunSpec& spec, Index n, const char* who) {
 
 }  // namespace detail
 
-/// Long persistent chains (collective over `team`; every rank returns the same result).
-template <class Model, class Sampler, class Start, Reducer R>
+/// Long persistent chains (collective over `team`; every rank returns the same result), stepped in
+/// precision Scalar (file comment, "Precision").
+template <class Scalar = double, class Model, class Sampler, class Start, Reducer R>
+  requires HasWorkingPrecision<Model, Scalar>
 EquilibriumResult long_run_equilibrium(const Model& model, const Sampler& sampler, const Start& p0,
                                        const DataReference& ref, const LongRunSpec& spec, R& team) {
   if (spec.n_chains < 2 || spec.window < 2 || spec.stride < 1 || spec.burn_in < 0)
@@ -416,10 +447,12 @@ EquilibriumResult long_run_equilibrium(const Model& model, const Sampler& sample
   streams.seed = spec.seed;
   streams.first_chain = static_cast<std::uint64_t>(share.begin);
   const ChainStreams noise = streams.with_purpose(Purpose::equilibrium_sampler);
-  Matrix x(n, share.count), work(n, share.count);
+  Matrix x(n, share.count);
+  detail::StepScratch<Scalar> scratch(n, share.count);
   p0.draw(x, streams.with_purpose(Purpose::equilibrium_p0).with_time(spec.measurement, 0));
   const Index second_set = spec.n_chains / 2;  // first chain of the set started from data
   const bool data_started = detail::data_started(spec, n, "long-run equilibrium");
+  const auto& working = working_precision<Scalar>(model);
   if (data_started) {
     const Matrix& rows = *spec.data_start;
     const ChainStreams pick = streams.with_purpose(Purpose::equilibrium_p0).with_time(spec.measurement, 1);
@@ -427,7 +460,7 @@ EquilibriumResult long_run_equilibrium(const Model& model, const Sampler& sample
       if (share.begin + j >= second_set) x.col(j) = rows.col(pick.chain(j).below(rows.cols()));
   }
   auto advance = [&](Index t) {
-    sampler.step(model, x, noise.with_time(spec.measurement, static_cast<std::uint64_t>(t)), work);
+    detail::step_in(sampler, working, x, noise.with_time(spec.measurement, static_cast<std::uint64_t>(t)), scratch);
   };
   return detail::persistent_chains(model, x, share, data_started, advance, ref, spec, EquilibriumMethod::long_run, team);
 }
@@ -460,8 +493,10 @@ Sampler tempered_sampler(const Sampler& sampler, double beta) {
 /// rbm's joint energy times beta, sampled by block Gibbs at beta), or with a Langevin sampler the
 /// model at temperature T / beta (TemperatureTempered); a rank owns whole ladders (the chains of
 /// share_of), so swaps are local. Statistics of the beta = 1 replicas only, with the window and
-/// checks of long-run. Langevin: no trajectory tempering and no bridge log Z (file comment).
-template <class Model, class Sampler, class Start, Reducer R>
+/// checks of long-run. Langevin: no trajectory tempering and no bridge log Z (file comment). The
+/// replicas step in precision Scalar (file comment, "Precision").
+template <class Scalar = double, class Model, class Sampler, class Start, Reducer R>
+  requires HasWorkingPrecision<Model, Scalar>
 EquilibriumResult pt_equilibrium(const Model& model, const Sampler& sampler, const Start& p0,
                                  const DataReference& ref, const LongRunSpec& spec, R& team) {
   if (spec.n_chains < 2 || spec.window < 2 || spec.stride < 1 || spec.burn_in < 0)
@@ -518,6 +553,10 @@ EquilibriumResult pt_equilibrium(const Model& model, const Sampler& sampler, con
   // shared; by temperature, the model shared and one sampler per rung at T / beta.
   std::vector<Model> tempered;
   std::vector<Sampler> hot;
+  // float32: the working copies the replicas step on (by parameters, one per rung; by
+  // temperature, the model's, shared).
+  using Working = std::remove_cvref_t<decltype(working_precision<Scalar>(model))>;
+  std::vector<Working> working;
   auto temper = [&] {
     if constexpr (by_temperature) {
       hot.clear();
@@ -528,11 +567,21 @@ EquilibriumResult pt_equilibrium(const Model& model, const Sampler& sampler, con
         if (trajectory && k + 1 < n_rep) tempered[static_cast<std::size_t>(k)].params() = pt.trajectory[static_cast<std::size_t>(k)];
         else if (betas[static_cast<std::size_t>(k)] != 1.0) tempered[static_cast<std::size_t>(k)].params() *= betas[static_cast<std::size_t>(k)];
     }
+    if constexpr (!std::is_same_v<Scalar, double>) {
+      working.clear();
+      if constexpr (by_temperature) working.push_back(working_precision<Scalar>(model));
+      else for (const Model& m : tempered) working.push_back(working_precision<Scalar>(m));
+    }
   };
   temper();
   auto replica_model = [&](std::size_t k) -> const Model& {
     if constexpr (by_temperature) return model;
     else return tempered[k];
+  };
+  // What replica k steps on: the replica's model, or its working copy in float32.
+  auto replica_working = [&](std::size_t k) -> decltype(auto) {
+    if constexpr (std::is_same_v<Scalar, double>) return replica_model(k);
+    else return static_cast<const Working&>(working[by_temperature ? 0 : k]);
   };
   auto replica_sampler = [&](std::size_t k) -> const Sampler& {
     if constexpr (by_temperature) return hot[k];
@@ -556,7 +605,7 @@ EquilibriumResult pt_equilibrium(const Model& model, const Sampler& sampler, con
   Vector first_trip = Vector::Zero(spec.n_chains);  // sweep + 1 of each chain's first round trip (0: none)
   std::vector<double> tried(static_cast<std::size_t>(n_rep - 1), 0.0), taken(tried);
 
-  Matrix work(n, local);
+  detail::StepScratch<Scalar> scratch(n, local);
   const bool four_energies = !by_temperature && (HasHiddenUnits<Model> || trajectory);
   // The rbm's rungs of pt are beta_k theta, so the free energies of one set of states at two rungs
   // come from one product W^T v (BernoulliRbm::free_energies_at): two products per swap attempt
@@ -670,9 +719,9 @@ EquilibriumResult pt_equilibrium(const Model& model, const Sampler& sampler, con
     slots.back().swap(x);  // x is the beta = 1 slot between sweeps: take it back for this one
     const auto ts = static_cast<std::uint64_t>(t);
     for (Index k = 0; k < n_rep; ++k)
-      replica_sampler(static_cast<std::size_t>(k))
-          .step(replica_model(static_cast<std::size_t>(k)), slots[static_cast<std::size_t>(k)],
-                replica_streams(noise, n_rep - 1 - k).with_time(spec.measurement, ts), work);
+      detail::step_in(replica_sampler(static_cast<std::size_t>(k)), replica_working(static_cast<std::size_t>(k)),
+                      slots[static_cast<std::size_t>(k)],
+                      replica_streams(noise, n_rep - 1 - k).with_time(spec.measurement, ts), scratch);
     // Energies for the swaps: along temperatures of a bm or spins, beta E (linear in the
     // parameters) from the model's E, one per replica, and so for Langevin's beta E / T; else (the
     // rbm's free energies F_beta of the tempered models, their visible marginals, or two
@@ -788,7 +837,8 @@ EquilibriumResult pt_equilibrium(const Model& model, const Sampler& sampler, con
 /// Dispatches on `method` (see the file comment); `automatic` picks theory, exact or long-run by the
 /// model. Throws std::invalid_argument for a method the model cannot use (theory for a bm, exact
 /// beyond 26 units): the configuration's validation refuses those first.
-template <class Model, class Sampler, class Start, Reducer R>
+template <class Scalar = double, class Model, class Sampler, class Start, Reducer R>
+  requires HasWorkingPrecision<Model, Scalar>
 EquilibriumResult measure_equilibrium(EquilibriumMethod method, const Model& model, const Sampler& sampler,
                                       const Start& p0, const DataReference& ref, const LongRunSpec& spec,
                                       R& team) {
@@ -829,18 +879,18 @@ EquilibriumResult measure_equilibrium(EquilibriumMethod method, const Model& mod
   }
   if (is_tempered(chosen)) {
     if constexpr (is_pairwise || is_rbm) {
-      if (chosen == M::pt) return pt_equilibrium(model, sampler, p0, ref, spec, team);
+      if (chosen == M::pt) return pt_equilibrium<Scalar>(model, sampler, p0, ref, spec, team);
       LongRunSpec along = spec;  // ptt: the ladder is spec.pt.trajectory (possibly empty) and the model
       along.pt.along_trajectory = true;
-      return pt_equilibrium(model, sampler, p0, ref, along, team);
+      return pt_equilibrium<Scalar>(model, sampler, p0, ref, along, team);
     } else if constexpr (TemperatureTempered<Sampler>) {  // Langevin: at temperatures T / beta, pt only
-      if (chosen == M::pt) return pt_equilibrium(model, sampler, p0, ref, spec, team);
+      if (chosen == M::pt) return pt_equilibrium<Scalar>(model, sampler, p0, ref, spec, team);
       throw std::invalid_argument("equilibrium method ptt: trajectory tempering is for spins, bm and rbm; use pt with Langevin");
     } else {
       throw std::invalid_argument("equilibrium method pt / ptt: only spins, bm, rbm and Langevin samplers have tempered samplers");
     }
   }
-  return long_run_equilibrium(model, sampler, p0, ref, spec, team);
+  return long_run_equilibrium<Scalar>(model, sampler, p0, ref, spec, team);
 }
 
 }  // namespace shortrun
