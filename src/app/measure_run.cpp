@@ -13,6 +13,7 @@
 #include "shortrun/core/random.hpp"
 #include "shortrun/families/composition.hpp"
 #include "shortrun/observables/chain_statistics.hpp"
+#include "measure_one.hpp"
 
 namespace shortrun::cli {
 
@@ -42,104 +43,6 @@ std::vector<Index> measurement_times(const RunConfig& config, Index dim) {
   return log_grid(config.effective_t_max(), config.t_points, true, extra);
 }
 
-namespace {
-
-/// Everything one checkpoint's measurement needs besides the model.
-struct Plan {
-  const RunConfig& config;
-  const Dataset& data;
-  const DataReference& base;  ///< model-free reference (PCA done once)
-  std::vector<Index> times;
-  std::vector<Index> sample_times;
-  mpi::Communicator& team;
-  const std::vector<std::pair<Index, Vector>>& trajectory;  ///< ptt's ladder
-};
-
-/// Mean energy of the data with Gaussian noise of std data.noise added, as training with data.noise
-/// sees them: one fixed draw per image (Stream(seed, data_noise, image, update 2^64 - 1), an update
-/// index training never reaches), in blocks of images to bound memory.
-template <class Model>
-double noisy_data_energy(const RunConfig& c, const Dataset& data, const Model& model) {
-  constexpr Index kBlock = 1024;
-  const Index n = data.x.cols();
-  double sum = 0;
-  for (Index first = 0; first < n; first += kBlock) {
-    Matrix x = data.x.middleCols(first, std::min(kBlock, n - first));
-    for (Index j = 0; j < x.cols(); ++j) {
-      Stream s(static_cast<std::uint64_t>(c.seed), Purpose::data_noise, static_cast<std::uint64_t>(first + j),
-               std::numeric_limits<std::uint64_t>::max());
-      for (Index i = 0; i < x.rows(); ++i) x(i, j) += c.data_noise * s.normal();
-    }
-    sum += model.energy(x).sum();
-  }
-  return n > 0 ? sum / static_cast<double>(n) : std::numeric_limits<double>::quiet_NaN();
-}
-
-/// The measurement of one checkpoint, the same for every family; the family adds its exact law p_t
-/// and its extras (theory curves, AIS log Z). Scalar: the precision the chains step in (the run's
-/// model.precision, measure_checkpoint below), along t and in the long-run and tempered references.
-template <class Family, class Scalar, class Model, class Sampler, class Start>
-CheckpointMeasurement measure_one(const Plan& plan, const Model& model, const Sampler& sampler, const Start& p0,
-                                  Index step) {
-  const RunConfig& c = plan.config;
-  const DataReference ref = add_model_terms(model, plan.data, plan.base);
-  CheckpointMeasurement out;
-  out.step = step;
-  if (c.measurement_path() == MomentsMode::exact) {
-    out.dynamics = Family::exact_dynamics(c, model, sampler, p0, plan.times, ref);
-  } else {
-    DynamicsSpec spec;
-    spec.n_chains = c.measure_chains;
-    spec.times = plan.times;
-    spec.seed = static_cast<std::uint64_t>(c.seed);
-    spec.measurement = static_cast<std::uint64_t>(step);
-    spec.sample_times = plan.sample_times;
-    spec.n_kept = plan.sample_times.empty() ? 0 : c.measure_samples;
-    out.dynamics = measure_dynamics<Scalar>(model, sampler, p0, ref, spec, plan.team);
-  }
-
-  LongRunSpec eq;
-  eq.n_chains = c.measure_chains;
-  eq.burn_in = c.effective_equilibrium_sweeps();
-  eq.window = c.effective_equilibrium_sweeps();
-  eq.seed = static_cast<std::uint64_t>(c.seed);
-  eq.measurement = static_cast<std::uint64_t>(step);
-  eq.n_kept = plan.sample_times.empty() ? 0 : c.measure_samples;
-  eq.data_start = plan.data.population ? nullptr : &plan.data.x;  // the second chain set starts from data rows
-  eq.pt.betas = c.pt_betas;
-  eq.pt.replicas = c.pt_replicas;
-  eq.pt.beta_min = c.pt_beta_min;
-  eq.pt.max_replicas = std::max<Index>(32, c.pt_replicas);
-  if (c.equilibrium == EquilibriumMethod::ptt) {
-    std::vector<Index> steps;
-    for (const auto& checkpoint : plan.trajectory) steps.push_back(checkpoint.first);
-    for (const std::size_t i : trajectory_ladder(steps, step, c.pt_replicas - 1)) {
-      eq.pt.trajectory.push_back(plan.trajectory[i].second);
-      eq.pt.trajectory_steps.push_back(plan.trajectory[i].first);
-    }
-    eq.pt.step = step;
-  }
-  eq.n_final = c.ais_runs;  // reverse AIS starts (bm, rbm beyond enumeration)
-  out.equilibrium = measure_equilibrium<Scalar>(c.equilibrium, model, sampler, p0, ref, eq, plan.team);
-  Family::measure_extras(c, plan.data, model, sampler, p0, ref, plan.times, out, plan.team);
-  out.components = ref.components;
-  out.data_energy = ref.energy_mean;
-  if (c.data_noise > 0 && !plan.data.population) out.data_energy_noisy = noisy_data_energy(c, plan.data, model);
-  return out;
-}
-
-/// measure_one in the run's working precision: float32 where the run asks for it (validation
-/// keeps it to the families with a float32 working copy), else float64.
-template <class Family, class Model, class Sampler, class Start>
-CheckpointMeasurement measure_checkpoint(const Plan& plan, const Model& model, const Sampler& sampler,
-                                         const Start& p0, Index step) {
-  if constexpr (HasWorkingPrecision<Model, float>)
-    if (plan.config.precision == Precision::float32) return measure_one<Family, float>(plan, model, sampler, p0, step);
-  return measure_one<Family, double>(plan, model, sampler, p0, step);
-}
-
-}  // namespace
-
 std::vector<CheckpointMeasurement> measure_checkpoints(const RunConfig& config, const Dataset& data,
                                                        const std::vector<std::pair<Index, Vector>>& checkpoints,
                                                        const std::vector<std::pair<Index, Vector>>& trajectory,
@@ -147,7 +50,7 @@ std::vector<CheckpointMeasurement> measure_checkpoints(const RunConfig& config, 
                                                        const std::string& label) {
   const Index n = data.dim();
   const DataReference base = make_reference(data);
-  Plan plan{config, data, base, measurement_times(config, n), sample_times(config, n), team, trajectory};
+  measure_detail::Plan plan{config, data, base, measurement_times(config, n), sample_times(config, n), team, trajectory};
   std::vector<CheckpointMeasurement> out;
   const bool talk = show_progress && team.rank() == 0;
   for (std::size_t i = 0; i < checkpoints.size(); ++i) {
@@ -162,10 +65,8 @@ std::vector<CheckpointMeasurement> measure_checkpoints(const RunConfig& config, 
                   static_cast<long long>(config.effective_t_max()), name_of(config.equilibrium));
       std::fflush(stderr);
     }
-    families::with_model_types(config, data, &params,
-                               [&](auto family, const auto& model, const auto& sampler, const auto& p0) {
-                                 out.push_back(measure_checkpoint<decltype(family)>(plan, model, sampler, p0, step));
-                               });
+    out.push_back(config.precision == Precision::float32 ? measure_detail::measure_checkpoint_float32(plan, params, step)
+                                                         : measure_detail::measure_checkpoint_float64(plan, params, step));
     out.back().seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (talk) {
       std::fprintf(stderr, "[measure %s] checkpoint %lld done in %.1f s\n", label.c_str(), static_cast<long long>(step),

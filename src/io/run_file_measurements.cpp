@@ -232,7 +232,7 @@ void write_measurements(h5::Group& root, const RunConfig& config, Index side,
   dyn.attr("at", name_of(config.measure_at));
   dyn.attr("sampler", name_of(config.sampler()));
   dyn.attr("p0", name_of(config.p0()));
-  // The chains' working precision (the run's model.precision; measure_one in app/measure_run.cpp).
+  // The chains' working precision (the run's model.precision; src/app/measure_one.hpp).
   dyn.attr("precision", exact ? "float64" : name_of(config.precision));
   if (side > 0) {
     dyn.attr("image_height", static_cast<std::int64_t>(side));
