@@ -1,6 +1,5 @@
 // A team of 2 ranks trains the same configuration as 1 rank: chains and minibatch entries are
 // addressed by global index, so parameters agree to summation order (1e-10 relative).
-#define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
 
 #include "../support/gaussian_fixtures.hpp"
@@ -238,13 +237,4 @@ TEST_CASE("float32 dynamics measurement: a 2-rank team equals 1 rank", "[mpi][pr
   CHECK(team.samples[0].x == alone.samples[0].x);
   const DynamicsResult again = measure_dynamics<float>(rbm, BlockGibbs{}, p0, ref, spec, world);
   CHECK(again.stats.back().mean == team.stats.back().mean);
-}
-
-int main(int argc, char** argv) {
-  mpi::Environment env(argc, argv);
-  // Every rank runs the tests; the job passes only if every rank passed.
-  Catch::Session session;
-  const int failures = session.run(argc, argv);
-  const bool ok = mpi::Communicator::world().all(failures == 0);
-  return ok ? 0 : 1;
 }

@@ -1,5 +1,4 @@
 // The sweep's work queue hands every item out exactly once, whatever the number of ranks.
-#define CATCH_CONFIG_RUNNER
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -37,11 +36,4 @@ TEST_CASE("every item is taken exactly once across ranks and teams", "[mpi][swee
       }
     }
   }
-}
-
-int main(int argc, char** argv) {
-  mpi::Environment env(argc, argv);
-  Catch::Session session;
-  const int failures = session.run(argc, argv);
-  return mpi::Communicator::world().all(failures == 0) ? 0 : 1;
 }
