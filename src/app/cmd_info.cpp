@@ -25,7 +25,7 @@ namespace {
 
 using Json = nlohmann::ordered_json;  // keys in the order written (the file's attribute order)
 
-constexpr const char* kUsage = R"(usage: shortrun info FILE.h5 [--json]
+constexpr const char* kInfoUsage = R"(usage: shortrun info FILE.h5 [--json]
 
 Summarises a run file (root attribute schema = "shortrun.run") or a sweep manifest (schema =
 "shortrun.sweep"); any other file is refused (exit 2).
@@ -54,7 +54,7 @@ Text (default):
 
 Json number(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
 
-/// An attribute as a typed JSON value (see kUsage).
+/// An attribute as a typed JSON value (see kInfoUsage).
 Json attr_json(const h5::Object& o, const std::string& name) {
   const auto shape = o.attr_shape(name);
   switch (o.attr_type(name)) {
@@ -374,7 +374,7 @@ int cmd_info(int argc, char** argv) {
       "checkpoints; manifest: axes and /runs rows)");
   const po::variables_map vm = parse_command_line(argc, argv, opts, "file", path, "info");
   if (vm.count("help")) {
-    std::cout << kUsage << opts;
+    std::cout << kInfoUsage << opts;
     return kExitOk;
   }
   if (path.empty()) throw BadInput("shortrun info: missing FILE.h5 (see shortrun info --help)");

@@ -24,7 +24,7 @@ namespace fs = std::filesystem;
 namespace shortrun::cli {
 namespace {
 
-constexpr const char* kUsage = R"(usage: shortrun measure RUN.h5 [--checkpoint last|all|STEP] [--set measure.KEY=VALUE]... [--quiet]
+constexpr const char* kMeasureUsage = R"(usage: shortrun measure RUN.h5 [--checkpoint last|all|STEP] [--set measure.KEY=VALUE]... [--quiet]
 
 Measures a completed run again from its stored checkpoints (no retraining), e.g. with a larger
 measure.t_max or more measure.chains, and replaces the run file's /dynamics and /equilibrium
@@ -52,7 +52,7 @@ struct MeasureArgs {
   bool quiet = false;
 };
 
-std::optional<MeasureArgs> parse_args(int argc, char** argv, bool print) {
+std::optional<MeasureArgs> parse_measure_args(int argc, char** argv, bool print) {
   MeasureArgs args;
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")(
@@ -61,7 +61,7 @@ std::optional<MeasureArgs> parse_args(int argc, char** argv, bool print) {
       "quiet,q", po::bool_switch(&args.quiet), "no progress lines");
   const po::variables_map vm = parse_command_line(argc, argv, opts, "run", args.path, "measure");
   if (vm.count("help")) {
-    if (print) std::cout << kUsage << "\n" << opts;
+    if (print) std::cout << kMeasureUsage << "\n" << opts;
     return std::nullopt;
   }
   if (args.path.empty()) throw BadInput("shortrun measure: missing RUN.h5 (see shortrun measure --help)");
@@ -150,7 +150,7 @@ int cmd_measure(int argc, char** argv) {
   std::optional<MeasureArgs> args;
   Job job;
   const int bad = agree_on_bad_input(world, [&] {
-    args = parse_args(argc, argv, leader);
+    args = parse_measure_args(argc, argv, leader);
     if (args) {
       // The run file is replaced by a copy renamed over it: both must be possible before measuring.
       if (leader) check_output_file(args->path, /*must_be_writable=*/true);

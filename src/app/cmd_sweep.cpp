@@ -40,7 +40,7 @@ namespace fs = std::filesystem;
 namespace shortrun::cli {
 namespace {
 
-constexpr const char* kUsage = R"(usage: shortrun sweep CONFIG.ini [--set SECTION.KEY=VALUE]... [--out DIR] [--ranks-per-run P]
+constexpr const char* kSweepUsage = R"(usage: shortrun sweep CONFIG.ini [--set SECTION.KEY=VALUE]... [--out DIR] [--ranks-per-run P]
                       [--walltime HH:MM:SS] [--force] [--wait] [--quiet]
 
 Runs every configuration of a grid. Each sweepable key given a comma-separated list is an axis
@@ -102,7 +102,7 @@ struct SweepArgs {
   double walltime_s = 0;
 };
 
-std::optional<SweepArgs> parse_args(int argc, char** argv, bool print) {
+std::optional<SweepArgs> parse_sweep_args(int argc, char** argv, bool print) {
   SweepArgs args;
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")(
@@ -118,7 +118,7 @@ std::optional<SweepArgs> parse_args(int argc, char** argv, bool print) {
       "quiet,q", po::bool_switch(&args.quiet), "no progress lines");
   const po::variables_map vm = parse_command_line(argc, argv, opts, "config", args.source.path, "sweep");
   if (vm.count("help")) {
-    if (print) std::cout << kUsage << opts;
+    if (print) std::cout << kSweepUsage << opts;
     return std::nullopt;
   }
   if (args.source.path.empty()) throw BadInput("shortrun sweep: missing CONFIG.ini (see shortrun sweep --help)");
@@ -150,7 +150,7 @@ std::string manifest_name(std::int64_t shard, std::int64_t n_shards) {
                        : "sweep-shard" + std::to_string(shard) + "of" + std::to_string(n_shards) + ".h5";
 }
 
-/// An advisory lock (flock) on <manifest>.lock for the lifetime of the sweep (see kUsage): the
+/// An advisory lock (flock) on <manifest>.lock for the lifetime of the sweep (see kSweepUsage): the
 /// kernel drops it when the process ends, however it ends, so a dead holder's lock is free.
 class FolderLock {
  public:
@@ -507,7 +507,7 @@ int cmd_sweep(int argc, char** argv) {
   std::string todo_text;  // comma-separated indices, decided by world rank 0
   std::optional<FolderLock> lock;  // world rank 0, until the sweep returns
   const int bad = agree_on_bad_input(world, [&] {
-    args = parse_args(argc, argv, root);
+    args = parse_sweep_args(argc, argv, root);
     if (args) {
       plan = load_sweep(args->source);
       if (args->ranks_per_run < 1 || world.size() % args->ranks_per_run != 0)

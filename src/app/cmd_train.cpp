@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 namespace shortrun::cli {
 namespace {
 
-constexpr const char* kUsage = R"(usage: shortrun train CONFIG.ini [--set SECTION.KEY=VALUE]... [--out DIR] [--walltime HH:MM:SS] [--force] [--quiet]
+constexpr const char* kTrainUsage = R"(usage: shortrun train CONFIG.ini [--set SECTION.KEY=VALUE]... [--out DIR] [--walltime HH:MM:SS] [--force] [--quiet]
 
 Trains one configuration. Under mpirun all ranks form one team: they split the chains and
 the minibatch and sum gradients with one MPI_Allreduce per update; results do not depend on
@@ -58,7 +58,7 @@ struct TrainArgs {
 };
 
 /// Parses the command line; returns nullopt after printing --help.
-std::optional<TrainArgs> parse_args(int argc, char** argv, bool print) {
+std::optional<TrainArgs> parse_train_args(int argc, char** argv, bool print) {
   TrainArgs args;
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")(
@@ -71,7 +71,7 @@ std::optional<TrainArgs> parse_args(int argc, char** argv, bool print) {
   const po::variables_map vm = parse_command_line(argc, argv, opts, "config", args.source.path, "train");
   if (vm.count("help")) {
     if (print) {
-      std::cout << kUsage;
+      std::cout << kTrainUsage;
       RunConfig defaults;
       defaults.visit([](const std::string& key, const auto& value, const char* help, Sweep sweep, Identity identity) {
         const std::string def = format_value(value);
@@ -103,7 +103,7 @@ int cmd_train(int argc, char** argv) {
   PreparedRun run;
   std::int64_t on_disk = 0;
   const int bad = agree_on_bad_input(world, [&] {
-    args = parse_args(argc, argv, leader);
+    args = parse_train_args(argc, argv, leader);
     if (args) {
       const RunConfig config = load_run_config(args->source, "train");
       run = prepare_run(config, config.run_name);

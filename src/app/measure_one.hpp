@@ -1,9 +1,8 @@
 #pragma once
 /// Internal to the app (src/app/measure_run.cpp, measure_float64.cpp, measure_float32.cpp): one
 /// checkpoint's measurement as a template over the family and the precision the chains step in.
-/// The two precisions are instantiated in their own translation units, which compile in parallel
-/// (one unit with both took 210 s alone; the split shortened the 2-core Release build by only ~13 s,
-/// which is bound by its total compile work).
+/// The two precisions are instantiated in their own translation units, which a file-by-file build
+/// compiles in parallel; a unity build (CI) compiles them in one unit with the rest of the app.
 #include <algorithm>
 #include <cstdint>
 #include <limits>

@@ -11,7 +11,7 @@ namespace shortrun {
 
 namespace {
 
-constexpr Index kChunk = 4096;  // states per block when summing over 2^n states
+constexpr Index kStateChunk = 4096;  // states per block when summing over 2^n states
 
 EquilibriumResult no_equilibrium(EquilibriumMethod method, std::string note) {
   EquilibriumResult out;
@@ -110,8 +110,8 @@ EquilibriumResult exact_equilibrium(const BernoulliRbm& rbm, const DataReference
   const Index total = Index{1} << nh;
   Vector mean = Vector::Zero(nv), h_mean = Vector::Zero(nh);
   Matrix second = Matrix::Zero(nv, nv), vh = Matrix::Zero(nv, nh);
-  for (Index first = 0; first < total; first += kChunk) {
-    const Index count = std::min(kChunk, total - first);
+  for (Index first = 0; first < total; first += kStateChunk) {
+    const Index count = std::min(kStateChunk, total - first);
     const Matrix hid = exact::states(nh, Spin::zero_one, first, count);
     const Matrix in = rbm.visible_input(hid);
     Vector minus_f = hid.transpose() * Vector(rbm.b());

@@ -10,7 +10,7 @@ namespace shortrun {
 
 namespace {
 
-constexpr Index kChunk = 4096;  // states per block when summing over 2^N states
+constexpr Index kLawChunk = 4096;  // states per block when summing over 2^N states
 
 /// Mean and standard deviation of the values e under the law p.
 std::pair<double, double> law_mean_std(const Vector& p, const Vector& e) {
@@ -98,8 +98,8 @@ ChainStatistics rbm_law_statistics(const BernoulliRbm& rbm, const Vector& p, con
   Vector mean = Vector::Zero(nv), h_mean = Vector::Zero(nh);
   Matrix second = Matrix::Zero(nv, nv), vh = Matrix::Zero(nv, nh);
   Vector f(total);
-  for (Index first = 0; first < total; first += kChunk) {
-    const Index count = std::min(kChunk, total - first);
+  for (Index first = 0; first < total; first += kLawChunk) {
+    const Index count = std::min(kLawChunk, total - first);
     const Matrix v = exact::states(nv, Spin::zero_one, first, count);
     const auto w = p.segment(first, count);
     const Matrix hbar = rbm.hidden_input(v).unaryExpr([](double y) { return sigmoid(y); });

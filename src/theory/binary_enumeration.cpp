@@ -9,7 +9,7 @@ namespace shortrun::exact {
 
 namespace {
 
-constexpr Index kChunk = 4096;  // states per block of the enumeration (bounds the memory at N = 20)
+constexpr Index kEnumerationChunk = 4096;  // states per block of the enumeration (bounds the memory at N = 20)
 
 Index n_states(Index n) {
   if (n > kMaxEnumerableUnits)
@@ -50,8 +50,8 @@ Index state_index(const Eigen::Ref<const Vector>& s, Spin spin) {
 Vector log_weights(const PairwiseModel& m) {
   const Index n = m.dim(), total = n_states(n);
   Vector out(total);
-  for (Index first = 0; first < total; first += kChunk) {
-    const Index count = std::min(kChunk, total - first);
+  for (Index first = 0; first < total; first += kEnumerationChunk) {
+    const Index count = std::min(kEnumerationChunk, total - first);
     const Matrix s = states(n, m.spin, first, count);
     const Matrix js = m.J * s;
     out.segment(first, count) =
@@ -82,8 +82,8 @@ SpinMoments law_moments(const Vector& p, Index n, Spin spin) {
   const Index total = n_states(n);
   if (p.size() != total) throw std::invalid_argument("law_moments: law of the wrong size");
   SpinMoments out{Vector::Zero(n), Matrix::Zero(n, n)};
-  for (Index first = 0; first < total; first += kChunk) {
-    const Index count = std::min(kChunk, total - first);
+  for (Index first = 0; first < total; first += kEnumerationChunk) {
+    const Index count = std::min(kEnumerationChunk, total - first);
     const Matrix s = states(n, spin, first, count);
     const auto w = p.segment(first, count);
     out.mean.noalias() += s * w;
@@ -125,8 +125,8 @@ RbmEnumeration enumerate_rbm(const BernoulliRbm& rbm) {
   e.n = e.over_visible ? rbm.n_visible() : rbm.n_hidden();
   const Index total = n_states(e.n);
   e.minus_f.resize(total);
-  for (Index first = 0; first < total; first += kChunk) {
-    const Index count = std::min(kChunk, total - first);
+  for (Index first = 0; first < total; first += kEnumerationChunk) {
+    const Index count = std::min(kEnumerationChunk, total - first);
     const Matrix s = states(e.n, Spin::zero_one, first, count);
     // -F(v) = a^T v + sum_k softplus((b + W^T v)_k); -F(h) = b^T h + sum_i softplus((a + W h)_i).
     const Matrix in = e.over_visible ? rbm.hidden_input(s) : rbm.visible_input(s);
@@ -154,8 +154,8 @@ RbmMoments rbm_moments(const BernoulliRbm& rbm) {
   const RbmEnumeration e = enumerate_rbm(rbm);
   const Index nv = rbm.n_visible(), nh = rbm.n_hidden(), total = e.minus_f.size();
   RbmMoments m{Vector::Zero(nv), Vector::Zero(nh), Matrix::Zero(nv, nh)};
-  for (Index first = 0; first < total; first += kChunk) {
-    const Index count = std::min(kChunk, total - first);
+  for (Index first = 0; first < total; first += kEnumerationChunk) {
+    const Index count = std::min(kEnumerationChunk, total - first);
     const Matrix s = states(e.n, Spin::zero_one, first, count);
     const Vector p = (e.minus_f.segment(first, count).array() - e.log_z).exp().matrix();
     // The other layer enters through its conditional mean given the enumerated one.
