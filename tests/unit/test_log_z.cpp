@@ -313,8 +313,8 @@ TEST_CASE("log Z of multimodal 40 x 6 RBMs (exact over the 2^6 hidden states): t
 }
 
 TEST_CASE("the PT bridge with float32 replicas (model.precision = float32) matches the exact log Z of a multimodal 40 x 6 RBM", "[logz][rbm][pt][precision]") {
-  // The replicas step on each rung's float32 working copy; free energies, swaps and the bridge
-  // terms are double. The first case above, whose float64 bridge is within 3 se of exact.
+  // The replicas step on each rung's float32 working copy, the swaps take W^T v from the model's;
+  // the bridge terms are double. The first case above, whose float64 bridge is within 3 se of exact.
   const Dataset data = logz_dataset(Matrix::Identity(40, 2));
   const BernoulliRbm rbm = logz_template_rbm(40, 6, 2.0, 20.0, 0.5, 3);
   const double exact = exact::rbm_log_partition(rbm);

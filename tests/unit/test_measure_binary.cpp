@@ -498,7 +498,8 @@ TEST_CASE("parallel tempering of an enumerable rbm matches enumeration at beta =
   LocalReducer team;
   const EquilibriumResult ex = exact_equilibrium(rbm, ref);
   // In float64 and with float32 replicas (model.precision = float32: block Gibbs on each rung's
-  // float32 working copy, swaps and statistics in double).
+  // float32 working copy, the swaps' W^T v on the model's, the rest of the swaps and the
+  // statistics in double).
   const auto check = [&](const EquilibriumResult& pt) {
     INFO(pt.note);
     REQUIRE(pt.exists);

@@ -144,5 +144,18 @@ TEST_CASE("free energies at two inverse temperatures equal the sum over hidden s
     }
     // beta = 1: the model's own free energy.
     if (b1 == 1.0) CHECK((f.col(1) - rbm.energy(v)).cwiseAbs().maxCoeff() < 1e-12);
+    // The same from given pre-activations: the double ones give these bits; those of the float32
+    // working copy (float32 pt's swaps) give them to float rounding: each b_k + (W^T v)_k within
+    // nv + 1 float roundings (7 x 6e-8 of its terms' magnitudes), and F sums nh softplus terms of
+    // them (softplus' slope is below 1): 1e-6 relative bounds it (seen here: ~2e-8).
+    CHECK(rbm.free_energies_from_input(v, rbm.hidden_input(v), b0, b1) == f);
+    const RbmParametersOf<float> working = working_copy(rbm, PrecisionTag<float>{});
+    MatrixOf<float> in32;
+    working.weights().hidden_input(MatrixOf<float>(v.cast<float>()), in32);
+    const Matrix f32 = rbm.free_energies_from_input(v, in32.cast<double>(), b0, b1);
+    const double err = ((f32 - f).array() / (1.0 + f.array().abs())).abs().maxCoeff();
+    INFO("float32 pre-activations: largest relative difference " << err);
+    CHECK(err < 1e-6);
+    CHECK(err > 0);  // rounded differently: the float32 product really ran
   }
 }

@@ -72,7 +72,9 @@
 /// precision the sampler steps in, on the model's working copy (models/working_precision.hpp) of
 /// each replica; float32 steps a float copy of the states and widens it back (detail::step_in).
 /// The states in between, energies, free energies, swap decisions, bridge terms and statistics are
-/// double in either precision; start states are drawn as in float64.
+/// double in either precision, but for one product: float32 rbm pt takes the swaps' W^T v from
+/// the float32 working copy (the rest of the swaps' free energies in double); start states are
+/// drawn as in float64.
 /// Convergence checks of long-run and pt (all must pass for converged = true):
 ///  1. R-hat and ESS (observables/diagnostics.hpp; Vehtari et al. 2021). Draws of the diagnosed
 ///     statistics (energy, magnetisation = mean of the units, the n_top units with the largest
@@ -616,6 +618,26 @@ EquilibriumResult pt_equilibrium(const Model& model, const Sampler& sampler, con
     if constexpr (kRungPairEnergies) return model.free_energies_at(xs, beta_lo, beta_hi);
     else return Matrix();  // not called: shared_products is false
   };
+  // The swaps' free energies in float32 runs: the product W^T v in float32 on the beta = 1 rung's
+  // working copy (the model's; the states are float values), the rest in double. The swap rule
+  // then sees F to float rounding (~1e-7 relative per term), as the float32 sampler steps see
+  // their conditionals. The bridge's terms (log Z) keep the double products.
+  constexpr bool kFloatSwapEnergies =
+      !std::is_same_v<Scalar, double> && kRungPairEnergies &&
+      requires(const Model& m, const Working& w, const MatrixOf<Scalar>& v, MatrixOf<Scalar>& in) {
+        w.weights().hidden_input(v, in);
+        m.free_energies_from_input(Matrix(), Matrix(), 1.0, 1.0);
+      };
+  MatrixOf<Scalar> swap_states, swap_input;
+  auto swap_free_energies = [&](const Matrix& xs, double beta_lo, double beta_hi) -> Matrix {
+    if constexpr (kFloatSwapEnergies) {
+      swap_states = xs.template cast<Scalar>();
+      working.back().weights().hidden_input(swap_states, swap_input);
+      return model.free_energies_from_input(xs, swap_input.template cast<double>(), beta_lo, beta_hi);
+    } else {
+      return rung_free_energies(xs, beta_lo, beta_hi);
+    }
+  };
   std::vector<Vector> energy(static_cast<std::size_t>(n_rep));
   const Index adapt_every = std::max<Index>(10, spec.burn_in / 20), adapt_until = spec.burn_in / 2;
   Index inserted = 0;
@@ -731,8 +753,8 @@ EquilibriumResult pt_equilibrium(const Model& model, const Sampler& sampler, con
     // log of the swap's acceptance ratio, F_a(v_a) + F_b(v_b) - F_a(v_b) - F_b(v_a) with f = -F.
     auto log_ratio_of = [&](std::size_t a, std::size_t b) -> Vector {
       if (shared_products) {
-        const Matrix fa = rung_free_energies(slots[a], betas[a], betas[b]);
-        const Matrix fb = rung_free_energies(slots[b], betas[a], betas[b]);
+        const Matrix fa = swap_free_energies(slots[a], betas[a], betas[b]);
+        const Matrix fb = swap_free_energies(slots[b], betas[a], betas[b]);
         return (fa.col(0) - fa.col(1)) + (fb.col(1) - fb.col(0));
       }
       if (four_energies)

@@ -174,7 +174,11 @@ class BernoulliRbm {
   /// (u = 1 + y; y if u == 1, else log(u) y / (u - 1)): within a few ulp of softplus() of
   /// models/spin.hpp, whose scalar log1p took most of a tempered sweep's time outside the products.
   Matrix free_energies_at(const Matrix& v, double beta0, double beta1) const {
-    const Matrix in = hidden_input(v);
+    return free_energies_from_input(v, hidden_input(v), beta0, beta1);
+  }
+  /// The same from the hidden pre-activations in = b + W^T v, computed by the caller (a float32
+  /// run's tempering swaps take them from the float32 working copy).
+  Matrix free_energies_from_input(const Matrix& v, const Matrix& in, double beta0, double beta1) const {
     const Vector av = v.transpose() * a().col(0);
     Matrix f(v.cols(), 2);
     const double betas[2] = {beta0, beta1};
