@@ -85,16 +85,38 @@ inline float bernoulli_of_sigmoid_byte(float z, std::uint8_t byte, Stream& fine)
 }
 
 namespace detail {
-// The vectorised loops settle a unit without calling sigmoid() when an approximation
-// d ~ 1 + exp(-z) (relative error below 1e-6: Eigen's exp, or the polynomial below) puts it far
-// from both thresholds: (B + 1) d < 256 (1 - m) means (B + 1) / 256 < sigmoid(z) (1 - m + 1e-6),
-// so B + 1 <= 256 s with s within 1e-6 of sigmoid(z); B d > 256 (1 + m) means B >= 256 s likewise.
-// m = 3e-5 leaves a factor 30 over the approximations' error; the units inside the margin (and
-// NaN, infinite or overflowing inputs) go to bernoulli_of_sigmoid_byte. Only these settled
-// decisions differ in how they are computed, not in what they decide.
-constexpr float kByteMarginBelow = 256.0f * (1.0f - 3e-5f);
-constexpr float kByteMarginAbove = 256.0f * (1.0f + 3e-5f);
+// The vectorised loop settles a unit without calling sigmoid() when an approximation
+// d ~ 1 + exp(-z) (relative error below 1e-4: the polynomial below) puts it far from both
+// thresholds: (B + 1) d < 256 (1 - m) means (B + 1) / 256 < sigmoid(z) (1 - m + 1e-4), so
+// B + 1 <= 256 s with s within 1e-4 of sigmoid(z); B d > 256 (1 + m) means B >= 256 s likewise.
+// m = 3e-4 leaves a factor 3 over the approximation's error and s's own roundings (sigmoid() in
+// float is within a few 1e-7 of the true value); the units inside the margin (and NaN, infinite
+// or overflowing inputs) go to bernoulli_of_sigmoid_byte_near. Only these settled decisions
+// differ in how they are computed, not in what they decide. The portable loop uses Eigen's exp
+// (within a few float ulp) with the same margin.
+constexpr float kByteMargin = 3e-4f;
+constexpr float kByteMarginBelow = 256.0f * (1.0f - kByteMargin);
+constexpr float kByteMarginAbove = 256.0f * (1.0f + kByteMargin);
 }  // namespace detail
+
+/// One unit the vectorised loop did not settle, by the rule above, given its approximation
+/// d ~ 1 + exp(-z) (relative error below 1e-4). Most such units are those whose s lies inside
+/// their byte's interval, which draw V whatever else: for them s is approximated by 1 / d, and
+/// sigmoid() is computed only when (B + V) / 256 falls within the margin of it (about 8 % of
+/// them). Every other unit (near a threshold, or d not finite) takes bernoulli_of_sigmoid_byte.
+/// The decision and the V drawn are those of bernoulli_of_sigmoid_byte(z, byte, fine).
+inline float bernoulli_of_sigmoid_byte_near(float z, float d, std::uint8_t byte, Stream& fine) {
+  constexpr double m = detail::kByteMargin;
+  const double sa = 1.0 / static_cast<double>(d), b = byte;
+  // s in (B / 256, (B + 1) / 256) for sure: the rule draws V.
+  if (256.0 * sa * (1.0 + m) < b + 1.0 && 256.0 * sa * (1.0 - m) > b) {
+    const double u = (b + fine.uniform()) / 256.0;
+    if (u < sa * (1.0 - m)) return 1.0f;
+    if (u > sa * (1.0 + m)) return 0.0f;
+    return u <= static_cast<double>(sigmoid(z)) ? 1.0f : 0.0f;
+  }
+  return bernoulli_of_sigmoid_byte(z, byte, fine);
+}
 
 /// Units out[0..rows) by the rule above, z = x + bias (bias may be null), from rows bytes and,
 /// for the undecided units in order, `fine`. Portable: Eigen's vectorised exp over the column,
@@ -119,20 +141,20 @@ inline void bernoulli_of_sigmoid_bytes_portable(const float* x, const float* bia
 #if defined(__AVX512F__)
 namespace detail {
 /// exp(-z) on 16 floats: 2^t with t = -z log2(e) = n + f, n = round(t), |f| <= 1/2; 2^f = e^g,
-/// g = f ln 2, |g| <= 0.347, by its degree-6 Taylor polynomial (remainder below
-/// 0.347^7 / 7! e^0.347 = 1.7e-7 relative) and a scalef by n, which gives inf or 0 past the
-/// float range. Relative error below 1e-6 with the float roundings.
+/// g = f ln 2, |g| <= 0.347, by its degree-4 Taylor polynomial in f (remainder below
+/// 0.347^5 / 5! e^0.347 = 5.9e-5 relative) and a scalef by n, which gives inf or 0 past the
+/// float range. Relative error below 1e-4 with the float roundings
+/// (tests/unit/test_rbm_kernels.cpp checks it on a dense grid).
 inline __m512 exp_neg_ps(__m512 z) {
+  constexpr float l = 0.693147180559945309f;  // ln 2: the coefficients are (ln 2)^k / k!
   const __m512 t = _mm512_mul_ps(z, _mm512_set1_ps(-1.44269504088896341f));
   const __m512 n = _mm512_roundscale_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  const __m512 g = _mm512_mul_ps(_mm512_sub_ps(t, n), _mm512_set1_ps(0.693147180559945309f));
-  __m512 p = _mm512_set1_ps(1.0f / 720);
-  p = _mm512_fmadd_ps(p, g, _mm512_set1_ps(1.0f / 120));
-  p = _mm512_fmadd_ps(p, g, _mm512_set1_ps(1.0f / 24));
-  p = _mm512_fmadd_ps(p, g, _mm512_set1_ps(1.0f / 6));
-  p = _mm512_fmadd_ps(p, g, _mm512_set1_ps(0.5f));
-  p = _mm512_fmadd_ps(p, g, _mm512_set1_ps(1.0f));
-  p = _mm512_fmadd_ps(p, g, _mm512_set1_ps(1.0f));
+  const __m512 f = _mm512_sub_ps(t, n);
+  __m512 p = _mm512_set1_ps(l * l * l * l / 24);
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(l * l * l / 6));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(l * l / 2));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(l));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
   return _mm512_scalef_ps(p, n);
 }
 }  // namespace detail
@@ -160,13 +182,16 @@ inline void bernoulli_of_sigmoid_bytes(const float* x, const float* bias, const 
     const __mmask16 down = _mm512_cmp_ps_mask(_mm512_mul_ps(b, dd), above, _CMP_GT_OQ);
     auto unsure = static_cast<__mmask16>(lanes & ~(up | down));
     // Keep every input of the unsure units before the store (out may alias x).
-    float z_unsure[16];
-    if (unsure != 0) _mm512_storeu_ps(z_unsure, z);
+    float z_unsure[16], d_unsure[16];
+    if (unsure != 0) {
+      _mm512_storeu_ps(z_unsure, z);
+      _mm512_storeu_ps(d_unsure, dd);
+    }
     _mm512_mask_storeu_ps(out + i, lanes, _mm512_maskz_mov_ps(up, one));
     while (unsure != 0) {
       const int k = __builtin_ctz(unsure);
       unsure = static_cast<__mmask16>(unsure & (unsure - 1));
-      out[i + k] = bernoulli_of_sigmoid_byte(z_unsure[k], bytes[i + k], fine);
+      out[i + k] = bernoulli_of_sigmoid_byte_near(z_unsure[k], d_unsure[k], bytes[i + k], fine);
     }
   }
 #else
