@@ -49,8 +49,9 @@ struct RbmWeights {
     in.colwise() += a.col(0);
   }
   /// Chains per chunk of the statistics' p = sigmoid(b + W^T v): OpenBLAS packs W again for
-  /// every chunk, so wider chunks run faster (784 x 500, 1000 chains, one thread: 165, 178 and
-  /// 187 GFLOP/s over chunks of 128, 256 and 1000), as for the block-Gibbs step's chunks.
+  /// every chunk, so wider chunks run faster (784 x 500, 1000 chains, one thread, three runs:
+  /// 156-165, 174-179 and 183-187 GFLOP/s over chunks of 128, 256 and 1000), as for the
+  /// block-Gibbs step's chunks.
   static constexpr Index kStatsChunk = 2 * kChainChunk;
 
   /// The gradient statistics of a batch: (gW, ga, gb) += weight * sum over the columns of v of
