@@ -142,10 +142,33 @@ ChainSums GroupedChainSums::group(Index g) const {
   return out;
 }
 
+namespace {
+/// Applies f(offset, length) to the contiguous runs of one ChainSums layout that add_block and
+/// add_hidden_block write: everything but the strict upper triangle of sum d d^T (column j of
+/// the N x N block from row j down), which is 0 from construction on and never written.
+template <class F>
+void for_each_written_run(Index n, Index size, F&& f) {
+  const Index dd = 1 + n;
+  f(Index(0), dd);  // count, sum d
+  for (Index j = 0; j < n; ++j) f(dd + j * n + j, n - j);
+  f(dd + n * n, size - dd - n * n);  // sum e, sum e^2, sum h, sum v h^T
+}
+}  // namespace
+
+void GroupedChainSums::clear() {
+  // At every recorded time of a dynamics measurement: 161 MB for a 784 x 500 rbm, of which the
+  // upper triangles (30 %) are left alone.
+  for (Index g = 0; g < g_; ++g)
+    for_each_written_run(n_, size_, [&](Index at, Index len) { flat_.segment(g * size_ + at, len).setZero(); });
+}
+
 void GroupedChainSums::total(ChainSums& out) const {
   if (out.flat().size() != size_) throw std::invalid_argument("GroupedChainSums::total: shapes");
   out.flat() = flat_.head(size_);
-  for (Index g = 1; g < g_; ++g) out.flat() += flat_.segment(g * size_, size_);
+  for (Index g = 1; g < g_; ++g)
+    for_each_written_run(n_, size_, [&](Index at, Index len) {
+      out.flat().segment(at, len) += flat_.segment(g * size_ + at, len);
+    });
 }
 
 ChainStatistics finish(const ChainSums& sums, const DataReference& ref) {

@@ -214,3 +214,29 @@ TEST_CASE("the rbm's data terms of a reference are the same a block of columns a
     CHECK(ref.energy_mean == Approx(energy_mean).epsilon(1e-14));
   }
 }
+
+TEST_CASE("group sums: clear leaves what a fresh object holds, total is the groups' sum", "[observables]") {
+  // clear and total skip the strict upper triangles of sum d d^T (never written, kept at 0):
+  // after adding, clearing and adding other chains, the group sums must be bit for bit those of
+  // a fresh object given only the second chains, and total the plain sum of the groups in order.
+  const Index nv = 9, nh = 4;
+  const BernoulliRbm rbm = test::tiny_rbm(nv, nh, 31, 0.8);
+  const DataReference ref = make_reference(rbm, dataset_of(random_binary(nv, 300, 6)));
+  // The second set has fewer chains than groups: two groups must come out of clear as zeros.
+  const Matrix first = random_binary(nv, 57, 7), second = random_binary(nv, 3, 8);
+  GroupedChainSums reused(ref, 5), fresh(ref, 5);
+  accumulate_chains(rbm, first, ref, reused, 3);
+  reused.clear();
+  accumulate_chains(rbm, second, ref, reused, 11);
+  accumulate_chains(rbm, second, ref, fresh, 11);
+  CHECK((reused.flat().array() == fresh.flat().array()).all());
+
+  ChainSums total(ref), by_group = reused.group(0);
+  reused.total(total);
+  for (Index g = 1; g < reused.groups(); ++g) by_group += reused.group(g);
+  CHECK((total.flat().array() == by_group.flat().array()).all());
+  const Matrix dd = total.sum_dd();
+  CHECK(dd.triangularView<Eigen::StrictlyUpper>().toDenseMatrix().cwiseAbs().maxCoeff() == 0.0);
+  CHECK(dd.diagonal().sum() > 0.0);  // the chains were added (units 7 and 8 are always 1: d = 0)
+  CHECK(total.count() == 3.0);
+}

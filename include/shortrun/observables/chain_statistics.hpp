@@ -209,9 +209,12 @@ class GroupedChainSums {
   explicit GroupedChainSums(const DataReference& ref, Index groups = kJackknifeGroups);
 
   Index groups() const { return g_; }
+  /// The G layouts one after the other. Writers (the team's sum) must keep every group's strict
+  /// upper triangle of sum d d^T at 0, as add does: clear and total skip it.
   Vector& flat() { return flat_; }
   const Vector& flat() const { return flat_; }
-  void clear() { flat_.setZero(); }
+  /// Zeroes every group's sums (all but the upper triangles, which stay 0).
+  void clear();
 
   /// Adds the columns of x (N x n), global chains first_chain .., with their energies (n).
   void add(const Matrix& x, const Vector& energy, const DataReference& ref, Index first_chain);
