@@ -24,6 +24,13 @@ struct RbmMoments {
   Matrix vh;
 };
 
+/// Chains per chunk of the RBM's products over chains, W^T v and W h (the block-Gibbs step,
+/// samplers/block_gibbs.hpp, and the float32 statistics' p below): twice the core's kChainChunk,
+/// fixed so that results do not depend on the thread count. OpenBLAS packs W again for every
+/// chunk, so wider chunks run faster (784 x 500, 1000 chains, one thread, three runs: W^T v at
+/// 156-165, 174-179 and 183-187 GFLOP/s over chunks of 128, 256 and 1000).
+inline constexpr Index kRbmProductChunk = 2 * kChainChunk;
+
 /// Read-only views of an RBM's W (Nv x Nh), a (Nv x 1) and b (Nh x 1) in precision Scalar: the
 /// operands of the hot kernels (the block-Gibbs step, samplers/block_gibbs.hpp, and the gradient
 /// statistics below). They are templates so that one code runs in float64 (BernoulliRbm::weights(),
@@ -48,20 +55,14 @@ struct RbmWeights {
     in.noalias() = W * hid;
     in.colwise() += a.col(0);
   }
-  /// Chains per chunk of the statistics' p = sigmoid(b + W^T v): OpenBLAS packs W again for
-  /// every chunk, so wider chunks run faster (784 x 500, 1000 chains, one thread, three runs:
-  /// 156-165, 174-179 and 183-187 GFLOP/s over chunks of 128, 256 and 1000), as for the
-  /// block-Gibbs step's chunks.
-  static constexpr Index kStatsChunk = 2 * kChainChunk;
-
   /// The gradient statistics of a batch: (gW, ga, gb) += weight * sum over the columns of v of
   /// dF/dtheta(v) = (-v p^T, -v, -p), p = sigmoid(b + W^T v). `p` is scratch (Nh x n).
   /// float64 keeps the earlier kernel bit for bit (two whole products, the scalar sigmoid, on one
   /// thread; tests/unit/test_rbm_kernels.cpp). float32 (training's model.precision = float32)
   /// runs both products on the OpenMP threads in fixed chunks (core/threads.hpp), so its result
-  /// is the same for any thread count: p over chunks of kStatsChunk chains (each column's product
-  /// and sigmoid are its own), then gW over blocks of kChainChunk rows (each element is the same
-  /// sum over all the chains whatever rows share its product).
+  /// is the same for any thread count: p over chunks of kRbmProductChunk chains (each column's
+  /// product and sigmoid are its own), then gW over blocks of kChainChunk rows (each element is
+  /// the same sum over all the chains whatever rows share its product).
   template <class GW, class GA, class GB>
   void accumulate_grad_energy(const Mat& v, Scalar weight, GW&& gW, GA&& ga, GB&& gb, Mat& p) const {
     if constexpr (std::is_same_v<Scalar, double>) {
@@ -72,8 +73,8 @@ struct RbmWeights {
       const Index n = v.cols(), nv = v.rows();
       p.resize(n_hidden(), n);
       SHORTRUN_PARALLEL_FOR
-      for (Index c = 0; c < chain_chunks(n, kStatsChunk); ++c) {
-        const Index first = c * kStatsChunk, m = std::min(kStatsChunk, n - first);
+      for (Index c = 0; c < chain_chunks(n, kRbmProductChunk); ++c) {
+        const Index first = c * kRbmProductChunk, m = std::min(kRbmProductChunk, n - first);
         auto pc = p.middleCols(first, m);
         pc.noalias() = W.transpose() * v.middleCols(first, m);
         // Eigen's vectorised exp (within a few float ulp of sigmoid()), a contiguous column at a

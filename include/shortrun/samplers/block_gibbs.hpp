@@ -41,11 +41,11 @@ class BlockGibbs {
     step(rbm.weights(), v, rng, work);
   }
 
-  /// Chains per chunk of a block-Gibbs step: twice the core's kChainChunk (core/threads.hpp),
-  /// fixed for the same reason. Measured (784 x 500 RBM, 1000 chains, float32, one thread): the
-  /// step's two products over chunks of 128, 256 and 1000 chains run at 168, 186 and 189 GFLOP/s
-  /// with OpenBLAS (each chunk repacks W) and at 132, 131 and 129 with Eigen's GEMM.
-  static constexpr Index kChunk = 2 * kChainChunk;
+  /// Chains per chunk of a block-Gibbs step: kRbmProductChunk (models/bernoulli_rbm.hpp), shared
+  /// with the float32 gradient statistics. Measured (784 x 500 RBM, 1000 chains, float32, one
+  /// thread): the step's two products over chunks of 128, 256 and 1000 chains run at 168, 186 and
+  /// 189 GFLOP/s with OpenBLAS (each chunk repacks W) and at 132, 131 and 129 with Eigen's GEMM.
+  static constexpr Index kChunk = kRbmProductChunk;
 
   /// One step for every chain, in precision Scalar. Chains go in chunks of kChunk columns, one
   /// OpenMP iteration each: W^T v into `work`, the hidden draws, W h straight into v (whose old
