@@ -9,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "shortrun/core/matrix_backend.hpp"
+#include "shortrun/version.hpp"
+
 namespace shortrun::cli {
 namespace {
 std::string& stored_command_line() {
@@ -50,6 +53,12 @@ io::Provenance app_provenance(const mpi::Communicator& team, const std::string& 
     }
   }
   return p;
+}
+
+std::string training_setup(int ranks) {
+  const char* dirty = kGitDirty == 1 ? " dirty" : kGitDirty < 0 ? " (tree state unknown)" : "";
+  return std::to_string(ranks) + (ranks == 1 ? " rank, " : " ranks, ") + matrix_backend() + ", shortrun " + kVersion +
+         " git " + kGitSha + dirty + " (" + kBuildFlags + ", " + kCompiler + ")";
 }
 
 void reset_peak_memory() {

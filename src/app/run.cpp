@@ -352,6 +352,26 @@ void broadcast_resume(io::ResumeState& s, const mpi::Communicator& team) {
   team.broadcast({&s.elapsed_s, 1}, 0);
 }
 
+/// `segments` with the segment "updates from-to: setup" as its last line (unchanged when the
+/// segment is empty: a run stopped again before its first update).
+std::string with_segment(const std::string& segments, Index from, Index to, const std::string& setup) {
+  if (to <= from) return segments;
+  const std::string line = "updates " + std::to_string(from) + "-" + std::to_string(to) + ": " + setup;
+  return segments.empty() ? line : segments + "\n" + line;
+}
+
+/// Says (one line on stderr) when a resumed run continues with another setup than the one its
+/// checkpoint's last segment trained with: its bits then differ from an uninterrupted run's.
+void warn_if_setup_changed(const std::string& resume_path, const std::string& segments, const std::string& setup) {
+  const std::string last = segments.substr(segments.rfind('\n') + 1);  // npos + 1 == 0: the only line
+  const std::size_t colon = last.find(": ");
+  if (colon == std::string::npos || last.compare(colon + 2, std::string::npos, setup) == 0) return;
+  std::fprintf(stderr,
+               "shortrun: warning: %s: %s were trained with %s; resuming with %s: the result is not bit for bit "
+               "an uninterrupted run's (the run file's train_segments lists both)\n",
+               resume_path.c_str(), last.substr(0, colon).c_str(), last.substr(colon + 2).c_str(), setup.c_str());
+}
+
 /// The scheduled checkpoints at `steps`, read by the leader from the resume checkpoint and sent to
 /// every rank of the team (collective).
 std::vector<std::pair<Index, Vector>> read_checkpoints(const std::string& resume_path, const std::vector<Index>& steps,
@@ -430,9 +450,14 @@ RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, TrainHook
 
   hooks.resume = resuming != 0 ? &resume : nullptr;
   const std::string started = resuming != 0 && !resume.started.empty() ? resume.started : io::utc_now();
-  const io::Provenance provenance = app_provenance(team, started);  // collective: every rank
+  io::Provenance provenance = app_provenance(team, started);  // collective: every rank
+  // Training segments (the leader's): what trained updates first..step, after those before.
+  const std::string setup = training_setup(team.size());
+  const Index first = resuming != 0 ? resume.step : 0;
+  if (leader && resuming != 0) warn_if_setup_changed(run.resume_path, resume.segments, setup);
   hooks.save = [&](io::ResumeState& state) {
     state.started = started;  // not a copy: the state's parameters and checkpoints are lent
+    state.segments = with_segment(resume.segments, first, state.step, setup);
     io::write_resume_state(run.resume_path, state);
   };
   // The training log as JSON lines, one object per logged update, flushed at once so that it can
@@ -494,6 +519,7 @@ RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, TrainHook
     }
   }
   if (leader) {
+    provenance.emplace_back("train_segments", with_segment(resume.segments, first, out.train.last_step, setup));
     write_run_file(run, model, result, io::RunMeta{run.run_id, team.size(), provenance}, measurements);
     std::error_code ec;
     if (result.status != RunStatus::interrupted) fs::remove(run.resume_path, ec);

@@ -44,6 +44,7 @@ void write_resume_state(const std::string& path, const ResumeState& s) {
     f.attr("step", static_cast<std::int64_t>(s.step));
     f.attr("elapsed_s", s.elapsed_s);
     f.attr("started", s.started);
+    f.attr("segments", s.segments);
     f.attr("written", utc_now());
     f.write("params", s.params);
     h5::Group est = f.create_group("estimator");
@@ -85,6 +86,7 @@ ResumeState read_resume_state(const std::string& path) {
   s.step = f.attr_int("step");
   s.elapsed_s = f.attr_double("elapsed_s");
   if (f.has_attr("started")) s.started = f.attr_string("started");
+  if (f.has_attr("segments")) s.segments = f.attr_string("segments");
   s.params = f.read_vector("params");
   s.estimator = read_state(f.open_group("estimator"));
   s.optimizer = read_state(f.open_group("optimizer"));

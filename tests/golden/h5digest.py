@@ -27,7 +27,7 @@ Excluded (they legitimately differ between two identical runs; only their presen
 timestamps (`created`, `finished`, `started`, `updated`, `measured`, `written`), wall times (any
 dataset or attribute named `wall_s`, `seconds`, `elapsed_s`), memory use (`train_peak_rss_mb`), `host`, `git_sha`,
 `shortrun_version`, and the provenance attributes (`argv`, `hosts`, `git_dirty`, `mpi_library`,
-`hdf5_version`, `eigen_version`, `compiler`, `build_flags`). With --root DIR, every occurrence of DIR (the output folder the run was
+`hdf5_version`, `eigen_version`, `compiler`, `build_flags`, `train_segments`). With --root DIR, every occurrence of DIR (the output folder the run was
 written under: `run.out` in the config text and in /config, and any other string naming a path
 in it) is replaced by `<OUT>` before hashing, so that the text is still compared but not the
 temporary folder's name.
@@ -52,6 +52,7 @@ EXCLUDED = {
     "mpi_library": "library version", "hdf5_version": "library version", "eigen_version": "library version",
     "compiler": "compiler version", "build_flags": "build flags",
     "train_peak_rss_mb": "memory use",
+    "train_segments": "build commit per training segment",
 }
 
 root = None  # the output folder's path, replaced by <OUT> in strings

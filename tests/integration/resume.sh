@@ -4,7 +4,9 @@
 #    written), then the same command again, until done: final parameters and training log are
 #    bitwise identical to an uninterrupted run, and no run file ever claims `completed` early;
 #  - SIGTERM: exit 75, resume checkpoint and an `interrupted` run file; the same command completes;
-#  - --walltime: exit 75 before the limit, then resume completes.
+#  - --walltime: exit 75 before the limit, then resume completes;
+#  - train_segments: one segment per training segment; a resume on another rank count is allowed,
+#    warned about in one line and recorded.
 # Usage: resume.sh SHORTRUN MPIEXEC
 set -uo pipefail
 source "$(dirname "$0")/../support/script_prelude.sh"
@@ -71,11 +73,51 @@ rc=$?
 [[ -f "$work/term/runs/gaussian.ckpt.h5" ]] || fail "SIGTERM: no resume checkpoint"
 $py -c "import h5py; f=h5py.File('$work/term/runs/gaussian.h5'); assert f.attrs['status']=='interrupted', f.attrs['status']; assert 'SIGTERM' in f.attrs['status_reason']" ||
   fail "SIGTERM: run file not marked interrupted"
-"$shortrun" train "$config" "${train_args[@]}" --out "$work/term" > /dev/null || fail "resume after SIGTERM"
+"$shortrun" train "$config" "${train_args[@]}" --out "$work/term" > /dev/null 2> "$work/term.resume.err" ||
+  fail "resume after SIGTERM: $(cat "$work/term.resume.err")"
 same_run "$work/ref/runs/gaussian.h5" "$work/term/runs/gaussian.h5" || fail "resume after SIGTERM differs"
 "$shortrun" train "$config" "${train_args[@]}" --out "$work/term" > "$work/again.out" || fail "rerun of a completed run"
 grep -q "already completed" "$work/again.out" || fail "rerun of a completed run did not skip"
 echo "train: SIGTERM -> 75, resumed bitwise"
+
+segments() {  # run file, expected rank count per segment (1 2 ...): train_segments covers 0..updates in order
+  $py - "$@" <<'PY'
+import re, sys, h5py
+f = h5py.File(sys.argv[1])
+lines = f.attrs["train_segments"].split("\n")
+ranks = [int(r) for r in sys.argv[2:]]
+assert len(lines) == len(ranks), lines
+end = 0
+for line, r in zip(lines, ranks):
+    m = re.fullmatch(r"updates (\d+)-(\d+): (\d+) ranks?, (.+), shortrun (\S+) git (.+)", line)
+    assert m, line
+    a, b, got = int(m[1]), int(m[2]), int(m[3])
+    assert a == end and b > a and got == r, (line, end, r)
+    assert m[4] == f.attrs["matrix_products"], (line, f.attrs["matrix_products"])
+    end = b
+assert end == int(f["train/step"][-1]) == int(f["config"].attrs["train.updates"]), (end, f["train/step"][-1])
+assert int(f.attrs["mpi_ranks"]) == ranks[-1]
+PY
+}
+segments "$work/ref/runs/gaussian.h5" 1 || fail "uninterrupted run: train_segments is not one segment 0-updates"
+segments "$work/term/runs/gaussian.h5" 1 1 || fail "resumed run: train_segments is not two segments"
+"$shortrun" info "$work/term/runs/gaussian.h5" | grep -c "^  segment  " | grep -qx 2 || fail "info shows no segments"
+
+# --- train: resumed on another number of ranks: allowed, warned about, recorded ----------------
+"$shortrun" train "$config" "${train_args[@]}" --out "$work/ranks" > /dev/null 2>&1 &
+pid=$!
+wait_for "$work/ranks/runs/gaussian.ckpt.h5"
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+[[ $rc -eq 75 ]] || fail "SIGTERM before a 2-rank resume: exit $rc, expected 75"
+"$mpiexec" -n 2 "$shortrun" train "$config" "${train_args[@]}" --out "$work/ranks" > /dev/null 2> "$work/ranks.err" ||
+  fail "2-rank resume of a 1-rank run: $(cat "$work/ranks.err")"
+[[ $(grep -c "shortrun: warning: .*gaussian.ckpt.h5: updates 0-[0-9]* were trained with 1 rank, .*resuming with 2 ranks, .*not bit for bit" "$work/ranks.err") -eq 1 ]] ||
+  fail "2-rank resume: expected one warning line naming both setups, got: $(cat "$work/ranks.err")"
+segments "$work/ranks/runs/gaussian.h5" 1 2 || fail "2-rank resume: train_segments does not record both segments"
+grep -q "warning" "$work/term.resume.err" && fail "same-setup resume warned: $(cat "$work/term.resume.err")"
+echo "train: resumed on 2 ranks after 1: warned once, both segments recorded"
 
 # --- train: --walltime stops in time ---------------------------------------------------------
 start=$SECONDS

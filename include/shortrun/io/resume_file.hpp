@@ -32,6 +32,9 @@ struct ResumeState {
   Index step = 0;           ///< updates applied
   double elapsed_s = 0;     ///< training wall time so far
   std::string started;      ///< when the run first started (UTC ISO 8601), kept across resumes
+  /// The training segments up to `step`, one line each, "updates A-B: <setup>" (the app's
+  /// training_setup); empty in checkpoints written before they were recorded.
+  std::string segments;
   Vector params;
   State estimator;          ///< team-wide: split blocks hold every column
   State optimizer;
