@@ -531,7 +531,7 @@ int cmd_sweep(int argc, char** argv) {
           const OnDisk state = inspect_on_disk(prepared.path, prepared.resume_path, plan.configs[i], args->force, [&] {
             return families::model_layout(prepared.config, prepared.data).size();
           });
-          if (state != OnDisk::completed) todo_text += std::to_string(i) + ",";
+          if (state != OnDisk::completed && state != OnDisk::diverged) todo_text += std::to_string(i) + ",";
         }
       }
     }

@@ -43,7 +43,8 @@ differing key with both values, unless --force: then a run file is kept as
 <run.name>.replaced-<UTC time>.h5 beside the new one (never deleted) and a checkpoint is discarded.
 
 Exit codes: 0 completed (or already completed), 2 bad input (config, arguments, output folder),
-3 diverged (recorded in the run file: status = diverged, status_reason says why), 75 interrupted
+3 diverged, now or in an earlier run of the same command (recorded in the run file: status =
+diverged, status_reason says why), 75 interrupted
 (resume by running the same command), 1 internal error. Under mpirun or srun only rank 0 exits 3
 or 75 and the other ranks exit 0, so the launcher passes the code on and reports one process.
 
@@ -121,6 +122,12 @@ int cmd_train(int argc, char** argv) {
   if (static_cast<OnDisk>(on_disk) == OnDisk::completed) {
     if (leader) std::printf("run %s: already completed -> %s (nothing to do)\n", run.run_id.c_str(), run.path.c_str());
     return kExitOk;
+  }
+  if (static_cast<OnDisk>(on_disk) == OnDisk::diverged) {  // the same report as when it diverged
+    if (leader)
+      std::printf("run %s: already diverged -> %s (nothing to do; its status_reason says why)\n",
+                  run.run_id.c_str(), run.path.c_str());
+    return leader ? kExitDiverged : kExitOk;
   }
   StopControl stop(world, args->walltime_s, run.config.checkpoint_every);
 

@@ -284,7 +284,7 @@ OnDisk inspect_on_disk(const std::string& run_path, const std::string& resume_pa
     if (!changed.empty())
       std::fprintf(stderr, "shortrun: note: %s keeps its measurement (%s); `shortrun measure %s%s` measures it again\n",
                    run_path.c_str(), join(changed).c_str(), run_path.c_str(), sets.c_str());
-    return OnDisk::completed;
+    return s == RunStatus::diverged ? OnDisk::diverged : OnDisk::completed;
   }
   return OnDisk::nothing;  // interrupted or failed without a checkpoint: run again from the start
 }

@@ -28,6 +28,17 @@ set -e
 [[ $rc -eq 2 ]] || fail "existing run file: exit $rc, expected 2"
 grep -q "exact.h5: exists with another configuration" "$work/err" || fail "existing run file: message $(cat "$work/err")"
 
+# Adam bounds its step, so a runaway (lr = 1e6 drives a mode's J below 0 and its chains off to
+# infinity) shows in the gradient, not in the parameters: still diverged, exit 3, and recorded.
+set +e
+"$shortrun" train "$config" --out "$work/adam" --quiet --set train.optimizer=adam --set train.lr=1e6 \
+  --set train.updates=200 > "$work/adam.out" 2>&1
+rc=$?
+set -e
+[[ $rc -eq 3 ]] || fail "Adam runaway: exit $rc, expected 3: $(cat "$work/adam.out")"
+/usr/bin/python3 -c "import h5py, sys; f = h5py.File(sys.argv[1]); sys.exit(not (f.attrs['status'] == 'diverged' and f.attrs['status_reason'].startswith('gradient norm')))" \
+  "$work/adam/runs/gaussian.h5" || fail "Adam runaway: the run file does not say diverged (gradient norm)"
+
 # Sampled chains under mpirun -n 2: one team, completes, file says 2 ranks.
 "$mpiexec" -n 2 "$shortrun" train "$config" --out "$work/b" --quiet --set train.updates=50 \
   --set train.chains=200 --set run.name=mpi > "$work/mpi.out"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # /theory/h_star for every single-site sampler (docs/theory.md section 3): rdm with exact moments lands
 # on it (gibbs, gibbs-random, metropolis, metropolis-random), and where a site has no fixed point
-# h_star is NaN and the run says diverged (exit 3).
+# h_star is NaN and the run says diverged (exit 3, and again when the same command runs again).
 # Usage: spins_theory.sh SHORTRUN MPIEXEC
 set -euo pipefail
 source "$(dirname "$0")/../support/script_prelude.sh"
@@ -18,6 +18,14 @@ set +e
 rc=$?
 set -e
 [[ $rc -eq 3 ]] || fail "unreachable magnetisation: exit $rc, expected 3 (diverged)"
+# The same command again trains nothing and reports the divergence again.
+set +e
+"$shortrun" train "$spins" --out "$work/out" --quiet --set sampler.type=metropolis-random --set train.k=1 \
+  --set run.name=unreachable > "$work/again.out" 2>&1
+rc=$?
+set -e
+[[ $rc -eq 3 ]] && grep -q "^run unreachable: already diverged" "$work/again.out" ||
+  fail "re-run of a diverged run: exit $rc, expected 3 and 'already diverged': $(cat "$work/again.out")"
 
 /usr/bin/python3 - "$work/out/runs" <<'PY' || fail "/theory/h_star"
 import sys

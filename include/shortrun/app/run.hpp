@@ -32,7 +32,8 @@ PreparedRun prepare_run(const RunConfig& config, const std::string& run_id);
 /// What a run's files on disk say, for `train` and `sweep` deciding what to do.
 enum class OnDisk {
   nothing,    ///< start from update 1
-  completed,  ///< a completed (or diverged) run file of this configuration: skip
+  completed,  ///< a completed run file of this configuration: skip
+  diverged,   ///< a diverged run file of this configuration: skip (train exits 3 again)
   resumable,  ///< a resume checkpoint of this configuration: continue from it
 };
 

@@ -17,7 +17,8 @@
 
 namespace shortrun {
 
-/// A parameter norm above this means training has run away (a mode without a fixed point).
+/// A parameter norm above this means training has run away (a mode without a fixed point); so does
+/// a gradient norm above it (the chains' statistics blew up, whatever the optimizer's step).
 inline constexpr double kDivergedNorm = 1e12;
 
 /// Models whose parameters saturate (binary units: a field of 40 already freezes a unit) give a
@@ -102,6 +103,16 @@ TrainOutcome train(Model& model, DataTermOf<Scalar>& data, Estimator& estimator,
     if (!team.all(grad.allFinite())) {
       outcome.status = RunStatus::diverged;
       outcome.reason = "non-finite gradient at update " + std::to_string(step);
+      break;
+    }
+    // A runaway gradient is a divergence even when the optimizer's step stays bounded (Adam
+    // normalises it, so the parameters alone would never reach kDivergedNorm).
+    if (const double grad_norm = grad.head(n).norm(); !team.all(grad_norm < kDivergedNorm)) {
+      outcome.status = RunStatus::diverged;
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "gradient norm %.3g at update %lld (above %.0e: the chains' statistics ran away)",
+                    grad_norm, static_cast<long long>(step), kDivergedNorm);
+      outcome.reason = buf;
       break;
     }
     optimizer.step(model.params(), grad.head(n));
