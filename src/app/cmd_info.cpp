@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -19,6 +20,7 @@
 #include "shortrun/io/run_file.hpp"
 
 namespace po = boost::program_options;
+namespace fs = std::filesystem;
 
 namespace shortrun::cli {
 namespace {
@@ -384,6 +386,8 @@ int cmd_info(int argc, char** argv) {
     return kExitOk;
   }
   if (path.empty()) throw BadInput("shortrun info: missing FILE.h5 (see shortrun info --help)");
+  if (fs::is_directory(path))
+    throw BadInput(path + ": a directory; expected a run file (<out>/runs/<run_id>.h5) or a sweep manifest (<out>/sweep.h5)");
   std::unique_ptr<h5::File> file;
   try {
     file = std::make_unique<h5::File>(path, h5::File::Mode::read);

@@ -28,7 +28,7 @@ commands:
                                        re-measure dynamics and equilibrium of a trained run
   theory  CONFIG.ini [--out FILE.h5]   closed-form predictions of a solvable model, as a table
   info    FILE.h5 [--json]             summary of a run file or sweep manifest (--json: typed)
-  bench   [--what rbm|bm|gaussian|convnet|gemm|all] [--json] [--repeats N] [--quick] [--threads N]
+  bench   [--what rbm|pt|bm|gaussian|convnet|gemm|all] [--json] [--repeats N] [--quick] [--threads N]
                                        time the training kernels against this machine's GEMM
   --version                            version, git commit and matrix-product library
 
@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "shortrun: error: %s\n", e.what());
     return kExitBadInput;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "shortrun: internal error: %s\n", e.what());
+    std::fprintf(stderr, "shortrun: internal error: %s\n", shortrun::BadInput::one_line(e.what()).c_str());
     return kExitInternal;
   }
 }

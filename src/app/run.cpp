@@ -146,14 +146,14 @@ int agree_on_bad_input(const mpi::Communicator& world, const std::function<void(
     error = std::string("shortrun: error: ") + e.what();
     code = kExitBadInput;
   } catch (const h5::Error& e) {
-    error = std::string("shortrun: error: ") + e.what();
+    error = std::string("shortrun: error: ") + BadInput::one_line(e.what());
     code = kExitBadInput;
   } catch (const std::bad_alloc&) {
     error = "shortrun: internal error on rank " + std::to_string(world.rank()) +
             ": out of memory before training (a configuration larger than the memory estimate; set run.max_memory)";
     code = kExitInternal;
   } catch (const std::exception& e) {
-    error = "shortrun: internal error on rank " + std::to_string(world.rank()) + ": " + e.what();
+    error = "shortrun: internal error on rank " + std::to_string(world.rank()) + ": " + BadInput::one_line(e.what());
     code = kExitInternal;
   }
   const int first_bad = world.min(error.empty() ? world.size() : world.rank());
@@ -182,7 +182,7 @@ int fail_job(const std::exception& e) {
   else if (dynamic_cast<const std::bad_alloc*>(&e) != nullptr)
     std::fprintf(stderr, "shortrun: internal error on rank %d: out of memory (set run.max_memory to the memory a rank may use)\n",
                  world.rank());
-  else std::fprintf(stderr, "shortrun: internal error on rank %d: %s\n", world.rank(), e.what());
+  else std::fprintf(stderr, "shortrun: internal error on rank %d: %s\n", world.rank(), BadInput::one_line(e.what()).c_str());
   std::fflush(stdout);
   std::fflush(stderr);
   if (world.size() > 1) MPI_Abort(MPI_COMM_WORLD, code);  // the other ranks may wait in a collective

@@ -48,6 +48,7 @@ cases=(
   "unknown command|unknown command 'trian'|trian $config"
   "info on a missing file|nothere.h5|info $work/nothere.h5"
   "info on a config file|gaussian.ini|info $config"
+  "info on a directory|: a directory; expected a run file|info $work"
   "theory with a list|train.k: 'shortrun theory' takes one value|theory $config --set train.k=1,2"
   "theory --out exists|gaussian.ini: file exists|theory $config --out $config"
   "sweep: P does not divide|--ranks-per-run: 3 does not divide|sweep $config --ranks-per-run 3"

@@ -10,7 +10,24 @@ namespace shortrun {
 /// expected, in one line.
 class BadInput : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  /// Line breaks in `message` (a library's multi-line text quoted in it) become "; ".
+  explicit BadInput(const std::string& message) : std::runtime_error(one_line(message)) {}
+  explicit BadInput(const char* message) : BadInput(std::string(message)) {}
+
+  /// `text` with every run of line breaks (and the blanks that follow them) replaced by "; ", and
+  /// none at the end.
+  static std::string one_line(const std::string& text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i] != '\n' && text[i] != '\r') {
+        out += text[i];
+        continue;
+      }
+      while (i + 1 < text.size() && (text[i + 1] == '\n' || text[i + 1] == '\r' || text[i + 1] == ' ' || text[i + 1] == '\t')) ++i;
+      if (i + 1 < text.size()) out += "; ";
+    }
+    return out;
+  }
 };
 
 }  // namespace shortrun
