@@ -159,6 +159,9 @@ int cmd_measure(int argc, char** argv) {
   });
   if (bad) return bad;
   if (!args) return kExitOk;
+  if (const int differ = agree_on_one_configuration(
+          world, job.run.config.to_ini() + "[arguments]\nfile = " + args->path + "\ncheckpoint = " + args->checkpoint + "\n"))
+    return differ;
   try {
     const RunConfig& config = job.run.config;
     const auto measurements =

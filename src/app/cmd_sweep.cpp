@@ -23,6 +23,7 @@
 #include "shortrun/app/cli_args.hpp"
 #include "shortrun/app/commands.hpp"
 #include "shortrun/app/config_parser.hpp"
+#include "shortrun/app/folder_lock.hpp"
 #include "shortrun/app/measure_run.hpp"
 #include "shortrun/app/progress.hpp"
 #include "shortrun/app/provenance.hpp"
@@ -65,13 +66,16 @@ SIGTERM, SIGINT, SIGUSR1 or the --walltime limit (or the SLURM job's time left) 
 finish its current update, write its resume checkpoint (<run_id>.ckpt.h5) and stop taking work;
 the manifest says interrupted and the exit code is 75 (0 when every run had already completed).
 Running the same command again resumes the interrupted runs, runs the ones never started and skips
-completed ones; a run file of the same name with another configuration is refused unless --force.
+completed ones; a run file of the same name with another configuration is refused unless --force,
+and so is a manifest that lists runs the grid does not have (another sweep's: --force keeps it as
+<name>.replaced-<UTC time>.h5).
 
 One sweep at a time per manifest: a sweep holds an advisory lock (flock) on <manifest>.lock (e.g.
 <out>/sweep.h5.lock, which names the holder's host, pid and start time) until it exits, and then
 removes it. A second
 sweep on the same folder (and shard) is refused with exit 2 naming the holder, or with --wait waits
-for it. The lock dies with its process: the kernel releases it when the holder exits or is
+for it; so is the whole grid's sweep while a --shard sweep runs in the folder, and a shard while
+the whole grid's sweep runs (shards of one grid run side by side). The lock dies with its process: the kernel releases it when the holder exits or is
 killed, so a stale lock file of a dead process is simply taken over; across nodes sharing an NFS
 file system the server releases a dead node's lock when its lease expires (about 90 s). On a file
 system without locks (flock fails with ENOLCK or EOPNOTSUPP) the sweep warns and runs unlocked.
@@ -150,85 +154,26 @@ std::string manifest_name(std::int64_t shard, std::int64_t n_shards) {
                        : "sweep-shard" + std::to_string(shard) + "of" + std::to_string(n_shards) + ".h5";
 }
 
-/// An advisory lock (flock) on <manifest>.lock for the lifetime of the sweep (see kSweepUsage): the
-/// kernel drops it when the process ends, however it ends, so a dead holder's lock is free.
-class FolderLock {
- public:
-  FolderLock(const std::string& path, bool wait) : path_(path) {
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw BadInput(path + ": cannot create the sweep's lock file (" + std::strerror(errno) + ")");
-    bool told = false;
-    for (;;) {
-      if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) {
-        // The holder removes the file when it ends: a lock taken on a removed (or replaced) file
-        // is no lock on the path; open the path again.
-        struct stat held {}, now {};
-        if (::fstat(fd_, &held) == 0 && ::stat(path.c_str(), &now) == 0 && held.st_ino == now.st_ino &&
-            held.st_dev == now.st_dev)
-          break;
-        ::close(fd_);
-        fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (fd_ < 0) throw BadInput(path + ": cannot create the sweep's lock file (" + std::strerror(errno) + ")");
-        continue;
-      }
-      if (errno == EINTR) continue;
-      if (errno == ENOLCK || errno == EOPNOTSUPP || errno == ENOSYS) {
-        std::fprintf(stderr, "shortrun: warning: %s: this file system does not lock files (%s); make sure no other "
-                             "sweep writes to this folder\n", path.c_str(), std::strerror(errno));
-        write_holder();
-        return;  // unlocked: the file stays, naming the last sweep
-      }
-      const std::string holder = read_holder();
-      if (!wait) {
-        ::close(fd_);
-        fd_ = -1;
-        throw BadInput(path + ": another sweep holds this output folder (" + holder +
-                       "); wait for it to end, pass --wait, or use another --out");
-      }
-      if (!told) std::fprintf(stderr, "[sweep] waiting for the lock %s (%s)\n", path.c_str(), holder.c_str());
-      told = true;
-      if (stop_signal() != 0) {
-        ::close(fd_);
-        fd_ = -1;
-        throw BadInput(path + ": stopped by a signal while waiting for the lock (" + holder + ")");
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+/// The whole grid's sweep and a --shard sweep must not run at once in one folder: they would train
+/// the same runs. Called with this sweep's own manifest lock held, so whichever starts second sees
+/// the first: the whole grid's sweep takes every shard's lock too (into `held`, until it ends), a
+/// shard checks that the whole grid's lock is free.
+void exclude_other_parts(const std::string& out, const SweepArgs& args, std::vector<FolderLock>& held) {
+  const fs::path folder(out);
+  const std::string advice = "wait for it to end, pass --wait, or use another --out";
+  if (args.n_shards == 1) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(folder, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (name.starts_with("sweep-shard") && name.ends_with(".h5.lock"))
+        held.emplace_back(entry.path().string(), args.wait, "a --shard sweep runs in this output folder", advice);
     }
-    locked_ = true;
-    write_holder();
+    return;
   }
-  FolderLock(const FolderLock&) = delete;
-  FolderLock& operator=(const FolderLock&) = delete;
-  ~FolderLock() {
-    // Removed while still held, then released: a waiter that then gets the lock on the removed file
-    // sees that it is gone and opens the path again (above).
-    if (fd_ < 0) return;
-    if (locked_) ::unlink(path_.c_str());
-    ::close(fd_);
-  }
+  const std::string whole = (folder / manifest_name(0, 1)).string() + ".lock";
+  if (fs::exists(whole)) FolderLock probe(whole, args.wait, "the whole grid's sweep runs in this output folder", advice);
+}
 
- private:
-  std::string read_holder() const {
-    char buf[256] = {};
-    const ssize_t n = ::pread(fd_, buf, sizeof buf - 1, 0);
-    std::string text = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
-    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-    return text.empty() ? "holder unknown" : text;
-  }
-  void write_holder() {
-    char host[256] = {};
-    ::gethostname(host, sizeof host - 1);
-    const std::string text = std::string("host ") + host + ", pid " + std::to_string(::getpid()) + ", since " +
-                             io::utc_now() + "\n";
-    if (::ftruncate(fd_, 0) == 0 && ::pwrite(fd_, text.data(), text.size(), 0) < 0) {
-      // informational only: the lock is the flock, not the text
-    }
-  }
-
-  std::string path_;
-  int fd_ = -1;
-  bool locked_ = false;
-};
 
 // A run's status in the work queue's records, which hold doubles (an MPI window): pending and
 // running as the queue's own states, the final ones from kFirstFinal on.
@@ -258,6 +203,34 @@ RunStatus status_of(double state) {
 /// What world rank 0 keeps of the sweep: the manifest rows and the progress line.
 /// A manifest row of a run completed (or diverged) in an earlier invocation, from its run file:
 /// status, training wall time, and the measured errors; the team is -1 (not run now).
+/// A manifest already at `manifest` that lists runs this sweep (this shard of its grid) does not
+/// have would lose them when rewritten: BadInput, or with --force it is kept as
+/// <name>.replaced-<UTC time>.h5 (a manifest is a result: never deleted). The same grid resumes.
+void set_aside_other_manifest(const std::string& manifest, const SweepPlan& plan, const SweepArgs& args) {
+  if (!fs::exists(manifest)) return;
+  std::string why;
+  try {
+    h5::File f(manifest, h5::File::Mode::read);
+    std::vector<std::string> missing;
+    for (const std::string& id : f.read_strings("runs/run_id")) {
+      const auto at = std::find(plan.run_ids.begin(), plan.run_ids.end(), id);
+      if (at == plan.run_ids.end() || (at - plan.run_ids.begin()) % args.n_shards != args.shard) missing.push_back(id);
+    }
+    if (!missing.empty())
+      why = "lists " + std::to_string(missing.size()) + " run(s) this grid does not have (" + missing.front() +
+            (missing.size() > 1 ? ", ..." : "") + "): the manifest of another sweep";
+  } catch (const h5::Error& e) {
+    why = std::string("exists and is not a readable sweep manifest (") + e.what() + ")";
+  }
+  if (why.empty()) return;
+  if (!args.force) throw BadInput(manifest + ": " + why + "; use another --out, or --force to keep it under another name");
+  const std::string kept = replaced_name(manifest);
+  std::error_code ec;
+  fs::rename(manifest, kept, ec);
+  if (ec) throw BadInput(manifest + ": cannot be renamed to " + kept + " (" + ec.message() + ")");
+  std::fprintf(stderr, "shortrun: --force: kept the previous manifest as %s (%s)\n", kept.c_str(), why.c_str());
+}
+
 void fill_from_run_file(io::ManifestRow& row, const std::string& path) {
   row.status = RunStatus::completed;
   try {
@@ -506,6 +479,7 @@ int cmd_sweep(int argc, char** argv) {
   SweepPlan plan;
   std::string todo_text;  // comma-separated indices, decided by world rank 0
   std::optional<FolderLock> lock;  // world rank 0, until the sweep returns
+  std::vector<FolderLock> shard_locks;  // the whole grid's sweep: every shard's too
   const int bad = agree_on_bad_input(world, [&] {
     args = parse_sweep_args(argc, argv, root);
     if (args) {
@@ -518,6 +492,8 @@ int cmd_sweep(int argc, char** argv) {
         const std::string manifest = (fs::path(plan.out) / manifest_name(args->shard, args->n_shards)).string();
         check_output_file(manifest);
         lock.emplace(manifest + ".lock", args->wait);
+        exclude_other_parts(plan.out, *args, shard_locks);
+        set_aside_other_manifest(manifest, plan, *args);
         for (std::size_t i = 0; i < plan.configs.size(); ++i) {
           if (static_cast<std::int64_t>(i) % args->n_shards != args->shard) continue;
           // Everything phase 2 would find wrong with this grid point, found now: its data and
@@ -538,6 +514,10 @@ int cmd_sweep(int argc, char** argv) {
   });
   if (bad) return bad;
   if (!args) return kExitOk;
+  if (const int differ = agree_on_one_configuration(
+          world, plan.config_text + "[arguments]\nranks-per-run = " + std::to_string(args->ranks_per_run) +
+                     "\nshard = " + std::to_string(args->shard) + "/" + std::to_string(args->n_shards) + "\n"))
+    return differ;
   // Everything after phase 1 ends, on an error, through the one error path (fail_job).
   try {
     StopControl stop(world, args->walltime_s, plan.configs.empty() ? 0.0 : plan.configs[0].checkpoint_every);

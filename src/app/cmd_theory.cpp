@@ -23,14 +23,16 @@ namespace shortrun::cli {
 inline constexpr const char* kTheorySchema = "shortrun.theory";
 inline constexpr std::int64_t kTheorySchemaVersion = 1;
 
-int cmd_theory(int argc, char** argv) {
+namespace {
+
+int theory_on_leader(int argc, char** argv) {
   ConfigSource source;
   std::string out;
   bool force = false;
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")(
       "set", po::value<std::vector<std::string>>(&source.sets)->composing(),
-      "override a config key, SECTION.KEY=VALUE (repeatable)")(
+      "override a config key, SECTION.KEY=VALUE (repeatable; the last of one key wins)")(
       "out", po::value<std::string>(&out), "also write the /theory group to this HDF5 file")(
       "force", po::bool_switch(&force), "overwrite the --out file if it exists");
   const po::variables_map vm = parse_command_line(argc, argv, opts, "config", source.path, "theory");
@@ -92,6 +94,22 @@ int cmd_theory(int argc, char** argv) {
     std::printf("wrote %s\n", out.c_str());
   }
   return kExitOk;
+}
+
+}  // namespace
+
+int cmd_theory(int argc, char** argv) {
+  // Under mpirun or srun every rank runs the command: rank 0 alone reads, prints and writes --out
+  // (no two ranks race for the file), and every rank exits with the same code.
+  mpi::Environment env(argc, argv);
+  const mpi::Communicator world = mpi::Communicator::world();
+  std::int64_t rc = kExitOk;
+  const int bad = agree_on_bad_input(world, [&] {
+    if (world.rank() == 0) rc = theory_on_leader(argc, argv);
+  });
+  if (bad != 0) return bad;
+  world.broadcast(rc, 0);
+  return static_cast<int>(rc);
 }
 
 }  // namespace shortrun::cli

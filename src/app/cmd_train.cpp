@@ -9,6 +9,7 @@
 #include "shortrun/app/cli_args.hpp"
 #include "shortrun/app/commands.hpp"
 #include "shortrun/app/config_parser.hpp"
+#include "shortrun/app/folder_lock.hpp"
 #include "shortrun/app/run.hpp"
 #include "shortrun/app/stop_control.hpp"
 #include "shortrun/core/error.hpp"
@@ -103,6 +104,7 @@ int cmd_train(int argc, char** argv) {
   std::optional<TrainArgs> args;
   PreparedRun run;
   std::int64_t on_disk = 0;
+  std::optional<FolderLock> lock;  // the leader's, on <run file>.lock, until the command returns
   const int bad = agree_on_bad_input(world, [&] {
     args = parse_train_args(argc, argv, leader);
     if (args) {
@@ -110,6 +112,9 @@ int cmd_train(int argc, char** argv) {
       run = prepare_run(config, config.run_name);
       if (leader) {
         ensure_output_folder(fs::path(run.path).parent_path().string());
+        // Two trains of one run at once would write the same checkpoint and run file.
+        lock.emplace(run.path + ".lock", false, "another `shortrun train` of this run is running",
+                     "wait for it to end, or use another --out or run.name");
         on_disk = static_cast<std::int64_t>(inspect_on_disk(run.path, run.resume_path, config, args->force, [&] {
           return families::model_layout(config, run.data).size();
         }));
@@ -118,6 +123,7 @@ int cmd_train(int argc, char** argv) {
   });
   if (bad) return bad;
   if (!args) return kExitOk;  // --help
+  if (const int differ = agree_on_one_configuration(world, run.config.to_ini())) return differ;
   world.broadcast(on_disk, 0);
   if (static_cast<OnDisk>(on_disk) == OnDisk::completed) {
     if (leader) std::printf("run %s: already completed -> %s (nothing to do)\n", run.run_id.c_str(), run.path.c_str());

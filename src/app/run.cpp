@@ -10,6 +10,7 @@
 #include <fstream>
 #include <memory>
 #include <new>
+#include <sstream>
 #include <stdexcept>
 
 #include "shortrun/app/commands.hpp"
@@ -168,6 +169,27 @@ int agree_on_bad_input(const mpi::Communicator& world, const std::function<void(
   return static_cast<int>(agreed);
 }
 
+int agree_on_one_configuration(const mpi::Communicator& world, const std::string& text) {
+  std::string leaders = text;
+  world.broadcast(leaders, 0);
+  return agree_on_bad_input(world, [&] {
+    if (text == leaders) return;
+    // The first differing line, named "section.key" from the [section] above it.
+    std::istringstream mine(text), theirs(leaders);
+    std::string a, b, section;
+    while (true) {
+      const bool more_a = static_cast<bool>(std::getline(mine, a)), more_b = static_cast<bool>(std::getline(theirs, b));
+      if (!more_a) a = "(nothing)";
+      if (!more_b) b = "(nothing)";
+      if (a != b || (!more_a && !more_b)) break;
+      if (a.starts_with('[')) section = a.substr(1, a.find(']') - 1) + ".";
+    }
+    throw BadInput("rank " + std::to_string(world.rank()) + " was started with another configuration than rank 0 ('" +
+                   section + a + "' against rank 0's '" + section + b +
+                   "'): every rank of the job must be given the same command, config file and --set overrides");
+  });
+}
+
 void inject_fault_for_tests() {
   if (const char* fault = std::getenv("SHORTRUN_INJECT_FAULT");
       fault != nullptr && std::atoi(fault) == mpi::Communicator::world().rank())
@@ -198,9 +220,10 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-/// "<stem>.replaced-<UTC time>.h5" beside `run_path`, a name not yet taken.
-std::string replaced_name(const std::string& run_path) {
-  const fs::path p(run_path);
+}  // namespace
+
+std::string replaced_name(const std::string& path) {
+  const fs::path p(path);
   std::string stamp = io::utc_now();  // 2026-12-05T18:34:08Z
   std::erase(stamp, ':');
   for (int n = 0;; ++n) {
@@ -209,8 +232,6 @@ std::string replaced_name(const std::string& run_path) {
     if (!fs::exists(candidate)) return candidate.string();
   }
 }
-
-}  // namespace
 
 void validate_resume(const io::ResumeState& s, const RunConfig& config, Index n_params, const std::string& path) {
   if (const std::vector<std::string> diff = config.differences(s.config_text); !diff.empty())
@@ -222,6 +243,7 @@ OnDisk inspect_on_disk(const std::string& run_path, const std::string& resume_pa
                        const RunConfig& config, bool force, const std::function<Index()>& n_params) {
   check_output_file(run_path);
   check_output_file(resume_path);
+  check_output_file(log_path(run_path));  // phase 1 finds it, not the team that trains the run
   std::error_code ec;
   fs::remove(run_path + ".tmp", ec);  // a run file whose writing was killed: nothing in it counts
   fs::remove(resume_path + ".tmp", ec);

@@ -51,6 +51,13 @@ grep -q '"mpi_ranks": 2,' "$work/info.json" || fail "mpi_ranks != 2 (an integer 
 "$shortrun" theory "$config" --set data.n_samples=0 --set train.moments=exact --set train.k=20 --out "$work/theory.h5" > "$work/theory.out"
 grep -Eq "^ +4 +5 +-0\.3729" "$work/theory.out" || fail "theory table: $(cat "$work/theory.out")"
 [[ -s "$work/theory.h5" ]] || fail "theory --out wrote nothing"
+# Under mpiexec rank 0 alone prints and writes --out (the others neither race for the file nor
+# print the table again), and every rank exits 0.
+"$mpiexec" -n 3 "$shortrun" theory "$config" --set data.n_samples=0 --set train.moments=exact --set train.k=20 \
+  --out "$work/theory3.h5" > "$work/theory3.out" 2>&1 || fail "theory on 3 ranks: $(cat "$work/theory3.out")"
+[[ $(grep -Ec "^ +4 +5 +-0\.3729" "$work/theory3.out") -eq 1 && $(grep -c "^wrote " "$work/theory3.out") -eq 1 ]] ||
+  fail "theory on 3 ranks: expected one table and one 'wrote': $(cat "$work/theory3.out")"
+[[ -s "$work/theory3.h5" && ! -e "$work/theory3.h5.tmp" ]] || fail "theory on 3 ranks: no file, or a .tmp left"
 
 # The live training log: one JSON object per /train row, with the same numbers.
 "$shortrun" train "$config" --out "$work/live" --quiet --set train.updates=50 --set train.log_every=10 \

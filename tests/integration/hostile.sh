@@ -5,7 +5,9 @@
 # or theory file with status completed, no *.tmp). The train and sweep cases run again under
 # `mpirun -n 2` with a hang timeout (of the --walltime forms and the caps, one of each). Then the
 # situations that must complete correctly: a far --walltime, a stale sweep lock, a stop on a sweep
-# whose runs have all completed, two sweeps on one folder at once.
+# whose runs have all completed, two sweeps on one folder at once; ranks started with different
+# configurations; a sweep over another grid's manifest; two trains of one run, a shard beside the
+# whole grid's sweep.
 # Usage: hostile.sh SHORTRUN MPIEXEC
 set -uo pipefail
 source "$(dirname "$0")/../support/script_prelude.sh"
@@ -111,6 +113,7 @@ for v in short_params long_params nan_params step_beyond step_negative elapsed_n
 done
 run_dir() { mkdir -p "$d/results/gaussian/runs/gaussian.h5"; }
 ckpt_dir() { mkdir -p "$d/results/gaussian/runs/gaussian.ckpt.h5"; }
+log_dir() { mkdir -p "$d/results/gaussian/runs/k2.log.jsonl"; }
 run_tmp_dir() { mkdir -p "$d/results/gaussian/runs/gaussian.h5.tmp/x"; }
 out_is_file() { mkdir -p "$d/results" && : > "$d/results/plain"; }
 ro_out() { mkdir -p "$d/results/ro" && chmod 555 "$d/results/ro"; }
@@ -208,6 +211,7 @@ cases=(
   "checkpoint path a directory|2|gaussian.ckpt.h5: exists and is not a regular file|ckpt_dir|train $config --force"
   "stale .tmp that is a directory|2|gaussian.h5.tmp: exists and cannot be removed|run_tmp_dir|train $config"
   "sweep: run file path a directory|2|gaussian.h5: exists and is not a regular file|run_dir|sweep $config --force"
+  "sweep: a later run's training log a directory|2|k2.log.jsonl: exists and is not a regular file|log_dir|sweep $config --set train.k=1,2"
   "theory --out missing folder|2|does not exist|-|theory $config --out $N/t.h5"
   "theory --out read-only folder|2|is not writable|-|theory $config --out $fix/readonly/t.h5"
   "theory --out a directory|2|a_directory: exists and is not a regular file|-|theory $config --force --out $fix/a_directory"
@@ -356,6 +360,30 @@ if [[ $rc1 -ne 75 || $rc2 -ne 2 || $rc3 -ne 75 ]] || ! grep -q "another sweep ho
   failures=$((failures + 1))
 fi
 
+# Two trains of one run, and the whole grid's sweep beside a --shard sweep of it (both orders): the
+# second exits 2 naming the first, which goes on (SIGTERM then: exit 75).
+long=(--set train.updates=1000000 --set train.chains=64 --set data.n_samples=500 --set run.checkpoint_every=0.2 --quiet)
+second_refused() {  # name first-args second-args pattern (args separated by ;): the first, then the second
+  local name=$1 pattern=$4 first_pid rc1 rc2
+  IFS=';' read -ra a1 <<< "$2"
+  IFS=';' read -ra a2 <<< "$3"
+  rm -rf "$work/results"
+  (cd "$work" && exec "$shortrun" "${a1[@]}" > /dev/null 2> "$work/err1") & first_pid=$!
+  for _ in $(seq 200); do compgen -G "$work/results/lk/runs/*.ckpt.h5" > /dev/null && break; sleep 0.05; done
+  (cd "$work" && timeout 60 "$shortrun" "${a2[@]}" > /dev/null 2> "$work/err2"); rc2=$?
+  kill -TERM "$first_pid"
+  wait "$first_pid"; rc1=$?
+  if [[ $rc2 -ne 2 || $rc1 -ne 75 ]] || ! grep -q "$pattern (host .*, pid $first_pid" "$work/err2"; then
+    echo "FAIL [$name]: exits $rc1 $rc2 (expected 75 2); $(cat "$work/err1" "$work/err2")"
+    failures=$((failures + 1))
+  fi
+}
+t=$(IFS=';'; echo "train;$config;${long[*]};--out;$work/results/lk")
+sw=$(IFS=';'; echo "sweep;$config;${long[*]};--set;train.k=1,2,3,4;--out;$work/results/lk")
+second_refused "two trains of one run" "$t" "$t" "another \`shortrun train\` of this run is running"
+second_refused "a shard beside the whole grid's sweep" "$sw" "$sw;--shard;1/2" "the whole grid's sweep runs in this output folder"
+second_refused "the whole grid's sweep beside a shard" "$sw;--shard;0/2" "$sw" "a --shard sweep runs in this output folder"
+
 # An internal error in phase 2 (injected on one rank while the other trains): one line, exit 1 on
 # every rank, no hang, nothing marked completed, and a sweep's manifest says failed.
 for ranks_fault in "1 0" "2 1" "2 0"; do
@@ -392,6 +420,51 @@ PY
     fi
   done
 done
+
+# Ranks started with different arguments (an MPMD launch, two programs after one another): exit 2 on
+# every rank with one line naming the first differing key, no hang, no file left.
+for cmd in train sweep; do
+  rm -rf "$work/results"
+  extra=()
+  [[ $cmd == sweep ]] && extra=(--set train.k=1,2)
+  (cd "$work" && timeout 60 $mpiexec -n 1 "$shortrun" $cmd "$config" "${small[@]}" "${extra[@]}" : \
+    -n 1 "$shortrun" $cmd "$config" "${small[@]}" "${extra[@]}" --set train.lr=0.05 > /dev/null 2> "$work/err"); rc=$?
+  why=
+  if [[ $rc -ne 2 ]]; then why="exit $rc, expected 2"
+  elif ! grep -qF "rank 1 was started with another configuration than rank 0 ('train.lr = 0.05' against rank 0's 'train.lr = " "$work/err"; then
+    why="no line naming rank 1 and train.lr"
+  elif [[ $(grep -c "shortrun: internal error\|shortrun: error" "$work/err") -ne 1 ]]; then why="not exactly one error line"
+  elif [[ -n $(find "$work/results" -name '*.h5*' 2> /dev/null) ]]; then why="left $(find "$work/results" -name '*.h5*')"
+  fi
+  if [[ -n $why ]]; then
+    echo "FAIL [ranks with different configurations, $cmd]: $why; $(head -c 600 "$work/err")"
+    failures=$((failures + 1))
+  fi
+done
+
+# A sweep into a folder whose manifest lists other runs (another grid): exit 2 naming the manifest,
+# which stays as it was; a grid containing the earlier one rewrites it; --force keeps it aside.
+rm -rf "$work/results"
+g=(sweep "$config" "${small[@]}" --out "$work/results/g")
+manifest_runs() { $py -c "import h5py, sys; print(','.join(x.decode() for x in h5py.File(sys.argv[1], 'r')['runs/run_id'][()]))" "$1"; }
+(cd "$work" && "$shortrun" "${g[@]}" --set train.k=1,2 > /dev/null 2>&1) || fail "sweep k = 1,2"
+before=$(md5sum < "$work/results/g/sweep.h5")
+(cd "$work" && "$shortrun" "${g[@]}" --set train.k=3,4 > /dev/null 2> "$work/err"); rc=$?
+why=
+if [[ $rc -ne 2 ]]; then why="another grid: exit $rc, expected 2"
+elif ! grep -q "shortrun: error: .*/g/sweep.h5: lists 2 run(s) this grid does not have (k1, ...)" "$work/err"; then why="another grid: no line naming the manifest"
+elif [[ $(md5sum < "$work/results/g/sweep.h5") != "$before" || -e "$work/results/g/runs/k3.h5" ]]; then why="another grid: the manifest changed or a run started"
+else
+  (cd "$work" && "$shortrun" "${g[@]}" --set train.k=1,2,3 > /dev/null 2> "$work/err") || why="a larger grid: exit $?: $(cat "$work/err")"
+  [[ -z $why && $(manifest_runs "$work/results/g/sweep.h5") != k1,k2,k3 ]] && why="a larger grid: manifest lists $(manifest_runs "$work/results/g/sweep.h5")"
+  if [[ -z $why ]]; then
+    (cd "$work" && "$shortrun" "${g[@]}" --set train.k=3,4 --force > /dev/null 2> "$work/err") || why="--force: exit $?: $(cat "$work/err")"
+    kept=$(compgen -G "$work/results/g/sweep.replaced-*.h5")
+    [[ -z $why && ( -z $kept || $(manifest_runs "$kept") != k1,k2,k3 || $(manifest_runs "$work/results/g/sweep.h5") != k3,k4 ) ]] &&
+      why="--force: kept '$kept', manifests $(manifest_runs "$work/results/g/sweep.h5")"
+  fi
+fi
+if [[ -n $why ]]; then echo "FAIL [sweep over another grid's manifest]: $why; $(head -c 600 "$work/err")"; failures=$((failures + 1)); fi
 
 echo "hostile: done, $failures failed"
 [[ $failures -eq 0 ]]

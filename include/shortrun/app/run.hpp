@@ -29,6 +29,10 @@ struct PreparedRun {
 /// and the output paths of a validated configuration. Throws BadInput.
 PreparedRun prepare_run(const RunConfig& config, const std::string& run_id);
 
+/// "<stem>.replaced-<UTC time>.h5" beside `path` (a run file or manifest that --force sets aside),
+/// a name not yet taken.
+std::string replaced_name(const std::string& path);
+
 /// What a run's files on disk say, for `train` and `sweep` deciding what to do.
 enum class OnDisk {
   nothing,    ///< start from update 1
@@ -64,6 +68,12 @@ void check_memory(const RunConfig& config, Index dim);
 /// allocation that failed). Returns 0 on every rank when every rank succeeded, else the code of
 /// the lowest failing rank, on every rank; world rank 0 then prints that rank's message (one line).
 int agree_on_bad_input(const mpi::Communicator& world, const std::function<void()>& phase1);
+
+/// After phase 1: every rank's resolved configuration (`text`, INI as RunConfig::to_ini writes it)
+/// must be rank 0's. Ranks started with different arguments (an MPMD launch, a wrapper script that
+/// varies them) would otherwise wait on each other in different collectives. Collective; returns 0,
+/// or 2 on every rank with one line naming the lowest differing rank and its first differing key.
+int agree_on_one_configuration(const mpi::Communicator& world, const std::string& text);
 
 /// Phase 2's one error path: an exception after phase 1 (on any rank, while other ranks may be
 /// inside a collective). Prints one line (`shortrun: error: ...` for BadInput, exit 2; `shortrun:
