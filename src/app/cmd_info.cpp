@@ -337,7 +337,7 @@ void print_run_text(const h5::File& f) {
     }
   const h5::Group cfg = f.open_group("config");
   std::printf("  config    ");
-  for (const char* key : {"model.type", "train.scheme", "train.k", "train.lr", "train.updates",
+  for (const char* key : {"model.type", "model.precision", "train.scheme", "train.k", "train.lr", "train.updates",
                           "train.moments", "sampler.step", "init.type", "run.seed"})
     if (cfg.has_attr(key)) std::printf(" %s=%s", key, cfg.attr_as_text(key).c_str());
   std::printf("\n");

@@ -94,6 +94,12 @@ Job prepare(const MeasureArgs& args) {
   const Layout layout = families::model_layout(config, job.run.data);
   const auto steps = io::checkpoint_steps(file);
   if (steps.empty()) throw BadInput(args.path + ": no /checkpoints to measure");
+  // A completed run's last checkpoint is its final update (train.updates): a file without it was
+  // damaged or edited, and "last" would silently measure another update.
+  if (steps.back() != config.updates)
+    throw BadInput(args.path + ": completed after " + std::to_string(config.updates) +
+                   " updates but its last checkpoint is update " + std::to_string(steps.back()) +
+                   " (/checkpoints/" + std::to_string(config.updates) + " missing: a damaged or edited run file)");
   const std::string which = args.checkpoint;
   const std::optional<MeasureAt> at = which.empty() ? config.measure_at : find_name<MeasureAt>(which);
   std::vector<std::int64_t> chosen;

@@ -42,7 +42,7 @@ namespace shortrun::cli {
 namespace {
 
 constexpr const char* kSweepUsage = R"(usage: shortrun sweep CONFIG.ini [--set SECTION.KEY=VALUE]... [--out DIR] [--ranks-per-run P]
-                      [--walltime HH:MM:SS] [--force] [--wait] [--quiet]
+                      [--shard i/n] [--walltime HH:MM:SS] [--force] [--wait] [--quiet]
 
 Runs every configuration of a grid. Each sweepable key given a comma-separated list is an axis
 (`k = 1,5,20,100`); integer keys also take ranges first:last[:step] (`run.seed = 1:8`). The grid
@@ -111,7 +111,7 @@ std::optional<SweepArgs> parse_sweep_args(int argc, char** argv, bool print) {
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")(
       "set", po::value<std::vector<std::string>>(&args.source.sets)->composing(),
-      "override a config key, SECTION.KEY=VALUE (repeatable; a list makes an axis)")(
+      "override a config key, SECTION.KEY=VALUE (repeatable, the last of one key wins; a list makes an axis)")(
       "out", po::value<std::string>(&args.source.out), "output folder (overrides run.out)")(
       "ranks-per-run", po::value<int>(&args.ranks_per_run)->default_value(1),
       "P: ranks per team; must divide the number of MPI ranks")(

@@ -65,7 +65,7 @@ std::optional<TrainArgs> parse_train_args(int argc, char** argv, bool print) {
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")(
       "set", po::value<std::vector<std::string>>(&args.source.sets)->composing(),
-      "override a config key, SECTION.KEY=VALUE (repeatable)")(
+      "override a config key, SECTION.KEY=VALUE (repeatable; the last of one key wins)")(
       "out", po::value<std::string>(&args.source.out), "output folder (overrides run.out)")(
       "force", po::bool_switch(&args.force), "replace a run file or checkpoint of the same name made with another configuration")(
       "walltime", po::value<std::string>(), "D-HH:MM:SS, HH:MM:SS, MM:SS or seconds (at most 366 days): stop in time (checkpoint, exit 75) before this limit; default: the SLURM job's time left")(

@@ -284,7 +284,10 @@ SweepPlan load_sweep(const ConfigSource& source) {
       const std::string& v = values[a][rest % values[a].size()];
       rest /= values[a].size();
       point[plan.axes[a]] = v;
-      parts[a] = axis_label(plan.axes[a]) + v;
+      // A file stem keeps letters, digits, '-', '_' and '.': 1e+06 becomes 1e06.
+      std::string label = v;
+      std::erase(label, '+');
+      parts[a] = axis_label(plan.axes[a]) + label;
     }
     for (const auto& p : parts) run_id += (run_id.empty() ? "" : "_") + p;
     if (run_id.empty()) run_id = base.run_name;

@@ -53,6 +53,12 @@ void Gaussian::validate(const RunConfig& c) {
     throw BadInput("data.noise: only the convnet adds noise to its data; expected 0 for model.type = gaussian");
   if (c.moments == MomentsMode::sampled && c.scheme != Scheme::exact && c.n_samples == 0)
     throw BadInput("data.n_samples: 0 (population moments) needs train.moments = exact; give a sample size");
+  // The sample covariance (about the sample mean) of n samples has rank at most n - 1: below
+  // dim + 1 samples some c_alpha is 0 and that mode has no fixed point (J_ml = T / 0).
+  if (c.n_samples > 0 && c.n_samples <= dim)
+    throw BadInput("data.n_samples: " + std::to_string(c.n_samples) + " samples of " + std::to_string(dim) +
+                   " units give a singular data covariance (some c_alpha = 0, no fixed point); expected at least " +
+                   std::to_string(dim + 1) + ", or 0 for population moments");
 }
 
 Dataset Gaussian::make_data(const RunConfig& c) {

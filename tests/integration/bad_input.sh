@@ -43,6 +43,8 @@ cases=(
   "rbm without hidden units|model.n_hidden: expected an integer >= 1|train $config --set model.type=rbm --set data.source=spins"
   "n_visible mismatch|model.n_visible|train $config --set model.n_visible=7"
   "population data with sampled chains|data.n_samples: 0|train $config --set data.n_samples=0"
+  "gaussian: fewer samples than N + 1|data.n_samples: 4 samples of 4 units give a singular data covariance|train $config --set data.n_samples=4"
+  "gaussian: singular data, theory|data.n_samples: 1 samples of 4 units|theory $config --set data.n_samples=1"
   "unknown option|unrecognised option|train $config --frobnicate"
   "missing argument|missing CONFIG.ini|train"
   "unknown command|unknown command 'trian'|trian $config"

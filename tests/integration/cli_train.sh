@@ -127,4 +127,13 @@ awk '/^\[sweep gaussian\] 1\/2 runs done .*\(k1 measuring\).*ETA [0-9.]+s$/ {
 "$shortrun" train --help > "$work/help.out" && grep -q "train.k" "$work/help.out" || fail "train --help does not list keys"
 "$shortrun" sweep --help > "$work/help.out" && grep -q "ranks-per-run" "$work/help.out" || fail "sweep --help"
 "$shortrun" --version > "$work/help.out" && grep -q "shortrun" "$work/help.out" || fail "--version"
+# Axis values written with an exponent name their runs without the '+' (a file stem keeps letters,
+# digits, '-', '_' and '.'): lr 1e6 is run lr1e06.
+set +e
+"$shortrun" sweep "$config" --out "$work/exp" --quiet --set train.lr=0.1,1e6 --set train.updates=2 \
+  --set measure.equilibrium=none --set measure.t_max=2 --set measure.t_points=2 > /dev/null 2> "$work/exp.err"
+rc=$?
+set -e
+[[ ($rc -eq 0 || $rc -eq 3) && -f "$work/exp/runs/lr1e06.h5" && -f "$work/exp/runs/lr0.1.h5" ]] ||
+  fail "sweep over lr = 0.1,1e6: $(ls "$work/exp/runs" 2> /dev/null) $(cat "$work/exp.err")"
 echo "cli_train: all checks passed"

@@ -120,6 +120,9 @@ ro_out() { mkdir -p "$d/results/ro" && chmod 555 "$d/results/ro"; }
 measured() { mkdir -p "$d/results/m" && cp "$done_h5" "$d/results/m/run.h5"; }
 measured_ro() { measured && chmod 444 "$d/results/m/run.h5"; }
 measured_ro_dir() { measured && chmod 555 "$d/results/m"; }
+measured_no_final() {  # a completed run file whose final checkpoint (update 30) was deleted
+  measured && /usr/bin/python3 -c "import h5py, sys; f = h5py.File(sys.argv[1], 'a'); del f['final']; del f['checkpoints/30']" "$d/results/m/run.h5"
+}
 measured_root_only() { mkdir -p "$d/results/m" && cp "$fix/root_only.h5" "$d/results/m/run.h5"; }
 interrupted_run() { mkdir -p "$d/results/m" && cp "$fix/ckpt/gaussian.h5" "$d/results/m/run.h5"; }
 lock_held() {  # another sweep's lock, held by a live process (flock) with its holder's line
@@ -239,6 +242,7 @@ cases=(
   "measure a file with root attributes only|2|run.h5|measured_root_only|measure $m"
   "measure an interrupted run|2|only completed runs are measured|interrupted_run|measure $m"
   "measure a missing checkpoint|2|--checkpoint 999: expected last, all or a stored update|measured|measure $m --checkpoint 999"
+  "measure a run file without its final checkpoint|2|completed after 30 updates but its last checkpoint is update|measured_no_final|measure $m"
   "measure changes a train key|2|shortrun measure changes measure.* keys only|measured|measure $m --set train.k=3"
   "measure a directory|2|a_directory|-|measure $fix/a_directory"
   "info on root attributes only|2|root_only.h5: no /config group|-|info $fix/root_only.h5"
