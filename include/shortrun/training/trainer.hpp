@@ -21,6 +21,14 @@ namespace shortrun {
 /// a gradient norm above it (the chains' statistics blew up, whatever the optimizer's step).
 inline constexpr double kDivergedNorm = 1e12;
 
+/// A divergence's reason: "<what> norm <norm> at update <step> (<before>1e+12<after>)".
+inline std::string runaway_reason(const char* what, double norm, Index step, const char* before, const char* after) {
+  char buf[192];
+  std::snprintf(buf, sizeof buf, "%s norm %.3g at update %lld (%s%.0e%s)", what, norm, static_cast<long long>(step),
+                before, kDivergedNorm, after);
+  return buf;
+}
+
 /// Models whose parameters saturate (binary units: a field of 40 already freezes a unit) give a
 /// bound on every parameter's magnitude; beyond it the run is reported as diverged, because
 /// growth without a fixed point is only linear in the number of updates there.
@@ -109,20 +117,14 @@ TrainOutcome train(Model& model, DataTermOf<Scalar>& data, Estimator& estimator,
     // normalises it, so the parameters alone would never reach kDivergedNorm).
     if (const double grad_norm = grad.head(n).norm(); !team.all(grad_norm < kDivergedNorm)) {
       outcome.status = RunStatus::diverged;
-      char buf[160];
-      std::snprintf(buf, sizeof buf, "gradient norm %.3g at update %lld (above %.0e: the chains' statistics ran away)",
-                    grad_norm, static_cast<long long>(step), kDivergedNorm);
-      outcome.reason = buf;
+      outcome.reason = runaway_reason("gradient", grad_norm, step, "above ", ": the chains' statistics ran away");
       break;
     }
     optimizer.step(model.params(), grad.head(n));
     const double param_norm = model.params().norm();
     if (!team.all(std::isfinite(param_norm) && param_norm < kDivergedNorm)) {
       outcome.status = RunStatus::diverged;
-      char buf[160];
-      std::snprintf(buf, sizeof buf, "parameter norm %.3g at update %lld (non-finite or above %.0e)",
-                    param_norm, static_cast<long long>(step), kDivergedNorm);
-      outcome.reason = buf;
+      outcome.reason = runaway_reason("parameter", param_norm, step, "non-finite or above ", "");
       break;
     }
     if constexpr (HasParamBound<Model>) {
