@@ -178,7 +178,8 @@ int agree_on_one_configuration(const mpi::Communicator& world, const std::string
     std::istringstream mine(text), theirs(leaders);
     std::string a, b, section;
     while (true) {
-      const bool more_a = static_cast<bool>(std::getline(mine, a)), more_b = static_cast<bool>(std::getline(theirs, b));
+      const bool more_a = static_cast<bool>(std::getline(mine, a));
+      const bool more_b = static_cast<bool>(std::getline(theirs, b));
       if (!more_a) a = "(nothing)";
       if (!more_b) b = "(nothing)";
       if (a != b || (!more_a && !more_b)) break;
@@ -204,7 +205,8 @@ int fail_job(const std::exception& e) {
   else if (dynamic_cast<const std::bad_alloc*>(&e) != nullptr)
     std::fprintf(stderr, "shortrun: internal error on rank %d: out of memory (set run.max_memory to the memory a rank may use)\n",
                  world.rank());
-  else std::fprintf(stderr, "shortrun: internal error on rank %d: %s\n", world.rank(), BadInput::one_line(e.what()).c_str());
+  else
+    std::fprintf(stderr, "shortrun: internal error on rank %d: %s\n", world.rank(), BadInput::one_line(e.what()).c_str());
   std::fflush(stdout);
   std::fflush(stderr);
   if (world.size() > 1) MPI_Abort(MPI_COMM_WORLD, code);  // the other ranks may wait in a collective
@@ -476,10 +478,13 @@ RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, TrainHook
   // Training segments (the leader's): what trained updates first..step, after those before.
   const std::string setup = training_setup(team.size());
   const Index first = resuming != 0 ? resume.step : 0;
+  const std::string before = resuming == 0 || !resume.segments.empty() || first == 0
+                                 ? resume.segments
+                                 : "updates 0-" + std::to_string(first) + ": not recorded (an older checkpoint)";
   if (leader && resuming != 0) warn_if_setup_changed(run.resume_path, resume.segments, setup);
   hooks.save = [&](io::ResumeState& state) {
     state.started = started;  // not a copy: the state's parameters and checkpoints are lent
-    state.segments = with_segment(resume.segments, first, state.step, setup);
+    state.segments = with_segment(before, first, state.step, setup);
     io::write_resume_state(run.resume_path, state);
   };
   // The training log as JSON lines, one object per logged update, flushed at once so that it can
@@ -541,7 +546,7 @@ RunResult execute_run(const PreparedRun& run, mpi::Communicator& team, TrainHook
     }
   }
   if (leader) {
-    provenance.emplace_back("train_segments", with_segment(resume.segments, first, out.train.last_step, setup));
+    provenance.emplace_back("train_segments", with_segment(before, first, out.train.last_step, setup));
     write_run_file(run, model, result, io::RunMeta{run.run_id, team.size(), provenance}, measurements);
     std::error_code ec;
     if (result.status != RunStatus::interrupted) fs::remove(run.resume_path, ec);

@@ -119,6 +119,24 @@ segments "$work/ranks/runs/gaussian.h5" 1 2 || fail "2-rank resume: train_segmen
 grep -q "warning" "$work/term.resume.err" && fail "same-setup resume warned: $(cat "$work/term.resume.err")"
 echo "train: resumed on 2 ranks after 1: warned once, both segments recorded"
 
+# A checkpoint written before segments were recorded (no `segments` attribute): resumes, and the run
+# file says the first segment is not recorded.
+"$shortrun" train "$config" "${train_args[@]}" --out "$work/old" > /dev/null 2>&1 &
+pid=$!
+wait_for "$work/old/runs/gaussian.ckpt.h5"
+kill -TERM "$pid"
+wait "$pid"
+$py -c "import h5py, sys; f = h5py.File(sys.argv[1], 'a'); del f.attrs['segments']" "$work/old/runs/gaussian.ckpt.h5" ||
+  fail "could not strip the checkpoint's segments"
+"$shortrun" train "$config" "${train_args[@]}" --out "$work/old" > /dev/null 2> "$work/old.err" || fail "resume of an older checkpoint"
+$py - "$work/old/runs/gaussian.h5" <<'PY' || fail "older checkpoint: train_segments"
+import re, sys, h5py
+lines = h5py.File(sys.argv[1]).attrs["train_segments"].split("\n")
+first = re.fullmatch(r"updates 0-(\d+): not recorded \(an older checkpoint\)", lines[0]) if len(lines) == 2 else None
+assert first, lines
+assert lines[1].startswith("updates " + first[1] + "-3000: 1 rank, "), lines
+PY
+
 # --- train: --walltime stops in time ---------------------------------------------------------
 start=$SECONDS
 "$shortrun" train "$config" "${train_args[@]}" --set train.updates=300000 --walltime 00:00:07 --out "$work/wall" > /dev/null 2>&1
