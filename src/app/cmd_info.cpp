@@ -330,15 +330,16 @@ void print_run_text(const h5::File& f) {
   std::printf("  created    %s  finished %s  on %s, %s MPI rank(s)\n", attr("created").c_str(),
               attr("finished").c_str(), attr("host").c_str(), attr("mpi_ranks").c_str());
   // A resumed run's segments, when there are several (one is the line above).
-  if (const std::string seg = f.has_attr("train_segments") ? attr("train_segments") : ""; seg.find('\n') != std::string::npos)
+  const std::string seg = f.has_attr("train_segments") ? attr("train_segments") : "";
+  if (seg.find('\n') != std::string::npos)
     for (std::size_t at = 0, end = 0; end != std::string::npos; at = end + 1) {
       end = seg.find('\n', at);
       std::printf("  segment    %s\n", seg.substr(at, end - at).c_str());
     }
   const h5::Group cfg = f.open_group("config");
   std::printf("  config    ");
-  for (const char* key : {"model.type", "model.precision", "train.scheme", "train.k", "train.lr", "train.updates",
-                          "train.moments", "sampler.step", "init.type", "run.seed"})
+  for (const char* key : {"model.type", "model.precision", "train.scheme", "train.k", "train.lr",
+                          "train.updates", "train.moments", "sampler.step", "init.type", "run.seed"})
     if (cfg.has_attr(key)) std::printf(" %s=%s", key, cfg.attr_as_text(key).c_str());
   std::printf("\n");
   if (f.exists("data/mean"))

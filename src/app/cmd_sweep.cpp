@@ -1,16 +1,10 @@
 // shortrun sweep CONFIG.ini: a grid of configurations over teams of MPI ranks.
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -75,8 +69,8 @@ One sweep at a time per manifest: a sweep holds an advisory lock (flock) on <man
 removes it. A second
 sweep on the same folder (and shard) is refused with exit 2 naming the holder, or with --wait waits
 for it; so is the whole grid's sweep while a --shard sweep runs in the folder, and a shard while
-the whole grid's sweep runs (shards of one grid run side by side). The lock dies with its process: the kernel releases it when the holder exits or is
-killed, so a stale lock file of a dead process is simply taken over; across nodes sharing an NFS
+the whole grid's sweep runs (shards of one grid run side by side). The lock dies with its
+process: the kernel releases it when the holder exits or is killed, so a stale lock file of a dead process is simply taken over; across nodes sharing an NFS
 file system the server releases a dead node's lock when its lease expires (about 90 s). On a file
 system without locks (flock fails with ENOLCK or EOPNOTSUPP) the sweep warns and runs unlocked.
 
@@ -200,9 +194,6 @@ RunStatus status_of(double state) {
   return RunStatus::failed;
 }
 
-/// What world rank 0 keeps of the sweep: the manifest rows and the progress line.
-/// A manifest row of a run completed (or diverged) in an earlier invocation, from its run file:
-/// status, training wall time, and the measured errors; the team is -1 (not run now).
 /// A manifest already at `manifest` that lists runs this sweep (this shard of its grid) does not
 /// have would lose them when rewritten: BadInput, or with --force it is kept as
 /// <name>.replaced-<UTC time>.h5 (a manifest is a result: never deleted). The same grid resumes.
@@ -214,7 +205,8 @@ void set_aside_other_manifest(const std::string& manifest, const SweepPlan& plan
     std::vector<std::string> missing;
     for (const std::string& id : f.read_strings("runs/run_id")) {
       const auto at = std::find(plan.run_ids.begin(), plan.run_ids.end(), id);
-      if (at == plan.run_ids.end() || (at - plan.run_ids.begin()) % args.n_shards != args.shard) missing.push_back(id);
+      if (at == plan.run_ids.end() || (at - plan.run_ids.begin()) % args.n_shards != args.shard)
+        missing.push_back(id);
     }
     if (!missing.empty())
       why = "lists " + std::to_string(missing.size()) + " run(s) this grid does not have (" + missing.front() +
@@ -223,7 +215,8 @@ void set_aside_other_manifest(const std::string& manifest, const SweepPlan& plan
     why = std::string("exists and is not a readable sweep manifest (") + e.what() + ")";
   }
   if (why.empty()) return;
-  if (!args.force) throw BadInput(manifest + ": " + why + "; use another --out, or --force to keep it under another name");
+  if (!args.force)
+    throw BadInput(manifest + ": " + why + "; use another --out, or --force to keep it under another name");
   const std::string kept = replaced_name(manifest);
   std::error_code ec;
   fs::rename(manifest, kept, ec);
@@ -231,6 +224,9 @@ void set_aside_other_manifest(const std::string& manifest, const SweepPlan& plan
   std::fprintf(stderr, "shortrun: --force: kept the previous manifest as %s (%s)\n", kept.c_str(), why.c_str());
 }
 
+/// What world rank 0 keeps of the sweep: the manifest rows and the progress line.
+/// A manifest row of a run completed (or diverged) in an earlier invocation, from its run file:
+/// status, training wall time, and the measured errors; the team is -1 (not run now).
 void fill_from_run_file(io::ManifestRow& row, const std::string& path) {
   row.status = RunStatus::completed;
   try {

@@ -3,6 +3,7 @@
 /// everything else -> 1. Numerical divergence is not an exception: it is a run status.
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace shortrun {
 
@@ -23,7 +24,7 @@ class BadInput : public std::runtime_error {
         out += text[i];
         continue;
       }
-      while (i + 1 < text.size() && (text[i + 1] == '\n' || text[i + 1] == '\r' || text[i + 1] == ' ' || text[i + 1] == '\t')) ++i;
+      while (i + 1 < text.size() && std::string_view("\n\r \t").find(text[i + 1]) != std::string_view::npos) ++i;
       if (i + 1 < text.size()) out += "; ";
     }
     return out;
