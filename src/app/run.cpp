@@ -222,8 +222,7 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-}  // namespace
-
+/// "<stem>.replaced-<UTC time>.h5" beside `path`, a name not yet taken.
 std::string replaced_name(const std::string& path) {
   const fs::path p(path);
   std::string stamp = io::utc_now();  // 2026-12-05T18:34:08Z
@@ -233,6 +232,19 @@ std::string replaced_name(const std::string& path) {
                                                   (n > 0 ? "-" + std::to_string(n) : "") + p.extension().string());
     if (!fs::exists(candidate)) return candidate.string();
   }
+}
+
+}  // namespace
+
+void set_aside_result(const std::string& path, const std::string& what, const std::string& why, bool force,
+                      const std::string& advice) {
+  if (!force) throw BadInput(path + ": " + why + "; " + advice);
+  const std::string kept = replaced_name(path);
+  std::error_code ec;
+  fs::rename(path, kept, ec);
+  if (ec) throw BadInput(path + ": cannot be renamed to " + kept + " (" + ec.message() + ")");
+  std::fprintf(stderr, "shortrun: --force: kept the previous %s as %s (%s)\n", what.c_str(), kept.c_str(),
+               why.c_str());
 }
 
 void validate_resume(const io::ResumeState& s, const RunConfig& config, Index n_params, const std::string& path) {
@@ -252,9 +264,7 @@ OnDisk inspect_on_disk(const std::string& run_path, const std::string& resume_pa
   for (const std::string& tmp : {run_path + ".tmp", resume_path + ".tmp"})
     if (fs::exists(tmp, ec))
       throw BadInput(tmp + ": exists and cannot be removed (a directory?); remove it");
-  const auto refuse_unless_forced = [&](const std::string& path, const std::string& why) {
-    if (!force) throw BadInput(path + ": " + why + "; use another --out or run.name, or --force to replace it");
-  };
+  const std::string advice = "use another --out or run.name, or --force to replace it";
   if (fs::exists(resume_path)) {
     std::string why;
     try {
@@ -265,7 +275,7 @@ OnDisk inspect_on_disk(const std::string& run_path, const std::string& resume_pa
       why = std::string("unusable (") + e.what() + ")";
     }
     if (!why.empty()) {
-      refuse_unless_forced(resume_path, why);
+      if (!force) throw BadInput(resume_path + ": " + why + "; " + advice);
       fs::remove(resume_path, ec);  // a checkpoint is not a result: --force discards it
       std::fprintf(stderr, "shortrun: --force: removed %s (%s)\n", resume_path.c_str(), why.c_str());
     }
@@ -274,11 +284,7 @@ OnDisk inspect_on_disk(const std::string& run_path, const std::string& resume_pa
   if (!fs::exists(run_path)) return OnDisk::nothing;
   // A run file is a result: --force keeps it under another name, it never deletes one.
   const auto set_aside = [&](const std::string& why) {
-    refuse_unless_forced(run_path, why);
-    const std::string kept = replaced_name(run_path);
-    fs::rename(run_path, kept, ec);
-    if (ec) throw BadInput(run_path + ": cannot be renamed to " + kept + " (" + ec.message() + ")");
-    std::fprintf(stderr, "shortrun: --force: kept the previous run file as %s (%s)\n", kept.c_str(), why.c_str());
+    set_aside_result(run_path, "run file", why, force, advice);
     return OnDisk::nothing;
   };
   std::string status, config_text;

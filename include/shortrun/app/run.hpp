@@ -29,9 +29,11 @@ struct PreparedRun {
 /// and the output paths of a validated configuration. Throws BadInput.
 PreparedRun prepare_run(const RunConfig& config, const std::string& run_id);
 
-/// "<stem>.replaced-<UTC time>.h5" beside `path` (a run file or manifest that --force sets aside),
-/// a name not yet taken.
-std::string replaced_name(const std::string& path);
+/// A result file (run file, manifest) that must not be overwritten: BadInput "<path>: <why>;
+/// <advice>" unless `force`; with `force` it is renamed to <stem>.replaced-<UTC time>.h5 (a name
+/// not yet taken; a result is never deleted) and one line on stderr names the copy.
+void set_aside_result(const std::string& path, const std::string& what, const std::string& why, bool force,
+                      const std::string& advice);
 
 /// What a run's files on disk say, for `train` and `sweep` deciding what to do.
 enum class OnDisk {
