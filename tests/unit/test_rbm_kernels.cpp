@@ -481,7 +481,8 @@ TEST_CASE("byte-first float32 draws decide every unit and draw every V as the do
   }
   // Units whose byte is floor(256 s): s inside the byte's interval, so V is drawn (bar the few
   // within a float step of its ends), and (B + V) / 256 lands near s for some of them (the
-  // vector loop's own decision of V within its margin of s: 2 m 256 s of such units, 8 % at s = 1/2).
+  // vector loop's own decision of V within its margin of s: 2 m 256 s of such units, 8 % at
+  // s = 1/2).
   const auto random_end = static_cast<Index>(x.size());
   for (int i = 0; i < 60000; ++i) {
     const auto z = static_cast<float>(4.0 * data.normal());

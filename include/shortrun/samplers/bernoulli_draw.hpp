@@ -104,7 +104,8 @@ constexpr float kByteMarginAbove = 256.0f * (1.0f + kByteMargin);
 /// their byte's interval, which draw V whatever else: for them s is approximated by 1 / d, and
 /// sigmoid() is computed only when (B + V) / 256 falls within the margin of it (a fraction
 /// 2 m 256 s of them: 8 % at s = 1/2). Every other unit (near a threshold, or d not finite)
-/// takes bernoulli_of_sigmoid_byte. The decision and the V drawn are those of bernoulli_of_sigmoid_byte(z, byte, fine).
+/// takes bernoulli_of_sigmoid_byte. The decision and the V drawn are those of
+/// bernoulli_of_sigmoid_byte(z, byte, fine).
 inline float bernoulli_of_sigmoid_byte_near(float z, float d, std::uint8_t byte, Stream& fine) {
   constexpr double m = detail::kByteMargin;
   const double sa = 1.0 / static_cast<double>(d), b = byte;
