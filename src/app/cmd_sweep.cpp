@@ -67,13 +67,15 @@ and so is a manifest that lists runs the grid does not have (another sweep's: --
 
 One sweep at a time per manifest: a sweep holds an advisory lock (flock) on <manifest>.lock (e.g.
 <out>/sweep.h5.lock, which names the holder's host, pid and start time) until it exits, and then
-removes it. A second
-sweep on the same folder (and shard) is refused with exit 2 naming the holder, or with --wait waits
-for it; so is the whole grid's sweep while a --shard sweep runs in the folder, and a shard while
-the whole grid's sweep runs (shards of one grid run side by side). The lock dies with its
-process: the kernel releases it when the holder exits or is killed, so a stale lock file of a dead process is simply taken over; across nodes sharing an NFS
-file system the server releases a dead node's lock when its lease expires (about 90 s). On a file
-system without locks (flock fails with ENOLCK or EOPNOTSUPP) the sweep warns and runs unlocked.
+removes it. A second sweep on the same folder (and shard) is refused with exit 2 naming the
+holder, or with --wait waits for it; so is the whole grid's sweep while a --shard sweep runs in the
+folder, a shard while the whole grid's sweep runs (shards of one grid run side by side), and a
+sweep while `shortrun train` trains one of its runs (train holds <out>/runs/<run_id>.h5.lock; a
+train started in a folder where a sweep runs is refused in turn). The lock dies with its process:
+the kernel releases it when the holder exits or is killed, so a stale lock file of a dead process
+is simply taken over; across nodes sharing an NFS file system the server releases a dead node's
+lock when its lease expires (about 90 s). On a file system without locks (flock fails with ENOLCK
+or EOPNOTSUPP) the sweep warns and runs unlocked.
 
 --shard i/n runs only the grid points whose index (in grid order, from 0) modulo n is i, for job
 arrays that share one output folder; its manifest is <out>/sweep-shard<i>of<n>.h5. A final sweep
@@ -165,8 +167,8 @@ void exclude_other_parts(const std::string& out, const SweepArgs& args, std::vec
     }
     return;
   }
-  const std::string whole = (folder / manifest_name(0, 1)).string() + ".lock";
-  if (fs::exists(whole)) FolderLock probe(whole, args.wait, "the whole grid's sweep runs in this output folder", advice);
+  check_not_locked((folder / manifest_name(0, 1)).string() + ".lock", args.wait,
+                   "the whole grid's sweep runs in this output folder", advice);
 }
 
 
@@ -496,6 +498,10 @@ int cmd_sweep(int argc, char** argv) {
           } catch (const BadInput& e) {
             throw BadInput(std::string(e.what()) + " (in run " + plan.run_ids[i] + ")");
           }
+          // A `train` of this run holds its lock (it took it before checking this sweep's).
+          check_not_locked(prepared.path + ".lock", args->wait,
+                           "a `shortrun train` of run " + plan.run_ids[i] + " is running",
+                           "wait for it to end, pass --wait, or use another --out");
           const OnDisk state = inspect_on_disk(prepared.path, prepared.resume_path, plan.configs[i], args->force, [&] {
             return families::model_layout(prepared.config, prepared.data).size();
           });

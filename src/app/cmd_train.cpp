@@ -31,7 +31,10 @@ the number of ranks beyond floating-point summation order.
 Writes <run.out>/runs/<run.name>.h5 (docs/hdf5-schema.md) when the run ends (first as
 <...>.h5.tmp, then renamed); its root attribute `status` is completed, diverged or interrupted.
 While training, <run.name>.ckpt.h5 holds a resume checkpoint (at the train.checkpoints steps and
-every run.checkpoint_every seconds, replaced atomically).
+every run.checkpoint_every seconds, replaced atomically). It holds an advisory lock on
+<run.name>.h5.lock until it exits: a second train of the run, a train into a folder where a
+`shortrun sweep` runs, and a sweep of that folder that would train this run, are refused with
+exit 2 naming the holder.
 
 SIGTERM, SIGINT, SIGUSR1 or the --walltime limit (or the SLURM job's time left) stop every rank
 after the current update with a checkpoint written; the run file says interrupted and the exit
@@ -115,6 +118,15 @@ int cmd_train(int argc, char** argv) {
         // Two trains of one run at once would write the same checkpoint and run file.
         lock.emplace(run.path + ".lock", false, "another `shortrun train` of this run is running",
                      "wait for it to end, or use another --out or run.name");
+        // A sweep in this output folder may train this run id: no train beside it (it checks
+        // this run's lock in turn, so of the two the one that starts second is refused).
+        std::error_code ec;
+        for (const auto& entry : fs::directory_iterator(fs::path(run.path).parent_path().parent_path(), ec)) {
+          const std::string name = entry.path().filename().string();
+          if (name.starts_with("sweep") && name.ends_with(".h5.lock"))
+            check_not_locked(entry.path().string(), false, "a sweep runs in this output folder",
+                             "wait for it to end, or use another --out");
+        }
         on_disk = static_cast<std::int64_t>(inspect_on_disk(run.path, run.resume_path, config, args->force, [&] {
           return families::model_layout(config, run.data).size();
         }));

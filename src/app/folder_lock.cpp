@@ -93,4 +93,10 @@ void FolderLock::write_holder() {
   }
 }
 
+void check_not_locked(const std::string& path, bool wait, const std::string& busy, const std::string& advice) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return;
+  const FolderLock probe(path, wait, busy, advice);
+}
+
 }  // namespace shortrun::cli

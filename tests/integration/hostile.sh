@@ -364,8 +364,9 @@ if [[ $rc1 -ne 75 || $rc2 -ne 2 || $rc3 -ne 75 ]] || ! grep -q "another sweep ho
   failures=$((failures + 1))
 fi
 
-# Two trains of one run, and the whole grid's sweep beside a --shard sweep of it (both orders): the
-# second exits 2 naming the first, which goes on (SIGTERM then: exit 75).
+# Two trains of one run, the whole grid's sweep beside a --shard sweep of it, and a train beside a
+# sweep of its folder (both orders each): the second exits 2 naming the first, which goes on
+# (SIGTERM then: exit 75).
 long=(--set train.updates=1000000 --set train.chains=64 --set data.n_samples=500 --set run.checkpoint_every=0.2 --quiet)
 second_refused() {  # name first-args second-args pattern (args separated by ;): the first, then the second
   local name=$1 pattern=$4 first_pid rc1 rc2
@@ -387,6 +388,9 @@ sw=$(IFS=';'; echo "sweep;$config;${long[*]};--set;train.k=1,2,3,4;--out;$work/r
 second_refused "two trains of one run" "$t" "$t" "another \`shortrun train\` of this run is running"
 second_refused "a shard beside the whole grid's sweep" "$sw" "$sw;--shard;1/2" "the whole grid's sweep runs in this output folder"
 second_refused "the whole grid's sweep beside a shard" "$sw;--shard;0/2" "$sw" "a --shard sweep runs in this output folder"
+second_refused "a train beside a sweep of its folder" "$sw" "$t;--set;run.name=k3" "a sweep runs in this output folder"
+second_refused "a sweep beside a train of one of its runs" "$t;--set;run.name=k2" "$sw" \
+  "a \`shortrun train\` of run k2 is running"
 
 # An internal error in phase 2 (injected on one rank while the other trains): one line, exit 1 on
 # every rank, no hang, nothing marked completed, and a sweep's manifest says failed.

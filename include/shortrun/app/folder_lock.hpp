@@ -1,7 +1,9 @@
 #pragma once
 /// Advisory locks (flock) that keep two processes from writing the same output: a sweep holds
 /// <manifest>.lock for its lifetime, `train` holds <run file>.lock. The kernel drops a lock when its
-/// process ends, however it ends, so a dead holder's lock is free.
+/// process ends, however it ends, so a dead holder's lock is free. Each side takes its own lock
+/// before it checks the other's (check_not_locked), so of two that start at once the second sees
+/// the first.
 #include <string>
 
 namespace shortrun::cli {
@@ -30,5 +32,10 @@ class FolderLock {
   int fd_ = -1;
   bool locked_ = false;
 };
+
+/// Refuses (BadInput, as FolderLock's) while another process holds the lock on `path`, or with
+/// `wait` waits until it is free; takes the lock and drops it at once. A missing file is no holder
+/// (nothing is created).
+void check_not_locked(const std::string& path, bool wait, const std::string& busy, const std::string& advice);
 
 }  // namespace shortrun::cli
