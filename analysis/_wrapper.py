@@ -27,19 +27,25 @@ def _missing(modules=NEEDED):
     return [m for m in modules if importlib.util.find_spec(m) is None]
 
 
+def _where(exe):
+    """An interpreter's identity: its folder (symbolic links resolved) and name, not the file it
+    links to. A virtual environment's python3 is a link to the system's, yet another interpreter
+    (its own site-packages), so the link itself is what tells them apart."""
+    return os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(exe))), os.path.basename(exe))
+
+
 def _python_with_dependencies():
     """The first python3 on PATH, other than this one, that can import NEEDED; None if none."""
-    here = os.path.realpath(sys.executable)
     probe = f"import importlib.util, sys; sys.exit(any(importlib.util.find_spec(m) is None for m in {NEEDED!r}))"
-    seen = {here}
+    seen = {_where(sys.executable)}
     for folder in os.environ.get("PATH", "").split(os.pathsep):
         exe = os.path.join(folder or ".", "python3")
         if not os.path.isfile(exe) or not os.access(exe, os.X_OK):
             continue
-        real = os.path.realpath(exe)
-        if real in seen:
+        where = _where(exe)
+        if where in seen:
             continue
-        seen.add(real)
+        seen.add(where)
         try:
             found = subprocess.run([exe, "-c", probe], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL, timeout=30).returncode == 0

@@ -57,6 +57,22 @@ def add_format_argument(parser: argparse.ArgumentParser) -> None:
                              "is written once per format, PNG at --dpi, PDF and SVG as vector files")
 
 
+def positive_int(value: str) -> int:
+    """argparse type: an integer >= 1."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
+    return number
+
+
+def add_dpi_argument(parser: argparse.ArgumentParser, default: int = 120) -> None:
+    parser.add_argument("--dpi", type=positive_int, default=default,
+                        help="PNG resolution, dots per inch (default: %(default)s)")
+
+
 def _is_sweep_manifest(path: str) -> bool:
     """Whether `path` is an HDF5 file whose root attribute schema is shortrun.sweep (anything
     else, unreadable files included, is left to the run-file reader to judge)."""
@@ -77,25 +93,52 @@ def run_files(paths: Sequence[str], prog_name: str) -> List[str]:
     """The run files named by `paths`: a run file as it is; a sweep folder (the --out of
     `shortrun sweep`, with sweep.h5) or its manifest stands for the run files it lists, in grid
     order. A listed run without a file (pending, or moved away) is left out with a warning on
-    stderr. SchemaError for a folder without a readable manifest."""
+    stderr, and so is a file named twice (a sweep folder and one of its runs, say): it counts
+    once. SchemaError for a folder without a readable manifest."""
     from .sweep import load_sweep
 
     out: List[str] = []
+    named_by = {}
+
+    def add(run: str, by: str) -> None:
+        key = os.path.realpath(run)
+        if key in named_by:
+            print(f"{prog_name}: warning: {run}: named twice (by {named_by[key]} and by {by}); counted once",
+                  file=sys.stderr)
+            return
+        named_by[key] = by
+        out.append(run)
+
     for path in paths:
         if os.path.isdir(path) or _is_sweep_manifest(path):
             sweep = load_sweep(path)
             for i in range(len(sweep)):
                 run = sweep.run_path(i)
                 if os.path.isfile(run):
-                    out.append(run)
+                    add(run, path)
                 else:
                     print(f"{prog_name}: warning: {sweep.path}: run {sweep.runs['run_id'][i]} "
                           f"(status {sweep.runs['status'][i]}) has no run file; left out", file=sys.stderr)
         else:
-            out.append(path)
+            add(path, path)
     if not out:
         raise SchemaError(f"{paths[0]}: no run file in the sweep (every run is pending or missing)")
     return out
+
+
+def measured_runs(paths: Sequence[str], prog_name: str):
+    """The measured run files among `paths` (Measurement objects, in order): a run that diverged
+    or was interrupted has no measurement and is left out with a warning on stderr; when none is
+    measured, the first file's SchemaError (one line naming it)."""
+    from .measurement import load_measurements
+
+    runs = load_measurements(list(paths), unfinished_ok=True)
+    if not any(m.steps for m in runs):
+        load_measurements(list(paths))  # raises the one-line error of the first file
+    for m in runs:
+        if not m.steps:
+            print(f"{prog_name}: warning: {m.path}: status {m.status}, not measured; left out", file=sys.stderr)
+    return [m for m in runs if m.steps]
 
 
 def run_main(prog: str, body: Callable[[], int]) -> int:

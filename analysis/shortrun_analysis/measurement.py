@@ -372,6 +372,11 @@ def summarize(m: Measurement, step: int, stat: str) -> ErrorSummary:
     finite = np.flatnonzero(np.isfinite(y))
     imin = int(finite[np.argmin(y[finite])]) if finite.size else None
     note = e.note if not e.exists else (e.describe() if e.converged is False else "")
+    se = d.curve_se(stat)
+
+    def se_at(i):  # the file's jackknife standard error at index i; none for an exact law (0)
+        return float(se[i]) if se is not None and i is not None and np.isfinite(se[i]) and se[i] > 0 else None
+
     return ErrorSummary(run_id=m.run_id, path=m.path, status=m.status, model=m.model, scheme=m.scheme, k=m.k,
                         step=step, stat=stat,
                         at_k=float(y[ik]) if ik is not None and np.isfinite(y[ik]) else None,
@@ -379,7 +384,9 @@ def summarize(m: Measurement, step: int, stat: str) -> ErrorSummary:
                         t_min=int(d.t[imin]) if imin is not None else None,
                         equilibrium=e.level(stat, d.data_energy), method=e.method, note=note,
                         overflow_t=d.overflow_t, n_chains=int(d.attrs.get("n_chains", 0)),
-                        seeds=[m.config.get("run.seed")], run_ids=[m.run_id])
+                        seeds=[m.config.get("run.seed")], run_ids=[m.run_id],
+                        at_k_se=se_at(ik) if ik is not None and np.isfinite(y[ik]) else None,
+                        minimum_se=se_at(imin), equilibrium_se=e.level_se(stat, d.data_energy))
 
 
 def _summarize_seeds(m: Measurement, step: int, stat: str) -> ErrorSummary:
@@ -392,12 +399,16 @@ def _summarize_seeds(m: Measurement, step: int, stat: str) -> ErrorSummary:
         return (mean if n else None), (se if n > 1 else None)
 
     at_k, at_k_se = average("at_k")
-    minimum, minimum_se = average("minimum")
     equilibrium, equilibrium_se = average("equilibrium")
+    # The minimum of the mean curve (the one plot_dynamics draws) and its standard error over the
+    # seeds there, not the mean of each seed's own minimum (biased low: each picks its noise's dip).
     d = m.dynamics[step]
-    y = d.curve(stat)
+    y, y_se = d.curve(stat), d.curve_se(stat)
     finite = np.flatnonzero(np.isfinite(y))
-    t_min = int(d.t[finite[np.argmin(y[finite])]]) if finite.size else None
+    imin = int(finite[np.argmin(y[finite])]) if finite.size else None
+    t_min = int(d.t[imin]) if imin is not None else None
+    minimum = float(y[imin]) if imin is not None else None
+    minimum_se = float(y_se[imin]) if imin is not None and y_se is not None and np.isfinite(y_se[imin]) else None
     notes = list(dict.fromkeys(p.note for p in parts if p.note))
     if len(notes) > 1:  # e.g. each seed's own eigenvalue in "no equilibrium: ...": the first says what
         notes = [f"{notes[0]} (and {len(notes) - 1} more such note(s) from the other seeds)"]

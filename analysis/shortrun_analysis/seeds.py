@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Hashable, Iterable, List, Mapping, Optional, Sequence, Tuple
 
@@ -77,11 +78,26 @@ def config_key(config: Mapping[str, Any], ignore: Sequence[str] = NOT_COMPARED) 
 def group_by_seed(items: Sequence[Any], key: Callable[[Any], Hashable] = lambda m: config_key(m.config)
                   ) -> List[List[Any]]:
     """The items (Run, Measurement, ... with a .config) in groups of equal key(item), groups and
-    their members in the order of first appearance."""
+    their members in the order of first appearance. Two items of one group with the same run.seed
+    are one run (a copy of a run file, or the same run named twice), not two seeds: the later is
+    left out with a warning on stderr, so that it does not shrink the standard error."""
     groups: Dict[Hashable, List[Any]] = {}
     for item in items:
-        groups.setdefault(key(item), []).append(item)
+        group = groups.setdefault(key(item), [])
+        seed = seed_of(getattr(item, "config", {}))
+        twin = next((other for other in group if seed is not None and seed_of(other.config) == seed), None)
+        if twin is not None:
+            print(f"{_prog()}: warning: {getattr(item, 'path', item)}: the same configuration and run.seed ({seed}) as "
+                  f"{getattr(twin, 'path', twin)}: one run, counted once", file=sys.stderr)
+            continue
+        group.append(item)
     return list(groups.values())
+
+
+def _prog() -> str:
+    from .cli import prog
+
+    return prog("shortrun_analysis")
 
 
 _SEED_TOKEN = re.compile(r"(?:^|[_-])seed-?\d+(?=$|[_-])")
@@ -302,8 +318,8 @@ def average_over_seeds(ms: Sequence[Measurement]) -> List[Tuple[Optional[Measure
 def average_dataframe(df, by: Sequence[str], columns: Optional[Sequence[str]] = None):
     """A pandas DataFrame with one row per group of equal `by` values (Sweep.seed_average: the axes
     but run.seed): for each numeric column in `columns` (default: every float column) its mean over
-    the group (NaN values left out), `<column>_se` its standard error and `<column>_n` the number of
-    finite values; `n_seeds` the group's size and `seeds`, `run_ids` its members."""
+    the group (NaN values left out), `<column>_se` its standard error (over the group; for a single
+    value, the df's own `<column>_se` where it has one) and `<column>_n` the number of finite values; `n_seeds` the group's size and `seeds`, `run_ids` its members."""
     import pandas as pd
 
     if columns is None:
@@ -324,6 +340,9 @@ def average_dataframe(df, by: Sequence[str], columns: Optional[Sequence[str]] = 
         row["statuses"] = ",".join(sorted(set(str(s) for s in part["status"]))) if "status" in part else ""
         for c in columns:
             mean, se, n = mean_se(part[c].to_numpy(dtype=float))
+            if n == 1 and f"{c}_se" in part:  # one seed: the run's own standard error, where it has one
+                own = part[f"{c}_se"].to_numpy(dtype=float)[np.isfinite(part[c].to_numpy(dtype=float))]
+                se = float(own[0]) if own.size and np.isfinite(own[0]) else math.nan
             row[c], row[f"{c}_se"], row[f"{c}_n"] = mean, se, n
         rows.append(row)
     out = pd.DataFrame(rows)

@@ -76,14 +76,16 @@ class Sweep:
         return "run.seed" in self.axes
 
     def measured_errors(self) -> Tuple[Dict[str, np.ndarray], List[str]]:
-        """The err_k, err_min and err_eq columns, completed from the run files where a completed
-        run has none of the three: a sweep run again leaves them NaN for the runs of an earlier
-        invocation (a resumed or requeued sweep, the final sweep after a job array). Returns the
-        columns and the run ids whose values were read from their run files."""
+        """The err_k, err_min and err_eq columns and their standard errors (err_k_se, ...),
+        completed from the run files where a completed run has none of the three: a sweep run again
+        leaves them NaN for the runs of an earlier invocation (a resumed or requeued sweep, the final
+        sweep after a job array). Returns the columns and the run ids whose values were read from
+        their run files."""
         from .measurement import load_measurement, summarize
 
+        names = list(ERROR_COLUMNS) + [f"{name}_se" for name in ERROR_COLUMNS]
         values = {name: np.array(self.runs[name], dtype=float) if name in self.runs else np.full(len(self), np.nan)
-                  for name in ERROR_COLUMNS}
+                  for name in names}
         filled = []
         for i, status in enumerate(self.statuses()):
             if status != "completed" or any(np.isfinite(values[name][i]) for name in ERROR_COLUMNS):
@@ -94,7 +96,9 @@ class Sweep:
             if not m.steps:
                 continue
             s = summarize(m, m.steps[-1], m.default_stat)
-            for name, value in (("err_k", s.at_k), ("err_min", s.minimum), ("err_eq", s.equilibrium)):
+            for name, value in (("err_k", s.at_k), ("err_min", s.minimum), ("err_eq", s.equilibrium),
+                                ("err_k_se", s.at_k_se), ("err_min_se", s.minimum_se),
+                                ("err_eq_se", s.equilibrium_se)):
                 values[name][i] = math.nan if value is None else value
             filled.append(str(self.runs["run_id"][i]))
         return values, filled
@@ -112,7 +116,8 @@ class Sweep:
           wall_s, theory_gap     float64, NaN where unknown
           err_k, err_min, err_eq float64: the measurement of the last measured checkpoint (corr_err,
                                  mean_err for spins; docs/hdf5-schema.md section 2)
-          err_k_se, err_min_se, err_eq_se  float64: their standard errors where the manifest has
+          err_k_se, err_min_se, err_eq_se  float64: their standard errors (jackknife over the run's
+                                 chains) where the manifest or, with fill_errors, the run file has
                                  them, else NaN (the columns always exist)
         and any other column of /runs. fill_errors: err_* of completed runs that the manifest lists
         without them are read from the run files (measured_errors()). Seed averages: seed_average()."""
@@ -136,11 +141,10 @@ class Sweep:
             data[name] = np.asarray(self.runs[name], dtype=np.float64) if name in self.runs else np.full(n, np.nan)
         errors = self.measured_errors()[0] if fill_errors else {
             name: np.asarray(self.runs[name], dtype=np.float64) if name in self.runs else np.full(n, np.nan)
-            for name in ERROR_COLUMNS}
+            for name in list(ERROR_COLUMNS) + [f"{name}_se" for name in ERROR_COLUMNS]}
         for name in ERROR_COLUMNS:
             data[name] = errors[name]
-            se = f"{name}_se"
-            data[se] = np.asarray(self.runs[se], dtype=np.float64) if se in self.runs else np.full(n, np.nan)
+            data[f"{name}_se"] = errors[f"{name}_se"]
         for name, values in self.runs.items():  # columns a later manifest may add
             if name not in data:
                 data[name] = _typed(values)
@@ -150,8 +154,9 @@ class Sweep:
         """to_dataframe() averaged over seeds: one row per grid point of the axes but run.seed, with
         the columns of those axes, n_seeds, seeds, run_ids, statuses (the statuses present) and, for
         err_k, err_min, err_eq, theory_gap and wall_s, the mean over the seeds (NaN values left out),
-        `<column>_se` its standard error over the seeds (NaN for one seed) and `<column>_n` how many
-        seeds have a value. df: a to_dataframe() result to average (default: this sweep's)."""
+        `<column>_se` its standard error over the seeds (for one seed, the run's own err_*_se: the
+        jackknife over its chains; NaN where there is none) and `<column>_n` how many seeds have a
+        value. df: a to_dataframe() result to average (default: this sweep's)."""
         from .seeds import average_dataframe
 
         df = self.to_dataframe() if df is None else df

@@ -67,6 +67,23 @@ run_script plot_dynamics.py "$runs/bm.h5" --stat energy --step 1 --out "$fig/ene
 run_script plot_dynamics_heatmap.py "$runs/bm.h5" --out "$fig"
 run_script plot_theory_overlay.py "$runs/g.h5" "$runs/s.h5" --out "$fig"
 run_script plot_samples.py "$runs/rbm.h5" --out "$fig"
+# A diverged run among measured ones: the per-run figures of the others, and a warning naming it.
+run_script plot_theory_overlay.py "$runs/s.h5" "$runs/d.h5" --out "$fig/with-diverged"
+grep -qF "plot_theory_overlay.py: warning: $runs/d.h5: status diverged, not measured; left out" "$tmp/stderr" &&
+  [[ -s "$fig/with-diverged/s_theory.png" ]] || fail "plot_theory_overlay.py with a diverged run"
+# One run named twice, or copied under another name (same configuration and run.seed), is one run:
+# counted once with a warning, not a second seed that would shrink the standard error.
+cp "$runs/s.h5" "$tmp/s_copy.h5"
+run_script summary.py "$runs/s.h5" "$runs/s.h5" "$tmp/s_copy.h5" --json
+grep -qF "summary.py: warning: $runs/s.h5: named twice" "$tmp/stderr" &&
+  grep -qF "summary.py: warning: $tmp/s_copy.h5: the same configuration and run.seed" "$tmp/stderr" ||
+  { cat "$tmp/stderr" >&2; fail "summary.py: no warning for a run named twice or copied"; }
+"$python" -c "import json, sys; r = json.load(open(sys.argv[1])); assert len(r) == 1 and r[0]['n_seeds'] == 1, r" \
+  "$tmp/stdout" || fail "summary.py counted a run twice"
+rc=0
+"$python" "$analysis/plot_dynamics.py" "$runs/s.h5" --dpi 0 --out "$tmp/dpi" 2>"$tmp/dpi.err" || rc=$?
+[[ $rc -eq 2 ]] && grep -qF "argument --dpi: expected a positive integer, got '0'" "$tmp/dpi.err" ||
+  fail "--dpi 0: exit $rc, $(cat "$tmp/dpi.err")"
 run_script summary.py "$runs/g.h5" "$runs/s.h5" "$runs/bm.h5" "$runs/rbm.h5" "$runs/d.h5"
 cp "$tmp/stdout" "$tmp/summary.txt"
 run_script summary.py "$runs/g.h5" "$runs/s.h5" "$runs/bm.h5" "$runs/rbm.h5" "$runs/d.h5" --json
@@ -110,8 +127,13 @@ def expected(path, step, stat):
         # A long run with converged = 0 is no reference: summary.py gives no equilibrium number for it.
         usable = e.attrs["exists"] and int(e.attrs.get("converged", 1)) == 1
         eq = float(e.attrs[stat]) if usable else None
+        # The file's own standard errors (jackknife over its chains; none for an exact law).
+        se = d[f"{stat}_se"][()] if f"{stat}_se" in d else None
+        at = lambda i: None if se is None or not se[i] > 0 else float(se[i])
+        eq_se = float(e.attrs[f"{stat}_se"]) if usable and f"{stat}_se" in e.attrs else None
         return dict(k=k, at_k=float(y[list(t).index(k)]), minimum=float(y.min()), t_min=int(t[np.argmin(y)]),
-                    equilibrium=eq, method=e.attrs["method"])
+                    equilibrium=eq, method=e.attrs["method"], at_k_se=at(list(t).index(k)),
+                    minimum_se=at(int(np.argmin(y))), equilibrium_se=eq_se if eq_se else None)
 
 def last_step(path):
     with h5py.File(path, "r") as f:
@@ -148,20 +170,24 @@ for r in every:
     want = expected(r["path"], r["step"], "mean_err")
     assert all(r[key] == value for key, value in want.items()), (r, want)
 
-# The table: a header and one row per run, numbers as in the JSON to 4 significant digits.
+# The table: a header and one row per run, numbers as in the JSON to 4 significant digits, each
+# followed by ±its standard error to 2 where the run has one.
 lines = open(sys.argv[3]).read().splitlines()
 header = lines[0].split()
 assert header[:6] == ["run", "model", "scheme", "k", "step", "stat"], header
 rows = {l.split()[0]: l.split() for l in lines[1:]}
 assert sorted(rows) == ["bm", "d", "g", "rbm", "s"], lines
 assert rows["d"][4:10] == ["-", "mean_err", "-", "-", "-", "-"] and "diverged," in rows["d"], rows["d"]
+def cell(value, se):
+    return f"{value:.4g}" + ("" if se is None else f"±{se:.2g}")
+assert by_id["s"]["at_k_se"] > 0 and by_id["g"]["minimum_se"] > 0, records  # sampled: both have one
 for r in records:
     cells = rows[r["run_id"]]
     assert cells[1] == r["model"] and int(cells[3]) == r["k"] and int(cells[4]) == r["step"], cells
-    assert float(cells[6]) == float(f"{r['at_k']:.4g}") and float(cells[7]) == float(f"{r['minimum']:.4g}"), cells
+    assert cells[6] == cell(r["at_k"], r["at_k_se"]) and cells[7] == cell(r["minimum"], r["minimum_se"]), cells
     assert int(cells[8]) == r["t_min"], cells
-    eq = "none" if r["equilibrium"] is None else float(f"{r['equilibrium']:.4g}")
-    assert (cells[9] == eq) if eq == "none" else (float(cells[9]) == eq), (cells, eq)
+    eq = "none" if r["equilibrium"] is None else cell(r["equilibrium"], r["equilibrium_se"])
+    assert cells[9] == eq, (cells, eq)
     assert cells[10] == r["method"], cells
 print("summary numbers ok")
 PY

@@ -237,14 +237,31 @@ assert [r["run_id"] for r in records] == ["k1", "k3"], [r["run_id"] for r in rec
 for r in records:
     part = df[df["train.k"] == r["k"]]
     assert r["n_seeds"] == 2 and sorted(r["seeds"]) == [1, 2] and sorted(r["run_ids"]) == sorted(part["run_id"]), r
-    for key, column in (("at_k", "err_k"), ("minimum", "err_min"), ("equilibrium", "err_eq")):
+    for key, column in (("at_k", "err_k"), ("equilibrium", "err_eq")):
         a, b = part[column].to_numpy()
         assert math.isclose(r[key], (a + b) / 2, rel_tol=1e-12), (key, r[key], a, b)
         assert math.isclose(r[f"{key}_se"], abs(a - b) / 2, rel_tol=1e-9), (key, r[f"{key}_se"], a, b)
+    # The minimum over t of the mean curve (the curve plot_dynamics draws), at the t it names, with
+    # the seeds' standard error there: not the mean of each seed's own minimum (biased low).
+    curves = []
+    for path in part["path"]:
+        with h5py.File(path, "r") as f:
+            last = max(int(s) for s in f["dynamics"] if s.isdigit())
+            curves.append((f[f"dynamics/{last}/t"][()], f[f"dynamics/{last}/corr_err"][()]))
+    assert np.array_equal(curves[0][0], curves[1][0]), "the seeds record the same t"
+    mean_curve = (curves[0][1] + curves[1][1]) / 2
+    i = int(np.argmin(mean_curve))
+    assert r["t_min"] == int(curves[0][0][i]) and math.isclose(r["minimum"], mean_curve[i], rel_tol=1e-12), r
+    assert math.isclose(r["minimum_se"], abs(curves[0][1][i] - curves[1][1][i]) / 2, rel_tol=1e-9), r
+    assert r["minimum"] >= part["err_min"].mean() - 1e-15, (r, "at least the mean of the seeds' own minima")
 each = json.load(open(each_json))
 assert sorted(r["run_id"] for r in each) == sorted(df["run_id"]) and all(r["n_seeds"] == 1 for r in each), each
 for r in each:
-    assert r["at_k"] == float(df.loc[df["run_id"] == r["run_id"], "err_k"].iloc[0]) and r["at_k_se"] is None, r
+    # One run: its value and the file's own standard error (jackknife over its chains) at t = k.
+    assert r["at_k"] == float(df.loc[df["run_id"] == r["run_id"], "err_k"].iloc[0]), r
+    with h5py.File(r["path"], "r") as f:
+        d = f[f"dynamics/{r['step']}"]
+        assert r["at_k_se"] == float(d["corr_err_se"][list(d["t"][()]).index(r["k"])]) > 0, r
 # The table: run model scheme k step stat err(t=k) min-over-t at-t equilibrium method n note.
 lines = open(table).read().splitlines()
 assert lines[0].split()[:7] == ["run", "model", "scheme", "k", "step", "stat", "err(t=k)"], lines[0]

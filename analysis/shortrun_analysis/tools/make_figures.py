@@ -13,7 +13,7 @@ import numpy as np
 from .. import SchemaError, load_measurement, load_run, summarize
 from .. import gaussian as gaussian_theory
 from .. import spins as spin_theory
-from ..cli import add_format_argument, argv_or_default, make_out, prog, run_main, running
+from ..cli import add_dpi_argument, add_format_argument, argv_or_default, make_out, prog, run_main, running
 from ..plotting import set_formats
 from ..plotting import written as written_files
 from ..seeds import SEED_KEY, average_over_seeds, config_key, group_by_seed, mean_se
@@ -128,7 +128,7 @@ def parse_args(argv):
                         help="--out folders of `shortrun sweep` (each with sweep.h5 and runs/)")
     parser.add_argument("--out", required=True, metavar="DIR",
                         help="folder for the figures, summary.md and summary.json, created if needed")
-    parser.add_argument("--dpi", type=int, default=110, help="PNG resolution (default: %(default)s)")
+    add_dpi_argument(parser, 110)
     add_format_argument(parser)
     return parser.parse_args(argv)
 
@@ -239,14 +239,14 @@ def run_status_counts(sweep) -> Dict[str, int]:
 
 
 def manifest_errors(sweep, section: Section) -> Dict[str, np.ndarray]:
-    """The manifest's err_k and err_eq columns, completed from the run files where a completed,
+    """The manifest's err_k and err_eq columns (and their _se), completed from the run files where a completed,
     measured run has none (Sweep.measured_errors: a sweep run again leaves them NaN for the runs of
     an earlier invocation)."""
     values, filled = sweep.measured_errors()
     if filled:
         section.notes.append(f"err_k and err_eq of {len(filled)} run(s) read from their run files: the manifest has "
                              "none for runs completed by an earlier invocation of the sweep")
-    return {name: values[name] for name in ("err_k", "err_eq")}
+    return {name: values[name] for name in ("err_k", "err_eq", "err_k_se", "err_eq_se")}
 
 
 # --- study 1: Gaussian -----------------------------------------------------------------------
@@ -676,26 +676,6 @@ def manifest_value(sweep, m, column: str) -> Optional[float]:
     return mean if n else None
 
 
-def chain_se(m, step: int, s):
-    """One run's summary (seed averages unchanged): the standard errors of its numbers at t = k,
-    at the minimum and at equilibrium from the file itself (jackknife over its measured chains;
-    the equilibrium's own, None where it is exact), where summarize() has none (it gives errors
-    over seeds only)."""
-    if m.n_seeds > 1:
-        return s
-    d, e = m.dynamics[step], m.equilibrium[step]
-    se = d.curve_se(s.stat)
-
-    def pick(t):
-        i = d.index_of(t) if se is not None and t is not None else None
-        return finite(se[i]) if i is not None else None
-
-    s.at_k_se = pick(m.k) if s.at_k is not None else None
-    s.minimum_se = pick(s.t_min) if s.minimum is not None else None
-    s.equilibrium_se = e.level_se(s.stat, d.data_energy) if s.equilibrium is not None else None
-    return s
-
-
 SE_TEXT = ("±: one standard error, over the seeds where a row averages several (seeds column), else the "
            "jackknife standard error over the run's measured chains (none where the law is exact).")
 
@@ -704,12 +684,12 @@ def error_rows(sweep, runs, section: Section, extra=None):
     """Per run (or seed average): summarize() at the last measured step, with the manifest's
     err_k/err_eq; for seed averages the means with their standard errors and n (a `seeds` column
     at the end of the table when any row has more than one), for one run the standard errors over
-    its chains (chain_se)."""
+    its chains (the run file's jackknife, as summarize() gives them)."""
     rows, table = [], []
     several = any(m.n_seeds > 1 for m in runs)
     for m in runs:
         step = m.steps[-1]
-        s = chain_se(m, step, summarize(m, step, m.default_stat))
+        s = summarize(m, step, m.default_stat)
         row = dict(run_id=m.run_id, scheme=m.scheme, k=m.k, step=step, stat=s.stat, err_k=s.at_k, err_min=s.minimum,
                    t_min=s.t_min, err_eq=s.equilibrium, equilibrium_method=s.method, equilibrium_note=s.note,
                    n_chains=s.n_chains,
@@ -761,7 +741,7 @@ def t_mix_cell(times: List[Optional[int]], notes: List[str], t_max: int) -> str:
 def bm_extra(m, step):
     """Extra columns of the bm table: mean_err at t = k and at equilibrium (the balance between
     ordered states shows in the means), and the model's own mixing time per seed (mixing.py)."""
-    s = chain_se(m, step, summarize(m, step, "mean_err"))
+    s = summarize(m, step, "mean_err")
     times, notes, t_max = mixing_times(m, step)
     row = dict(mean_err_k=s.at_k, mean_err_k_se=s.at_k_se, mean_err_eq=s.equilibrium, mean_err_eq_se=s.equilibrium_se,
                t_mix=times, t_mix_notes=notes, t_max=t_max)
@@ -1110,7 +1090,11 @@ def klr_study(sweep, section: Section, output: Output, prefix: str) -> None:
             se = np.full((len(ks), len(lrs)), np.nan)
             for r in range(len(ks)):
                 for c in range(len(lrs)):
-                    grid[r, c], se[r, c], _ = mean_se(runs[column][i] for i in here if cell(i) == (r, c))
+                    members = [i for i in here if cell(i) == (r, c)]
+                    grid[r, c], se[r, c], n = mean_se(runs[column][i] for i in members)
+                    if n == 1:  # one run: its own standard error (jackknife over its chains)
+                        se[r, c] = next((runs[f"{column}_se"][i] for i in members
+                                         if np.isfinite(runs[column][i])), np.nan)
             values[column], errors[column] = grid, se
         statuses: Dict[tuple, List[str]] = {}
         for i in here:
@@ -1157,11 +1141,20 @@ def klr_study(sweep, section: Section, output: Output, prefix: str) -> None:
                      f"{seeds_cell(counts[counts > 0])})") if counts.max(initial=0) > 1 else ""
             section.lines.append(f"{name}{' (' + label + ')' if label else ''}{seeds}, rows k, columns lr:")
             section.lines.append("")
+            def table_cell(r, c):  # a grid point that did not complete says so, as in the figure
+                st = status.get((ks[r], lrs[c]), "missing")
+                text = fmt_se(values[column][r, c], errors[column][r, c], ".2g")
+                return text if st == "completed" else (st if text == "-" else f"{text} ({st})")
+
             section.lines += md_table(["k \\ lr"] + [f"{v:g}" for v in lrs],
-                                      [[f"{k:g}"] + [fmt_se(x, e, ".2g") for x, e in zip(values[column][r],
-                                                                                       errors[column][r])]
+                                      [[f"{k:g}"] + [table_cell(r, c) for c in range(len(lrs))]
                                        for r, k in enumerate(ks)])
             section.lines.append("")
+    unfinished = [f"{runs['run_id'][i]} ({runs['status'][i]})" for i in range(len(sweep))
+                  if str(runs["status"][i]) != "completed"]
+    if unfinished:
+        section.lines.append(f"Runs without numbers ({len(unfinished)}, not completed): {', '.join(unfinished)}.")
+        section.lines.append("")
     model = sweep.model
     n = sweep.config.get("model.n_visible", "?")
     fig.suptitle(f"k x lr grid ({model}, N = {n}, {sweep.config.get('train.scheme', '?')}): {stat} from the manifest",

@@ -4,9 +4,9 @@ import argparse
 import os
 import sys
 
-from .. import STATS, load_measurements
-from ..cli import (add_format_argument, argv_or_default, make_out, print_figures, prog, run_files, run_main,
-                  running, step_spec)
+from .. import STATS
+from ..cli import (add_dpi_argument, add_format_argument, argv_or_default, make_out, measured_runs, print_figures,
+                  prog, run_files, run_main, running, step_spec)
 from ..plotting import set_formats
 from ..figures import plot_energy, plot_errors
 from ..seeds import average_over_seeds
@@ -75,7 +75,7 @@ def parse_args(argv):
                         help="average: one curve per configuration, the mean over the runs that differ only "
                              "in run.seed with standard-error bars and n in the legend (default); each: one "
                              "curve per run")
-    parser.add_argument("--dpi", type=int, default=120, help="PNG resolution (default: %(default)s)")
+    add_dpi_argument(parser)
     add_format_argument(parser)
     return parser.parse_args(argv)
 
@@ -85,14 +85,7 @@ def main(argv=None):
     set_formats(args.format)
 
     def body():
-        paths = run_files(args.runs, prog(PROG))
-        runs = load_measurements(paths, unfinished_ok=True)
-        if not any(m.steps for m in runs):
-            load_measurements(paths)  # raises the one-line error of the first file
-        for m in runs:
-            if not m.steps:
-                print(f"{prog(PROG)}: warning: {m.path}: status {m.status}, not measured; left out", file=sys.stderr)
-        measured = [m for m in runs if m.steps]
+        measured = measured_runs(run_files(args.runs, prog(PROG)), prog(PROG))
         if args.seeds == "average":
             measured = [avg for avg, _ in average_over_seeds(measured)]
         items = []

@@ -4,8 +4,8 @@ import argparse
 import sys
 
 from .. import STATS, SchemaError, load_measurement
-from ..cli import (add_format_argument, argv_or_default, figure_path, make_out, print_figures, prog,
-                  run_main, running)
+from ..cli import (add_dpi_argument, add_format_argument, argv_or_default, figure_path, make_out, print_figures,
+                  prog, run_main, running)
 from ..plotting import set_formats
 from ..figures import plot_heatmap
 
@@ -42,7 +42,7 @@ def parse_args(argv):
                         help="folder for the PNG file, created if needed (default: %(default)s)")
     parser.add_argument("--stat", choices=list(STATS), metavar="STAT",
                         help="error to show: " + ", ".join(STATS) + " (default: see above)")
-    parser.add_argument("--dpi", type=int, default=120, help="PNG resolution (default: %(default)s)")
+    add_dpi_argument(parser)
     add_format_argument(parser)
     return parser.parse_args(argv)
 

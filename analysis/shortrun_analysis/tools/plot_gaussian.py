@@ -7,7 +7,7 @@ import sys
 import numpy as np
 
 from .. import SchemaError, load_run
-from ..cli import add_format_argument, argv_or_default, print_figures, prog, run_files, running
+from ..cli import add_dpi_argument, add_format_argument, argv_or_default, print_figures, prog, run_files, running
 from ..plotting import pyplot, set_formats, write
 
 plt = None  # matplotlib.pyplot, imported by main() once the files are checked
@@ -57,7 +57,7 @@ def parse_args(argv):
     parser.add_argument("--modes", metavar="LIST",
                         help="comma-separated mode numbers (1-based) to plot, e.g. 1,2,4 "
                              "(default: all; the table always lists all)")
-    parser.add_argument("--dpi", type=int, default=120, help="PNG resolution (default: %(default)s)")
+    add_dpi_argument(parser)
     add_format_argument(parser)
     return parser.parse_args(argv)
 

@@ -3,9 +3,9 @@ a short-run model's samples look like data at t = k, not necessarily after it.""
 import argparse
 import sys
 
-from .. import SchemaError, load_measurements
-from ..cli import (add_format_argument, argv_or_default, figure_per_run, prog, run_files, run_main, running,
-                  step_spec)
+from .. import SchemaError
+from ..cli import (add_dpi_argument, add_format_argument, argv_or_default, figure_per_run, measured_runs, prog,
+                  run_files, run_main, running, step_spec)
 from ..plotting import set_formats
 from ..figures import plot_samples, sample_panels
 
@@ -44,7 +44,7 @@ def parse_args(argv):
                         help="measured training step: last (default) or an update number")
     parser.add_argument("--n", type=int, default=16, metavar="S",
                         help="samples per panel, at most those kept (default: %(default)s)")
-    parser.add_argument("--dpi", type=int, default=120, help="PNG resolution (default: %(default)s)")
+    add_dpi_argument(parser)
     add_format_argument(parser)
     return parser.parse_args(argv)
 
@@ -56,7 +56,7 @@ def main(argv=None):
     def body():
         if args.n < 1:
             raise SchemaError(f"--n {args.n}: expected an integer >= 1")
-        return figure_per_run(load_measurements(run_files(args.runs, prog(PROG))), args.step,
+        return figure_per_run(measured_runs(run_files(args.runs, prog(PROG)), prog(PROG)), args.step,
                               args.out, "samples", sample_panels,
                               lambda m, step, path: plot_samples(m, step, args.n, path, args.dpi))
 

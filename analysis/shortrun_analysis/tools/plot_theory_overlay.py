@@ -6,9 +6,9 @@ import sys
 
 import numpy as np
 
-from .. import SchemaError, load_measurements
-from ..cli import (add_format_argument, argv_or_default, figure_per_run, prog, run_files, run_main, running,
-                  step_spec)
+from .. import SchemaError
+from ..cli import (add_dpi_argument, add_format_argument, argv_or_default, figure_per_run, measured_runs, prog,
+                  run_files, run_main, running, step_spec)
 from ..plotting import colour, pyplot, save, set_formats, time_axis
 
 PROG = "plot_theory_overlay.py"
@@ -58,7 +58,7 @@ def parse_args(argv):
                         help="comma-separated modes (gaussian) or sites (spins), 1-based, e.g. 1,2,4 "
                              f"(default: all when at most {MAX_DEFAULT_LINES}, else {MAX_DEFAULT_LINES} "
                              "spread from first to last)")
-    parser.add_argument("--dpi", type=int, default=120, help="PNG resolution (default: %(default)s)")
+    add_dpi_argument(parser)
     add_format_argument(parser)
     return parser.parse_args(argv)
 
@@ -161,7 +161,7 @@ def main(argv=None):
     set_formats(args.format)
 
     def body():
-        return figure_per_run(load_measurements(run_files(args.runs, prog(PROG))), args.step,
+        return figure_per_run(measured_runs(run_files(args.runs, prog(PROG)), prog(PROG)), args.step,
                               args.out, "theory", what_to_plot,
                               lambda m, step, path: plot(m, step, args.units, path, args.dpi))
 
