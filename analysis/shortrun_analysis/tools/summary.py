@@ -23,17 +23,21 @@ model has none, e.g. an unstable Gaussian mode), n (how many seeds the row stand
 A run that diverged or was interrupted is never measured: its row has no numbers and says so.
 Inputs are run files, sweep folders (the --out of `shortrun sweep`, with sweep.h5) or manifests:
 a sweep stands for every run file it lists.
+One run's numbers carry +- the standard error of its file (jackknife over its measured chains;
+none where the law is exact).
 Seeds: runs that differ only in run.seed (a run.seed axis, or runs trained with other seeds) are
-one row, named by the run id without its seed part: each number is the mean over the seeds that
-have it, followed by +- its standard error over them (sd / sqrt(n)), and n says how many runs;
-t_min is where the mean curve is lowest. --seeds each prints every run on its own row instead.
+one row, named by the run id without its seed part: err(t=k) and the equilibrium value are the
+means over the seeds that have them, +- their standard error over them (sd / sqrt(n)); the
+minimum is that of the mean curve (the one plot_dynamics draws), at its t, +- the seeds' standard
+error there; n says how many runs. A file named twice, or a copy of a run (the same configuration
+and run.seed), counts once, with a warning. --seeds each prints every run on its own row instead.
 A converged rdm run has err(k) near the minimum, at t_min near k, far below equilibrium;
 pcd and cd runs are lowest at equilibrium.
 --stat: corr_err (rms over i<j of C_ij(t) - C_ij^D), mean_err (rms over i of m_i(t) - m_i^D),
 energy (|<E>_t - <E>_D|), h_err, vh_err (RBM); default: corr_err, or mean_err for independent
 spins and N = 1. --json prints a JSON list of the same records instead (numbers unrounded; null
-where a value does not exist; n_seeds, seeds, run_ids and at_k_se, minimum_se, equilibrium_se for
-the seed averages).
+where a value does not exist; n_seeds, seeds, run_ids, and the standard errors at_k_se,
+minimum_se, equilibrium_se described above).
 
 Exit status: 0 done, 2 bad input (not a shortrun run file or of another schema_version; no
 /dynamics: run `shortrun measure FILE`; a step that was not measured; a folder without sweep.h5);
