@@ -100,6 +100,25 @@ def _prog() -> str:
     return prog("shortrun_analysis")
 
 
+def distinguish(items: Sequence[Any]) -> List[Any]:
+    """Items (Measurement, SeedAverage, ... with attrs and config) of different configurations
+    that share a run id (two sweeps' k1, say) get run ids that tell them apart: the run id, then
+    [key=value,...] of the /config keys in which they differ (run.name and run.out aside). The
+    items are changed in place and returned."""
+    by_id: Dict[str, List[Any]] = {}
+    for item in items:
+        by_id.setdefault(str(item.attrs.get("run_id", "")), []).append(item)
+    for run_id, same in by_id.items():
+        if len(same) < 2:
+            continue
+        keys = sorted({k for item in same for k in item.config if k not in ("run.name", "run.out")})
+        differ = [k for k in keys if len({_hashable(item.config.get(k)) for item in same}) > 1]
+        for item in same if differ else []:
+            # No spaces: one cell of summary.py's whitespace-aligned table.
+            item.attrs["run_id"] = f"{run_id}[" + ",".join(f"{k}={item.config.get(k, '-')}" for k in differ) + "]"
+    return list(items)
+
+
 _SEED_TOKEN = re.compile(r"(?:^|[_-])seed-?\d+(?=$|[_-])")
 
 

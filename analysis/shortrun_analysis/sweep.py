@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Tuple
 
@@ -223,6 +224,10 @@ def _column(ds: h5py.Dataset) -> np.ndarray:
     return values
 
 
+# The manifest of one shard of a grid (`shortrun sweep --shard i/n`).
+SHARD_MANIFEST = re.compile(r"sweep-shard(\d+)of(\d+)\.h5")
+
+
 def find_manifest(path: str) -> str:
     """The manifest of a study folder (DIR/sweep.h5), or `path` itself when it is a file."""
     if os.path.isdir(path):
@@ -239,6 +244,11 @@ def load_sweep(path: str) -> Sweep:
         f = h5py.File(manifest, "r")
     except OSError as e:
         reason = "no such file" if isinstance(e, FileNotFoundError) else "not an HDF5 file"
+        shards = sorted(n for n in os.listdir(path) if SHARD_MANIFEST.fullmatch(n)) if os.path.isdir(path) else []
+        if shards:  # a folder of --shard sweeps whose merge has not run yet
+            raise SchemaError(f"{manifest}: cannot open ({reason}); the folder holds the shard manifests "
+                              f"{', '.join(shards)}: give them, or run the sweep again without --shard to write "
+                              "sweep.h5 for the whole grid") from None
         raise SchemaError(f"{manifest}: cannot open ({reason}); expected the sweep manifest that "
                           "`shortrun sweep CONFIG --out DIR` writes as DIR/sweep.h5") from None
     with f:

@@ -17,9 +17,13 @@
 #      - Sweep.seed_average(): one row per k, mean and standard error over the two seeds (for
 #        n = 2 the standard error is |a - b| / 2);
 #      - load_run(...).to_xarray(): dimensions and values of the curves;
-#      - shortrun-summary on the sweep folder: seeds averaged, n = 2, the same means and errors;
+#      - shortrun-summary on the sweep folder: seeds averaged, n = 2, the same means and errors (the
+#        minimum: the mean curve's, at its t); --seeds each: each run's jackknife error at t = k;
 #      - shortrun-make-figures and shortrun-plot-dynamics with --format png,pdf / pdf,svg: the files
 #        exist and are PDF, SVG and PNG files;
+#      - mixed inputs: a folder of shard manifests only (the error names them), one shard given to
+#        make_figures (a warning), the same sweep twice (each run counted once), one run id in two
+#        configurations (named apart by the differing key), an axis study 1 does not keep apart;
 #   4. a run stopped by SIGTERM (exit 75), its output folder moved, resumed from the new folder with
 #      operational keys changed (run.checkpoint_every, measure.t_points): the final parameters and
 #      training log are bitwise those of an uninterrupted run; a changed result key (train.lr) is
@@ -301,6 +305,47 @@ svg = open(f"{dyn}/error_corr_err_vs_t.svg").read()
 assert svg.startswith("<?xml") and "<svg" in svg, svg[:200]
 assert not os.path.exists(f"{dyn}/error_corr_err_vs_t.png")
 print("figures: PNG and PDF (make_figures), PDF and SVG (plot_dynamics, seeds averaged): ok")
+PY
+
+# --- mixed inputs: shards, copies, one run id in two configurations, an axis a study does not keep apart
+# A folder of shard manifests without the merge: the error names them.
+mkdir -p "$tmp/shards-only"
+cp -r "$tmp/sweep/runs" "$tmp/sweep/sweep-shard0of2.h5" "$tmp/sweep/sweep-shard1of2.h5" "$tmp/shards-only/"
+rc=0
+"$venv/shortrun-summary" "$tmp/shards-only" >/dev/null 2>"$tmp/err.txt" || rc=$?
+[[ $rc -eq 2 ]] && grep -qF "the folder holds the shard manifests sweep-shard0of2.h5, sweep-shard1of2.h5" "$tmp/err.txt" ||
+  fail "summary on a folder of shard manifests: exit $rc, $(cat "$tmp/err.txt")"
+# One shard's manifest given to make_figures: drawn, with a warning that it is part of the grid.
+"$venv/shortrun-make-figures" "$tmp/sweep/sweep-shard0of2.h5" --out "$tmp/fig-shard" >/dev/null 2>"$tmp/err.txt" &&
+  grep -qF "this manifest is shard 0 of 2" "$tmp/err.txt" || fail "make_figures on a shard: $(cat "$tmp/err.txt")"
+# The unsharded sweep is the same configurations and seeds as the merged one: summarised together,
+# each run counts once (n = 2 per k, not 4), with a warning per copy.
+"$venv/shortrun-summary" "$tmp/sweep" "$tmp/unsharded" --json >"$tmp/both.json" 2>"$tmp/err.txt" ||
+  fail "summary of two copies of one sweep"
+[[ $(grep -c "the same configuration and run.seed" "$tmp/err.txt") -eq 4 ]] || fail "copies: $(cat "$tmp/err.txt")"
+"$venv/python" - "$tmp/both.json" "$tmp/sweep" <<'PY' || fail "run ids of two configurations, study warnings"
+import json, sys
+from shortrun_analysis import load_sweep
+from shortrun_analysis.measurement import load_measurement
+from shortrun_analysis.seeds import distinguish
+from shortrun_analysis.tools.make_figures import study_warnings
+both, folder = sys.argv[1:]
+assert [(r["run_id"], r["n_seeds"]) for r in json.load(open(both))] == [("k1", 2), ("k3", 2)], both
+# One run id in two configurations (two sweeps' seed1_k1, one at another lr): named apart by the key.
+sweep = load_sweep(folder)
+a, b = (load_measurement(sweep.run_path(0)) for _ in range(2))
+b.config["train.lr"] = "0.5"
+name, lr = a.run_id, a.config["train.lr"]
+distinguish([a, b])
+assert (a.run_id, b.run_id) == (f"{name}[train.lr={lr}]", f"{name}[train.lr=0.5]"), (a.run_id, b.run_id)
+# Study 1 keeps init.sigma, train.scheme and train.k apart and averages run.seed: this sweep is fine,
+# the same with a second sampler.step is not.
+assert study_warnings(1, sweep) == [], study_warnings(1, sweep)
+sweep.attrs["axes"] += ",sampler.step"
+sweep.axis_values["sampler.step"] = ["0.02", "0.1"]
+(warning,) = study_warnings(1, sweep)
+assert warning.startswith("axis sampler.step (0.02, 0.1) is not one that study 1's figures keep apart"), warning
+print("shards, copies, run ids of two configurations, an axis study 1 does not separate: ok")
 PY
 
 # --- 4. a stopped run, its folder moved, resumed bit-exactly; identity keys ----------------------------

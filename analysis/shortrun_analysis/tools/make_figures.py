@@ -17,7 +17,7 @@ from ..cli import add_dpi_argument, add_format_argument, argv_or_default, make_o
 from ..plotting import set_formats
 from ..plotting import written as written_files
 from ..seeds import SEED_KEY, average_over_seeds, config_key, group_by_seed, mean_se
-from ..sweep import load_sweep
+from ..sweep import SHARD_MANIFEST, load_sweep
 
 PROG = "make_figures.py"
 
@@ -78,7 +78,7 @@ model.type decides: gaussian (1), spins (2), bm (3), rbm (4), convnet (5). Writt
   summary.json          the same numbers, machine-readable (null where a value does not exist)
 A second folder of the same study gets figure names with a suffix (study1b_...).
 --format png,pdf (or svg) writes every figure in each format (study1_J_vs_k.png and .pdf, ...);
-summary.md shows the PNG files.
+summary.md shows the PNG files, or links the first format's files when png is not among them.
 Seeds: runs that differ only in run.seed (a run.seed axis of the sweep) are one point, curve, row
 or grid cell: the mean over the seeds with error bars of one standard error (sd / sqrt(n)), the
 tables giving mean ± se and n in a `seeds` column (a column that appears only when some point has
@@ -1166,6 +1166,32 @@ def klr_study(sweep, section: Section, output: Output, prefix: str) -> None:
     section.record["grids"] = grids
 
 
+# The axes whose values each study's figures and tables keep apart (besides run.seed, averaged):
+# the runs of any other axis would be drawn as one curve and tabulated as one configuration.
+SEPARATED_AXES = {1: ("init.sigma", "train.scheme", "train.k"), 2: ("sampler.type", "train.k"),
+                  3: ("train.scheme", "train.k"), 4: ("train.scheme", "train.k")}
+
+
+def study_warnings(number: int, sweep) -> List[str]:
+    """What makes a study folder's figures mislead unless said: an axis the study does not keep
+    apart, and a manifest that is one shard of its grid."""
+    out = []
+    separated = SEPARATED_AXES.get(number)
+    if separated is not None:
+        for axis in sweep.axes:
+            values = sweep.axis_values.get(axis, [])
+            if axis not in separated and axis != SEED_KEY and len(values) > 1:
+                out.append(f"axis {axis} ({', '.join(values)}) is not one that study {number}'s figures keep apart "
+                           f"(they separate {', '.join(separated)} and average run.seed): its runs are drawn "
+                           "and tabulated together; sweep each value into its own folder")
+    shard = SHARD_MANIFEST.fullmatch(os.path.basename(sweep.path))
+    if shard:
+        out.append(f"this manifest is shard {shard.group(1)} of {shard.group(2)}: it lists part of the grid, and "
+                   "seeds in other shards are not averaged with its own; run the sweep again without --shard in "
+                   "the folder to write sweep.h5 for the whole grid, and give the folder")
+    return out
+
+
 HANDLERS = {1: gaussian_study, 2: spins_study, 3: bm_study, 4: rbm_study, 5: convnet_study, 6: klr_study}
 
 
@@ -1189,7 +1215,8 @@ def write_summary(out: str, sections: List[Section]) -> List[str]:
             lines += ["Notes:", ""] + [f"- {n}" for n in s.notes] + [""]
         for path in s.figures:
             name = os.path.basename(path)
-            lines += [f"![{name}]({name})", ""]
+            # An image where it is one Markdown viewers show (PNG); a link to a PDF or SVG otherwise.
+            lines += [f"![{name}]({name})" if name.endswith(".png") else f"Figure: [{name}]({name})", ""]
         record = dict(number=s.number, kind=s.kind, title=TITLES[s.number], folder=s.sweep.folder,
                       sweep=s.sweep.name, sweep_status=s.sweep.status, axes=s.sweep.axes,
                       run_status=run_status_counts(s.sweep), figures=[os.path.basename(p) for p in s.figures],
@@ -1225,6 +1252,9 @@ def main(argv=None):
             if differ:
                 section.notes.append("statuses taken from the run files, which differ from the manifest's (a sweep "
                                      "run again lists earlier runs as completed): " + ", ".join(differ))
+            for warning in study_warnings(number_, sweep):
+                print(f"{prog(PROG)}: warning: {sweep.path}: {warning}", file=sys.stderr)
+                section.notes.append(warning)
             HANDLERS[number_](sweep, section, output, output.prefix(number_))
             sections.append(section)
         written = write_summary(out, sections)

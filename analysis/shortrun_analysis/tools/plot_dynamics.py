@@ -9,7 +9,7 @@ from ..cli import (add_dpi_argument, add_format_argument, argv_or_default, make_
                   prog, run_files, run_main, running, step_spec)
 from ..plotting import set_formats
 from ..figures import plot_energy, plot_errors
-from ..seeds import average_over_seeds
+from ..seeds import average_over_seeds, distinguish
 
 PROG = "plot_dynamics.py"
 
@@ -88,6 +88,7 @@ def main(argv=None):
         measured = measured_runs(run_files(args.runs, prog(PROG)), prog(PROG))
         if args.seeds == "average":
             measured = [avg for avg, _ in average_over_seeds(measured)]
+        distinguish(measured)  # curves of different configurations with one run id: labelled apart
         items = []
         for m in measured:
             stat = m.check_stat(args.stat or m.default_stat)
@@ -95,8 +96,11 @@ def main(argv=None):
         out = make_out(args.out)
         name = args.stat or (items[0][2] if len({s for _, _, s in items}) == 1 else "default")
         figures = [plot_errors(items, os.path.join(out, f"error_{name}_vs_t.png"), args.dpi)]
-        if any("energy_mean" in m.dynamics[step].arrays for m, step, _ in items):
-            figures.append(plot_energy(items, os.path.join(out, "energy_vs_t.png"), args.dpi))
+        # A ConvNet's energy has no fixed scale: each seed's model its own, so each seed its own panel.
+        energies = [(r, r.step(args.step), stat) for m, step, stat in items
+                    for r in (m.members if m.model == "convnet" else [m])]
+        if any("energy_mean" in m.dynamics[step].arrays for m, step, _ in energies):
+            figures.append(plot_energy(energies, os.path.join(out, "energy_vs_t.png"), args.dpi))
         notes = []
         for m, step, _ in items:
             d, e = m.dynamics[step], m.equilibrium[step]
