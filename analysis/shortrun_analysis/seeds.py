@@ -9,7 +9,10 @@ trained one by one (`shortrun train ... --set run.seed=2 --set run.name=b`).
 
 Mean and standard error of the n finite values x_1..x_n of a quantity in a group:
     mean = sum x_i / n,   se = s / sqrt(n),   s^2 = sum (x_i - mean)^2 / (n - 1)
-with se undefined (NaN, None in JSON) for n = 1. A value that does not exist for a run (NaN: no
+with se undefined (NaN, None in JSON) for n = 1: where a group is one run, the tables give that
+run's own standard error instead (the jackknife over its measured chains, from its file or the
+manifest's err_*_se). The same run twice (a file named twice, or a copy: equal configuration and
+run.seed) is one member, not two. A value that does not exist for a run (NaN: no
 equilibrium, a time that was not recorded, a run that diverged) is left out of that quantity, so
 its n can be smaller than the group's; the tools show n.
 """
@@ -338,7 +341,8 @@ def average_dataframe(df, by: Sequence[str], columns: Optional[Sequence[str]] = 
     """A pandas DataFrame with one row per group of equal `by` values (Sweep.seed_average: the axes
     but run.seed): for each numeric column in `columns` (default: every float column) its mean over
     the group (NaN values left out), `<column>_se` its standard error (over the group; for a single
-    value, the df's own `<column>_se` where it has one) and `<column>_n` the number of finite values; `n_seeds` the group's size and `seeds`, `run_ids` its members."""
+    value, the df's own `<column>_se` where it has one) and `<column>_n` the number of finite
+    values; `n_seeds` the group's size and `seeds`, `run_ids` its members."""
     import pandas as pd
 
     if columns is None:
