@@ -85,16 +85,27 @@ def group_by_seed(items: Sequence[Any], key: Callable[[Any], Hashable] = lambda 
     are one run (a copy of a run file, or the same run named twice), not two seeds: the later is
     left out with a warning on stderr, so that it does not shrink the standard error."""
     groups: Dict[Hashable, List[Any]] = {}
+    for item in drop_copies(items, key):
+        groups.setdefault(key(item), []).append(item)
+    return list(groups.values())
+
+
+def drop_copies(items: Sequence[Any], key: Callable[[Any], Hashable] = lambda m: config_key(m.config)) -> List[Any]:
+    """`items` in order without the copies of an earlier one (equal key and run.seed: one run,
+    not two seeds), each left out with a warning on stderr."""
+    first: Dict[Tuple[Hashable, Hashable], Any] = {}
+    out = []
     for item in items:
-        group = groups.setdefault(key(item), [])
         seed = seed_of(getattr(item, "config", {}))
-        twin = next((other for other in group if seed is not None and seed_of(other.config) == seed), None)
+        twin = first.get((key(item), _hashable(seed))) if seed is not None else None
         if twin is not None:
             print(f"{_prog()}: warning: {getattr(item, 'path', item)}: the same configuration and run.seed ({seed}) as "
                   f"{getattr(twin, 'path', twin)}: one run, counted once", file=sys.stderr)
             continue
-        group.append(item)
-    return list(groups.values())
+        if seed is not None:
+            first[(key(item), _hashable(seed))] = item
+        out.append(item)
+    return out
 
 
 def _prog() -> str:
@@ -363,9 +374,9 @@ def average_dataframe(df, by: Sequence[str], columns: Optional[Sequence[str]] = 
         row["statuses"] = ",".join(sorted(set(str(s) for s in part["status"]))) if "status" in part else ""
         for c in columns:
             mean, se, n = mean_se(part[c].to_numpy(dtype=float))
-            if n == 1 and f"{c}_se" in part:  # one seed: the run's own standard error, where it has one
+            if n == 1 and f"{c}_se" in part:  # one seed: the run's own standard error (none: 0, exact)
                 own = part[f"{c}_se"].to_numpy(dtype=float)[np.isfinite(part[c].to_numpy(dtype=float))]
-                se = float(own[0]) if own.size and np.isfinite(own[0]) else math.nan
+                se = float(own[0]) if own.size and own[0] > 0 else math.nan
             row[c], row[f"{c}_se"], row[f"{c}_n"] = mean, se, n
         rows.append(row)
     out = pd.DataFrame(rows)

@@ -154,7 +154,9 @@ class Sweep:
     def seed_average(self, df=None):
         """to_dataframe() averaged over seeds: one row per grid point of the axes but run.seed, with
         the columns of those axes, n_seeds, seeds, run_ids, statuses (the statuses present) and, for
-        err_k, err_min, err_eq, theory_gap and wall_s, the mean over the seeds (NaN values left out),
+        err_k, err_min, err_eq, theory_gap and wall_s, the mean over the seeds (NaN values left out;
+        err_min: of each seed's own minimum over t, as the manifest holds it, which lies at or
+        below the minimum of the seeds' mean curve that summary.py shows),
         `<column>_se` its standard error over the seeds (for one seed, the run's own err_*_se: the
         jackknife over its chains; NaN where there is none) and `<column>_n` how many seeds have a
         value. df: a to_dataframe() result to average (default: this sweep's)."""

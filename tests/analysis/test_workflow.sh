@@ -323,14 +323,22 @@ rc=0
 "$venv/shortrun-summary" "$tmp/sweep" "$tmp/unsharded" --json >"$tmp/both.json" 2>"$tmp/err.txt" ||
   fail "summary of two copies of one sweep"
 [[ $(grep -c "the same configuration and run.seed" "$tmp/err.txt") -eq 4 ]] || fail "copies: $(cat "$tmp/err.txt")"
-"$venv/python" - "$tmp/both.json" "$tmp/sweep" <<'PY' || fail "run ids of two configurations, study warnings"
+"$venv/shortrun-summary" "$tmp/sweep" "$tmp/unsharded" --seeds each --json >"$tmp/both-each.json" 2>"$tmp/err.txt" ||
+  fail "summary --seeds each of two copies of one sweep"
+[[ $(grep -c "the same configuration and run.seed" "$tmp/err.txt") -eq 4 ]] || fail "copies, each: $(cat "$tmp/err.txt")"
+"$venv/shortrun-make-figures" "$tmp/sweep" "$tmp/unsharded" --out "$tmp/fig-two" >/dev/null 2>"$tmp/err.txt" &&
+  grep -qF "$tmp/unsharded/sweep.h5: the same grid as $tmp/sweep/sweep.h5" "$tmp/err.txt" ||
+  fail "make_figures on two copies of one study: $(cat "$tmp/err.txt")"
+"$venv/python" - "$tmp/both.json" "$tmp/sweep" "$tmp/both-each.json" <<'PY' || fail "run ids of two configurations, study warnings"
 import json, sys
 from shortrun_analysis import load_sweep
 from shortrun_analysis.measurement import load_measurement
 from shortrun_analysis.seeds import distinguish
 from shortrun_analysis.tools.make_figures import study_warnings
-both, folder = sys.argv[1:]
+both, folder, both_each = sys.argv[1:]
 assert [(r["run_id"], r["n_seeds"]) for r in json.load(open(both))] == [("k1", 2), ("k3", 2)], both
+each = json.load(open(both_each))
+assert len(each) == 4 and all(r["path"].startswith(folder + "/") for r in each), each
 # One run id in two configurations (two sweeps' seed1_k1, one at another lr): named apart by the key.
 sweep = load_sweep(folder)
 a, b = (load_measurement(sweep.run_path(0)) for _ in range(2))

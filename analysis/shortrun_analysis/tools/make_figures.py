@@ -1172,6 +1172,11 @@ SEPARATED_AXES = {1: ("init.sigma", "train.scheme", "train.k"), 2: ("sampler.typ
                   3: ("train.scheme", "train.k"), 4: ("train.scheme", "train.k")}
 
 
+def grid_of(sweep):
+    """What makes two manifests the same grid: the configuration but its output folder, and the axes."""
+    return {k: v for k, v in sweep.config.items() if k != "run.out"}, sweep.axis_values
+
+
 def study_warnings(number: int, sweep) -> List[str]:
     """What makes a study folder's figures mislead unless said: an axis the study does not keep
     apart, and a manifest that is one shard of its grid."""
@@ -1244,7 +1249,7 @@ def main(argv=None):
         out = make_out(args.out)
         output = Output(out, args.dpi)
         sections = []
-        for number_, _, sweep in numbered:
+        for number_, index, sweep in numbered:
             kind = {1: "gaussian", 2: "spins", 3: "bm", 4: "rbm", 5: "convnet", 6: "k-lr-grid"}[number_]
             section = Section(number=number_, kind=kind, sweep=sweep)
             differ = [f"{r} ({a} in the manifest, {b} in its file)" for r, a, b in
@@ -1252,7 +1257,9 @@ def main(argv=None):
             if differ:
                 section.notes.append("statuses taken from the run files, which differ from the manifest's (a sweep "
                                      "run again lists earlier runs as completed): " + ", ".join(differ))
-            for warning in study_warnings(number_, sweep):
+            twin = next((other for other in sweeps[:index] if grid_of(other) == grid_of(sweep)), None)
+            copy = [f"the same grid as {twin.path} (a copy of it?): drawn as another study, not merged"] if twin else []
+            for warning in study_warnings(number_, sweep) + copy:
                 print(f"{prog(PROG)}: warning: {sweep.path}: {warning}", file=sys.stderr)
                 section.notes.append(warning)
             HANDLERS[number_](sweep, section, output, output.prefix(number_))

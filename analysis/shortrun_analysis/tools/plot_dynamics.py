@@ -9,7 +9,7 @@ from ..cli import (add_dpi_argument, add_format_argument, argv_or_default, make_
                   prog, run_files, run_main, running, step_spec)
 from ..plotting import set_formats
 from ..figures import plot_energy, plot_errors
-from ..seeds import average_over_seeds, distinguish
+from ..seeds import average_over_seeds, distinguish, drop_copies
 
 PROG = "plot_dynamics.py"
 
@@ -88,6 +88,8 @@ def main(argv=None):
         measured = measured_runs(run_files(args.runs, prog(PROG)), prog(PROG))
         if args.seeds == "average":
             measured = [avg for avg, _ in average_over_seeds(measured)]
+        else:
+            measured = drop_copies(measured)
         distinguish(measured)  # curves of different configurations with one run id: labelled apart
         items = []
         for m in measured:

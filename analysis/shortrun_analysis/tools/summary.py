@@ -9,7 +9,7 @@ import sys
 
 from ..cli import argv_or_default, prog, run_files, run_main, running
 from ..measurement import STATS, load_measurements, summarize, summarize_unfinished
-from ..seeds import average_over_seeds, distinguish
+from ..seeds import average_over_seeds, distinguish, drop_copies
 
 PROG = "summary.py"
 
@@ -114,7 +114,7 @@ def seed_groups(runs, how):
     """(Measurement to summarize or None, the group's runs that were not measured) per row group:
     averaged over seeds (seeds.average_over_seeds) or one per run."""
     if how == "each":
-        groups = [(m, []) if m.steps else (None, [m]) for m in runs]
+        groups = [(m, []) if m.steps else (None, [m]) for m in drop_copies(runs)]
     else:
         groups = average_over_seeds(runs)
     # Rows of different configurations with one run id (two sweeps' k1): named apart.
