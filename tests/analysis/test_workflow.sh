@@ -22,7 +22,8 @@
 #      - shortrun-make-figures and shortrun-plot-dynamics with --format png,pdf / pdf,svg: the files
 #        exist and are PDF, SVG and PNG files;
 #      - mixed inputs: a folder of shard manifests only (the error names them), one shard given to
-#        make_figures (a warning), the same sweep twice (each run counted once), one run id in two
+#        make_figures (a warning), the same sweep twice (each run counted once, averaged or with
+#        --seeds each; make_figures warns that the second is a copy), one run id in two
 #        configurations (named apart by the differing key), an axis study 1 does not keep apart;
 #   4. a run stopped by SIGTERM (exit 75), its output folder moved, resumed from the new folder with
 #      operational keys changed (run.checkpoint_every, measure.t_points): the final parameters and
