@@ -239,9 +239,9 @@ def run_status_counts(sweep) -> Dict[str, int]:
 
 
 def manifest_errors(sweep, section: Section) -> Dict[str, np.ndarray]:
-    """The manifest's err_k and err_eq columns (and their _se), completed from the run files where a completed,
-    measured run has none (Sweep.measured_errors: a sweep run again leaves them NaN for the runs of
-    an earlier invocation)."""
+    """The manifest's err_k and err_eq columns and their _se, completed from the run files where a
+    completed, measured run has none (Sweep.measured_errors: a sweep run again leaves them NaN for
+    the runs of an earlier invocation)."""
     values, filled = sweep.measured_errors()
     if filled:
         section.notes.append(f"err_k and err_eq of {len(filled)} run(s) read from their run files: the manifest has "
@@ -1092,9 +1092,9 @@ def klr_study(sweep, section: Section, output: Output, prefix: str) -> None:
                 for c in range(len(lrs)):
                     members = [i for i in here if cell(i) == (r, c)]
                     grid[r, c], se[r, c], n = mean_se(runs[column][i] for i in members)
-                    if n == 1:  # one run: its own standard error (jackknife over its chains)
-                        se[r, c] = next((runs[f"{column}_se"][i] for i in members
-                                         if np.isfinite(runs[column][i])), np.nan)
+                    if n == 1:  # one run: its own standard error (jackknife over its chains; 0: exact)
+                        own = next((runs[f"{column}_se"][i] for i in members if np.isfinite(runs[column][i])), 0.0)
+                        se[r, c] = own if own > 0 else np.nan
             values[column], errors[column] = grid, se
         statuses: Dict[tuple, List[str]] = {}
         for i in here:
