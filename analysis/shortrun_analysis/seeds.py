@@ -19,6 +19,7 @@ its n can be smaller than the group's; the tools show n.
 from __future__ import annotations
 
 import math
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -114,11 +115,20 @@ def _prog() -> str:
     return prog("shortrun_analysis")
 
 
+def _study_folder(item: Any) -> str:
+    """The folder a run file belongs to: DIR for DIR/runs/<run>.h5 (a sweep's or train's --out),
+    else the file's own folder."""
+    folder = os.path.dirname(os.path.abspath(str(getattr(item, "path", ""))))
+    return os.path.basename(os.path.dirname(folder) if os.path.basename(folder) == "runs" else folder)
+
+
 def distinguish(items: Sequence[Any]) -> List[Any]:
-    """Items (Measurement, SeedAverage, ... with attrs and config) of different configurations
-    that share a run id (two sweeps' k1, say) get run ids that tell them apart: the run id, then
-    [key=value,...] of the /config keys in which they differ (run.name and run.out aside). The
-    items are changed in place and returned."""
+    """Items (Measurement, SeedAverage, ... with attrs, config and path) of different
+    configurations that share a run id (two sweeps' k1, say) get run ids that tell them apart:
+    the run id, then [key=value,...] of the /config keys in which they differ (run.name and
+    run.out aside) when there are at most two such keys, else [<folder>] (the --out folder each
+    comes from) where those differ, else the first two keys and '...'. The items are changed in
+    place and returned."""
     by_id: Dict[str, List[Any]] = {}
     for item in items:
         by_id.setdefault(str(item.attrs.get("run_id", "")), []).append(item)
@@ -127,9 +137,17 @@ def distinguish(items: Sequence[Any]) -> List[Any]:
             continue
         keys = sorted({k for item in same for k in item.config if k not in ("run.name", "run.out")})
         differ = [k for k in keys if len({_hashable(item.config.get(k)) for item in same}) > 1]
-        for item in same if differ else []:
+        if not differ:
+            continue
+        folders = [_study_folder(item) for item in same]
+        for item, folder in zip(same, folders):
             # No spaces: one cell of summary.py's whitespace-aligned table.
-            item.attrs["run_id"] = f"{run_id}[" + ",".join(f"{k}={item.config.get(k, '-')}" for k in differ) + "]"
+            if len(differ) > 2 and len(set(folders)) == len(folders):
+                tag = folder
+            else:
+                tag = ",".join(f"{k}={item.config.get(k, '-')}" for k in differ[:2])
+                tag += ",..." if len(differ) > 2 else ""
+            item.attrs["run_id"] = f"{run_id}[{tag.replace(' ', '')}]"
     return list(items)
 
 

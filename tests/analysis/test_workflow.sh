@@ -331,7 +331,7 @@ rc=0
   grep -qF "$tmp/unsharded/sweep.h5: the same grid as $tmp/sweep/sweep.h5" "$tmp/err.txt" ||
   fail "make_figures on two copies of one study: $(cat "$tmp/err.txt")"
 "$venv/python" - "$tmp/both.json" "$tmp/sweep" "$tmp/both-each.json" <<'PY' || fail "run ids of two configurations, study warnings"
-import json, sys
+import json, os, sys
 from shortrun_analysis import load_sweep
 from shortrun_analysis.measurement import load_measurement
 from shortrun_analysis.seeds import distinguish
@@ -347,6 +347,13 @@ b.config["train.lr"] = "0.5"
 name, lr = a.run_id, a.config["train.lr"]
 distinguish([a, b])
 assert (a.run_id, b.run_id) == (f"{name}[train.lr={lr}]", f"{name}[train.lr=0.5]"), (a.run_id, b.run_id)
+# Differing in more than two keys (two studies' k1): named by the folder each comes from.
+c, d = (load_measurement(sweep.run_path(0)) for _ in range(2))
+for key in ("train.lr", "train.updates", "data.n_samples"):
+    d.config[key] = "7"
+d.path = "/elsewhere/other-study/runs/k.h5"
+distinguish([c, d])
+assert (c.run_id, d.run_id) == (f"{name}[{os.path.basename(folder)}]", f"{name}[other-study]"), (c.run_id, d.run_id)
 # Study 1 keeps init.sigma, train.scheme and train.k apart and averages run.seed: this sweep is fine,
 # the same with a second sampler.step is not.
 assert study_warnings(1, sweep) == [], study_warnings(1, sweep)
