@@ -105,7 +105,7 @@ struct RunConfig {
   /// Calls v(key, field, help, sweepable, identity) for every key, in file order.
   template <class V>
   void visit(V&& v) {
-    v("run.name", run_name, "names the output folder; letters, digits, '-', '_', '.' (default: config file stem)", Sweep::no, Identity::operational);
+    v("run.name", run_name, "names the run file (<run.out>/runs/<run.name>.h5) and the default output folder; letters, digits, '-', '_', '.' (default: config file stem)", Sweep::no, Identity::operational);
     v("run.seed", seed, "master seed; every random stream derives from it", Sweep::yes, Identity::result);
     v("run.out", run_out, "output folder (default: results/<run.name>)", Sweep::no, Identity::operational);
     v("run.checkpoint_every", checkpoint_every, "seconds between resume checkpoints besides the scheduled ones; 0 = scheduled only", Sweep::no, Identity::operational);
