@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
@@ -18,16 +17,17 @@
 #include "shortrun/io/h5.hpp"
 #include "shortrun/io/hdf5_data.hpp"
 #include "shortrun/io/idx.hpp"
+#include "../support/scratch_dir.hpp"
 
 using namespace shortrun;
 namespace fs = std::filesystem;
 
 namespace {
 
+// One fresh directory per test process, removed when it exits.
 std::string temp_path(const std::string& name) {
-  const auto dir = fs::temp_directory_path() / ("shortrun_data_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  return (dir / name).string();
+  static const testing::ScratchDir dir("shortrun_data_");
+  return dir.file(name);
 }
 
 /// n images of h x w u8 pixels, pixel (s, r, c) = (s * 31 + r * 7 + c * 3) % 256.

@@ -1,6 +1,5 @@
 // The dataset table (io/dataset_docs.hpp): its matcher, its coverage of the sweep axes, and
 // describe_datasets() on a small file (attributes, fallback, dimension scales).
-#include <unistd.h>
 
 #include <filesystem>
 #include <set>
@@ -11,15 +10,16 @@
 #include "shortrun/config/run_config.hpp"
 #include "shortrun/io/dataset_docs.hpp"
 #include "shortrun/io/h5.hpp"
+#include "../support/scratch_dir.hpp"
 
 using namespace shortrun;
 namespace fs = std::filesystem;
 
 namespace {
+// One fresh directory per test process, removed when it exits.
 std::string temp_file(const std::string& name) {
-  const auto dir = fs::temp_directory_path() / ("shortrun_io_docs_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  return (dir / name).string();
+  static const testing::ScratchDir dir("shortrun_io_docs_");
+  return dir.file(name);
 }
 }  // namespace
 

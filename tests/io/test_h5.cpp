@@ -3,15 +3,16 @@
 #include <catch2/catch.hpp>
 
 #include "shortrun/io/h5.hpp"
+#include "../support/scratch_dir.hpp"
 
 using namespace shortrun;
 namespace fs = std::filesystem;
 
 namespace {
+// One fresh directory per test process, removed when it exits.
 std::string temp_file(const std::string& name) {
-  const auto dir = fs::temp_directory_path() / ("shortrun_io_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  return (dir / name).string();
+  static const testing::ScratchDir dir("shortrun_io_");
+  return dir.file(name);
 }
 }  // namespace
 

@@ -3,14 +3,14 @@
 #include <catch2/catch.hpp>
 
 #include "shortrun/io/run_file.hpp"
+#include "../support/scratch_dir.hpp"
 
 using namespace shortrun;
 namespace fs = std::filesystem;
 
 TEST_CASE("a run file is written under a temporary name and renamed when finished", "[run_file]") {
-  const auto dir = fs::temp_directory_path() / ("shortrun_run_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  const std::string path = (dir / "r.h5").string();
+  const testing::ScratchDir dir("shortrun_run_");
+  const std::string path = dir.file("r.h5");
   RunConfig config;
   config.run_name = "r";
   config.model_type = ModelType::gaussian;
@@ -64,7 +64,8 @@ TEST_CASE("a run file is written under a temporary name and renamed when finishe
 }
 
 TEST_CASE("a file of another schema is refused with its path", "[run_file]") {
-  const auto path = (fs::temp_directory_path() / ("shortrun_other_" + std::to_string(::getpid()) + ".h5")).string();
+  const testing::ScratchDir dir("shortrun_other_");
+  const std::string path = dir.file("other.h5");
   {
     h5::File f(path, h5::File::Mode::create);
     f.attr("schema", "something.else");
@@ -75,9 +76,8 @@ TEST_CASE("a file of another schema is refused with its path", "[run_file]") {
 
 TEST_CASE("a run file of another schema_version, or without one, is refused naming the file and both versions",
           "[run_file]") {
-  const auto dir = fs::temp_directory_path() / ("shortrun_version_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  const std::string newer = (dir / "newer.h5").string(), bare = (dir / "bare.h5").string();
+  const testing::ScratchDir dir("shortrun_version_");
+  const std::string newer = dir.file("newer.h5"), bare = dir.file("bare.h5");
   {
     h5::File f(newer, h5::File::Mode::create);
     f.attr("schema", io::kRunSchema);
@@ -93,5 +93,4 @@ TEST_CASE("a run file of another schema_version, or without one, is refused nami
   CHECK_THROWS_WITH(io::check_run_schema(f), Catch::StartsWith(newer) && Catch::Contains(expected));
   h5::File g(bare, h5::File::Mode::read);
   CHECK_THROWS_WITH(io::check_run_schema(g), Catch::StartsWith(bare) && Catch::Contains("schema_version missing"));
-  fs::remove_all(dir);
 }
